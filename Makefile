@@ -1,0 +1,90 @@
+# Two commands for people: `make demo` and `make test`. Everything else is a step of them.
+# Steps leave a stamp in .make/ so a second run only redoes what changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMPS := .make
+CHROMIUM := /usr/bin/chromium
+
+export PATH := $(BIN):$(PATH)
+# Playwright must never download a browser: tests use Debian's Chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+FRONTEND_SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*') \
+	package.json tsconfig.json
+
+.PHONY: install demo test lint format test-python test-js test-ui clean
+
+install: $(STAMPS)/develop
+
+demo: install
+	$(BIN)/python -m demo
+
+test: install $(STAMPS)/ui-tests $(CHROMIUM)
+	$(MAKE) lint
+	$(MAKE) test-python
+	$(MAKE) test-js
+	$(MAKE) test-ui
+
+lint: install
+	ruff check .
+	ruff format --check .
+	mypy
+	jlpm lint:check
+
+format: install
+	ruff format .
+	ruff check --fix .
+	jlpm lint
+
+test-python: install
+	pytest
+
+test-js: install
+	jlpm test
+
+test-ui: install $(STAMPS)/ui-tests $(CHROMIUM)
+	cd ui-tests && jlpm playwright test
+
+$(STAMPS):
+	mkdir -p $@
+
+# The virtual environment with JupyterLab, the server extension (editable) and the
+# test and demo tools. The labextension is built by the steps below, not by pip.
+$(STAMPS)/python: pyproject.toml | $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/python -m pip install --quiet -e ".[dev,test]"
+	touch $@
+
+$(STAMPS)/js: package.json yarn.lock .yarnrc.yml $(STAMPS)/python
+	jlpm install --immutable
+	touch $@
+
+$(STAMPS)/build: $(STAMPS)/js $(FRONTEND_SOURCES)
+	jlpm build
+	touch $@
+
+$(STAMPS)/develop: $(STAMPS)/build
+	jupyter-builder develop --overwrite .
+	jupyter server extension enable --sys-prefix jupyterlab_airlock
+	touch $@
+
+$(STAMPS)/ui-tests: ui-tests/package.json ui-tests/yarn.lock $(STAMPS)/python
+	cd ui-tests && jlpm install --immutable
+	touch $@
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update && apt-get install -y chromium; \
+	else \
+		echo "Debian's Chromium is needed for the UI tests: sudo apt-get install -y chromium"; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo jupyterlab_airlock/labextension \
+		ui-tests/test-results ui-tests/playwright-report

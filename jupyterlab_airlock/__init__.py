@@ -1,0 +1,33 @@
+"""Airlock: mirror profiles, read-bucket browsing and offline installs for JupyterLab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    from ._version import __version__
+except ImportError:  # pragma: no cover - only outside a proper (editable) install
+    import warnings
+
+    warnings.warn("Importing 'jupyterlab_airlock' outside a proper installation.", stacklevel=1)
+    __version__ = "dev"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyterlab-airlock"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "jupyterlab_airlock"}]
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    """Register Airlock's routes under ``<base_url>/airlock/``."""
+    from .config import Airlock
+    from .handlers import setup_handlers
+
+    config = Airlock(parent=server_app)
+    setup_handlers(server_app.web_app, config)
+    server_app.log.info(
+        "Airlock %s: routes registered under %sairlock/", __version__, server_app.base_url
+    )

@@ -1,0 +1,102 @@
+"""Thin tornado handlers: parse the request, authorize it, call the core, answer JSON.
+
+Every route lives under ``<base_url>/airlock/`` and is listed in ``ROUTES`` and in
+``openapi.yaml`` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from ._version import __version__
+from .config import Airlock
+from .errors import AirlockError
+from .profiles import ProfileSet, load_profiles
+
+NAMESPACE = "airlock"
+
+
+@dataclass
+class AirlockState:
+    """What the handlers share: the admin's options and what was made of them."""
+
+    config: Airlock
+    profiles: ProfileSet
+
+
+class AirlockHandler(APIHandler):
+    """Base of every Airlock handler: authorization resource and JSON errors."""
+
+    auth_resource = NAMESPACE
+
+    @property
+    def airlock(self) -> AirlockState:
+        state: AirlockState = self.settings["airlock"]
+        return state
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Answer ``{"code", "message"}``; never a traceback (that goes to the server log)."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, AirlockError):
+            self.set_status(error.status)
+            body = error.to_json()
+        elif isinstance(error, tornado.web.HTTPError):
+            body = {
+                "code": f"http-{status_code}",
+                "message": error.log_message or error.reason or self._reason,
+            }
+        else:
+            body = {
+                "code": "internal",
+                "message": "Airlock hit an unexpected error. The Jupyter server log has the "
+                "details; please report it to your administrator.",
+            }
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, AirlockError):
+            self.log.warning("Airlock %s: %s", value.code, value.message)
+        else:
+            super().log_exception(typ, value, tb)
+
+
+class StatusHandler(AirlockHandler):
+    """``GET /airlock/status``: the server part's version and the active profile."""
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        profiles = self.airlock.profiles
+        self.finish(
+            {
+                "version": __version__,
+                "active_profile": profiles.active,
+                "profiles": sorted(profiles.profiles),
+                "problems": profiles.problems,
+            }
+        )
+
+
+ROUTES: list[tuple[str, type[AirlockHandler]]] = [
+    ("status", StatusHandler),
+]
+
+
+def setup_handlers(web_app: Any, config: Airlock) -> None:
+    profiles = load_profiles(config.profiles, config.active_profile)
+    for problem in profiles.problems:
+        config.log.warning("Airlock configuration: %s", problem)
+    web_app.settings["airlock"] = AirlockState(config=config, profiles=profiles)
+    base_url = web_app.settings["base_url"]
+    web_app.add_handlers(
+        ".*$",
+        [(url_path_join(base_url, NAMESPACE, path), handler) for path, handler in ROUTES],
+    )

@@ -1,0 +1,182 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  refreshIcon,
+  ToolbarButtonComponent,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IArtifactSource, IProfile } from '../api';
+import { AirlockModel, IKernelEntry } from '../model';
+
+/**
+ * Properties of the Airlock panel.
+ */
+export interface IAirlockPanelProps {
+  model: AirlockModel;
+  trans: TranslationBundle;
+}
+
+/**
+ * The Airlock side panel: status, then the Mirror, Artifacts and Kernels sections.
+ */
+export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
+  const { model, trans } = props;
+  return (
+    <UseSignal signal={model.stateChanged}>
+      {() => (
+        <div className="jp-Airlock-panel">
+          <header className="jp-Airlock-header">
+            <h2 className="jp-Airlock-title">{trans.__('Airlock')}</h2>
+            <span className="jp-Airlock-version" data-testid="airlock-version">
+              {model.status
+                ? trans.__('server %1', model.status.version)
+                : model.loading
+                  ? trans.__('connecting…')
+                  : ''}
+            </span>
+            <ToolbarButtonComponent
+              icon={refreshIcon}
+              tooltip={trans.__('Refresh')}
+              enabled={!model.loading}
+              onClick={() => void model.refresh()}
+            />
+          </header>
+          {model.error && (
+            <div className="jp-Airlock-error" role="alert">
+              {model.error}
+            </div>
+          )}
+          {model.status?.problems.map(problem => (
+            <div key={problem} className="jp-Airlock-warning" role="status">
+              {problem}
+            </div>
+          ))}
+          <Section title={trans.__('Mirror')} id="mirror">
+            <MirrorSection
+              profile={model.status?.active_profile ?? null}
+              profileCount={model.status?.profiles.length ?? 0}
+              trans={trans}
+            />
+          </Section>
+          <Section title={trans.__('Artifacts')} id="artifacts">
+            <ArtifactSourceSummary
+              source={model.status?.active_profile?.source ?? null}
+              trans={trans}
+            />
+          </Section>
+          <Section title={trans.__('Kernels')} id="kernels">
+            <KernelList kernels={model.kernels} trans={trans} />
+          </Section>
+        </div>
+      )}
+    </UseSignal>
+  );
+}
+
+function Section(props: {
+  title: string;
+  id: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <details
+      className="jp-Airlock-section"
+      data-section={props.id}
+      open
+      aria-label={props.title}
+    >
+      <summary className="jp-Airlock-sectionTitle">{props.title}</summary>
+      <div className="jp-Airlock-sectionBody">{props.children}</div>
+    </details>
+  );
+}
+
+function MirrorSection(props: {
+  profile: IProfile | null;
+  profileCount: number;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { profile, profileCount, trans } = props;
+  if (!profile) {
+    return (
+      <p className="jp-Airlock-empty">
+        {trans.__(
+          'No mirror profile is active. %1 profile(s) configured.',
+          profileCount
+        )}
+      </p>
+    );
+  }
+  const index = profile.pip?.['index-url'];
+  return (
+    <dl className="jp-Airlock-facts">
+      <dt>{trans.__('Active profile')}</dt>
+      <dd data-testid="airlock-active-profile">{profile.name}</dd>
+      {profile.description && (
+        <>
+          <dt>{trans.__('Description')}</dt>
+          <dd>{profile.description}</dd>
+        </>
+      )}
+      {index && (
+        <>
+          <dt>{trans.__('pip index')}</dt>
+          <dd className="jp-Airlock-url">{index}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function ArtifactSourceSummary(props: {
+  source: IArtifactSource | null;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { source, trans } = props;
+  if (!source) {
+    return (
+      <p className="jp-Airlock-empty">
+        {trans.__('The active profile names no artifact source.')}
+      </p>
+    );
+  }
+  const where =
+    source.kind === 'folder'
+      ? source.path ?? ''
+      : `s3://${source.bucket ?? ''}/${source.prefix ?? ''}`;
+  return (
+    <dl className="jp-Airlock-facts">
+      <dt>{trans.__('Source')}</dt>
+      <dd className="jp-Airlock-url" data-testid="airlock-source">
+        {where}
+      </dd>
+      {source.endpoint_url && (
+        <>
+          <dt>{trans.__('Endpoint')}</dt>
+          <dd className="jp-Airlock-url">{source.endpoint_url}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function KernelList(props: {
+  kernels: IKernelEntry[];
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { kernels, trans } = props;
+  if (kernels.length === 0) {
+    return <p className="jp-Airlock-empty">{trans.__('No kernels found.')}</p>;
+  }
+  return (
+    <ul className="jp-Airlock-kernels">
+      {kernels.map(kernel => (
+        <li key={kernel.name} title={kernel.name}>
+          {kernel.displayName}
+          <span className="jp-Airlock-muted"> ({kernel.language})</span>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,90 @@
+import { KernelSpec } from '@jupyterlab/services';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { AirlockClient, IStatus } from './api';
+import { AirlockRequestError } from './request';
+
+/**
+ * A kernel as the panel lists it.
+ */
+export interface IKernelEntry {
+  name: string;
+  displayName: string;
+  language: string;
+}
+
+/**
+ * The state behind the Airlock panel: the server's status, the kernels, and the last
+ * error as a message for the user. No rendering here.
+ */
+export class AirlockModel {
+  constructor(
+    readonly client: AirlockClient,
+    private readonly _kernelSpecs: KernelSpec.IManager | null = null
+  ) {
+    this._kernelSpecs?.specsChanged.connect(this._emitChanged, this);
+  }
+
+  /**
+   * Emitted whenever anything the panel shows changes.
+   */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  get status(): IStatus | null {
+    return this._status;
+  }
+
+  /**
+   * The last failure, ready to show; null after a successful refresh.
+   */
+  get error(): string | null {
+    return this._error;
+  }
+
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  get kernels(): IKernelEntry[] {
+    const specs = this._kernelSpecs?.specs?.kernelspecs ?? {};
+    return Object.values(specs)
+      .filter((spec): spec is KernelSpec.ISpecModel => !!spec)
+      .map(spec => ({
+        name: spec.name,
+        displayName: spec.display_name,
+        language: spec.language
+      }))
+      .sort((a, b) => a.displayName.localeCompare(b.displayName));
+  }
+
+  /**
+   * Ask the server for its status again. Never throws: a failure lands in `error`.
+   */
+  async refresh(): Promise<void> {
+    this._loading = true;
+    this._emitChanged();
+    try {
+      this._status = await this.client.getStatus();
+      this._error = null;
+    } catch (reason) {
+      this._error =
+        reason instanceof AirlockRequestError
+          ? reason.message
+          : `Airlock could not load its status: ${String(reason)}`;
+    } finally {
+      this._loading = false;
+      this._emitChanged();
+    }
+  }
+
+  private _emitChanged(): void {
+    this._stateChanged.emit();
+  }
+
+  private _status: IStatus | null = null;
+  private _error: string | null = null;
+  private _loading = false;
+  private _stateChanged = new Signal<this, void>(this);
+}

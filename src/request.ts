@@ -1,0 +1,90 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/**
+ * The URL namespace of the Airlock server extension.
+ */
+export const NAMESPACE = 'airlock';
+
+/**
+ * A failed call to the Airlock server, with a message written for the user.
+ *
+ * `code` is the server's stable error code (or one made here for failures that never
+ * reached the Airlock handlers); `status` is the HTTP status, 0 when there was none.
+ */
+export class AirlockRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'AirlockRequestError';
+  }
+}
+
+/**
+ * Call an Airlock route and return its JSON body.
+ *
+ * Every failure becomes an `AirlockRequestError` whose message can be shown as it is.
+ */
+export async function requestAPI<T>(
+  endPoint: string,
+  serverSettings: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<T> {
+  const url = URLExt.join(serverSettings.baseUrl, NAMESPACE, endPoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, serverSettings);
+  } catch (error) {
+    throw new AirlockRequestError(
+      `Cannot reach the Jupyter server at ${serverSettings.baseUrl}. ` +
+        'Check that it is still running, then refresh.',
+      'unreachable',
+      0
+    );
+  }
+  const text = await response.text();
+  let body: any = undefined;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+  if (!response.ok) {
+    throw errorFromResponse(response.status, body);
+  }
+  return body as T;
+}
+
+function errorFromResponse(status: number, body: any): AirlockRequestError {
+  if (body && typeof body.message === 'string' && body.message) {
+    const code = typeof body.code === 'string' ? body.code : `http-${status}`;
+    return new AirlockRequestError(body.message, code, status);
+  }
+  if (status === 404) {
+    return new AirlockRequestError(
+      'The Airlock server extension is not running in this Jupyter server. ' +
+        'Install it with `pip install jupyterlab_airlock`, enable it with ' +
+        '`jupyter server extension enable jupyterlab_airlock`, then restart the server.',
+      'not-loaded',
+      status
+    );
+  }
+  if (status === 401 || status === 403) {
+    return new AirlockRequestError(
+      'The Jupyter server refused the request: your session may have expired. ' +
+        'Reload the page and log in again.',
+      `http-${status}`,
+      status
+    );
+  }
+  return new AirlockRequestError(
+    `The Jupyter server answered with HTTP ${status}. Its log may say more.`,
+    `http-${status}`,
+    status
+  );
+}

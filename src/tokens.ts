@@ -1,0 +1,12 @@
+/**
+ * Command ids of the Airlock extension.
+ */
+export namespace CommandIDs {
+  export const openPanel = 'airlock:open-panel';
+  export const refresh = 'airlock:refresh';
+}
+
+/**
+ * The id of the Airlock side panel (also its key in the layout restorer).
+ */
+export const PANEL_ID = 'jp-airlock-panel';
