@@ -1,6 +1,9 @@
 """``python -m demo``: JupyterLab with the demo mirror and bucket (what ``make demo`` runs).
 
 Usage: python -m demo [--port 8888] [--no-browser] [--state-dir .demo] [-- jupyter lab args]
+
+The demo's server config goes after any directory already in JUPYTER_CONFIG_PATH, so a
+caller's own config (the UI tests' Galata settings) takes precedence over it.
 """
 
 from __future__ import annotations
@@ -53,17 +56,12 @@ def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_args(args), extra
 
 
-def _lab_command(port: int, state_dir: Path, no_browser: bool, extra: list[str]) -> list[str]:
+def _lab_command(port: int, no_browser: bool, extra: list[str]) -> list[str]:
     cmd = [sys.executable, "-m", "jupyterlab", "--ip", HOST, "--port", str(port)]
     if no_browser:
         cmd.append("--no-browser")
     if os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI run as root; Jupyter refuses otherwise
-    # A caller's own --config (e.g. the UI tests' server config) decides the root dir itself.
-    if not any(arg == "--config" or arg.startswith("--config=") for arg in extra):
-        workspace = state_dir / "workspace"
-        workspace.mkdir(parents=True, exist_ok=True)
-        cmd.append(f"--ServerApp.root_dir={workspace}")
     return cmd + extra
 
 
@@ -75,13 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with demo_environment(options.state_dir) as env:
             config_dir = env.state_dir / "config"
-            write_server_config(config_dir, env)
+            workspace = env.state_dir / "workspace"
+            workspace.mkdir(parents=True, exist_ok=True)
+            write_server_config(config_dir, env, workspace.resolve())
             port = free_port(options.port)
             config_path = os.pathsep.join(
-                p for p in (str(config_dir), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p
+                p for p in (os.environ.get("JUPYTER_CONFIG_PATH", ""), str(config_dir)) if p
             )
             lab_env = {**os.environ, **DEMO_AWS_ENV, "JUPYTER_CONFIG_PATH": config_path}
-            cmd = _lab_command(port, env.state_dir, options.no_browser, extra)
+            cmd = _lab_command(port, options.no_browser, extra)
             url = f"http://{HOST}:{port}"
             lab = Service("JupyterLab", f"{url}/api", spawn(cmd, env=lab_env, inherit_output=True))
             with running(lab):

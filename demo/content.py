@@ -233,10 +233,13 @@ def demo_environment(
         )
 
 
-def write_server_config(config_dir: Path, env: DemoEnvironment) -> Path:
+def write_server_config(config_dir: Path, env: DemoEnvironment, root_dir: Path) -> Path:
     """Write a jupyter_server_config.json that offers and activates the demo profile."""
     config_dir.mkdir(parents=True, exist_ok=True)
     path = config_dir / "jupyter_server_config.json"
-    config = {"Airlock": {"profiles": [env.profile], "active_profile": "demo"}}
+    config = {
+        "ServerApp": {"root_dir": str(root_dir)},
+        "Airlock": {"profiles": [env.profile], "active_profile": "demo"},
+    }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path

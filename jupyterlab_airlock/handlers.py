@@ -22,6 +22,15 @@ from .profiles import ProfileSet, load_profiles
 
 NAMESPACE = "airlock"
 
+# tornado's own HTTP errors often carry no message; these say what to do instead.
+_MESSAGES_BY_STATUS = {
+    401: "The Jupyter server refused the request: you are not logged in or your session has "
+    "expired. Reload the page and log in again.",
+    403: "The Jupyter server refused the request: you are not logged in or your session has "
+    "expired. Reload the page and log in again.",
+    405: "This Airlock route does not accept that HTTP method.",
+}
+
 
 @dataclass
 class AirlockState:
@@ -50,7 +59,10 @@ class AirlockHandler(APIHandler):
         elif isinstance(error, tornado.web.HTTPError):
             body = {
                 "code": f"http-{status_code}",
-                "message": error.log_message or error.reason or self._reason,
+                "message": error.log_message
+                or _MESSAGES_BY_STATUS.get(status_code)
+                or error.reason
+                or self._reason,
             }
         else:
             body = {

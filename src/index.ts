@@ -10,6 +10,8 @@ import { AirlockClient } from './api';
 import { airlockIcon } from './icons';
 import { AirlockModel } from './model';
 import { CommandIDs } from './tokens';
+// The sidebar tab must exist when the layout is restored, so the widget loads at start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockSidebar } from './widget';
 
 /**
@@ -41,10 +43,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Open Airlock Panel'),
       caption: trans.__('Mirror profiles, artifacts and kernels'),
       icon: airlockIcon,
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: () => app.shell.activateById(sidebar.id)
     });
     app.commands.addCommand(CommandIDs.refresh, {
       label: trans.__('Refresh Airlock'),
+      describedBy: { args: { type: 'object', properties: {} } },
       execute: () => model.refresh()
     });
     const category = trans.__('Airlock');

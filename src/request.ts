@@ -37,7 +37,7 @@ export async function requestAPI<T>(
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, serverSettings);
-  } catch (error) {
+  } catch {
     throw new AirlockRequestError(
       `Cannot reach the Jupyter server at ${serverSettings.baseUrl}. ` +
         'Check that it is still running, then refresh.',
@@ -76,7 +76,7 @@ function errorFromResponse(status: number, body: any): AirlockRequestError {
   }
   if (status === 401 || status === 403) {
     return new AirlockRequestError(
-      'The Jupyter server refused the request: your session may have expired. ' +
+      'The Jupyter server refused the request: your session has expired. ' +
         'Reload the page and log in again.',
       `http-${status}`,
       status

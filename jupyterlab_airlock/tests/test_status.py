@@ -28,7 +28,10 @@ async def test_status_refuses_a_request_without_token(jp_fetch: Any) -> None:
         await jp_fetch("airlock", "status", headers={"Authorization": ""})
 
     assert refused.value.code == 403
-    assert b"corp" not in (refused.value.response.body or b"")
+    body = json.loads(refused.value.response.body)
+    assert body["code"] == "http-403"
+    assert "Reload the page and log in again" in body["message"]
+    assert "corp" not in refused.value.response.body.decode()
 
 
 async def test_status_refuses_a_wrong_token(jp_fetch: Any) -> None:

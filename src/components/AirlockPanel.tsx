@@ -143,7 +143,7 @@ function ArtifactSourceSummary(props: {
   }
   const where =
     source.kind === 'folder'
-      ? source.path ?? ''
+      ? (source.path ?? '')
       : `s3://${source.bucket ?? ''}/${source.prefix ?? ''}`;
   return (
     <dl className="jp-Airlock-facts">

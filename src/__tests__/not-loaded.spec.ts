@@ -1,0 +1,40 @@
+/**
+ * The most common installation fault: the labextension is there but the server part is
+ * not loaded. The user must be told what to do, not shown a bare 404.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+import { JupyterServer } from '@jupyterlab/testing';
+
+import { AirlockClient } from '../api';
+import { AirlockModel } from '../model';
+
+const server = new JupyterServer();
+
+beforeAll(async () => {
+  await server.start({
+    configData: {
+      ServerApp: {
+        allow_root: true,
+        jpserver_extensions: { jupyterlab_airlock: false }
+      }
+    }
+  });
+}, 60000);
+
+afterAll(async () => {
+  await server.shutdown();
+});
+
+it('explains how to enable the missing server extension', async () => {
+  const model = new AirlockModel(
+    new AirlockClient(ServerConnection.makeSettings())
+  );
+
+  await model.refresh();
+
+  expect(model.status).toBeNull();
+  expect(model.error).toContain('The Airlock server extension is not running');
+  expect(model.error).toContain(
+    'jupyter server extension enable jupyterlab_airlock'
+  );
+});
