@@ -13,14 +13,18 @@ test.describe('Airlock panel', () => {
     await expect(panel.getByTestId('airlock-version')).toHaveText(
       /server \d+\.\d+\.\d+/
     );
-    await expect(panel.getByTestId('airlock-active-profile')).toHaveText('demo');
+    await expect(panel.getByTestId('airlock-active-profile')).toHaveText(
+      'demo'
+    );
     await expect(panel.getByTestId('airlock-source')).toHaveText(
       's3://airlock-demo/'
     );
     for (const section of ['Mirror', 'Artifacts', 'Kernels']) {
       await expect(panel.getByText(section, { exact: true })).toBeVisible();
     }
-    await expect(panel.locator('[data-section="kernels"] li')).not.toHaveCount(0);
+    await expect(panel.locator('[data-section="kernels"] li')).not.toHaveCount(
+      0
+    );
     await expect(panel.getByRole('alert')).toHaveCount(0);
 
     await panel.screenshot({ path: testInfo.outputPath('airlock-panel.png') });

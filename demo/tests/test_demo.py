@@ -1,0 +1,123 @@
+"""The embedded demo: what `make demo` starts is real, reachable, verified and stops cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import psutil
+import pytest
+
+from demo.content import DEMO_AWS_ENV, DEMO_BUCKET, demo_environment
+from demo.services import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port somebody else is listening on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def s3_client(endpoint_url: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=DEMO_AWS_ENV["AWS_DEFAULT_REGION"],
+        aws_access_key_id=DEMO_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DEMO_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def test_demo_bucket_and_mirror_are_real_and_ports_taken_are_replaced(
+    tmp_path: Path, taken_port: int
+) -> None:
+    with demo_environment(tmp_path, s3_port=taken_port, pypi_port=taken_port) as env:
+        assert f":{taken_port}" not in env.s3_url
+        assert f":{taken_port}" not in env.pypi_url
+        s3 = s3_client(env.s3_url)
+        keys = {item["Key"] for item in s3.list_objects_v2(Bucket=DEMO_BUCKET)["Contents"]}
+        assert {"wheels/SHA256SUMS", "wheels/manifest.json", "datasets/SHA256SUMS"} <= keys
+        assert any(key.startswith("datasets/") and key.endswith(".csv") for key in keys)
+
+        # Every wheel in the bucket matches the sums its folder's manifest gives.
+        manifest = json.loads(
+            s3.get_object(Bucket=DEMO_BUCKET, Key="wheels/manifest.json")["Body"].read()
+        )
+        wheels = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+        assert {name.split("-")[0] for name in wheels} == {
+            "airlock_demo_units",
+            "airlock_demo_stats",
+            "airlock_demo_hello",
+        }
+        for name, sha256 in wheels.items():
+            body = s3.get_object(Bucket=DEMO_BUCKET, Key=f"wheels/{name}")["Body"].read()
+            assert hashlib.sha256(body).hexdigest() == sha256
+
+        # pip resolves the demo package and its dependency chain from the mirror alone.
+        download = tmp_path / "download"
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-cache-dir", "--isolated",
+             "--index-url", env.pypi_url, "--dest", str(download), "airlock-demo-hello"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        assert sorted(path.name.split("-")[0] for path in download.iterdir()) == [
+            "airlock_demo_hello",
+            "airlock_demo_stats",
+            "airlock_demo_units",
+        ]
+        processes = [service.process for service in env.services]
+
+    assert all(process.poll() is not None for process in processes)
+
+
+def test_launcher_serves_airlock_with_the_demo_profile_and_ctrl_c_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "demo", "--no-browser", "--port", str(port),
+         "--state-dir", str(tmp_path), "--", "--IdentityProvider.token=demo-test"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "JUPYTER_CONFIG_PATH": ""},
+    )  # fmt: skip
+    try:
+        assert launcher.stdout is not None
+        for line in launcher.stdout:  # bounded by the demo's own readiness deadline
+            if "Press Ctrl-C to stop." in line:
+                break
+        else:
+            pytest.fail(f"the demo exited with {launcher.wait()} before it was ready")
+        children = psutil.Process(launcher.pid).children(recursive=True)
+        assert len(children) >= 3  # moto, pypiserver, JupyterLab
+
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/airlock/status",
+            headers={"Authorization": "token demo-test"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status = json.load(response)
+        assert status["active_profile"]["name"] == "demo"
+        assert status["active_profile"]["source"]["bucket"] == DEMO_BUCKET
+
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=60) == 0
+        _, alive = psutil.wait_procs(children, timeout=10)
+        assert alive == []
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
