@@ -1,6 +1,7 @@
 """``python -m demo``: JupyterLab with the demo mirror and bucket (what ``make demo`` runs).
 
-Usage: python -m demo [--port 8888] [--no-browser] [--state-dir .demo] [-- jupyter lab args]
+Usage: python -m demo [--port 8888] [--no-browser] [--fresh-home] [--state-dir .demo]
+                      [-- jupyter lab args]
 
 The demo's server config goes after any directory already in JUPYTER_CONFIG_PATH, so a
 caller's own config (the UI tests' Galata settings) takes precedence over it.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -48,6 +50,11 @@ def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--port", type=int, default=8888, help="JupyterLab port if free")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument(
+        "--fresh-home",
+        action="store_true",
+        help="start from an empty home (no pip/conda config, no profile history)",
+    )
+    parser.add_argument(
         "--state-dir",
         type=Path,
         default=Path(".demo"),
@@ -80,7 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             config_path = os.pathsep.join(
                 p for p in (os.environ.get("JUPYTER_CONFIG_PATH", ""), str(config_dir)) if p
             )
-            lab_env = {**os.environ, **DEMO_AWS_ENV, "JUPYTER_CONFIG_PATH": config_path}
+            # A home of its own: switching profiles in the demo rewrites pip's and conda's
+            # user config there, never in the real home of whoever runs the demo.
+            home = env.state_dir / "home"
+            if options.fresh_home:
+                shutil.rmtree(home, ignore_errors=True)
+            home.mkdir(parents=True, exist_ok=True)
+            lab_env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("XDG_CONFIG_")},
+                **DEMO_AWS_ENV,
+                "HOME": str(home.resolve()),
+                "JUPYTER_CONFIG_PATH": config_path,
+            }
             cmd = _lab_command(port, options.no_browser, extra)
             url = f"http://{HOST}:{port}"
             lab = Service("JupyterLab", f"{url}/api", spawn(cmd, env=lab_env, inherit_output=True))

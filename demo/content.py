@@ -166,34 +166,45 @@ def seed_bucket(
     _upload_folder(s3, bucket, "datasets", datasets)
 
 
-def demo_profile(s3_url: str, pypi_url: str) -> dict[str, Any]:
-    """The "demo" mirror profile: the local pypiserver and the moto read bucket."""
-    return {
-        "name": "demo",
-        "description": (
-            "Local demo: a pypiserver mirror and a moto S3 read bucket, started by make demo"
-        ),
-        "pip": {"index-url": pypi_url, "trusted-host": ["127.0.0.1"]},
-        "source": {
-            "kind": "s3",
-            "endpoint_url": s3_url,
-            "bucket": DEMO_BUCKET,
-            "prefix": "",
-            "region": DEMO_REGION,
-        },
+def demo_profiles(s3_url: str, pypi_url: str) -> list[dict[str, Any]]:
+    """The demo's mirror profiles: "demo" (the local pypiserver and the moto read bucket),
+    and "demo-offline" (a site with no index at all, only the read bucket)."""
+    source = {
+        "kind": "s3",
+        "endpoint_url": s3_url,
+        "bucket": DEMO_BUCKET,
+        "prefix": "",
+        "region": DEMO_REGION,
     }
+    return [
+        {
+            "name": "demo",
+            "description": (
+                "Local demo: a pypiserver mirror and a moto S3 read bucket, started by make demo"
+            ),
+            "pip": {"index-url": pypi_url, "trusted-host": ["127.0.0.1"]},
+            "source": source,
+        },
+        {
+            "name": "demo-offline",
+            "description": "Fully offline: no package index, only the read bucket",
+            "offline": True,
+            "pip": {},
+            "source": source,
+        },
+    ]
 
 
 @dataclass(frozen=True)
 class DemoEnvironment:
-    """A running demo: where its servers listen and the profile that points at them."""
+    """A running demo: where its servers listen and the profiles that point at them."""
 
     state_dir: Path
     s3_url: str
     pypi_url: str
     bucket: str
     wheels: list[Path]
-    profile: dict[str, Any]
+    profiles: list[dict[str, Any]]
     services: tuple[Service, ...]
 
 
@@ -228,18 +239,18 @@ def demo_environment(
             pypi_url=pypi.url,
             bucket=DEMO_BUCKET,
             wheels=wheels,
-            profile=demo_profile(moto.url, pypi.url),
+            profiles=demo_profiles(moto.url, pypi.url),
             services=(moto, pypi),
         )
 
 
 def write_server_config(config_dir: Path, env: DemoEnvironment, root_dir: Path) -> Path:
-    """Write a jupyter_server_config.json that offers and activates the demo profile."""
+    """Write a jupyter_server_config.json that offers the demo profiles, "demo" active."""
     config_dir.mkdir(parents=True, exist_ok=True)
     path = config_dir / "jupyter_server_config.json"
     config = {
         "ServerApp": {"root_dir": str(root_dir)},
-        "Airlock": {"profiles": [env.profile], "active_profile": "demo"},
+        "Airlock": {"profiles": env.profiles, "active_profile": "demo"},
     }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path

@@ -4,11 +4,12 @@ Example (``jupyter_server_config.py``)::
 
     c.Airlock.profiles = [{"name": "corp", "pip": {"index-url": "https://nexus.corp/simple/"}}]
     c.Airlock.active_profile = "corp"
+    c.Airlock.lock_profiles = True   # users may not leave or edit the managed profiles
 """
 
 from __future__ import annotations
 
-from traitlets import Dict, List, Unicode
+from traitlets import Bool, Dict, List, Unicode
 from traitlets.config import LoggingConfigurable
 
 
@@ -28,5 +29,16 @@ class Airlock(LoggingConfigurable):
 
     active_profile = Unicode(
         "",
-        help="Name of the profile that is active when the server starts ('' for none).",
+        help=(
+            "Name of the managed profile to apply for users who have not chosen one yet "
+            "('' for none). With lock_profiles, it is applied at every server start."
+        ),
+    ).tag(config=True)
+
+    lock_profiles = Bool(
+        False,
+        help=(
+            "Lock users to the managed profiles: the server refuses to apply any other "
+            "profile or to revert to a configuration that is not a managed profile."
+        ),
     ).tag(config=True)

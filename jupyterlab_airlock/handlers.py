@@ -18,7 +18,7 @@ from jupyter_server.utils import url_path_join
 from ._version import __version__
 from .config import Airlock
 from .errors import AirlockError
-from .profiles import ProfileSet, load_profiles
+from .profiles.manager import ProfileManager
 
 NAMESPACE = "airlock"
 
@@ -34,10 +34,10 @@ _MESSAGES_BY_STATUS = {
 
 @dataclass
 class AirlockState:
-    """What the handlers share: the admin's options and what was made of them."""
+    """What the handlers share: the admin's options and the cores built from them."""
 
     config: Airlock
-    profiles: ProfileSet
+    profiles: ProfileManager
 
 
 class AirlockHandler(APIHandler):
@@ -73,6 +73,18 @@ class AirlockHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
+    def json_object(self) -> dict[str, Any]:
+        """The request body, which must be a JSON object."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError as error:
+            raise AirlockError(
+                "invalid-json", f"The request body is not valid JSON: {error}"
+            ) from None
+        if not isinstance(body, dict):
+            raise AirlockError("invalid-json", "The request body must be a JSON object.")
+        return body
+
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, AirlockError):
             self.log.warning("Airlock %s: %s", value.code, value.message)
@@ -90,21 +102,71 @@ class StatusHandler(AirlockHandler):
         self.finish(
             {
                 "version": __version__,
-                "active_profile": profiles.active,
-                "profiles": sorted(profiles.profiles),
-                "problems": profiles.problems,
+                "active_profile": profiles.applier.active(),
+                "profiles": sorted(profiles.managed.profiles),
+                "problems": profiles.managed.problems,
             }
         )
 
 
+class ProfilesHandler(AirlockHandler):
+    """``GET /airlock/profiles``: managed profiles, the lock, the active profile."""
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.finish(self.airlock.profiles.describe())
+
+
+class ApplyProfileHandler(AirlockHandler):
+    """``POST /airlock/profiles/apply``: write pip's, conda's and npm's config for a profile."""
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        self.finish(self.airlock.profiles.apply(self.json_object()))
+
+
+class RevertProfileHandler(AirlockHandler):
+    """``POST /airlock/profiles/revert``: put back the files as they were before the switch."""
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        self.finish(self.airlock.profiles.revert())
+
+
+class EffectiveConfigHandler(AirlockHandler):
+    """``GET /airlock/profiles/effective``: what pip, conda and npm now see, and leaks."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(await self.airlock.profiles.effective())
+
+
+class CheckProfileHandler(AirlockHandler):
+    """``POST /airlock/profiles/check``: probe every endpoint of a profile."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.finish(await self.airlock.profiles.check(self.json_object()))
+
+
 ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("status", StatusHandler),
+    ("profiles", ProfilesHandler),
+    ("profiles/apply", ApplyProfileHandler),
+    ("profiles/revert", RevertProfileHandler),
+    ("profiles/effective", EffectiveConfigHandler),
+    ("profiles/check", CheckProfileHandler),
 ]
 
 
 def setup_handlers(web_app: Any, config: Airlock) -> None:
-    profiles = load_profiles(config.profiles, config.active_profile)
-    for problem in profiles.problems:
+    profiles = ProfileManager(config)
+    for problem in [*profiles.managed.problems, *profiles.start()]:
         config.log.warning("Airlock configuration: %s", problem)
     web_app.settings["airlock"] = AirlockState(config=config, profiles=profiles)
     base_url = web_app.settings["base_url"]

@@ -14,12 +14,21 @@ import { requestAPI } from './request';
 export interface IProfile {
   name: string;
   description?: string;
+  ca_bundle?: string;
+  offline?: boolean;
   pip?: {
     'index-url'?: string;
     'extra-index-url'?: string[];
     'trusted-host'?: string[];
+    timeout?: number;
   };
-  conda?: { channels?: string[] };
+  conda?: {
+    channels?: string[];
+    channel_alias?: string;
+    custom_channels?: { [name: string]: string };
+    default_channels?: string[];
+    ssl_verify?: boolean;
+  };
   proxy?: { http?: string; https?: string; no_proxy?: string[] };
   npm?: { registry?: string };
   source?: IArtifactSource;
@@ -34,7 +43,75 @@ export interface IArtifactSource {
   bucket?: string;
   prefix?: string;
   region?: string;
+  aws_profile?: string;
   path?: string;
+}
+
+/**
+ * A managed profile by name, or a profile of the user's own (from the settings).
+ */
+export type ProfileChoice = { name: string } | { profile: IProfile };
+
+/**
+ * `GET /airlock/profiles` (and the answer to apply and revert).
+ */
+export interface IProfiles {
+  managed: IProfile[];
+  default: string | null;
+  locked: boolean;
+  active: IProfile | null;
+  can_revert: boolean;
+  problems: string[];
+}
+
+/**
+ * One effective setting and the file (or environment) it came from.
+ */
+export interface ISetting {
+  key: string;
+  value: string;
+  source: string;
+}
+
+/**
+ * A setting that would reach outside the mirror.
+ */
+export interface ILeak extends ISetting {
+  tool: string;
+  message: string;
+}
+
+/**
+ * `GET /airlock/profiles/effective`.
+ */
+export interface IEffectiveConfig {
+  effective: {
+    pip: ISetting[];
+    conda: ISetting[];
+    npm: ISetting[];
+    environment: ISetting[];
+  };
+  leaks: ILeak[];
+}
+
+/**
+ * The probe of one endpoint of a profile.
+ */
+export interface IProbeResult {
+  endpoint: string;
+  url: string;
+  ok: boolean;
+  status: number | null;
+  latency_ms: number | null;
+  cause: string | null;
+}
+
+/**
+ * `POST /airlock/profiles/check`.
+ */
+export interface IConnectivity {
+  profile: string;
+  results: IProbeResult[];
 }
 
 /**
@@ -55,5 +132,39 @@ export class AirlockClient {
 
   getStatus(): Promise<IStatus> {
     return requestAPI<IStatus>('status', this.serverSettings);
+  }
+
+  getProfiles(): Promise<IProfiles> {
+    return requestAPI<IProfiles>('profiles', this.serverSettings);
+  }
+
+  applyProfile(choice: ProfileChoice): Promise<IProfiles> {
+    return requestAPI<IProfiles>('profiles/apply', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify(choice)
+    });
+  }
+
+  revertProfile(): Promise<IProfiles> {
+    return requestAPI<IProfiles>('profiles/revert', this.serverSettings, {
+      method: 'POST'
+    });
+  }
+
+  getEffectiveConfig(): Promise<IEffectiveConfig> {
+    return requestAPI<IEffectiveConfig>(
+      'profiles/effective',
+      this.serverSettings
+    );
+  }
+
+  /**
+   * Probe the endpoints of a profile; the active one when no choice is given.
+   */
+  checkProfile(choice?: ProfileChoice): Promise<IConnectivity> {
+    return requestAPI<IConnectivity>('profiles/check', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify(choice ?? {})
+    });
   }
 }

@@ -2,6 +2,7 @@ import { KernelSpec } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { AirlockClient, IStatus } from './api';
+import { ProfilesModel } from './profiles';
 import { AirlockRequestError } from './request';
 
 /**
@@ -22,8 +23,15 @@ export class AirlockModel {
     readonly client: AirlockClient,
     private readonly _kernelSpecs: KernelSpec.IManager | null = null
   ) {
+    this.profiles = new ProfilesModel(client);
+    this.profiles.changed.connect(this._emitChanged, this);
     this._kernelSpecs?.specsChanged.connect(this._emitChanged, this);
   }
+
+  /**
+   * The mirror-profiles part of the panel.
+   */
+  readonly profiles: ProfilesModel;
 
   /**
    * Emitted whenever anything the panel shows changes.
@@ -60,7 +68,8 @@ export class AirlockModel {
   }
 
   /**
-   * Ask the server for its status again. Never throws: a failure lands in `error`.
+   * Ask the server for its status (and the profiles) again. Never throws: a failure lands
+   * in `error`.
    */
   async refresh(): Promise<void> {
     this._loading = true;
@@ -68,6 +77,7 @@ export class AirlockModel {
     try {
       this._status = await this.client.getStatus();
       this._error = null;
+      await this.profiles.refresh();
     } catch (reason) {
       this._error =
         reason instanceof AirlockRequestError

@@ -32,7 +32,9 @@ beforeAll(async () => {
           },
           { name: 'broken', pip_index: 'https://typo.example/simple/' }
         ],
-        active_profile: 'corp'
+        // Nothing is applied here: this server runs with the developer's real HOME
+        // (@jupyterlab/testing passes no HOME), so these tests only read and get refusals.
+        active_profile: ''
       }
     }
   });
@@ -49,10 +51,6 @@ describe('AirlockClient', () => {
     const status = await client.getStatus();
 
     expect(status.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(status.active_profile?.name).toBe('corp');
-    expect(status.active_profile?.pip?.['index-url']).toBe(
-      'https://nexus.corp.example/simple/'
-    );
     expect(status.profiles).toEqual(['corp']);
     expect(status.problems).toEqual([
       expect.stringContaining("Profile 'broken' has unknown keys: pip_index")
@@ -87,7 +85,7 @@ describe('AirlockClient', () => {
 });
 
 describe('AirlockModel', () => {
-  it('loads the status and signals the change', async () => {
+  it('loads the status and the profiles, and signals the change', async () => {
     const model = new AirlockModel(
       new AirlockClient(ServerConnection.makeSettings())
     );
@@ -96,9 +94,14 @@ describe('AirlockModel', () => {
 
     await model.refresh();
 
-    expect(seen).toEqual([true, false]);
+    expect(seen[0]).toBe(true);
+    expect(seen[seen.length - 1]).toBe(false);
     expect(model.error).toBeNull();
-    expect(model.status?.active_profile?.source?.bucket).toBe('read');
+    expect(model.status?.version).toBeTruthy();
+    const managed = model.profiles.state?.managed ?? [];
+    expect(managed.map(profile => profile.name)).toEqual(['corp']);
+    expect(managed[0].source?.bucket).toBe('read');
+    expect(model.profiles.effective?.effective.pip).toEqual(expect.any(Array));
   });
 
   it('keeps the last status and shows a readable error when a refresh fails', async () => {
@@ -112,8 +115,46 @@ describe('AirlockModel', () => {
     await model.refresh();
 
     expect(model.error).toContain('your session has expired');
-    expect(model.status?.active_profile?.name).toBe('corp');
+    expect(model.status?.profiles).toEqual(['corp']);
     expect(model.loading).toBe(false);
+  });
+
+  it("offers the admin's profiles and the user's own, managed first", async () => {
+    const model = new AirlockModel(
+      new AirlockClient(ServerConnection.makeSettings())
+    );
+    await model.refresh();
+
+    model.profiles.setUserProfiles([
+      { name: 'mine', pip: { 'index-url': 'https://mine.example/simple/' } },
+      {
+        name: 'corp',
+        description: 'a copy that must not shadow the managed one'
+      }
+    ]);
+
+    expect(
+      model.profiles.choices.map(c => [c.profile.name, c.managed])
+    ).toEqual([
+      ['corp', true],
+      ['mine', false]
+    ]);
+  });
+
+  it('shows why the server refused an invalid profile, and nothing is active', async () => {
+    const model = new AirlockModel(
+      new AirlockClient(ServerConnection.makeSettings())
+    );
+    await model.refresh();
+    model.profiles.setUserProfiles([
+      { name: 'bad', pip: { 'index-url': 'ftp://mirror.example/simple/' } }
+    ]);
+
+    const switched = await model.profiles.switchTo('bad');
+
+    expect(switched).toBe(false);
+    expect(model.profiles.error).toContain('index-url');
+    expect(model.profiles.activeName).toBeNull();
   });
 
   it('lists the kernels of the server', async () => {

@@ -6,8 +6,9 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IArtifactSource, IProfile } from '../api';
+import { IArtifactSource } from '../api';
 import { AirlockModel, IKernelEntry } from '../model';
+import { MirrorSection } from './MirrorSection';
 
 /**
  * Properties of the Airlock panel.
@@ -53,15 +54,11 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             </div>
           ))}
           <Section title={trans.__('Mirror')} id="mirror">
-            <MirrorSection
-              profile={model.status?.active_profile ?? null}
-              profileCount={model.status?.profiles.length ?? 0}
-              trans={trans}
-            />
+            <MirrorSection model={model.profiles} trans={trans} />
           </Section>
           <Section title={trans.__('Artifacts')} id="artifacts">
             <ArtifactSourceSummary
-              source={model.status?.active_profile?.source ?? null}
+              source={model.profiles.state?.active?.source ?? null}
               trans={trans}
             />
           </Section>
@@ -89,43 +86,6 @@ function Section(props: {
       <summary className="jp-Airlock-sectionTitle">{props.title}</summary>
       <div className="jp-Airlock-sectionBody">{props.children}</div>
     </details>
-  );
-}
-
-function MirrorSection(props: {
-  profile: IProfile | null;
-  profileCount: number;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { profile, profileCount, trans } = props;
-  if (!profile) {
-    return (
-      <p className="jp-Airlock-empty">
-        {trans.__(
-          'No mirror profile is active. %1 profile(s) configured.',
-          profileCount
-        )}
-      </p>
-    );
-  }
-  const index = profile.pip?.['index-url'];
-  return (
-    <dl className="jp-Airlock-facts">
-      <dt>{trans.__('Active profile')}</dt>
-      <dd data-testid="airlock-active-profile">{profile.name}</dd>
-      {profile.description && (
-        <>
-          <dt>{trans.__('Description')}</dt>
-          <dd>{profile.description}</dd>
-        </>
-      )}
-      {index && (
-        <>
-          <dt>{trans.__('pip index')}</dt>
-          <dd className="jp-Airlock-url">{index}</dd>
-        </>
-      )}
-    </dl>
   );
 }
 

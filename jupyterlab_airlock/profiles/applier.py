@@ -1,0 +1,428 @@
+"""Applying a profile: write pip's, conda's and npm's own files, set the proxy environment.
+
+The tools read their usual user files, so every kernel and terminal follows the mirror
+without Airlock in the loop. Every apply is one transaction: all files are read and merged
+first, a backup of what is replaced is written, then the files are replaced atomically; if
+anything fails, what was already written is put back. Backups form a stack in
+``state_dir`` that ``revert`` pops, so a switch can always be undone, also after a restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+
+from ..errors import AirlockError
+from .configfiles import ConfigFormatError, merge, owned_settings
+from .urls import redact
+from .validation import Profile, validate_profile
+
+# Environment variables Airlock sets in the server process (kernels inherit them). Both cases:
+# curl and many libraries read only the lower-case proxy variables, others only upper case.
+MANAGED_ENVIRONMENT = (
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "AWS_CA_BUNDLE",
+)
+
+TOOLS = ("pip", "conda", "npm")
+
+# New configuration files and Airlock's own state: the user's alone (they may name hosts and
+# paths of the site, and the user's own files may hold index passwords).
+_PRIVATE = 0o600
+
+
+@dataclass
+class ConfigPaths:
+    """Where each tool's user configuration lives, and where Airlock keeps its state."""
+
+    pip: Path
+    conda: Path
+    npm: Path
+    state_dir: Path
+
+    @classmethod
+    def for_user(cls) -> ConfigPaths:
+        """The files pip, conda and npm read for the user running the server (Linux layout)."""
+        home = Path.home()
+        config_home = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
+        return cls(
+            pip=Path(config_home) / "pip" / "pip.conf",
+            conda=home / ".condarc",
+            npm=home / ".npmrc",
+            state_dir=Path(jupyter_data_dir()) / "airlock",
+        )
+
+    def of(self, tool: str) -> Path:
+        path: Path = getattr(self, tool)
+        return path
+
+
+def environment_settings(profile: Profile) -> dict[str, str]:
+    """The environment variables a profile sets in the server process."""
+    proxy = profile.get("proxy", {})
+    settings: dict[str, str] = {}
+    for scheme in ("http", "https"):
+        if proxy.get(scheme):
+            settings[f"{scheme.upper()}_PROXY"] = settings[f"{scheme}_proxy"] = proxy[scheme]
+    if proxy.get("no_proxy"):
+        settings["NO_PROXY"] = settings["no_proxy"] = ",".join(proxy["no_proxy"])
+    if profile.get("ca_bundle"):
+        settings["AWS_CA_BUNDLE"] = profile["ca_bundle"]
+    return settings
+
+
+@dataclass
+class _Snapshot:
+    """A file's bytes and permission bits before a change; ``data`` None: it did not exist."""
+
+    data: bytes | None
+    mode: int
+
+
+class ProfileApplier:
+    """Applies profiles to one user's configuration files and to the server's environment."""
+
+    def __init__(self, paths: ConfigPaths, environ: MutableMapping[str, str] | None = None) -> None:
+        self.paths = paths
+        self.environ: MutableMapping[str, str] = os.environ if environ is None else environ
+
+    # --- public API -------------------------------------------------------------------------
+
+    def apply(self, profile: Profile) -> dict[str, Any]:
+        """Make ``profile`` the one pip, conda and npm use; return what was changed.
+
+        Nothing is changed when the profile is invalid, an existing file cannot be parsed
+        (``unreadable-config``) or a file cannot be written (``config-not-writable``).
+        """
+        profile = validate_profile(profile)
+        name = profile["name"]
+        ca_bundle = profile.get("ca_bundle")
+        if ca_bundle and not Path(ca_bundle).is_file():
+            raise AirlockError(
+                "invalid-profile",
+                f"Profile '{name}': the CA bundle {ca_bundle} does not exist or is not a file. "
+                "Ask your administrator for the site's CA bundle path.",
+                status=400,
+            )
+        state = self._load_state()
+        previous: Profile | None = state["active"]
+        settings = owned_settings(profile)
+        # Keys the previous profile wrote are Airlock's too: switching must clear them even
+        # when the new profile does not reach that tool at all.
+        reached = set(settings) | set(owned_settings(previous) if previous else {})
+
+        changes: dict[Path, _Snapshot] = {}
+        originals: dict[Path, _Snapshot] = {}
+        notes: list[str] = []
+        for tool in TOOLS:
+            if tool not in reached:
+                continue
+            path = self.paths.of(tool)
+            snapshot = _snapshot(path)
+            values = settings.get(tool, {})
+            if snapshot.data is None and not values:
+                continue
+            text = _decode(path, snapshot.data)
+            try:
+                merged = merge(tool, text, values)
+            except ConfigFormatError as error:
+                raise _unreadable(path, str(error)) from error
+            data = merged.text.encode("utf-8")
+            if data == snapshot.data:
+                continue
+            changes[path] = _Snapshot(data, snapshot.mode)
+            originals[path] = snapshot
+            if not merged.layout_kept:
+                notes.append(
+                    f"{path} was written in full because its layout could not be edited in "
+                    "place; its settings are kept, its comments are not (Revert restores it)."
+                )
+        proxy = profile.get("proxy", {})
+        if proxy.get("no_proxy") and (proxy.get("http") or proxy.get("https")):
+            notes.append(
+                "pip takes the proxy from HTTP(S)_PROXY rather than pip.conf, because pip "
+                "ignores NO_PROXY once pip.conf names a proxy."
+            )
+
+        wanted_environment = environment_settings(profile)
+        baseline: dict[str, str | None] = dict(state["environment_before_airlock"])
+        environment: dict[str, str | None] = {}
+        for variable in MANAGED_ENVIRONMENT:
+            if variable in wanted_environment:
+                baseline.setdefault(variable, self.environ.get(variable))
+                environment[variable] = wanted_environment[variable]
+            elif variable in baseline:
+                environment[variable] = baseline.pop(variable)
+
+        time = _now()
+        record = {
+            "profile": name,
+            "time": time,
+            "files": [
+                {"path": str(path), "existed": snapshot.data is not None, "mode": snapshot.mode}
+                for path, snapshot in originals.items()
+            ],
+            "environment": {
+                variable: self.environ.get(variable) for variable in sorted(environment)
+            },
+            "previous_active": previous,
+            "previous_environment_before_airlock": state["environment_before_airlock"],
+        }
+        backup = self._write_backup(record, originals)
+        new_state = {
+            "active": profile,
+            "backups": [*state["backups"], backup.name],
+            "environment_before_airlock": baseline,
+        }
+        self._commit(changes, originals, new_state, backup)
+        self._set_environment(environment)
+        return {
+            "profile": name,
+            "time": time,
+            "files": [{"path": str(p), "existed": originals[p].data is not None} for p in changes],
+            "environment": redact(
+                {variable: environment[variable] for variable in sorted(environment)}
+            ),
+            "notes": notes,
+        }
+
+    def revert(self) -> dict[str, Any]:
+        """Undo the latest apply: its files byte for byte, its environment, the active profile."""
+        state = self._load_state()
+        if not state["backups"]:
+            raise AirlockError(
+                "nothing-to-revert",
+                "There is no profile switch to revert: the configuration files are as they "
+                "were before Airlock changed them.",
+                status=409,
+            )
+        backup = self._backups_dir / state["backups"][-1]
+        try:
+            record = json.loads((backup / "record.json").read_text("utf-8"))
+            restored = {
+                Path(entry["path"]): _Snapshot(
+                    (backup / f"{number}.bak").read_bytes() if entry["existed"] else None,
+                    entry["mode"],
+                )
+                for number, entry in enumerate(record["files"])
+            }
+        except (OSError, ValueError, KeyError) as error:
+            raise AirlockError(
+                "backup-missing",
+                f"Airlock's backup in {backup} cannot be read ({error}), so this switch cannot "
+                f"be undone. Your files stay as they are; delete {self.paths.state_dir} to "
+                "start Airlock's history afresh.",
+                status=409,
+            ) from error
+        current = {path: _snapshot(path) for path in restored}
+        new_state = {
+            "active": record["previous_active"],
+            "backups": state["backups"][:-1],
+            "environment_before_airlock": record["previous_environment_before_airlock"],
+        }
+        self._commit(restored, current, new_state, None)
+        self._set_environment(record["environment"])
+        shutil.rmtree(backup, ignore_errors=True)
+        previous = record["previous_active"]
+        return {
+            "profile": record["profile"],
+            "time": _now(),
+            "files": [
+                {
+                    "path": str(path),
+                    "restored": "removed" if snapshot.data is None else "previous content",
+                }
+                for path, snapshot in restored.items()
+            ],
+            "environment": redact(record["environment"]),
+            "active": previous["name"] if previous else None,
+        }
+
+    def can_revert(self) -> bool:
+        return bool(self._load_state()["backups"])
+
+    def active(self) -> Profile | None:
+        """The profile applied last (and not reverted), as it was applied."""
+        active: Profile | None = self._load_state()["active"]
+        return active
+
+    def restore_environment(self) -> None:
+        """At server start: set the active profile's proxy and CA variables again.
+
+        Files persist across restarts; the process environment does not.
+        """
+        active = self.active()
+        if active:
+            self._set_environment(environment_settings(active))
+
+    # --- state ------------------------------------------------------------------------------
+
+    @property
+    def _state_file(self) -> Path:
+        return self.paths.state_dir / "state.json"
+
+    @property
+    def _backups_dir(self) -> Path:
+        return self.paths.state_dir / "backups"
+
+    def _load_state(self) -> dict[str, Any]:
+        try:
+            state: dict[str, Any] = json.loads(self._state_file.read_text("utf-8"))
+        except (FileNotFoundError, NotADirectoryError):
+            return {"active": None, "backups": [], "environment_before_airlock": {}}
+        except (OSError, ValueError) as error:
+            raise _unreadable(self._state_file, str(error)) from error
+        return state
+
+    def _write_backup(self, record: dict[str, Any], originals: dict[Path, _Snapshot]) -> Path:
+        """A new numbered folder with the replaced files' bytes and the record of the apply."""
+        try:
+            self._backups_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            taken = [int(p.name) for p in self._backups_dir.iterdir() if p.name.isdigit()]
+            backup = self._backups_dir / str(max(taken, default=0) + 1)
+            backup.mkdir(mode=0o700)
+        except OSError as error:
+            raise _not_writable(self._backups_dir, error) from error
+        try:
+            for number, snapshot in enumerate(originals.values()):
+                if snapshot.data is not None:
+                    _write_atomic(backup / f"{number}.bak", snapshot.data, _PRIVATE)
+            _write_atomic(backup / "record.json", _json_bytes(record), _PRIVATE)
+        except OSError as error:
+            shutil.rmtree(backup, ignore_errors=True)
+            raise _not_writable(backup, error) from error
+        return backup
+
+    def _commit(
+        self,
+        changes: dict[Path, _Snapshot],
+        before: dict[Path, _Snapshot],
+        state: dict[str, Any],
+        backup: Path | None,
+    ) -> None:
+        """Replace the files, then the state; on failure put back what was replaced."""
+        done: list[Path] = []
+        target = self._state_file
+        try:
+            for path, change in changes.items():
+                target = path
+                _put(path, change)
+                done.append(path)
+            target = self._state_file
+            _write_atomic(target, _json_bytes(state), _PRIVATE)
+        except OSError as error:
+            failed = []
+            for path in reversed(done):
+                try:
+                    _put(path, before[path])
+                except OSError as undo_error:
+                    failed.append(f"{path} ({undo_error.strerror or undo_error})")
+            if backup is not None and not failed:
+                shutil.rmtree(backup, ignore_errors=True)
+            message = _not_writable(target, error).message
+            if failed:
+                message += (
+                    f" Putting back the files already written failed too: {', '.join(failed)}."
+                )
+            raise AirlockError("config-not-writable", message, status=409) from error
+
+    def _set_environment(self, values: Mapping[str, str | None]) -> None:
+        for variable, value in values.items():
+            if value is None:
+                self.environ.pop(variable, None)
+            else:
+                self.environ[variable] = value
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def _snapshot(path: Path) -> _Snapshot:
+    try:
+        return _Snapshot(path.read_bytes(), path.stat().st_mode & 0o7777)
+    except (FileNotFoundError, NotADirectoryError):
+        return _Snapshot(None, _PRIVATE)
+    except OSError as error:
+        raise _unreadable(path, error.strerror or str(error)) from error
+
+
+def _decode(path: Path, data: bytes | None) -> str:
+    try:
+        return "" if data is None else data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _unreadable(path, f"it is not UTF-8 text ({error.reason})") from error
+
+
+def _put(path: Path, content: _Snapshot) -> None:
+    """Give ``path`` the content and mode of ``content``; no data: remove the file."""
+    if content.data is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        _write_atomic(path, content.data, content.mode)
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Readers see the old file or the new one, never half of one, also after a crash."""
+    # Write through a symbolic link (dotfiles managers link these files) instead of over it.
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, indent=2).encode("utf-8")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _unreadable(path: Path, reason: str) -> AirlockError:
+    reason = redact(reason)  # parsers quote lines, which may hold a password of the user's
+    return AirlockError(
+        "unreadable-config",
+        f"{path} cannot be read: {reason}. Nothing was changed; fix or move it, then switch again.",
+        status=409,
+    )
+
+
+def _not_writable(path: Path, error: OSError) -> AirlockError:
+    reason = error.strerror or str(error)
+    # The errno of a file standing where a folder must be ("File exists", "Not a directory")
+    # does not say which file; name it.
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        reason = f"{blocker} is a file where a folder must be"
+    return AirlockError(
+        "config-not-writable",
+        f"Airlock cannot write {path}: {reason}. Nothing was changed; make {path.parent} a "
+        "writable folder (or free some space), then switch again.",
+        status=409,
+    )

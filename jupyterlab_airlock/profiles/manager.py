@@ -1,0 +1,125 @@
+"""Which profiles a user may apply, and the switch itself: managed profiles, locks, undo.
+
+The admin's profiles (``c.Airlock.profiles``) are *managed*; a user may also apply a
+profile of their own (from JupyterLab's settings) unless the admin locked the managed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..config import Airlock
+from ..connectivity import check_profile
+from ..errors import AirlockError
+from .applier import ConfigPaths, ProfileApplier
+from .effective import read_effective
+from .leaks import find_leaks
+from .validation import Profile, ProfileSet, load_profiles, validate_profile
+
+
+class ProfileManager:
+    """The profiles journey, for one Jupyter server (one user)."""
+
+    def __init__(self, config: Airlock, paths: ConfigPaths | None = None) -> None:
+        self._config = config
+        self.managed: ProfileSet = load_profiles(config.profiles, config.active_profile)
+        self.paths = paths or ConfigPaths.for_user()
+        self.applier = ProfileApplier(self.paths)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self._config.lock_profiles)
+
+    def start(self) -> list[str]:
+        """Bring the server process in line with the active profile; return what went wrong.
+
+        Environment variables (proxy, CA bundle) live in the process and are lost on restart,
+        so they are put back. The admin's default profile is applied for a user who has none
+        yet, and at every start when profiles are locked.
+        """
+        problems: list[str] = []
+        try:
+            self.applier.restore_environment()
+        except AirlockError as error:
+            problems.append(error.message)
+        default = self.managed.active
+        active = self.applier.active()
+        must_apply = default is not None and (active is None or (self.locked and active != default))
+        if must_apply and default is not None:
+            try:
+                self.applier.apply(default)
+            except AirlockError as error:
+                problems.append(
+                    f"The default profile '{default['name']}' could not be applied: {error.message}"
+                )
+        return problems
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "managed": list(self.managed.profiles.values()),
+            "default": self.managed.active_name or None,
+            "locked": self.locked,
+            "active": self.applier.active(),
+            "can_revert": self.applier.can_revert() and not self.locked,
+            "problems": self.managed.problems,
+        }
+
+    def resolve(self, body: Mapping[str, Any]) -> Profile:
+        """The profile a request names: ``{"name": ...}`` (managed) or ``{"profile": {...}}``."""
+        name = body.get("name")
+        if isinstance(name, str) and "profile" not in body:
+            managed = self.managed.profiles.get(name)
+            if managed is None:
+                known = ", ".join(sorted(self.managed.profiles)) or "none"
+                raise AirlockError(
+                    "unknown-profile",
+                    f"There is no managed profile named '{name}' (managed profiles: {known}).",
+                    404,
+                )
+            return managed
+        raw = body.get("profile")
+        if not isinstance(raw, Mapping):
+            raise AirlockError(
+                "invalid-request",
+                'Send {"name": "<managed profile>"} or {"profile": {...}} to choose a profile.',
+            )
+        profile = validate_profile(raw)
+        managed = self.managed.profiles.get(profile["name"])
+        if managed is not None:
+            # A managed profile is always applied as the admin wrote it.
+            return managed
+        return profile
+
+    def apply(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        profile = self.resolve(body)
+        if self.locked and profile["name"] not in self.managed.profiles:
+            raise AirlockError(
+                "profile-locked",
+                f"Your administrator locked the mirror profiles: '{profile['name']}' is not "
+                "one of them. Choose a managed profile.",
+                403,
+            )
+        self.applier.apply(profile)
+        return self.describe()
+
+    def revert(self) -> dict[str, Any]:
+        if self.locked:
+            raise AirlockError(
+                "profile-locked",
+                "Your administrator locked the mirror profiles, so the configuration cannot "
+                "be reverted to what it was before.",
+                403,
+            )
+        self.applier.revert()
+        return self.describe()
+
+    async def effective(self) -> dict[str, Any]:
+        effective = await read_effective(self.paths)
+        return {"effective": effective, "leaks": find_leaks(self.applier.active(), effective)}
+
+    async def check(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        profile = self.resolve(body) if body else self.applier.active()
+        if profile is None:
+            raise AirlockError("no-active-profile", "No profile is active: choose one first.", 409)
+        return {"profile": profile["name"], "results": await check_profile(profile)}

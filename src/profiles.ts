@@ -1,0 +1,204 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  AirlockClient,
+  IConnectivity,
+  IEffectiveConfig,
+  IProfile,
+  IProfiles,
+  ProfileChoice
+} from './api';
+import { AirlockRequestError } from './request';
+
+/**
+ * A profile the user can pick, and whether the admin manages it.
+ */
+export interface IProfileEntry {
+  profile: IProfile;
+  managed: boolean;
+}
+
+/**
+ * The mirror-profiles journey: which profiles exist, which is active, what pip, conda and
+ * npm now see, and whether the mirror answers. No rendering here.
+ */
+export class ProfilesModel {
+  constructor(readonly client: AirlockClient) {}
+
+  /**
+   * Emitted whenever anything shown about profiles changes.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * Emitted with the new name after a switch or a revert succeeded on the server.
+   */
+  get activeChanged(): ISignal<this, string | null> {
+    return this._activeChanged;
+  }
+
+  get state(): IProfiles | null {
+    return this._state;
+  }
+
+  get effective(): IEffectiveConfig | null {
+    return this._effective;
+  }
+
+  get connectivity(): IConnectivity | null {
+    return this._connectivity;
+  }
+
+  get busy(): boolean {
+    return this._busy;
+  }
+
+  get checking(): boolean {
+    return this._checking;
+  }
+
+  /**
+   * The last failure of a profiles action, ready to show; null once one succeeds.
+   */
+  get error(): string | null {
+    return this._error;
+  }
+
+  get activeName(): string | null {
+    return this._state?.active?.name ?? null;
+  }
+
+  /**
+   * The profiles the user may switch to: the admin's first, then the user's own from the
+   * settings (unless the admin locked profiles, or a managed profile has the same name).
+   */
+  get choices(): IProfileEntry[] {
+    const managed = this._state?.managed ?? [];
+    const entries: IProfileEntry[] = managed.map(profile => ({
+      profile,
+      managed: true
+    }));
+    if (this._state?.locked) {
+      return entries;
+    }
+    const taken = new Set(managed.map(profile => profile.name));
+    for (const profile of this._userProfiles) {
+      if (!taken.has(profile.name)) {
+        taken.add(profile.name);
+        entries.push({ profile, managed: false });
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * The user's own profiles, from JupyterLab's settings.
+   */
+  setUserProfiles(profiles: IProfile[]): void {
+    this._userProfiles = profiles;
+    this._changed.emit();
+  }
+
+  /**
+   * Reload the profiles and the effective configuration. Never throws.
+   */
+  async refresh(): Promise<void> {
+    await this._run(async () => {
+      this._state = await this.client.getProfiles();
+      this._effective = await this.client.getEffectiveConfig();
+    });
+  }
+
+  /**
+   * Apply the named profile on the server. Resolves to whether it worked.
+   */
+  async switchTo(name: string): Promise<boolean> {
+    const entry = this.choices.find(choice => choice.profile.name === name);
+    if (!entry) {
+      this._error = `There is no profile named '${name}'.`;
+      this._changed.emit();
+      return false;
+    }
+    const choice: ProfileChoice = entry.managed
+      ? { name }
+      : { profile: entry.profile };
+    return this._changeActive(() => this.client.applyProfile(choice));
+  }
+
+  /**
+   * Undo the latest switch on the server. Resolves to whether it worked.
+   */
+  async revert(): Promise<boolean> {
+    return this._changeActive(() => this.client.revertProfile());
+  }
+
+  /**
+   * Probe the endpoints of the active profile.
+   */
+  async check(): Promise<void> {
+    if (!this.activeName) {
+      this._connectivity = null;
+      this._changed.emit();
+      return;
+    }
+    this._checking = true;
+    this._changed.emit();
+    try {
+      this._connectivity = await this.client.checkProfile();
+    } catch (reason) {
+      this._error = messageOf(reason);
+    } finally {
+      this._checking = false;
+      this._changed.emit();
+    }
+  }
+
+  private async _changeActive(
+    action: () => Promise<IProfiles>
+  ): Promise<boolean> {
+    const ok = await this._run(async () => {
+      this._state = await action();
+      this._connectivity = null;
+      this._effective = await this.client.getEffectiveConfig();
+    });
+    if (ok) {
+      this._activeChanged.emit(this.activeName);
+      void this.check();
+    }
+    return ok;
+  }
+
+  private async _run(work: () => Promise<void>): Promise<boolean> {
+    this._busy = true;
+    this._changed.emit();
+    try {
+      await work();
+      this._error = null;
+      return true;
+    } catch (reason) {
+      this._error = messageOf(reason);
+      return false;
+    } finally {
+      this._busy = false;
+      this._changed.emit();
+    }
+  }
+
+  private _state: IProfiles | null = null;
+  private _effective: IEffectiveConfig | null = null;
+  private _connectivity: IConnectivity | null = null;
+  private _userProfiles: IProfile[] = [];
+  private _busy = false;
+  private _checking = false;
+  private _error: string | null = null;
+  private _changed = new Signal<this, void>(this);
+  private _activeChanged = new Signal<this, string | null>(this);
+}
+
+function messageOf(reason: unknown): string {
+  return reason instanceof AirlockRequestError
+    ? reason.message
+    : `Airlock could not complete the request: ${String(reason)}`;
+}

@@ -1,0 +1,66 @@
+import { expect, test } from '@jupyterlab/galata';
+
+const PANEL_ID = 'jp-airlock-panel';
+
+test.describe('Mirror profiles', () => {
+  test('switching the profile in the panel changes what pip sees, and Revert undoes it', async ({
+    page
+  }, testInfo) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+    const effective = panel.getByTestId('airlock-effective');
+    await expect(panel.getByTestId('airlock-active-profile')).toHaveText(
+      'demo'
+    );
+    await expect(effective).toContainText('global.index-url');
+    await expect(effective).toContainText('http://127.0.0.1:');
+    await expect(effective).not.toContainText('global.no-index');
+
+    await panel
+      .getByRole('combobox', { name: 'Mirror profile' })
+      .selectOption('demo-offline');
+
+    await expect(panel.getByTestId('airlock-active-profile')).toHaveText(
+      'demo-offline'
+    );
+    await expect(effective).toContainText('global.no-index');
+    await expect(effective).not.toContainText('global.index-url');
+    await expect(effective).toContainText('/.config/pip/pip.conf');
+    await panel.screenshot({
+      path: testInfo.outputPath('profile-switched.png')
+    });
+
+    await panel.getByRole('button', { name: 'Revert' }).click();
+
+    await expect(panel.getByTestId('airlock-active-profile')).toHaveText(
+      'demo'
+    );
+    await expect(effective).toContainText('global.index-url');
+    await expect(effective).not.toContainText('global.no-index');
+  });
+
+  test('the status bar shows the active profile and that its mirror answered', async ({
+    page
+  }) => {
+    const item = page.getByTestId('airlock-status-item');
+
+    await expect(item).toHaveText('Mirror: demo ✓');
+    await item.click();
+
+    await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();
+  });
+
+  test('checking connectivity lists each endpoint of the profile', async ({
+    page
+  }) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+
+    await panel.getByRole('button', { name: 'Check connectivity' }).click();
+
+    const probes = panel.getByRole('list', { name: 'Connectivity' });
+    await expect(probes).toContainText('pip index');
+    await expect(probes).toContainText('artifact source');
+    await expect(probes.locator('.jp-Airlock-failed')).toHaveCount(0);
+  });
+});
