@@ -1,0 +1,173 @@
+"""Long work as jobs: copies out of the bucket now, installs and kernel creation later.
+
+One mechanism for all of them: a log, progress, cancel, one job at a time per queue (an
+environment, a destination), and a record on disk so the job list survives a page reload
+and a server restart (a job that a restart cut short is shown as interrupted, not lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import AirlockError
+
+FINISHED = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
+# A job's log is kept whole on disk; the list route sends only its tail.
+LOG_TAIL = 200
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Job:
+    """What the user sees of one job."""
+
+    id: str
+    kind: str
+    title: str
+    queue: str
+    state: str = "queued"
+    progress: float | None = None
+    log: list[str] = field(default_factory=list)
+    created: str = field(default_factory=_now)
+    finished: str | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, str] | None = None
+
+    def to_json(self, log_tail: int | None = None) -> dict[str, Any]:
+        data = asdict(self)
+        if log_tail is not None:
+            data["log"] = self.log[-log_tail:]
+        return data
+
+
+class JobContext:
+    """Handed to a job's work: report progress and log lines."""
+
+    def __init__(self, job: Job, save: Callable[[Job], None]) -> None:
+        self._job = job
+        self._save = save
+
+    def log(self, line: str) -> None:
+        self._job.log.append(line)
+        self._save(self._job)
+
+    def progress(self, fraction: float) -> None:
+        # Progress is saved with the next log line or state change; writing the record for
+        # every chunk of a large copy would cost more than the copy.
+        self._job.progress = max(0.0, min(1.0, fraction))
+
+
+Work = Callable[[JobContext], Awaitable[dict[str, Any]]]
+
+
+class JobManager:
+    """Runs jobs in the server's event loop and keeps their records in ``state_dir``."""
+
+    def __init__(self, state_dir: Path, log: logging.Logger | None = None) -> None:
+        self._dir = state_dir
+        self._log = log or logging.getLogger(__name__)
+        self._jobs: dict[str, Job] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._queues: dict[str, asyncio.Lock] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if not self._dir.is_dir():
+            return
+        for record in sorted(self._dir.glob("*.json")):
+            try:
+                job = Job(**json.loads(record.read_text("utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue  # a damaged record is not worth failing the server for
+            if job.state not in FINISHED:
+                job.state = "interrupted"
+                job.finished = _now()
+                job.log.append("The Jupyter server stopped while this job was running.")
+                self._save(job)
+            self._jobs[job.id] = job
+
+    def _save(self, job: Job) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        path = self._dir / f"{job.id}.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(job.to_json()), "utf-8")
+        os.replace(temporary, path)
+
+    def submit(self, kind: str, title: str, queue: str, work: Work) -> Job:
+        """Start ``work`` as a job; it waits while another job of the same queue runs."""
+        job = Job(id=uuid.uuid4().hex, kind=kind, title=title, queue=queue)
+        self._jobs[job.id] = job
+        self._save(job)
+        self._tasks[job.id] = asyncio.create_task(self._run(job, work))
+        return job
+
+    async def _run(self, job: Job, work: Work) -> None:
+        lock = self._queues.setdefault(job.queue, asyncio.Lock())
+        context = JobContext(job, self._save)
+        try:
+            async with lock:
+                job.state = "running"
+                self._save(job)
+                job.result = await work(context)
+                job.state = "succeeded"
+                job.progress = 1.0
+        except asyncio.CancelledError:
+            job.state = "cancelled"
+            job.log.append("Cancelled.")
+        except AirlockError as error:
+            job.state = "failed"
+            job.error = error.to_json()
+            job.log.append(error.message)
+        except Exception:  # a job must end with a record, whatever broke
+            self._log.exception("Airlock job '%s' failed unexpectedly", job.title)
+            job.state = "failed"
+            job.error = {
+                "code": "internal",
+                "message": "The job failed unexpectedly; the Jupyter server log has details.",
+            }
+            job.log.append(job.error["message"])
+        finally:
+            job.finished = _now()
+            self._save(job)
+            self._tasks.pop(job.id, None)
+
+    def get(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise AirlockError("unknown-job", f"There is no job {job_id}.", 404)
+        return job
+
+    def list(self) -> list[Job]:
+        return sorted(self._jobs.values(), key=lambda job: job.created, reverse=True)
+
+    async def cancel(self, job_id: str) -> Job:
+        """Cancel a queued or running job and wait until its work has cleaned up."""
+        job = self.get(job_id)
+        task = self._tasks.get(job_id)
+        if task is None:
+            raise AirlockError("job-finished", f"The job '{job.title}' has already ended.", 409)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return job
+
+    async def wait(self, job_id: str) -> Job:
+        """Wait until a job ends (for callers that need its result, and for tests)."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        return self.get(job_id)

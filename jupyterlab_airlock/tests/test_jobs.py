@@ -1,0 +1,140 @@
+"""The job mechanism: logs, progress, cancel, one job per queue, records that survive."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyterlab_airlock.errors import AirlockError
+from jupyterlab_airlock.jobs import JobContext, JobManager
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def test_a_job_logs_reports_progress_and_keeps_its_result(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        jobs = JobManager(tmp_path)
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            context.log("copying")
+            context.progress(0.5)
+            return {"path": "data.csv"}
+
+        job = jobs.submit("copy", "Copy data.csv", "workspace", work)
+        done = await jobs.wait(job.id)
+
+        assert done.state == "succeeded"
+        assert done.progress == 1.0
+        assert done.log == ["copying"]
+        assert done.result == {"path": "data.csv"}
+
+    run(scenario())
+
+
+def test_a_failure_is_recorded_with_its_message(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        jobs = JobManager(tmp_path)
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            raise AirlockError("checksum-mismatch", "data.csv does not match its sum", 422)
+
+        done = await jobs.wait(jobs.submit("copy", "Copy", "q", work).id)
+
+        assert done.state == "failed"
+        assert done.error == {
+            "code": "checksum-mismatch",
+            "message": "data.csv does not match its sum",
+        }
+
+    run(scenario())
+
+
+def test_jobs_of_one_queue_run_one_at_a_time_and_others_in_parallel(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        jobs = JobManager(tmp_path)
+        running: list[str] = []
+        overlaps: list[tuple[str, ...]] = []
+        release = asyncio.Event()
+        two_running = asyncio.Event()
+
+        def work(name: str) -> Any:
+            async def body(context: JobContext) -> dict[str, Any]:
+                running.append(name)
+                overlaps.append(tuple(running))
+                if len(running) == 2:
+                    two_running.set()
+                await release.wait()
+                running.remove(name)
+                return {}
+
+            return body
+
+        first = jobs.submit("install", "A", "env-1", work("A"))
+        second = jobs.submit("install", "B", "env-1", work("B"))
+        other = jobs.submit("install", "C", "env-2", work("C"))
+        await two_running.wait()
+        assert jobs.get(second.id).state == "queued"
+        assert sorted(running) == ["A", "C"]
+        release.set()
+        for job in (first, second, other):
+            assert (await jobs.wait(job.id)).state == "succeeded"
+        assert all(not {"A", "B"} <= set(overlap) for overlap in overlaps)
+
+    run(scenario())
+
+
+def test_cancel_stops_the_work_and_lets_it_clean_up(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        jobs = JobManager(tmp_path)
+        started = asyncio.Event()
+        cleaned = []
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            started.set()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                cleaned.append(True)
+            return {}
+
+        job = jobs.submit("copy", "Copy big.parquet", "q", work)
+        await started.wait()
+        cancelled = await jobs.cancel(job.id)
+
+        assert cancelled.state == "cancelled"
+        assert cleaned == [True]
+        with pytest.raises(AirlockError) as refused:
+            await jobs.cancel(job.id)
+        assert refused.value.code == "job-finished"
+
+    run(scenario())
+
+
+def test_a_job_cut_short_by_a_restart_is_shown_as_interrupted(tmp_path: Path) -> None:
+    async def before_restart() -> str:
+        jobs = JobManager(tmp_path)
+        started = asyncio.Event()
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            context.log("installing numpy")
+            started.set()
+            await asyncio.Event().wait()
+            return {}
+
+        job = jobs.submit("install", "Install numpy", "env", work)
+        await started.wait()
+        return job.id  # the loop ends here, as the server process would
+
+    # The server process dies without unwinding its tasks: run the loop, then drop it.
+    loop = asyncio.new_event_loop()
+    job_id = loop.run_until_complete(before_restart())
+
+    after = JobManager(tmp_path).get(job_id)
+    assert after.state == "interrupted"
+    assert after.log[0] == "installing numpy"
+    assert "stopped" in after.log[-1]
