@@ -7,6 +7,7 @@ import hashlib
 import json
 import mimetypes
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -116,24 +117,57 @@ def _build(out_dir: Path, stale: Mapping[str, tuple[Path, str, str | None]]) -> 
     return built
 
 
+def _manifests(files: Mapping[str, Path]) -> tuple[bytes, bytes]:
+    """The SHA256SUMS and manifest.json of ``files`` (relative name -> local path)."""
+    entries = [
+        {"path": rel, "sha256": sha256_file(files[rel]), "size": files[rel].stat().st_size}
+        for rel in sorted(files)
+    ]
+    sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in entries)
+    manifest = json.dumps({"version": 1, "files": entries}, indent=2) + "\n"
+    return sums.encode(), manifest.encode()
+
+
 def _upload_folder(s3: Any, bucket: str, prefix: str, files: Mapping[str, Path]) -> None:
     """Upload ``files`` (relative name -> local path) under ``prefix/``, with their sums."""
-    entries = []
-    for rel in sorted(files):
-        path = files[rel]
-        entries.append({"path": rel, "sha256": sha256_file(path), "size": path.stat().st_size})
+    for rel, path in sorted(files.items()):
         content_type, _ = mimetypes.guess_type(path.name)
         extra = {"ContentType": content_type} if content_type else None
         s3.upload_file(str(path), bucket, f"{prefix}/{rel}", ExtraArgs=extra)
-    sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in entries)
-    manifest = json.dumps({"version": 1, "files": entries}, indent=2) + "\n"
-    s3.put_object(Bucket=bucket, Key=f"{prefix}/SHA256SUMS", Body=sums.encode())
+    sums, manifest = _manifests(files)
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/SHA256SUMS", Body=sums)
     s3.put_object(
-        Bucket=bucket,
-        Key=f"{prefix}/manifest.json",
-        Body=manifest.encode(),
-        ContentType="application/json",
+        Bucket=bucket, Key=f"{prefix}/manifest.json", Body=manifest, ContentType="application/json"
     )
+
+
+BULK_FILES = 2000
+
+
+def fill_exchange_folder(folder: Path, wheels: list[Path], data_dir: Path) -> None:
+    """The mounted-folder exchange medium: the bucket's content, plus a bulk/ folder of
+    BULK_FILES small readings to show that large listings page and stay virtualized."""
+    for name, files in (
+        ("wheels", {wheel.name: wheel for wheel in wheels}),
+        (
+            "datasets",
+            {p.relative_to(data_dir).as_posix(): p for p in data_dir.rglob("*") if p.is_file()},
+        ),
+    ):
+        target = folder / name
+        target.mkdir(parents=True, exist_ok=True)
+        for rel, path in files.items():
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / rel)
+        sums, manifest = _manifests(files)
+        (target / "SHA256SUMS").write_bytes(sums)
+        (target / "manifest.json").write_bytes(manifest)
+    bulk = folder / "bulk"
+    bulk.mkdir(exist_ok=True)
+    for number in range(BULK_FILES):
+        reading = bulk / f"reading-{number:05}.csv"
+        if not reading.exists():
+            reading.write_text(f"station,value\nnorth-ridge,{number % 97}\n")
 
 
 def seed_bucket(
@@ -166,9 +200,10 @@ def seed_bucket(
     _upload_folder(s3, bucket, "datasets", datasets)
 
 
-def demo_profiles(s3_url: str, pypi_url: str) -> list[dict[str, Any]]:
+def demo_profiles(s3_url: str, pypi_url: str, exchange: Path) -> list[dict[str, Any]]:
     """The demo's mirror profiles: "demo" (the local pypiserver and the moto read bucket),
-    and "demo-offline" (a site with no index at all, only the read bucket)."""
+    "demo-offline" (a site with no index at all, only the read bucket) and "demo-folder"
+    (the mirror, with files arriving in a mounted folder instead of a bucket)."""
     source = {
         "kind": "s3",
         "endpoint_url": s3_url,
@@ -191,6 +226,12 @@ def demo_profiles(s3_url: str, pypi_url: str) -> list[dict[str, Any]]:
             "offline": True,
             "pip": {},
             "source": source,
+        },
+        {
+            "name": "demo-folder",
+            "description": "The mirror, with files arriving in a mounted exchange folder",
+            "pip": {"index-url": pypi_url, "trusted-host": ["127.0.0.1"]},
+            "source": {"kind": "folder", "path": str(exchange)},
         },
     ]
 
@@ -233,13 +274,15 @@ def demo_environment(
             aws_access_key_id=DEMO_AWS_ENV["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=DEMO_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
         )
+        exchange = state_dir / "exchange"
+        fill_exchange_folder(exchange, wheels, DATASETS_DIR)
         yield DemoEnvironment(
             state_dir=state_dir,
             s3_url=moto.url,
             pypi_url=pypi.url,
             bucket=DEMO_BUCKET,
             wheels=wheels,
-            profiles=demo_profiles(moto.url, pypi.url),
+            profiles=demo_profiles(moto.url, pypi.url, exchange),
             services=(moto, pypi),
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import tornado.web
@@ -16,8 +17,11 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from ._version import __version__
+from .catalog import ArtifactCatalog
 from .config import Airlock
 from .errors import AirlockError
+from .jobs import LOG_TAIL, JobManager
+from .kernels.resolve import kernel_python
 from .profiles.manager import ProfileManager
 
 NAMESPACE = "airlock"
@@ -38,6 +42,8 @@ class AirlockState:
 
     config: Airlock
     profiles: ProfileManager
+    jobs: JobManager
+    catalog: ArtifactCatalog
 
 
 class AirlockHandler(APIHandler):
@@ -154,6 +160,77 @@ class CheckProfileHandler(AirlockHandler):
         self.finish(await self.airlock.profiles.check(self.json_object()))
 
 
+class ArtifactsHandler(AirlockHandler):
+    """``GET /airlock/artifacts``: one page of one folder of the active source."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        try:
+            limit = int(self.get_query_argument("limit", "500"))
+        except ValueError:
+            raise AirlockError("invalid-request", "limit must be a whole number.") from None
+        self.finish(
+            await self.airlock.catalog.list_page(
+                prefix=self.get_query_argument("prefix", ""),
+                token=self.get_query_argument("cursor", None),
+                starting=self.get_query_argument("filter", ""),
+                kernel=self.get_query_argument("kernel", None),
+                limit=limit,
+            )
+        )
+
+
+class PreviewHandler(AirlockHandler):
+    """``GET /airlock/artifacts/preview?key=``: the first rows of a dataset."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish(await self.airlock.catalog.preview(self.get_query_argument("key")))
+
+
+class CopyHandler(AirlockHandler):
+    """``POST /airlock/artifacts/copy``: copy an object into the workspace, as a job."""
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_object()
+        key, destination = body.get("key"), body.get("destination")
+        if not isinstance(key, str) or not isinstance(destination, str):
+            raise AirlockError(
+                "invalid-request", 'Send {"key": "<object>", "destination": "<path>"}.'
+            )
+        job = self.airlock.catalog.copy(key, destination, bool(body.get("overwrite", False)))
+        self.set_status(202)
+        self.finish(job.to_json(LOG_TAIL))
+
+
+class JobsHandler(AirlockHandler):
+    """``GET /airlock/jobs``: every job, newest first, with the tail of its log."""
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.finish({"jobs": [job.to_json(LOG_TAIL) for job in self.airlock.jobs.list()]})
+
+
+class JobHandler(AirlockHandler):
+    """``GET /airlock/jobs/<id>``: one job with its whole log; ``DELETE`` cancels it."""
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        self.finish(self.airlock.jobs.get(job_id).to_json())
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, job_id: str) -> None:
+        job = await self.airlock.jobs.cancel(job_id)
+        self.finish(job.to_json(LOG_TAIL))
+
+
 ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("status", StatusHandler),
     ("profiles", ProfilesHandler),
@@ -161,6 +238,11 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("profiles/revert", RevertProfileHandler),
     ("profiles/effective", EffectiveConfigHandler),
     ("profiles/check", CheckProfileHandler),
+    ("artifacts", ArtifactsHandler),
+    ("artifacts/preview", PreviewHandler),
+    ("artifacts/copy", CopyHandler),
+    ("jobs", JobsHandler),
+    (r"jobs/(?P<job_id>[0-9a-f]{32})", JobHandler),
 ]
 
 
@@ -168,7 +250,28 @@ def setup_handlers(web_app: Any, config: Airlock) -> None:
     profiles = ProfileManager(config)
     for problem in [*profiles.managed.problems, *profiles.start()]:
         config.log.warning("Airlock configuration: %s", problem)
-    web_app.settings["airlock"] = AirlockState(config=config, profiles=profiles)
+    jobs = JobManager(profiles.paths.state_dir / "jobs", config.log)
+
+    def active_source() -> dict[str, Any] | None:
+        active = profiles.applier.active()
+        if not active or not active.get("source"):
+            return None
+        # The profile's one CA bundle also serves the S3 client.
+        return {
+            **active["source"],
+            **({"ca_bundle": active["ca_bundle"]} if active.get("ca_bundle") else {}),
+        }
+
+    spec_manager = web_app.settings["kernel_spec_manager"]
+    catalog = ArtifactCatalog(
+        active_source,
+        jobs,
+        Path(web_app.settings["server_root_dir"]),
+        lambda name: kernel_python(spec_manager, name),
+    )
+    web_app.settings["airlock"] = AirlockState(
+        config=config, profiles=profiles, jobs=jobs, catalog=catalog
+    )
     base_url = web_app.settings["base_url"]
     web_app.add_handlers(
         ".*$",

@@ -125,6 +125,92 @@ export interface IStatus {
 }
 
 /**
+ * What a file of the read bucket is, recognised from its name.
+ */
+export interface IArtifactInfo {
+  kind:
+    | 'wheel'
+    | 'sdist'
+    | 'conda'
+    | 'env-archive'
+    | 'dataset'
+    | 'manifest'
+    | 'other';
+  name?: string;
+  version?: string;
+  build?: string;
+  format?: string;
+  tags?: string[];
+  problem?: string;
+}
+
+/**
+ * One file of a listing.
+ */
+export interface IArtifactEntry {
+  key: string;
+  name: string;
+  size: number;
+  modified: string | null;
+  artifact: IArtifactInfo;
+  /**
+   * `verified`, `mismatch`, `listed` (in a manifest, not hashed yet) or `not-listed`.
+   */
+  checksum: string;
+  sha256: string | null;
+  /**
+   * Whether a wheel or conda package fits the chosen kernel (null: not a package).
+   */
+  fit: { fits: boolean | null; reason: string | null } | null;
+}
+
+/**
+ * `GET /airlock/artifacts`: one page of one folder of the active profile's source.
+ */
+export interface IArtifactPage {
+  source: string;
+  prefix: string;
+  folders: string[];
+  entries: IArtifactEntry[];
+  next_token: string | null;
+  manifests: string[];
+}
+
+/**
+ * `GET /airlock/artifacts/preview`: the first rows of a dataset.
+ */
+export interface IPreview {
+  key: string;
+  format: string;
+  columns: string[];
+  rows: string[][];
+  truncated: boolean;
+  note: string | null;
+  /**
+   * Python that reads this object in a notebook, straight from the source.
+   */
+  snippet: string;
+}
+
+/**
+ * A long-running job (a copy, an install) as the server records it.
+ */
+export interface IJob {
+  id: string;
+  kind: string;
+  title: string;
+  queue: string;
+  state:
+    'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  progress: number | null;
+  log: string[];
+  created: string;
+  finished: string | null;
+  result: { [key: string]: any } | null;
+  error: { code: string; message: string } | null;
+}
+
+/**
  * The typed client of the Airlock REST API.
  */
 export class AirlockClient {
@@ -155,6 +241,67 @@ export class AirlockClient {
     return requestAPI<IEffectiveConfig>(
       'profiles/effective',
       this.serverSettings
+    );
+  }
+
+  /**
+   * One page of a folder of the active source. `filter` narrows by the start of names.
+   */
+  listArtifacts(options: {
+    prefix?: string;
+    cursor?: string | null;
+    filter?: string;
+    kernel?: string | null;
+    limit?: number;
+  }): Promise<IArtifactPage> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(options)) {
+      if (value !== undefined && value !== null && value !== '') {
+        query.set(name, String(value));
+      }
+    }
+    return requestAPI<IArtifactPage>(
+      `artifacts?${query.toString()}`,
+      this.serverSettings
+    );
+  }
+
+  previewArtifact(key: string): Promise<IPreview> {
+    const query = new URLSearchParams({ key });
+    return requestAPI<IPreview>(
+      `artifacts/preview?${query.toString()}`,
+      this.serverSettings
+    );
+  }
+
+  /**
+   * Copy an object into the workspace (a path relative to the Jupyter root) as a job.
+   */
+  copyArtifact(
+    key: string,
+    destination: string,
+    overwrite = false
+  ): Promise<IJob> {
+    return requestAPI<IJob>('artifacts/copy', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify({ key, destination, overwrite })
+    });
+  }
+
+  getJob(id: string): Promise<IJob> {
+    return requestAPI<IJob>(
+      `jobs/${encodeURIComponent(id)}`,
+      this.serverSettings
+    );
+  }
+
+  cancelJob(id: string): Promise<IJob> {
+    return requestAPI<IJob>(
+      `jobs/${encodeURIComponent(id)}`,
+      this.serverSettings,
+      {
+        method: 'DELETE'
+      }
     );
   }
 

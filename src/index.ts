@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -35,7 +36,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     ITranslator,
     ISettingRegistry,
-    IStatusBar
+    IStatusBar,
+    IDefaultFileBrowser
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -43,7 +45,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null,
-    statusBar: IStatusBar | null
+    statusBar: IStatusBar | null,
+    fileBrowser: IDefaultFileBrowser | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_airlock');
     const { serviceManager } = app;
@@ -51,7 +54,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       new AirlockClient(serviceManager.serverSettings),
       serviceManager.kernelspecs
     );
-    const sidebar = new AirlockSidebar(model, trans);
+    const sidebar = new AirlockSidebar(model, trans, path =>
+      app.commands.execute('docmanager:open', { path })
+    );
+    model.artifacts.copied.connect((_, path) => {
+      void fileBrowser?.model.refresh();
+      Notification.success(trans.__('Copied and verified: %1', path), {
+        autoClose: 5000
+      });
+    });
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
 

@@ -2,8 +2,9 @@ import { KernelSpec } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { AirlockClient, IStatus } from './api';
+import { ArtifactsModel } from './artifacts';
 import { ProfilesModel } from './profiles';
-import { AirlockRequestError } from './request';
+import { messageOf } from './request';
 
 /**
  * A kernel as the panel lists it.
@@ -25,6 +26,9 @@ export class AirlockModel {
   ) {
     this.profiles = new ProfilesModel(client);
     this.profiles.changed.connect(this._emitChanged, this);
+    this.artifacts = new ArtifactsModel(client);
+    // A switch may change the artifact source: show the new one from its root.
+    this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
     this._kernelSpecs?.specsChanged.connect(this._emitChanged, this);
   }
 
@@ -32,6 +36,11 @@ export class AirlockModel {
    * The mirror-profiles part of the panel.
    */
   readonly profiles: ProfilesModel;
+
+  /**
+   * The artifact browser (it re-renders on its own signal: its rows change often).
+   */
+  readonly artifacts: ArtifactsModel;
 
   /**
    * Emitted whenever anything the panel shows changes.
@@ -78,11 +87,11 @@ export class AirlockModel {
       this._status = await this.client.getStatus();
       this._error = null;
       await this.profiles.refresh();
+      if (this.profiles.state?.active?.source) {
+        void this.artifacts.open(this.artifacts.prefix);
+      }
     } catch (reason) {
-      this._error =
-        reason instanceof AirlockRequestError
-          ? reason.message
-          : `Airlock could not load its status: ${String(reason)}`;
+      this._error = messageOf(reason);
     } finally {
       this._loading = false;
       this._emitChanged();

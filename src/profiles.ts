@@ -8,7 +8,7 @@ import {
   IProfiles,
   ProfileChoice
 } from './api';
-import { AirlockRequestError } from './request';
+import { messageOf } from './request';
 
 /**
  * A profile the user can pick, and whether the admin manages it.
@@ -195,10 +195,4 @@ export class ProfilesModel {
   private _error: string | null = null;
   private _changed = new Signal<this, void>(this);
   private _activeChanged = new Signal<this, string | null>(this);
-}
-
-function messageOf(reason: unknown): string {
-  return reason instanceof AirlockRequestError
-    ? reason.message
-    : `Airlock could not complete the request: ${String(reason)}`;
 }

@@ -88,3 +88,12 @@ function errorFromResponse(status: number, body: any): AirlockRequestError {
     status
   );
 }
+
+/**
+ * The message to show for any failure of a call: the server's own words when it sent some.
+ */
+export function messageOf(reason: unknown): string {
+  return reason instanceof AirlockRequestError
+    ? reason.message
+    : `Airlock could not complete the request: ${String(reason)}`;
+}

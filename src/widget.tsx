@@ -13,7 +13,8 @@ import { PANEL_ID } from './tokens';
 export class AirlockSidebar extends ReactWidget {
   constructor(
     readonly model: AirlockModel,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    private readonly _onOpen: (path: string) => void
   ) {
     super();
     this.id = PANEL_ID;
@@ -23,6 +24,12 @@ export class AirlockSidebar extends ReactWidget {
   }
 
   render(): JSX.Element {
-    return <AirlockPanel model={this.model} trans={this._trans} />;
+    return (
+      <AirlockPanel
+        model={this.model}
+        trans={this._trans}
+        onOpen={this._onOpen}
+      />
+    );
   }
 }

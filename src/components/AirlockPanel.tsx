@@ -6,8 +6,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IArtifactSource } from '../api';
 import { AirlockModel, IKernelEntry } from '../model';
+import { ArtifactsSection } from './ArtifactsSection';
 import { MirrorSection } from './MirrorSection';
 
 /**
@@ -16,13 +16,17 @@ import { MirrorSection } from './MirrorSection';
 export interface IAirlockPanelProps {
   model: AirlockModel;
   trans: TranslationBundle;
+  /**
+   * Open a file of the workspace (a copied dataset).
+   */
+  onOpen: (path: string) => void;
 }
 
 /**
  * The Airlock side panel: status, then the Mirror, Artifacts and Kernels sections.
  */
 export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
-  const { model, trans } = props;
+  const { model, trans, onOpen } = props;
   return (
     <UseSignal signal={model.stateChanged}>
       {() => (
@@ -57,10 +61,18 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             <MirrorSection model={model.profiles} trans={trans} />
           </Section>
           <Section title={trans.__('Artifacts')} id="artifacts">
-            <ArtifactSourceSummary
-              source={model.profiles.state?.active?.source ?? null}
-              trans={trans}
-            />
+            {model.profiles.state?.active?.source ? (
+              <ArtifactsSection
+                model={model.artifacts}
+                kernels={model.kernels}
+                trans={trans}
+                onOpen={onOpen}
+              />
+            ) : (
+              <p className="jp-Airlock-empty">
+                {trans.__('The active profile names no artifact source.')}
+              </p>
+            )}
           </Section>
           <Section title={trans.__('Kernels')} id="kernels">
             <KernelList kernels={model.kernels} trans={trans} />
@@ -86,38 +98,6 @@ function Section(props: {
       <summary className="jp-Airlock-sectionTitle">{props.title}</summary>
       <div className="jp-Airlock-sectionBody">{props.children}</div>
     </details>
-  );
-}
-
-function ArtifactSourceSummary(props: {
-  source: IArtifactSource | null;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { source, trans } = props;
-  if (!source) {
-    return (
-      <p className="jp-Airlock-empty">
-        {trans.__('The active profile names no artifact source.')}
-      </p>
-    );
-  }
-  const where =
-    source.kind === 'folder'
-      ? (source.path ?? '')
-      : `s3://${source.bucket ?? ''}/${source.prefix ?? ''}`;
-  return (
-    <dl className="jp-Airlock-facts">
-      <dt>{trans.__('Source')}</dt>
-      <dd className="jp-Airlock-url" data-testid="airlock-source">
-        {where}
-      </dd>
-      {source.endpoint_url && (
-        <>
-          <dt>{trans.__('Endpoint')}</dt>
-          <dd className="jp-Airlock-url">{source.endpoint_url}</dd>
-        </>
-      )}
-    </dl>
   );
 }
 

@@ -161,33 +161,35 @@ function EffectiveConfig(props: {
           </div>
         </div>
       ))}
-      <h3 className="jp-Airlock-subtitle">
-        {trans.__('What pip, conda and npm now see')}
-      </h3>
-      <div
-        className="jp-Airlock-settings"
-        data-testid="airlock-effective"
-        aria-label={trans.__('Effective configuration')}
-      >
-        {groups.map(([tool, settings]) =>
-          settings.length === 0 ? null : (
-            <section key={tool}>
-              <h4 className="jp-Airlock-settingsTool">{tool}</h4>
-              <dl>
-                {settings.map(setting => (
-                  <React.Fragment key={`${tool} ${setting.key}`}>
-                    <dt className="jp-Airlock-url">{setting.key}</dt>
-                    <dd>
-                      <span className="jp-Airlock-url">{setting.value}</span>
-                      <div className="jp-Airlock-muted">{setting.source}</div>
-                    </dd>
-                  </React.Fragment>
-                ))}
-              </dl>
-            </section>
-          )
-        )}
-      </div>
+      <details className="jp-Airlock-settingsDetails">
+        <summary className="jp-Airlock-subtitle">
+          {trans.__('What pip, conda and npm now see')}
+        </summary>
+        <div
+          className="jp-Airlock-settings"
+          data-testid="airlock-effective"
+          aria-label={trans.__('Effective configuration')}
+        >
+          {groups.map(([tool, settings]) =>
+            settings.length === 0 ? null : (
+              <section key={tool}>
+                <h4 className="jp-Airlock-settingsTool">{tool}</h4>
+                <dl>
+                  {settings.map(setting => (
+                    <React.Fragment key={`${tool} ${setting.key}`}>
+                      <dt className="jp-Airlock-url">{setting.key}</dt>
+                      <dd>
+                        <span className="jp-Airlock-url">{setting.value}</span>
+                        <div className="jp-Airlock-muted">{setting.source}</div>
+                      </dd>
+                    </React.Fragment>
+                  ))}
+                </dl>
+              </section>
+            )
+          )}
+        </div>
+      </details>
     </div>
   );
 }

@@ -1,0 +1,347 @@
+"""The artifact browser's core: what the active source holds, previews, verified copies.
+
+Listing adds to each file what it is (artifacts.classify), what its folder's manifest says
+of it, and whether it fits a chosen kernel. Copies run as jobs, stream to a hidden partial
+file beside the destination while hashing, and only take the final name once verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import manifests
+from .artifacts import classify, fit
+from .errors import AirlockError
+from .jobs import Job, JobContext, JobManager
+from .kernels import platform_subdir, supported_tags
+from .sources import Source, clean_key, source_from_config
+
+PREVIEW_BYTES = 64 * 1024
+PREVIEW_ROWS = 20
+PREVIEW_CELL = 200
+# Manifests are read whole; a larger one is not a manifest anyone wrote by hand or tool.
+MANIFEST_LIMIT = 16 * 1024 * 1024
+
+_PANDAS_READERS = {
+    "csv": "pd.read_csv({source})",
+    "tsv": "pd.read_csv({source}, sep='\\t')",
+    "jsonl": "pd.read_json({source}, lines=True)",
+    "json": "pd.read_json({source})",
+    "parquet": "pd.read_parquet({source})",
+}
+
+
+class ArtifactCatalog:
+    """Browsing the active profile's artifact source, for one Jupyter server."""
+
+    def __init__(
+        self,
+        active_source: Callable[[], Mapping[str, Any] | None],
+        jobs: JobManager,
+        root_dir: Path,
+        kernel_python: Callable[[str], str],
+    ) -> None:
+        self._active_source = active_source
+        self._jobs = jobs
+        self._root = root_dir.resolve()
+        self._kernel_python = kernel_python
+        self._sources: dict[str, Source] = {}
+        # sha256 of objects hashed by a copy, by (source, key, etag): they show as verified.
+        self._hashed: dict[tuple[str, str, str | None], str] = {}
+
+    def source(self) -> Source:
+        config = self._active_source()
+        if not config:
+            raise AirlockError(
+                "no-source",
+                "The active mirror profile names no artifact source: switch to a profile "
+                "with one in the Mirror section.",
+                409,
+            )
+        cache_key = json.dumps(config, sort_keys=True)
+        if cache_key not in self._sources:
+            self._sources[cache_key] = source_from_config(config)
+        return self._sources[cache_key]
+
+    async def list_page(
+        self,
+        prefix: str = "",
+        token: str | None = None,
+        starting: str = "",
+        kernel: str | None = None,
+        limit: int = 500,
+    ) -> dict[str, Any]:
+        source = self.source()
+        page = await source.list(prefix, token, limit, starting)
+        manifest, problems = await self._manifest(source, page.prefix)
+        tags: list[str] = []
+        subdir: str | None = None
+        if kernel:
+            tags = await supported_tags(self._kernel_python(kernel))
+            subdir = platform_subdir(tags)
+        entries = []
+        for entry in page.entries:
+            info = classify(entry.key)
+            listed = manifest.files.get(entry.name) if manifest else None
+            hashed = self._hashed.get((source.describe(), entry.key, entry.etag))
+            entries.append(
+                {
+                    **entry.to_json(),
+                    "artifact": info,
+                    "checksum": manifests.status(manifest, entry.name, entry.size, hashed),
+                    "sha256": listed.sha256 if listed else hashed,
+                    "fit": fit(info, tags, subdir) if kernel else None,
+                }
+            )
+        return {
+            "source": source.describe(),
+            "prefix": page.prefix,
+            "folders": page.folders,
+            "entries": entries,
+            "next_token": page.next_token,
+            "manifests": [manifest.source] if manifest else [],
+            "problems": problems,
+        }
+
+    async def _manifest(
+        self, source: Source, folder: str
+    ) -> tuple[manifests.Manifest | None, list[str]]:
+        """The folder's manifests, merged; a broken one is named, never half-trusted."""
+        found: list[manifests.Manifest] = []
+        for name in (manifests.SHA256SUMS, manifests.MANIFEST_JSON):
+            key = folder + name
+            try:
+                entry = await source.stat(key)
+            except AirlockError as error:
+                if error.status == 404:
+                    continue
+                raise
+            if entry.size > MANIFEST_LIMIT:
+                return None, [f"{key} is larger than {MANIFEST_LIMIT >> 20} MiB; it was not read."]
+            text = (await source.read_range(key, 0, entry.size)).decode("utf-8", "replace")
+            try:
+                found.append(manifests.parse(text, key))
+            except AirlockError as error:
+                return None, [error.message]
+        if not found:
+            return None, []
+        try:
+            return manifests.merge(found), []
+        except AirlockError as error:
+            return None, [error.message]
+
+    async def preview(self, key: str) -> dict[str, Any]:
+        source = self.source()
+        key = clean_key(key)
+        info = classify(key)
+        if info["kind"] != "dataset":
+            raise AirlockError(
+                "not-previewable",
+                f"{key} is not a dataset ({info['kind']}); only datasets have a preview.",
+                415,
+            )
+        data_format = str(info.get("format", ""))
+        snippet = self._snippet(source, key, data_format)
+        if data_format not in ("csv", "tsv", "jsonl", "json"):
+            return _preview(key, data_format, [], [], False, snippet,
+                            f"No preview for {data_format} files yet: copy it and open it "
+                            "in a notebook (the snippet below reads it directly).")  # fmt: skip
+        head = await source.read_range(key, 0, PREVIEW_BYTES + 1)
+        truncated = len(head) > PREVIEW_BYTES
+        head = head[:PREVIEW_BYTES]
+        if b"\x00" in head:
+            raise AirlockError(
+                "not-previewable", f"{key} looks binary, not {data_format} text.", 415
+            )
+        text = head.decode("utf-8", "replace")
+        if truncated and "\n" in text:
+            text = text[: text.rindex("\n")]  # drop the line the read cut in two
+        if data_format in ("csv", "tsv"):
+            rows = list(
+                csv.reader(io.StringIO(text), delimiter="\t" if data_format == "tsv" else ",")
+            )
+            columns, body = (rows[0], rows[1:]) if rows else ([], [])
+        else:
+            columns, body = _json_rows(text, data_format, truncated)
+        more = truncated or len(body) > PREVIEW_ROWS
+        return _preview(key, data_format, columns, body[:PREVIEW_ROWS], more, snippet, None)
+
+    def _snippet(self, source: Source, key: str, data_format: str) -> str:
+        reader = _PANDAS_READERS.get(data_format, "open({source}, 'rb').read()")
+        config = self._active_source() or {}
+        if config.get("kind") == "folder":
+            path = os.path.join(str(config.get("path", "")), key)
+            return (
+                "import pandas as pd\n\ndf = " + reader.format(source=repr(path)) + "\ndf.head()\n"
+            )
+        prefix = str(config.get("prefix") or "").strip("/")
+        full_key = f"{prefix}/{key}" if prefix else key
+        client = "boto3.client('s3'"
+        if config.get("endpoint_url"):
+            client += f", endpoint_url={config['endpoint_url']!r}"
+        client += ")"
+        return (
+            "import boto3\nimport pandas as pd\n\n"
+            f"s3 = {client}  # credentials: the AWS credential chain\n"
+            f"body = s3.get_object(Bucket={config.get('bucket')!r}, Key={full_key!r})['Body']\n"
+            "df = " + reader.format(source="body") + "\ndf.head()\n"
+        )
+
+    def copy(self, key: str, destination: str, overwrite: bool = False) -> Job:
+        """Start copying ``key`` to ``destination`` (relative to the Jupyter root)."""
+        source = self.source()
+        key = clean_key(key)
+        target = self._destination(destination)
+        if target.exists() and not overwrite:
+            raise AirlockError(
+                "destination-exists",
+                f"{destination} already exists in the workspace: choose another name, or "
+                "confirm that it may be replaced.",
+                409,
+            )
+        relative = target.relative_to(self._root).as_posix()
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            return await self._copy(source, key, target, relative, overwrite, context)
+
+        return self._jobs.submit("copy", f"Copy {key} to {relative}", f"file:{target}", work)
+
+    def _destination(self, destination: str) -> Path:
+        """A path in the workspace; never outside it, also not through a symbolic link."""
+        relative = PurePosixPath(destination.strip())
+        if (
+            not destination.strip()
+            or relative.is_absolute()
+            or ".." in relative.parts
+            or "\x00" in destination
+        ):
+            raise AirlockError(
+                "invalid-destination",
+                f"{destination!r} is not a path inside the workspace: give a relative path "
+                "such as data/readings.csv.",
+                400,
+            )
+        target = self._root / relative
+        parent = target.parent.resolve()
+        if not parent.is_relative_to(self._root) or target.is_symlink():
+            raise AirlockError(
+                "invalid-destination",
+                f"{destination} leads outside the workspace (through a symbolic link).",
+                400,
+            )
+        return parent / target.name
+
+    async def _copy(
+        self,
+        source: Source,
+        key: str,
+        target: Path,
+        relative: str,
+        overwrite: bool,
+        context: JobContext,
+    ) -> dict[str, Any]:
+        entry = await source.stat(key)
+        folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+        manifest, problems = await self._manifest(source, folder)
+        if problems:
+            raise AirlockError("invalid-manifest", problems[0], 422)
+        expected = manifest.files.get(entry.name) if manifest else None
+        context.log(f"Copying {key} ({entry.size} bytes) from {source.describe()}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.airlock-partial")
+        verifier = manifests.Sha256Verifier(key)
+        try:
+            with partial.open("wb") as out:
+                async with contextlib.aclosing(source.stream(key)) as chunks:
+                    async for chunk in chunks:
+                        # Disk writes off the event loop: the server keeps answering.
+                        await asyncio.to_thread(out.write, chunk)
+                        verifier.update(chunk)
+                        context.progress(verifier.size / entry.size if entry.size else 1.0)
+            if verifier.size != entry.size:
+                raise AirlockError(
+                    "transfer-broken",
+                    f"The transfer of {key} stopped after {verifier.size} of {entry.size} "
+                    "bytes; nothing was kept. Copy it again.",
+                    502,
+                )
+            if manifest is not None and expected is not None:
+                verifier.check(expected)
+                context.log(f"sha256 {verifier.hexdigest()} matches {manifest.source}")
+            else:
+                context.log(f"sha256 {verifier.hexdigest()} (no manifest lists this file)")
+            if not overwrite and await asyncio.to_thread(target.exists):
+                raise AirlockError(
+                    "destination-exists",
+                    f"{relative} appeared in the workspace during the copy; it was not replaced.",
+                    409,
+                )
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        self._hashed[(source.describe(), key, entry.etag)] = verifier.hexdigest()
+        context.log(f"Saved as {relative}")
+        return {
+            "path": relative,
+            "size": verifier.size,
+            "sha256": verifier.hexdigest(),
+            "verified": expected is not None,
+        }
+
+
+def _json_rows(text: str, data_format: str, truncated: bool) -> tuple[list[str], list[list[str]]]:
+    if data_format == "jsonl":
+        records = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    break
+    else:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return ["text"], [[text[: PREVIEW_CELL * 10]]] if truncated else [["(not valid JSON)"]]
+        records = document if isinstance(document, list) else [document]
+    columns: list[str] = []
+    for record in records:
+        if isinstance(record, dict):
+            columns += [str(name) for name in record if str(name) not in columns]
+    if not columns:
+        return ["value"], [[json.dumps(record)] for record in records]
+    return columns, [
+        [json.dumps(record.get(column)) if isinstance(record, dict) else "" for column in columns]
+        for record in records
+    ]
+
+
+def _preview(
+    key: str,
+    data_format: str,
+    columns: list[str],
+    rows: list[list[str]],
+    truncated: bool,
+    snippet: str,
+    note: str | None,
+) -> dict[str, Any]:
+    def cell(value: str) -> str:
+        return value if len(value) <= PREVIEW_CELL else value[:PREVIEW_CELL] + "…"
+
+    return {
+        "key": key,
+        "format": data_format,
+        "columns": [cell(column) for column in columns],
+        "rows": [[cell(value) for value in row] for row in rows],
+        "truncated": truncated,
+        "note": note,
+        "snippet": snippet,
+    }

@@ -1,0 +1,276 @@
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  AirlockClient,
+  IArtifactEntry,
+  IArtifactPage,
+  IJob,
+  IPreview
+} from './api';
+import { messageOf } from './request';
+
+/**
+ * A row of the artifact list: a folder to open or a file.
+ */
+export type ArtifactRow =
+  | { type: 'folder'; prefix: string; name: string }
+  | { type: 'file'; entry: IArtifactEntry };
+
+const PAGE_SIZE = 500;
+
+/**
+ * The artifact-browser journey: one folder of the active source, loaded page by page as
+ * the user scrolls, the selected file's preview, and its copy into the workspace.
+ */
+export class ArtifactsModel {
+  constructor(readonly client: AirlockClient) {}
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * Emitted with the workspace path of each file copied successfully.
+   */
+  get copied(): ISignal<this, string> {
+    return this._copied;
+  }
+
+  get prefix(): string {
+    return this._prefix;
+  }
+
+  get source(): string | null {
+    return this._source;
+  }
+
+  get rows(): ArtifactRow[] {
+    return this._rows;
+  }
+
+  get hasMore(): boolean {
+    return this._nextToken !== null;
+  }
+
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  get error(): string | null {
+    return this._error;
+  }
+
+  get filter(): string {
+    return this._filter;
+  }
+
+  get kernel(): string | null {
+    return this._kernel;
+  }
+
+  get selected(): IArtifactEntry | null {
+    return this._selected;
+  }
+
+  get preview(): IPreview | null {
+    return this._preview;
+  }
+
+  get copyJob(): IJob | null {
+    return this._copyJob;
+  }
+
+  /**
+   * Open a folder (a prefix ending in '/', or '' for the root) at its first page.
+   */
+  async open(prefix = ''): Promise<void> {
+    this._prefix = prefix;
+    this._rows = [];
+    this._nextToken = null;
+    this._selected = null;
+    this._preview = null;
+    this._generation += 1;
+    await this._load(null);
+  }
+
+  /**
+   * Load the next page, if any (the list asks when its last rows become visible).
+   */
+  async loadMore(): Promise<void> {
+    if (this._nextToken !== null && !this._loading) {
+      await this._load(this._nextToken);
+    }
+  }
+
+  /**
+   * Narrow the listing to names that start with `text`.
+   */
+  async setFilter(text: string): Promise<void> {
+    this._filter = text;
+    await this.open(this._prefix);
+  }
+
+  /**
+   * Judge wheels and conda packages against this kernel's interpreter.
+   */
+  async setKernel(name: string | null): Promise<void> {
+    this._kernel = name;
+    await this.open(this._prefix);
+  }
+
+  async select(entry: IArtifactEntry | null): Promise<void> {
+    this._selected = entry;
+    this._preview = null;
+    this._changed.emit();
+    if (entry?.artifact.kind !== 'dataset') {
+      return;
+    }
+    try {
+      this._preview = await this.client.previewArtifact(entry.key);
+      this._error = null;
+    } catch (reason) {
+      this._error = messageOf(reason);
+    }
+    this._changed.emit();
+  }
+
+  /**
+   * Copy the selected file to `destination` (relative to the Jupyter root), following
+   * the job until it ends. Resolves to the finished job.
+   */
+  async copy(destination: string, overwrite = false): Promise<IJob | null> {
+    const entry = this._selected;
+    if (!entry) {
+      return null;
+    }
+    try {
+      this._copyJob = await this.client.copyArtifact(
+        entry.key,
+        destination,
+        overwrite
+      );
+      this._error = null;
+    } catch (reason) {
+      this._error = messageOf(reason);
+      this._changed.emit();
+      return null;
+    }
+    this._changed.emit();
+    const job = await this._follow(this._copyJob.id);
+    if (job.state === 'succeeded' && job.result?.path) {
+      if (job.result.verified) {
+        this._markVerified(entry.key, job.result.sha256 as string);
+      }
+      this._copied.emit(job.result.path as string);
+    }
+    return job;
+  }
+
+  async cancelCopy(): Promise<void> {
+    if (this._copyJob) {
+      try {
+        this._copyJob = await this.client.cancelJob(this._copyJob.id);
+      } catch (reason) {
+        this._error = messageOf(reason);
+      }
+      this._changed.emit();
+    }
+  }
+
+  /**
+   * Show what the server now knows too: the copy hashed the file and it matched.
+   */
+  private _markVerified(key: string, sha256: string): void {
+    this._rows = this._rows.map(row =>
+      row.type === 'file' && row.entry.key === key
+        ? {
+            type: 'file',
+            entry: { ...row.entry, checksum: 'verified', sha256 }
+          }
+        : row
+    );
+    if (this._selected?.key === key) {
+      this._selected = { ...this._selected, checksum: 'verified', sha256 };
+    }
+    this._changed.emit();
+  }
+
+  /**
+   * Poll a job until it ends; one copy is followed at a time.
+   */
+  private _follow(id: string): Promise<IJob> {
+    this._copyPoll?.dispose();
+    return new Promise<IJob>(resolve => {
+      this._copyPoll = new Poll({
+        factory: async () => {
+          const job = await this.client.getJob(id);
+          this._copyJob = job;
+          this._changed.emit();
+          if (job.finished) {
+            this._copyPoll?.dispose();
+            resolve(job);
+          }
+        },
+        frequency: { interval: 300, backoff: false },
+        standby: 'never'
+      });
+    });
+  }
+
+  private async _load(token: string | null): Promise<void> {
+    const generation = this._generation;
+    this._loading = true;
+    this._changed.emit();
+    try {
+      const page: IArtifactPage = await this.client.listArtifacts({
+        prefix: this._prefix,
+        cursor: token,
+        filter: this._filter,
+        kernel: this._kernel,
+        limit: PAGE_SIZE
+      });
+      if (generation !== this._generation) {
+        return; // the user moved on while this page was on its way
+      }
+      this._source = page.source;
+      const folders: ArtifactRow[] = page.folders.map(prefix => ({
+        type: 'folder',
+        prefix,
+        name: prefix.slice(this._prefix.length)
+      }));
+      const files: ArtifactRow[] = page.entries.map(entry => ({
+        type: 'file',
+        entry
+      }));
+      this._rows = [...this._rows, ...folders, ...files];
+      this._nextToken = page.next_token;
+      this._error = null;
+    } catch (reason) {
+      if (generation === this._generation) {
+        this._error = messageOf(reason);
+      }
+    } finally {
+      if (generation === this._generation) {
+        this._loading = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  private _prefix = '';
+  private _source: string | null = null;
+  private _rows: ArtifactRow[] = [];
+  private _nextToken: string | null = null;
+  private _loading = false;
+  private _error: string | null = null;
+  private _filter = '';
+  private _kernel: string | null = null;
+  private _selected: IArtifactEntry | null = null;
+  private _preview: IPreview | null = null;
+  private _copyJob: IJob | null = null;
+  private _copyPoll: Poll | null = null;
+  private _generation = 0;
+  private _changed = new Signal<this, void>(this);
+  private _copied = new Signal<this, string>(this);
+}

@@ -1,0 +1,399 @@
+import { Clipboard } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Button, HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { List, RowComponentProps } from 'react-window';
+
+import { IArtifactEntry, IPreview } from '../api';
+import { ArtifactRow, ArtifactsModel } from '../artifacts';
+import { IKernelEntry } from '../model';
+
+const ROW_HEIGHT = 26;
+const LIST_HEIGHT = 312;
+
+/**
+ * The Artifacts section: one folder of the read bucket (or mounted folder), virtualized so
+ * only visible rows are in the DOM, with a filter, the kernel to judge packages against,
+ * and the selected file's preview and copy into the workspace.
+ */
+export function ArtifactsSection(props: {
+  model: ArtifactsModel;
+  kernels: IKernelEntry[];
+  trans: TranslationBundle;
+  onOpen: (path: string) => void;
+}): JSX.Element {
+  const { model, kernels, trans, onOpen } = props;
+  return (
+    <UseSignal signal={model.changed}>
+      {() => (
+        <div className="jp-Airlock-artifacts">
+          {model.source && (
+            <div
+              className="jp-Airlock-url jp-Airlock-muted"
+              data-testid="airlock-source"
+            >
+              {model.source}
+            </div>
+          )}
+          <Breadcrumbs model={model} trans={trans} />
+          <FilterBox model={model} trans={trans} />
+          <HTMLSelect
+            aria-label={trans.__('Kernel to check packages against')}
+            value={model.kernel ?? ''}
+            onChange={event =>
+              void model.setKernel(event.currentTarget.value || null)
+            }
+            options={[
+              { label: trans.__('Any kernel'), value: '' },
+              ...kernels.map(kernel => ({
+                label: kernel.displayName,
+                value: kernel.name
+              }))
+            ]}
+          />
+          {model.error && (
+            <div className="jp-Airlock-error" role="alert">
+              {model.error}
+            </div>
+          )}
+          <ArtifactList model={model} trans={trans} />
+          {model.selected && (
+            <SelectedArtifact
+              model={model}
+              entry={model.selected}
+              trans={trans}
+              onOpen={onOpen}
+            />
+          )}
+        </div>
+      )}
+    </UseSignal>
+  );
+}
+
+function Breadcrumbs(props: {
+  model: ArtifactsModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const parts = model.prefix.split('/').filter(part => part);
+  return (
+    <nav className="jp-Airlock-breadcrumbs" aria-label={trans.__('Folder')}>
+      <button className="jp-Airlock-link" onClick={() => void model.open('')}>
+        {trans.__('root')}
+      </button>
+      {parts.map((part, index) => (
+        <React.Fragment key={index}>
+          {' / '}
+          <button
+            className="jp-Airlock-link"
+            onClick={() =>
+              void model.open(parts.slice(0, index + 1).join('/') + '/')
+            }
+          >
+            {part}
+          </button>
+        </React.Fragment>
+      ))}
+    </nav>
+  );
+}
+
+function FilterBox(props: {
+  model: ArtifactsModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const [text, setText] = React.useState(model.filter);
+  React.useEffect(() => {
+    if (text === model.filter) {
+      return;
+    }
+    // Ask the server once typing pauses, not for every keystroke.
+    const timer = setTimeout(() => void model.setFilter(text), 250);
+    return () => clearTimeout(timer);
+  }, [text]);
+  return (
+    <input
+      className="jp-Airlock-filter jp-mod-styled"
+      type="search"
+      placeholder={trans.__('Filter by name')}
+      aria-label={trans.__('Filter by name')}
+      value={text}
+      onChange={event => setText(event.currentTarget.value)}
+    />
+  );
+}
+
+interface IRowProps {
+  rows: ArtifactRow[];
+  model: ArtifactsModel;
+  trans: TranslationBundle;
+}
+
+function ArtifactRowView({
+  index,
+  style,
+  ariaAttributes,
+  rows,
+  model,
+  trans
+}: RowComponentProps<IRowProps>): JSX.Element {
+  const row = rows[index];
+  if (row.type === 'folder') {
+    return (
+      <div
+        {...ariaAttributes}
+        style={style}
+        className="jp-Airlock-artifactRow"
+        data-testid="airlock-artifact-row"
+        onClick={() => void model.open(row.prefix)}
+        title={trans.__('Open %1', row.prefix)}
+      >
+        <span className="jp-Airlock-kind">{trans.__('folder')}</span>
+        <span className="jp-Airlock-artifactName">{row.name}</span>
+      </div>
+    );
+  }
+  const entry = row.entry;
+  const selected = model.selected?.key === entry.key;
+  return (
+    <div
+      {...ariaAttributes}
+      style={style}
+      className={`jp-Airlock-artifactRow${selected ? ' jp-mod-selected' : ''}`}
+      data-testid="airlock-artifact-row"
+      onClick={() => void model.select(entry)}
+      title={entry.key}
+    >
+      <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
+      <span className="jp-Airlock-artifactName">{entry.name}</span>
+      <span className="jp-Airlock-muted jp-Airlock-size">
+        {formatSize(entry.size)}
+      </span>
+      {entry.artifact.kind !== 'manifest' && (
+        <ChecksumBadge status={entry.checksum} trans={trans} />
+      )}
+      {entry.fit && entry.fit.fits !== null && (
+        <span
+          className={entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
+          title={entry.fit.reason ?? ''}
+        >
+          {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function ArtifactList(props: {
+  model: ArtifactsModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const rows = model.rows;
+  if (rows.length === 0) {
+    return (
+      <p className="jp-Airlock-empty">
+        {model.loading
+          ? trans.__('Loading…')
+          : trans.__('This folder is empty.')}
+      </p>
+    );
+  }
+  return (
+    <List
+      className="jp-Airlock-artifactList"
+      data-testid="airlock-artifacts"
+      style={{ height: Math.min(rows.length * ROW_HEIGHT, LIST_HEIGHT) }}
+      rowComponent={ArtifactRowView}
+      rowCount={rows.length}
+      rowHeight={ROW_HEIGHT}
+      rowProps={{ rows, model, trans }}
+      onRowsRendered={visible => {
+        // Fetch the next page before the user reaches the end of this one.
+        if (visible.stopIndex >= rows.length - 20) {
+          void model.loadMore();
+        }
+      }}
+    />
+  );
+}
+
+function ChecksumBadge(props: {
+  status: string;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { status, trans } = props;
+  const labels: { [status: string]: [string, string, string] } = {
+    verified: [
+      trans.__('verified'),
+      'jp-Airlock-ok',
+      trans.__('Hashed on the way in; matches its manifest')
+    ],
+    mismatch: [
+      trans.__('mismatch'),
+      'jp-Airlock-failed',
+      trans.__('Does not match its manifest: damaged or replaced on the way')
+    ],
+    listed: [
+      trans.__('sha256'),
+      'jp-Airlock-muted',
+      trans.__(
+        'Its manifest lists a sha256; it is checked when copied or installed'
+      )
+    ]
+  };
+  const label = labels[status];
+  return label ? (
+    <span className={`jp-Airlock-checksum ${label[1]}`} title={label[2]}>
+      {label[0]}
+    </span>
+  ) : null;
+}
+
+function SelectedArtifact(props: {
+  model: ArtifactsModel;
+  entry: IArtifactEntry;
+  trans: TranslationBundle;
+  onOpen: (path: string) => void;
+}): JSX.Element {
+  const { model, entry, trans, onOpen } = props;
+  const [destination, setDestination] = React.useState(entry.name);
+  React.useEffect(() => setDestination(entry.name), [entry.key]);
+  const job = model.copyJob;
+  const running = job !== null && !job.finished;
+  return (
+    <div className="jp-Airlock-selected" data-testid="airlock-selected">
+      <h3 className="jp-Airlock-subtitle">{entry.name}</h3>
+      <dl className="jp-Airlock-facts">
+        <dt>{trans.__('Kind')}</dt>
+        <dd>
+          {entry.artifact.kind}
+          {entry.artifact.version && ` ${entry.artifact.version}`}
+        </dd>
+        <dt>{trans.__('Size')}</dt>
+        <dd>{formatSize(entry.size)}</dd>
+        {entry.sha256 && (
+          <>
+            <dt>{trans.__('sha256')}</dt>
+            <dd className="jp-Airlock-url">{entry.sha256}</dd>
+          </>
+        )}
+        {entry.fit?.reason && (
+          <>
+            <dt>{trans.__('Kernel')}</dt>
+            <dd>{entry.fit.reason}</dd>
+          </>
+        )}
+        {entry.artifact.problem && (
+          <>
+            <dt>{trans.__('Problem')}</dt>
+            <dd>{entry.artifact.problem}</dd>
+          </>
+        )}
+      </dl>
+      {model.preview && <PreviewTable preview={model.preview} trans={trans} />}
+      <div className="jp-Airlock-row">
+        <input
+          className="jp-mod-styled jp-Airlock-destination"
+          aria-label={trans.__('Copy to (path in the workspace)')}
+          value={destination}
+          onChange={event => setDestination(event.currentTarget.value)}
+        />
+        {running ? (
+          <Button small onClick={() => void model.cancelCopy()}>
+            {trans.__('Cancel')}
+          </Button>
+        ) : (
+          <Button small onClick={() => void model.copy(destination)}>
+            {trans.__('Copy to workspace')}
+          </Button>
+        )}
+      </div>
+      {job && (
+        <div className="jp-Airlock-job" data-testid="airlock-copy-job">
+          <progress
+            max={1}
+            value={job.progress ?? undefined}
+            aria-label={trans.__('Copy progress')}
+          />
+          <span>{jobStateLabel(job.state, trans)}</span>
+          {job.error && (
+            <div className="jp-Airlock-error">{job.error.message}</div>
+          )}
+          {job.state === 'succeeded' && job.result?.path && (
+            <Button small minimal onClick={() => onOpen(job.result!.path)}>
+              {trans.__('Open %1', job.result.path)}
+            </Button>
+          )}
+        </div>
+      )}
+      {model.preview && (
+        <Button
+          small
+          minimal
+          onClick={() => Clipboard.copyToSystem(model.preview!.snippet)}
+        >
+          {trans.__('Copy code snippet')}
+        </Button>
+      )}
+    </div>
+  );
+}
+
+function PreviewTable(props: {
+  preview: IPreview;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { preview, trans } = props;
+  return (
+    <div className="jp-Airlock-preview">
+      {preview.note && <p className="jp-Airlock-muted">{preview.note}</p>}
+      <table data-testid="airlock-preview" aria-label={trans.__('Preview')}>
+        <thead>
+          <tr>
+            {preview.columns.map((column, index) => (
+              <th key={index}>{column}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {preview.rows.map((row, index) => (
+            <tr key={index}>
+              {row.map((cell, column) => (
+                <td key={column}>{cell}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {preview.truncated && (
+        <p className="jp-Airlock-muted">{trans.__('First rows only.')}</p>
+      )}
+    </div>
+  );
+}
+
+function jobStateLabel(state: string, trans: TranslationBundle): string {
+  const labels: { [state: string]: string } = {
+    queued: trans.__('waiting'),
+    running: trans.__('copying…'),
+    succeeded: trans.__('copied and verified'),
+    failed: trans.__('failed'),
+    cancelled: trans.__('cancelled'),
+    interrupted: trans.__('interrupted')
+  };
+  return labels[state] ?? state;
+}
+
+function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
