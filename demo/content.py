@@ -1,23 +1,31 @@
-"""What the demo serves: tiny wheels on a PyPI mirror, and a seeded S3 read bucket."""
+"""What the demo serves: tiny wheels on a PyPI mirror, and a seeded S3 read bucket.
+
+The bucket (and the mounted exchange folder) hold one example of each kind of artifact that
+can be made here: wheels, sdists, a noarch conda package in a channel folder, and datasets.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import mimetypes
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from packaging.metadata import parse_email
+from packaging.utils import canonicalize_name, parse_sdist_filename
 
 from demo.services import Service, start_moto, start_pypiserver
 
@@ -36,8 +44,15 @@ DEMO_AWS_ENV = {
     "AWS_DEFAULT_REGION": DEMO_REGION,
 }
 
+# The demo package that is also offered as a conda package, in the bucket's conda/ channel.
+CONDA_PROJECT = "airlock-demo-units"
+
 _CHUNK = 1024 * 1024
 _NOT_SOURCES = {"__pycache__", "build", "dist"}
+# The date of every member of the conda package, and its index.json timestamp: fixed, so that
+# the same sources give the same bytes and the sha256 in the manifests and repodata.json holds
+# from one build to the next. It is the date hatchling gives sdist members too.
+_EPOCH = 1580601600  # 2020-02-02T00:00:00Z
 
 
 def sha256_file(path: Path) -> str:
@@ -61,9 +76,38 @@ def _source_hash(src: Path) -> str:
     return digest.hexdigest()
 
 
+def _package_dirs() -> list[Path]:
+    return [src for src in sorted(PACKAGES_DIR.iterdir()) if (src / "pyproject.toml").is_file()]
+
+
 def _wheel_prefix(project: str) -> str:
     # Wheel file names spell the project name with underscores (PEP 427 / PEP 503).
     return project.lower().replace("-", "_").replace(".", "_") + "-"
+
+
+def _cached(out_dir: Path, name: str, digest: str) -> tuple[Path | None, str | None]:
+    """``(file, recorded)``: the file ``out_dir`` holds for ``name`` if it was built from
+    ``digest`` (else None), and the file name last recorded for ``name`` (None if none).
+
+    ``.<name>.srchash`` in ``out_dir`` records "<hash of what it was built from>  <file>".
+    """
+    record = out_dir / f".{name}.srchash"
+    if not record.is_file():
+        return None, None
+    recorded, _, file_name = record.read_text().strip().partition("  ")
+    if recorded == digest and (out_dir / file_name).is_file():
+        return out_dir / file_name, file_name
+    return None, file_name or None
+
+
+def _keep(out_dir: Path, name: str, digest: str, built: Path, recorded: str | None) -> Path:
+    """Move ``built`` into ``out_dir`` and record it as built from ``digest``."""
+    if recorded and recorded != built.name:  # a version bump: drop the old file
+        (out_dir / recorded).unlink(missing_ok=True)
+    target = out_dir / built.name
+    os.replace(built, target)
+    (out_dir / f".{name}.srchash").write_text(f"{digest}  {built.name}\n")
+    return target
 
 
 def build_wheels(out_dir: Path) -> list[Path]:
@@ -75,18 +119,13 @@ def build_wheels(out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     wheels: list[Path] = []
     stale: dict[str, tuple[Path, str, str | None]] = {}  # name -> (source, hash, old wheel)
-    for src in sorted(PACKAGES_DIR.iterdir()):
-        if not (src / "pyproject.toml").is_file():
-            continue
+    for src in _package_dirs():
         digest = _source_hash(src)
-        record = out_dir / f".{src.name}.srchash"
-        recorded, _, wheel_name = (
-            record.read_text().strip().partition("  ") if record.is_file() else ("", "", "")
-        )
-        if recorded == digest and (out_dir / wheel_name).is_file():
-            wheels.append(out_dir / wheel_name)
+        wheel, recorded = _cached(out_dir, src.name, digest)
+        if wheel is not None:
+            wheels.append(wheel)
         else:
-            stale[src.name] = (src, digest, wheel_name or None)
+            stale[src.name] = (src, digest, recorded)
     if stale:
         wheels += _build(out_dir, stale)
     return sorted(wheels)
@@ -108,13 +147,147 @@ def _build(out_dir: Path, stale: Mapping[str, tuple[Path, str, str | None]]) -> 
         built: list[Path] = []
         for name, (_, digest, old_wheel) in stale.items():
             (wheel,) = Path(tmp).glob(_wheel_prefix(name) + "*.whl")
-            if old_wheel and old_wheel != wheel.name:  # a version bump: drop the old wheel
-                (out_dir / old_wheel).unlink(missing_ok=True)
-            target = out_dir / wheel.name
-            os.replace(wheel, target)
-            (out_dir / f".{name}.srchash").write_text(f"{digest}  {wheel.name}\n")
-            built.append(target)
+            built.append(_keep(out_dir, name, digest, wheel, old_wheel))
     return built
+
+
+def build_sdists(out_dir: Path) -> dict[str, Path]:
+    """Build the sdists of demo/packages into ``out_dir``, skipping those already up to date
+    (recorded as build_wheels does); return package name -> sdist.
+
+    Offline: hatchling, the packages' build backend, is installed, so it builds them itself
+    without a build environment (pip cannot build sdists). Its sdists are reproducible: their
+    members are dated 2020-02-02, so a rebuild of the same sources gives the same bytes.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sdists: dict[str, Path] = {}
+    for src in _package_dirs():
+        digest = _source_hash(src)
+        sdist, recorded = _cached(out_dir, src.name, digest)
+        if sdist is None:
+            # Built beside out_dir, then moved: no reader ever sees a half-written sdist.
+            with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".sdists-build-") as tmp:
+                cmd = [sys.executable, "-m", "hatchling", "build", "--target", "sdist",
+                       "--directory", tmp]  # fmt: skip
+                # hatchling builds the project of its working directory.
+                result = subprocess.run(cmd, cwd=src, capture_output=True, text=True, check=False)
+                if result.returncode != 0:
+                    raise RuntimeError(f"building the sdist of {src.name} failed:\n{result.stderr}")
+                (built,) = Path(tmp).glob("*.tar.gz")
+                sdist = _keep(out_dir, src.name, digest, built, recorded)
+        sdists[src.name] = sdist
+    return sdists
+
+
+def build_conda_package(sdist: Path, out_dir: Path) -> list[Path]:
+    """Make a noarch python conda package of the project in ``sdist`` (as a conda recipe
+    would, from the sdist) in ``out_dir``, a channel's ``noarch/`` folder, and write that
+    folder's ``repodata.json``; return both. Skipped when already made from this very sdist.
+
+    The classic ``.tar.bz2`` format: ``info/`` metadata, then the files to install, under
+    ``site-packages/`` as noarch python packages lay them out (conda moves them into the
+    environment's own site-packages, for whichever Python it has, when it links them).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    repodata = out_dir / "repodata.json"
+    project, _ = parse_sdist_filename(sdist.name)
+    digest = sha256_file(sdist)
+    package, recorded = _cached(out_dir, project, digest)
+    if package is not None and repodata.is_file():
+        return [package, repodata]
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".conda-build-") as tmp:
+        index, files = _conda_contents(sdist)
+        built = Path(tmp) / f"{index['name']}-{index['version']}-{index['build']}.tar.bz2"
+        _write_tar_bz2(built, files)
+        record = {
+            **index,
+            "md5": hashlib.md5(built.read_bytes(), usedforsecurity=False).hexdigest(),
+            "sha256": sha256_file(built),
+            "size": built.stat().st_size,
+        }
+        # The layout conda-index writes; .tar.bz2 packages go under "packages", .conda ones
+        # under "packages.conda".
+        channel = {
+            "info": {"subdir": "noarch"},
+            "packages": {built.name: record},
+            "packages.conda": {},
+            "removed": [],
+            "repodata_version": 1,
+        }
+        # Written first: should the build stop before the package is recorded below, the
+        # next one starts again rather than trust this repodata.json.
+        (Path(tmp) / repodata.name).write_bytes(_json_bytes(channel))
+        os.replace(Path(tmp) / repodata.name, repodata)
+        return [_keep(out_dir, project, digest, built, recorded), repodata]
+
+
+def _conda_contents(sdist: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The ``info/index.json`` of the conda package of ``sdist``, and all its files (path in
+    the package -> contents). Name, version, license and Python come from its PKG-INFO."""
+    with tarfile.open(sdist, "r:gz") as archive:
+        contents: dict[str, bytes] = {}
+        for member in archive.getmembers():
+            stream = archive.extractfile(member) if member.isfile() else None
+            if stream is not None:
+                contents[member.name] = stream.read()
+    root = next(iter(contents)).partition("/")[0]  # sdists hold one <name>-<version>/ folder
+    metadata, _ = parse_email(contents[f"{root}/PKG-INFO"])
+    name = canonicalize_name(metadata["name"])
+    # The importable package: the project name spelled as a module name, at the sdist's top.
+    module = f"{root}/{name.replace('-', '_')}/"
+    files = {
+        f"site-packages/{path.removeprefix(root + '/')}": data
+        for path, data in contents.items()
+        if path.startswith(module)
+    }
+    build_number = 0
+    index: dict[str, Any] = {
+        "arch": None,
+        "build": f"py_{build_number}",  # conda-build's build string for noarch python
+        "build_number": build_number,
+        "depends": [f"python {metadata['requires_python']}"],
+        "license": metadata["license_expression"],
+        "name": name,
+        "noarch": "python",
+        "platform": None,
+        "subdir": "noarch",
+        "timestamp": _EPOCH * 1000,  # milliseconds, as conda writes it
+        "version": metadata["version"],
+    }
+    paths = [
+        {
+            "_path": path,
+            "path_type": "hardlink",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size_in_bytes": len(data),
+        }
+        for path, data in sorted(files.items())
+    ]
+    info = {
+        "info/index.json": index,
+        # conda (and conda-pack) read the noarch type from here; 1 is the version it accepts.
+        "info/link.json": {"noarch": {"type": "python"}, "package_metadata_version": 1},
+        "info/paths.json": {"paths": paths, "paths_version": 1},
+    }
+    files.update({path: _json_bytes(value) for path, value in info.items()})
+    files["info/files"] = "".join(f"{entry['_path']}\n" for entry in paths).encode()
+    return index, files
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _write_tar_bz2(path: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` (member name -> contents) as a .tar.bz2 whose bytes depend on them
+    alone: members sorted, with TarInfo's fixed owner (root) and mode (0o644), all dated
+    _EPOCH. bzip2 itself stores no name or date."""
+    with tarfile.open(path, "w:bz2") as archive:
+        for name in sorted(files):
+            member = tarfile.TarInfo(name)
+            member.size = len(files[name])
+            member.mtime = _EPOCH
+            archive.addfile(member, io.BytesIO(files[name]))
 
 
 def _manifests(files: Mapping[str, Path]) -> tuple[bytes, bytes]:
@@ -144,16 +317,29 @@ def _upload_folder(s3: Any, bucket: str, prefix: str, files: Mapping[str, Path])
 BULK_FILES = 2000
 
 
-def fill_exchange_folder(folder: Path, wheels: list[Path], data_dir: Path) -> None:
-    """The mounted-folder exchange medium: the bucket's content, plus a bulk/ folder of
-    BULK_FILES small readings to show that large listings page and stay virtualized."""
-    for name, files in (
-        ("wheels", {wheel.name: wheel for wheel in wheels}),
-        (
-            "datasets",
-            {p.relative_to(data_dir).as_posix(): p for p in data_dir.rglob("*") if p.is_file()},
-        ),
-    ):
+def demo_folders(
+    wheels: Iterable[Path], sdists: Iterable[Path], conda_noarch: Iterable[Path], data_dir: Path
+) -> dict[str, dict[str, Path]]:
+    """What the bucket and the exchange folder hold: folder -> (relative name -> local path).
+
+    ``conda/noarch`` is a conda channel's subdir (the package and its repodata.json), so
+    that the folder a conda package sits in says its subdir, as in any channel.
+    """
+    return {
+        "wheels": {path.name: path for path in wheels},
+        "sdists": {path.name: path for path in sdists},
+        "conda/noarch": {path.name: path for path in conda_noarch},
+        "datasets": {
+            p.relative_to(data_dir).as_posix(): p for p in data_dir.rglob("*") if p.is_file()
+        },
+    }
+
+
+def fill_exchange_folder(folder: Path, folders: Mapping[str, Mapping[str, Path]]) -> None:
+    """The mounted-folder exchange medium: the bucket's ``folders`` (see demo_folders), plus a
+    bulk/ folder of BULK_FILES small readings to show that large listings page and stay
+    virtualized."""
+    for name, files in folders.items():
         target = folder / name
         target.mkdir(parents=True, exist_ok=True)
         for rel, path in files.items():
@@ -173,14 +359,13 @@ def fill_exchange_folder(folder: Path, wheels: list[Path], data_dir: Path) -> No
 def seed_bucket(
     endpoint_url: str,
     bucket: str,
-    wheels: list[Path],
-    data_dir: Path,
+    folders: Mapping[str, Mapping[str, Path]],
     *,
     aws_access_key_id: str | None = None,
     aws_secret_access_key: str | None = None,
 ) -> None:
-    """Create ``bucket`` if missing; put ``wheels`` under wheels/, ``data_dir``'s files under
-    datasets/, and a SHA256SUMS and manifest.json in each of the two folders.
+    """Create ``bucket`` if missing; put each of ``folders`` (see demo_folders) under its
+    prefix, with a SHA256SUMS and a manifest.json.
 
     Credentials not given here come from the AWS credential chain (e.g. the environment).
     """
@@ -195,9 +380,8 @@ def seed_bucket(
         s3.head_bucket(Bucket=bucket)
     except ClientError:
         s3.create_bucket(Bucket=bucket)
-    _upload_folder(s3, bucket, "wheels", {wheel.name: wheel for wheel in wheels})
-    datasets = {p.relative_to(data_dir).as_posix(): p for p in data_dir.rglob("*") if p.is_file()}
-    _upload_folder(s3, bucket, "datasets", datasets)
+    for prefix, files in folders.items():
+        _upload_folder(s3, bucket, prefix, files)
 
 
 def demo_profiles(s3_url: str, pypi_url: str, exchange: Path) -> list[dict[str, Any]]:
@@ -253,13 +437,16 @@ class DemoEnvironment:
 def demo_environment(
     state_dir: Path, s3_port: int | None = 9000, pypi_port: int | None = 8081
 ) -> Iterator[DemoEnvironment]:
-    """Build the wheels, start moto and pypiserver, seed the bucket; stop all on exit.
+    """Build the packages, start moto and pypiserver, seed the bucket; stop all on exit.
 
     The ports are used when free, else the OS picks others (see ``DemoEnvironment``).
     Server logs go to ``state_dir/logs``.
     """
     state_dir = state_dir.resolve()
     wheels = build_wheels(state_dir / "wheels")
+    sdists = build_sdists(state_dir / "sdists")
+    conda_noarch = build_conda_package(sdists[CONDA_PROJECT], state_dir / "conda" / "noarch")
+    folders = demo_folders(wheels, sdists.values(), conda_noarch, DATASETS_DIR)
     logs = state_dir / "logs"
     with contextlib.ExitStack() as stack:
         moto = start_moto(s3_port, logs / "moto.log")
@@ -269,13 +456,12 @@ def demo_environment(
         seed_bucket(
             moto.url,
             DEMO_BUCKET,
-            wheels,
-            DATASETS_DIR,
+            folders,
             aws_access_key_id=DEMO_AWS_ENV["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=DEMO_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
         )
         exchange = state_dir / "exchange"
-        fill_exchange_folder(exchange, wheels, DATASETS_DIR)
+        fill_exchange_folder(exchange, folders)
         yield DemoEnvironment(
             state_dir=state_dir,
             s3_url=moto.url,

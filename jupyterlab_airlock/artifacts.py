@@ -51,6 +51,9 @@ _IMPLEMENTATIONS = {"cp": "CPython", "pp": "PyPy", "py": "Python", "gp": "GraalP
 _OS_WORDS = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 
 
+_CONDA_INDEXES = frozenset({"repodata.json", "current_repodata.json", "channeldata.json"})
+
+
 def classify(name: str) -> dict[str, Any]:
     """``{"kind": ..., <details>}`` for an object key or relative path; never raises.
 
@@ -63,7 +66,8 @@ def classify(name: str) -> dict[str, Any]:
     - ``sdist``: name, version;  ``conda``: name, version, build, subdir;
     - ``env-archive``: format ("tar.gz", "tgz", "tar.bz2", "tar.zst", "zip");
     - ``dataset``: format ("csv", "parquet", ...), compression ("gzip", ... or None);
-    - ``manifest``: format ("sha256sums" or "json");  ``other``: problem (when it has one).
+    - ``manifest``: format ("sha256sums", "json", or "conda-index" for repodata.json);
+    - ``other``: problem (when it has one).
 
     Environment archives: conda-pack and venv-pack write ``<env>.tar.gz`` (or .tgz, .tar.zst,
     .zip), which is what an sdist looks like too. The rule: an archive whose name before the
@@ -78,6 +82,9 @@ def classify(name: str) -> dict[str, Any]:
         return {"kind": "manifest", "format": "sha256sums"}
     if base == MANIFEST_JSON:
         return {"kind": "manifest", "format": "json"}
+    if base in _CONDA_INDEXES:
+        # A conda channel's own index lists its packages with their sums: not a dataset.
+        return {"kind": "manifest", "format": "conda-index"}
     if lower.endswith(".whl"):
         return _wheel(base[:-4] + ".whl")
     if lower.endswith(".conda"):

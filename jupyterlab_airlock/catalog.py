@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,7 +23,7 @@ from .artifacts import classify, fit
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
 from .kernels import platform_subdir, supported_tags
-from .sources import Source, clean_key, source_from_config
+from .sources import Entry, Source, clean_key, source_from_config
 
 PREVIEW_BYTES = 64 * 1024
 PREVIEW_ROWS = 20
@@ -196,7 +197,8 @@ class ArtifactCatalog:
         )
 
     def copy(self, key: str, destination: str, overwrite: bool = False) -> Job:
-        """Start copying ``key`` to ``destination`` (relative to the Jupyter root)."""
+        """Start copying ``key`` (a file, or a folder ending in '/') to ``destination``
+        (relative to the Jupyter root)."""
         source = self.source()
         key = clean_key(key)
         target = self._destination(destination)
@@ -239,6 +241,24 @@ class ArtifactCatalog:
             )
         return parent / target.name
 
+    async def _files(self, source: Source, key: str) -> list[tuple[Entry, str]]:
+        """The files to copy, each with its path under the destination."""
+        if not key.endswith("/"):
+            return [(await source.stat(key), "")]
+        files: list[tuple[Entry, str]] = []
+        folders = [key]
+        while folders:
+            folder = folders.pop()
+            cursor: str | None = None
+            while True:
+                page = await source.list(folder, cursor)
+                folders += page.folders
+                files += [(entry, entry.key[len(key) :]) for entry in page.entries]
+                cursor = page.next_token
+                if cursor is None:
+                    break
+        return files
+
     async def _copy(
         self,
         source: Source,
@@ -248,53 +268,85 @@ class ArtifactCatalog:
         overwrite: bool,
         context: JobContext,
     ) -> dict[str, Any]:
-        entry = await source.stat(key)
-        folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
-        manifest, problems = await self._manifest(source, folder)
-        if problems:
-            raise AirlockError("invalid-manifest", problems[0], 422)
-        expected = manifest.files.get(entry.name) if manifest else None
-        context.log(f"Copying {key} ({entry.size} bytes) from {source.describe()}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.airlock-partial")
-        verifier = manifests.Sha256Verifier(key)
+        """Stream every file into a hidden staging path beside the target, verifying each
+        against its folder's manifest; the target name appears only when all are whole."""
+        files = await self._files(source, key)
+        total = sum(entry.size for entry, _ in files)
+        context.log(f"Copying {key} ({len(files)} file(s), {total} bytes) from {source.describe()}")
+        staging = target.with_name(f".{target.name}.airlock-partial")
+        folder_manifests: dict[str, manifests.Manifest | None] = {}
+        copied = 0
+        verified = 0
+        digests: dict[str, str] = {}
         try:
-            with partial.open("wb") as out:
-                async with contextlib.aclosing(source.stream(key)) as chunks:
-                    async for chunk in chunks:
-                        # Disk writes off the event loop: the server keeps answering.
-                        await asyncio.to_thread(out.write, chunk)
-                        verifier.update(chunk)
-                        context.progress(verifier.size / entry.size if entry.size else 1.0)
-            if verifier.size != entry.size:
-                raise AirlockError(
-                    "transfer-broken",
-                    f"The transfer of {key} stopped after {verifier.size} of {entry.size} "
-                    "bytes; nothing was kept. Copy it again.",
-                    502,
-                )
-            if manifest is not None and expected is not None:
-                verifier.check(expected)
-                context.log(f"sha256 {verifier.hexdigest()} matches {manifest.source}")
-            else:
-                context.log(f"sha256 {verifier.hexdigest()} (no manifest lists this file)")
-            if not overwrite and await asyncio.to_thread(target.exists):
-                raise AirlockError(
-                    "destination-exists",
-                    f"{relative} appeared in the workspace during the copy; it was not replaced.",
-                    409,
-                )
-            os.replace(partial, target)
+            for entry, inside in files:
+                folder = entry.key.rsplit("/", 1)[0] + "/" if "/" in entry.key else ""
+                if folder not in folder_manifests:
+                    manifest, problems = await self._manifest(source, folder)
+                    if problems:
+                        raise AirlockError("invalid-manifest", problems[0], 422)
+                    folder_manifests[folder] = manifest
+                manifest = folder_manifests[folder]
+                out_path = staging / inside if inside else staging
+                await asyncio.to_thread(out_path.parent.mkdir, parents=True, exist_ok=True)
+                verifier = manifests.Sha256Verifier(entry.key)
+                with out_path.open("wb") as out:
+                    async with contextlib.aclosing(source.stream(entry.key)) as chunks:
+                        async for chunk in chunks:
+                            # Disk writes off the event loop: the server keeps answering.
+                            await asyncio.to_thread(out.write, chunk)
+                            verifier.update(chunk)
+                            context.progress((copied + verifier.size) / total if total else 1.0)
+                if verifier.size != entry.size:
+                    raise AirlockError(
+                        "transfer-broken",
+                        f"The transfer of {entry.key} stopped after {verifier.size} of "
+                        f"{entry.size} bytes; nothing was kept. Copy it again.",
+                        502,
+                    )
+                expected = manifest.files.get(entry.name) if manifest else None
+                if manifest is not None and expected is not None:
+                    verifier.check(expected)
+                    verified += 1
+                    context.log(f"{entry.key}: sha256 matches {manifest.source}")
+                else:
+                    context.log(f"{entry.key}: sha256 {verifier.hexdigest()} (not in a manifest)")
+                copied += entry.size
+                digests[entry.key] = verifier.hexdigest()
+                self._hashed[(source.describe(), entry.key, entry.etag)] = verifier.hexdigest()
+            await asyncio.to_thread(_put_in_place, staging, target, relative, overwrite)
         finally:
-            partial.unlink(missing_ok=True)
-        self._hashed[(source.describe(), key, entry.etag)] = verifier.hexdigest()
+            await asyncio.to_thread(_remove, staging)
         context.log(f"Saved as {relative}")
+        single = not key.endswith("/")
         return {
             "path": relative,
-            "size": verifier.size,
-            "sha256": verifier.hexdigest(),
-            "verified": expected is not None,
+            "files": len(files),
+            "size": copied,
+            "sha256": digests.get(key) if single else None,
+            "verified": verified == len(files) and bool(files),
         }
+
+
+def _put_in_place(staging: Path, target: Path, relative: str, overwrite: bool) -> None:
+    if target.exists() or target.is_symlink():
+        if not overwrite:
+            raise AirlockError(
+                "destination-exists",
+                f"{relative} appeared in the workspace during the copy; it was not replaced.",
+                409,
+            )
+        _remove(target)
+    if not staging.exists():  # an empty folder: nothing was staged
+        staging.mkdir()
+    os.replace(staging, target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _json_rows(text: str, data_format: str, truncated: bool) -> tuple[list[str], list[list[str]]]:

@@ -8,7 +8,7 @@ import {
   IJob,
   IPreview
 } from './api';
-import { messageOf } from './request';
+import { AirlockRequestError, messageOf } from './request';
 
 /**
  * A row of the artifact list: a folder to open or a file.
@@ -136,22 +136,33 @@ export class ArtifactsModel {
   }
 
   /**
-   * Copy the selected file to `destination` (relative to the Jupyter root), following
-   * the job until it ends. Resolves to the finished job.
+   * Copy `key` (the selected file by default, or a folder ending in '/') to
+   * `destination` (relative to the Jupyter root), following the job until it ends.
+   * Resolves to the finished job, or to 'exists' when the destination exists and
+   * `overwrite` was not given (the caller asks the user).
    */
-  async copy(destination: string, overwrite = false): Promise<IJob | null> {
-    const entry = this._selected;
-    if (!entry) {
+  async copy(
+    destination: string,
+    overwrite = false,
+    key: string | undefined = this._selected?.key
+  ): Promise<IJob | 'exists' | null> {
+    if (!key) {
       return null;
     }
     try {
       this._copyJob = await this.client.copyArtifact(
-        entry.key,
+        key,
         destination,
         overwrite
       );
       this._error = null;
     } catch (reason) {
+      if (
+        reason instanceof AirlockRequestError &&
+        reason.code === 'destination-exists'
+      ) {
+        return 'exists';
+      }
       this._error = messageOf(reason);
       this._changed.emit();
       return null;
@@ -159,8 +170,8 @@ export class ArtifactsModel {
     this._changed.emit();
     const job = await this._follow(this._copyJob.id);
     if (job.state === 'succeeded' && job.result?.path) {
-      if (job.result.verified) {
-        this._markVerified(entry.key, job.result.sha256 as string);
+      if (job.result.verified && job.result.sha256) {
+        this._markVerified(key, job.result.sha256 as string);
       }
       this._copied.emit(job.result.path as string);
     }

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +20,23 @@ import boto3
 import psutil
 import pytest
 
-from demo.content import DEMO_AWS_ENV, DEMO_BUCKET, demo_environment
+from demo.content import (
+    DEMO_AWS_ENV,
+    DEMO_BUCKET,
+    build_conda_package,
+    build_sdists,
+    demo_environment,
+)
 from demo.services import free_port
+from jupyterlab_airlock.artifacts import classify
 
 ROOT = Path(__file__).resolve().parents[2]
+SDISTS = [
+    "sdists/airlock_demo_hello-1.0.0.tar.gz",
+    "sdists/airlock_demo_stats-1.0.0.tar.gz",
+    "sdists/airlock_demo_units-1.0.0.tar.gz",
+]
+CONDA_PACKAGE = "conda/noarch/airlock-demo-units-1.0.0-py_0.tar.bz2"
 
 
 @pytest.fixture
@@ -67,6 +82,45 @@ def test_demo_bucket_and_mirror_are_real_and_ports_taken_are_replaced(
         for name, sha256 in wheels.items():
             body = s3.get_object(Bucket=DEMO_BUCKET, Key=f"wheels/{name}")["Body"].read()
             assert hashlib.sha256(body).hexdigest() == sha256
+
+        # The sdists and the conda channel are there too, in the bucket and the exchange
+        # folder alike, and the artifact browser tells them apart.
+        assert {*SDISTS, "sdists/SHA256SUMS", "sdists/manifest.json"} <= keys
+        assert {CONDA_PACKAGE, "conda/noarch/repodata.json", "conda/noarch/manifest.json"} <= keys
+        assert {classify(key)["kind"] for key in SDISTS} == {"sdist"}
+        conda_kind = classify(CONDA_PACKAGE)
+        assert (conda_kind["kind"], conda_kind["subdir"]) == ("conda", "noarch")
+        for folder in ("sdists", "conda/noarch"):
+            manifest_body = s3.get_object(Bucket=DEMO_BUCKET, Key=f"{folder}/manifest.json")["Body"]
+            exchanged = env.state_dir / "exchange" / folder / "manifest.json"
+            assert exchanged.read_bytes() == manifest_body.read()
+
+        def body(key: str) -> bytes:
+            data: bytes = s3.get_object(Bucket=DEMO_BUCKET, Key=key)["Body"].read()
+            return data
+
+        with tarfile.open(fileobj=io.BytesIO(body(SDISTS[2]))) as sdist:
+            pkg_info = sdist.extractfile("airlock_demo_units-1.0.0/PKG-INFO")
+            assert pkg_info is not None
+            assert "Name: airlock-demo-units" in pkg_info.read().decode().splitlines()
+        package = body(CONDA_PACKAGE)
+        with tarfile.open(fileobj=io.BytesIO(package), mode="r:bz2") as conda:
+            index_json = conda.extractfile("info/index.json")
+            assert index_json is not None
+            index = json.load(index_json)
+            assert "site-packages/airlock_demo_units/__init__.py" in conda.getnames()
+        assert (index["name"], index["subdir"]) == ("airlock-demo-units", "noarch")
+        # The channel's repodata.json describes the very package next to it.
+        repodata = json.loads(body("conda/noarch/repodata.json"))
+        record = repodata["packages"][CONDA_PACKAGE.rpartition("/")[2]]
+        assert record["sha256"] == hashlib.sha256(package).hexdigest()
+
+        # A second start reuses them: same sources, nothing rebuilt.
+        built = [env.state_dir / key for key in (*SDISTS, CONDA_PACKAGE)]
+        stamps = [path.stat().st_mtime_ns for path in built]
+        sdists = build_sdists(env.state_dir / "sdists")
+        build_conda_package(sdists["airlock-demo-units"], env.state_dir / "conda" / "noarch")
+        assert [path.stat().st_mtime_ns for path in built] == stamps
 
         # pip resolves the demo package and its dependency chain from the mirror alone.
         download = tmp_path / "download"

@@ -421,3 +421,7 @@ def test_no_name_makes_classify_or_fit_fail(name: str, machine: list[str]) -> No
     for kernel in (machine, PY312_MUSL11, PY311_MACOS12):
         verdict = fit(info, kernel, platform_subdir(kernel))
         assert verdict["fits"] in (True, False, None)
+
+
+def test_a_conda_channel_index_is_not_a_dataset() -> None:
+    assert classify("conda/noarch/repodata.json") == {"kind": "manifest", "format": "conda-index"}

@@ -200,3 +200,38 @@ async def test_a_cancelled_copy_leaves_nothing_behind(jp_fetch: Any, jp_root_dir
 
     assert json.loads(cancelled.body)["state"] == "cancelled"
     assert os.listdir(jp_root_dir) == []
+
+
+async def test_a_folder_is_copied_whole(jp_fetch: Any, jp_root_dir: Path) -> None:
+    job = await copy_and_wait(jp_fetch, "many/", "many-copy")
+
+    assert job["state"] == "succeeded", job
+    assert job["result"]["files"] == 25
+    assert sorted(p.name for p in (jp_root_dir / "many-copy").iterdir()) == [
+        f"file-{number:02}.json" for number in range(25)
+    ]
+
+
+async def test_a_folder_with_one_swapped_file_is_not_copied_at_all(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    job = await copy_and_wait(jp_fetch, "wheels/", "wheels-copy")
+
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "checksum-mismatch"
+    assert os.listdir(jp_root_dir) == []
+
+
+async def test_overwriting_needs_to_be_asked_for(jp_fetch: Any, jp_root_dir: Path) -> None:
+    (jp_root_dir / "readings.csv").write_text("mine")
+    body = json.dumps(
+        {"key": "data/readings.csv", "destination": "readings.csv", "overwrite": True}
+    )
+
+    response = await jp_fetch("airlock", "artifacts", "copy", method="POST", body=body)
+    state = json.loads(response.body)
+    while not state["finished"]:
+        state = await get(jp_fetch, "jobs", state["id"])
+
+    assert state["state"] == "succeeded"
+    assert (jp_root_dir / "readings.csv").read_bytes() == CSV

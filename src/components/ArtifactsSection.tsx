@@ -1,4 +1,9 @@
-import { Clipboard } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  InputDialog,
+  showDialog
+} from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -79,6 +84,16 @@ function Breadcrumbs(props: {
   const parts = model.prefix.split('/').filter(part => part);
   return (
     <nav className="jp-Airlock-breadcrumbs" aria-label={trans.__('Folder')}>
+      {parts.length > 0 && (
+        <Button
+          small
+          minimal
+          className="jp-Airlock-copyFolder"
+          onClick={() => void copyFolder(model, trans)}
+        >
+          {trans.__('Copy folder…')}
+        </Button>
+      )}
       <button className="jp-Airlock-link" onClick={() => void model.open('')}>
         {trans.__('root')}
       </button>
@@ -306,7 +321,10 @@ function SelectedArtifact(props: {
             {trans.__('Cancel')}
           </Button>
         ) : (
-          <Button small onClick={() => void model.copy(destination)}>
+          <Button
+            small
+            onClick={() => void copyAsking(model, destination, trans)}
+          >
             {trans.__('Copy to workspace')}
           </Button>
         )}
@@ -340,6 +358,56 @@ function SelectedArtifact(props: {
       )}
     </div>
   );
+}
+
+/**
+ * Copy, and when the destination exists, ask before replacing it.
+ */
+async function copyAsking(
+  model: ArtifactsModel,
+  destination: string,
+  trans: TranslationBundle,
+  key?: string
+): Promise<void> {
+  if ((await model.copy(destination, false, key)) !== 'exists') {
+    return;
+  }
+  const answer = await showDialog({
+    title: trans.__('Replace %1?', destination),
+    body: trans.__(
+      '%1 already exists in the workspace. Replace it with the copy from the source?',
+      destination
+    ),
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: trans.__('Replace') })
+    ]
+  });
+  if (answer.button.accept) {
+    await model.copy(destination, true, key);
+  }
+}
+
+/**
+ * Ask where the open folder goes, then copy all of it.
+ */
+async function copyFolder(
+  model: ArtifactsModel,
+  trans: TranslationBundle
+): Promise<void> {
+  const name =
+    model.prefix
+      .split('/')
+      .filter(part => part)
+      .pop() ?? '';
+  const answer = await InputDialog.getText({
+    title: trans.__('Copy the folder %1 to the workspace', model.prefix),
+    label: trans.__('Path in the workspace'),
+    text: name
+  });
+  if (answer.button.accept && answer.value) {
+    await copyAsking(model, answer.value, trans, model.prefix);
+  }
 }
 
 function PreviewTable(props: {

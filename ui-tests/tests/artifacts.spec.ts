@@ -36,6 +36,16 @@ test.describe('Artifact browser', () => {
       'copied and verified'
     );
     await expect(csv).toContainText('verified');
+
+    // A second copy to the same place asks before replacing.
+    await panel.getByRole('button', { name: 'Copy to workspace' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('already exists in the workspace');
+    await dialog.getByRole('button', { name: 'Replace' }).click();
+    await expect(panel.getByTestId('airlock-copy-job')).toContainText(
+      'copied and verified'
+    );
+
     await page.sidebar.openTab('filebrowser');
     await expect(
       page.locator('.jp-DirListing-item', { hasText: 'sensor-readings.csv' })
