@@ -13,12 +13,11 @@ import contextlib
 import ipaddress
 import netrc
 import os
-import re
 import socket
 import ssl
 import stat
 import time
-from collections.abc import Awaitable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +28,9 @@ import boto3
 import botocore.exceptions
 import httpx
 from botocore.config import Config
+
+from .errors import exception_chain
+from .secrets import redact
 
 # What conda uses for a bare channel name when no channel_alias is configured.
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
@@ -51,15 +53,7 @@ _NPM_HINT = "check the registry URL"
 _AWS_CHAIN_HINT = (
     "check the AWS credential chain (environment, ~/.aws/credentials, the source's aws_profile)"
 )
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
-
 _E = TypeVar("_E", bound=BaseException)
-
-
-def redact(text: str) -> str:
-    """Replace the ``user:password@`` of every URL in ``text`` with ``***@``."""
-    # The user part alone can be a token (https://<token>@host), so all of it goes.
-    return _USERINFO.sub("***@", text)
 
 
 @dataclass(frozen=True)
@@ -406,24 +400,8 @@ def _check_folder(path: Path) -> _Answer:
     return _Answer(ok=True)
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and everything behind it: causes, contexts and members of exception groups."""
-    seen: set[int] = set()
-    stack = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        # anyio reports every address it tried (IPv6 then IPv4) in an exception group.
-        members = getattr(current, "exceptions", ())
-        stack.extend(m for m in members if isinstance(m, BaseException))
-        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-
-
 def _find(exc: BaseException, kind: type[_E]) -> _E | None:
-    return next((e for e in _chain(exc) if isinstance(e, kind)), None)
+    return next((e for e in exception_chain(exc) if isinstance(e, kind)), None)
 
 
 def _timeout_cause(timeout: float) -> str:
@@ -486,7 +464,9 @@ def _network_cause(
             f"{peer_port} closed the connection without an HTTP answer: check the URL's "
             "scheme and port"
         )
-    os_error = next((e for e in _chain(exc) if isinstance(e, OSError) and e.strerror), None)
+    os_error = next(
+        (e for e in exception_chain(exc) if isinstance(e, OSError) and e.strerror), None
+    )
     if os_error is not None:
         return f"{peer_name} cannot be reached ({os_error.strerror}): check the network and proxy"
     return f"the check failed: {redact(str(exc)) or type(exc).__name__}"

@@ -6,6 +6,8 @@ never has to interpret a stack trace.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 
 class AirlockError(Exception):
     """A failure with a user-facing message.
@@ -22,3 +24,21 @@ class AirlockError(Exception):
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
+
+
+def exception_chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and everything behind it, to find the root cause of a library's error:
+    causes, contexts, members of exception groups (anyio reports every address it tried)
+    and the low-level error botocore wraps in ``kwargs['error']``."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [error]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = getattr(current, "kwargs", {}).get("error")
+        members = getattr(current, "exceptions", ())
+        links = (wrapped, current.__cause__, current.__context__, *members)
+        stack.extend(link for link in links if isinstance(link, BaseException))

@@ -23,8 +23,8 @@ from typing import Any
 from jupyter_core.paths import jupyter_data_dir
 
 from ..errors import AirlockError
+from ..secrets import redact
 from .configfiles import ConfigFormatError, merge, owned_settings
-from .urls import redact
 from .validation import Profile, validate_profile
 
 # Environment variables Airlock sets in the server process (kernels inherit them). Both cases:

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..secrets import redact
 from .applier import MANAGED_ENVIRONMENT, ConfigPaths
 from .configfiles import ConfigFormatError, parse, pip_key
-from .urls import redact
 
 Entry = dict[str, Any]
 

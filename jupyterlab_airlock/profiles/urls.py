@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
 from urllib.parse import urlsplit
 
 # Credentials in the authority part of any URL-like text ("https://user:pw@host"), also inside
 # longer values such as pip's whitespace-separated lists.
-_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 NO_SECRETS = "no secrets in profiles; use the credential chain or a netrc/keyring"
-
-
-def redact(value: Any) -> Any:
-    """``value`` with the user name and password of every URL in it replaced by ``***``.
-
-    Effective settings go to the browser; a password a user put in their own pip.conf
-    must not.
-    """
-    if isinstance(value, str):
-        return _USERINFO.sub(r"\g<scheme>***@", value)
-    if isinstance(value, list):
-        return [redact(item) for item in value]
-    if isinstance(value, dict):
-        return {key: redact(item) for key, item in value.items()}
-    return value
 
 
 def url_problem(url: str) -> str | None:

@@ -21,7 +21,8 @@ from typing import Any
 from jsonschema import Draft7Validator, ValidationError
 
 from ..errors import AirlockError
-from .urls import redact, url_problem
+from ..secrets import redact
+from .urls import url_problem
 
 Profile = dict[str, Any]
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, TypeVar
 
 import boto3
 import botocore.exceptions as boto_errors
 from botocore.config import Config
 
-from ..connectivity import redact
-from ..errors import AirlockError
+from ..errors import AirlockError, exception_chain
+from ..secrets import redact
 from .base import (
     Entry,
     Page,
@@ -350,19 +350,4 @@ def _unreachable(message: str) -> AirlockError:
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    return any(isinstance(link, kind) for link in _chain(exc))
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc``, the low-level error botocore wraps in ``kwargs['error']``, and their causes."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        wrapped = getattr(current, "kwargs", {}).get("error")
-        links = (wrapped, current.__cause__, current.__context__)
-        stack.extend(link for link in links if isinstance(link, BaseException))
+    return any(isinstance(link, kind) for link in exception_chain(exc))
