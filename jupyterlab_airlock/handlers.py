@@ -21,6 +21,7 @@ from .catalog import ArtifactCatalog
 from .config import Airlock
 from .errors import AirlockError
 from .jobs import LOG_TAIL, JobManager
+from .kernels.environment import describe_kernels
 from .kernels.resolve import kernel_python
 from .profiles.manager import ProfileManager
 
@@ -231,6 +232,15 @@ class JobHandler(AirlockHandler):
         self.finish(job.to_json(LOG_TAIL))
 
 
+class KernelsHandler(AirlockHandler):
+    """``GET /airlock/kernels``: every kernelspec with the environment behind it."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.finish({"kernels": await describe_kernels(self.settings["kernel_spec_manager"])})
+
+
 ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("status", StatusHandler),
     ("profiles", ProfilesHandler),
@@ -241,6 +251,7 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("artifacts", ArtifactsHandler),
     ("artifacts/preview", PreviewHandler),
     ("artifacts/copy", CopyHandler),
+    ("kernels", KernelsHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[0-9a-f]{32})", JobHandler),
 ]

@@ -211,6 +211,24 @@ export interface IJob {
 }
 
 /**
+ * A kernelspec and the environment behind it (`GET /airlock/kernels`).
+ */
+export interface IKernelEnvironment {
+  name: string;
+  display_name: string;
+  language: string;
+  python?: string;
+  version?: string;
+  prefix?: string;
+  kind?: 'venv' | 'conda' | 'system';
+  writable?: boolean;
+  why_not_writable?: string | null;
+  advice?: string | null;
+  packages?: { name: string; version: string; installer: string | null }[];
+  error?: { code: string; message: string };
+}
+
+/**
  * The typed client of the Airlock REST API.
  */
 export class AirlockClient {
@@ -286,6 +304,14 @@ export class AirlockClient {
       method: 'POST',
       body: JSON.stringify({ key, destination, overwrite })
     });
+  }
+
+  async listKernels(): Promise<IKernelEnvironment[]> {
+    const answer = await requestAPI<{ kernels: IKernelEnvironment[] }>(
+      'kernels',
+      this.serverSettings
+    );
+    return answer.kernels;
   }
 
   getJob(id: string): Promise<IJob> {

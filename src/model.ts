@@ -1,7 +1,7 @@
 import { KernelSpec } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { AirlockClient, IStatus } from './api';
+import { AirlockClient, IKernelEnvironment, IStatus } from './api';
 import { ArtifactsModel } from './artifacts';
 import { ProfilesModel } from './profiles';
 import { messageOf } from './request';
@@ -64,6 +64,13 @@ export class AirlockModel {
     return this._loading;
   }
 
+  /**
+   * The environments behind the kernels, as the server resolved them (null until known).
+   */
+  get environments(): IKernelEnvironment[] | null {
+    return this._environments;
+  }
+
   get kernels(): IKernelEntry[] {
     const specs = this._kernelSpecs?.specs?.kernelspecs ?? {};
     return Object.values(specs)
@@ -87,6 +94,7 @@ export class AirlockModel {
       this._status = await this.client.getStatus();
       this._error = null;
       await this.profiles.refresh();
+      void this.refreshEnvironments();
       if (this.profiles.state?.active?.source) {
         void this.artifacts.open(this.artifacts.prefix);
       }
@@ -98,11 +106,24 @@ export class AirlockModel {
     }
   }
 
+  /**
+   * Ask the server again what each kernel's environment holds.
+   */
+  async refreshEnvironments(): Promise<void> {
+    try {
+      this._environments = await this.client.listKernels();
+    } catch (reason) {
+      this._error = messageOf(reason);
+    }
+    this._emitChanged();
+  }
+
   private _emitChanged(): void {
     this._stateChanged.emit();
   }
 
   private _status: IStatus | null = null;
+  private _environments: IKernelEnvironment[] | null = null;
   private _error: string | null = null;
   private _loading = false;
   private _stateChanged = new Signal<this, void>(this);

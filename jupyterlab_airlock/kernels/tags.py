@@ -158,7 +158,7 @@ async def _ask(python: str, executable: str, timeout: float) -> list[str]:
 
 
 def _error(python: str, problem: str) -> AirlockError:
-    return AirlockError("kernel-python", f"The kernel's Python {python!r} {problem}.", 422)
+    return AirlockError("kernel-python", f"The kernel's Python {python!r} {problem}.", 409)
 
 
 @dataclass(frozen=True)

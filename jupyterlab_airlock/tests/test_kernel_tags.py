@@ -109,7 +109,7 @@ async def test_a_missing_interpreter_is_named(tmp_path: Path) -> None:
         await supported_tags(missing)
 
     assert caught.value.code == "kernel-python"
-    assert caught.value.status == 422
+    assert caught.value.status == 409
     assert missing in caught.value.message
     assert "does not exist" in caught.value.message
 

@@ -6,8 +6,9 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { AirlockModel, IKernelEntry } from '../model';
+import { AirlockModel } from '../model';
 import { ArtifactsSection } from './ArtifactsSection';
+import { KernelsSection } from './KernelsSection';
 import { MirrorSection } from './MirrorSection';
 
 /**
@@ -75,7 +76,11 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             )}
           </Section>
           <Section title={trans.__('Kernels')} id="kernels">
-            <KernelList kernels={model.kernels} trans={trans} />
+            <KernelsSection
+              environments={model.environments}
+              kernels={model.kernels}
+              trans={trans}
+            />
           </Section>
         </div>
       )}
@@ -98,25 +103,5 @@ function Section(props: {
       <summary className="jp-Airlock-sectionTitle">{props.title}</summary>
       <div className="jp-Airlock-sectionBody">{props.children}</div>
     </details>
-  );
-}
-
-function KernelList(props: {
-  kernels: IKernelEntry[];
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { kernels, trans } = props;
-  if (kernels.length === 0) {
-    return <p className="jp-Airlock-empty">{trans.__('No kernels found.')}</p>;
-  }
-  return (
-    <ul className="jp-Airlock-kernels">
-      {kernels.map(kernel => (
-        <li key={kernel.name} title={kernel.name}>
-          {kernel.displayName}
-          <span className="jp-Airlock-muted"> ({kernel.language})</span>
-        </li>
-      ))}
-    </ul>
   );
 }

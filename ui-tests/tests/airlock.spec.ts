@@ -22,9 +22,9 @@ test.describe('Airlock panel', () => {
     for (const section of ['Mirror', 'Artifacts', 'Kernels']) {
       await expect(panel.getByText(section, { exact: true })).toBeVisible();
     }
-    await expect(panel.locator('[data-section="kernels"] li')).not.toHaveCount(
-      0
-    );
+    await expect(
+      panel.locator('[data-section="kernels"] [data-kernel]')
+    ).not.toHaveCount(0);
     await expect(panel.getByRole('alert')).toHaveCount(0);
 
     await panel.screenshot({ path: testInfo.outputPath('airlock-panel.png') });

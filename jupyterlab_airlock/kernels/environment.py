@@ -1,0 +1,237 @@
+"""The environment behind each kernelspec, as its own interpreter describes it.
+
+``describe_environment(python)`` answers with one flat JSON object:
+
+- ``python``: the interpreter asked, as given.
+- ``version``: its Python version, e.g. ``"3.11.7"``.
+- ``prefix``, ``base_prefix``: its ``sys.prefix`` and ``sys.base_prefix``.
+- ``kind``: ``"venv"`` (the prefixes differ or ``<prefix>/pyvenv.cfg`` exists), ``"conda"``
+  (``<prefix>/conda-meta`` exists) or ``"system"``.
+- ``site_packages``: where installs go, ``sysconfig.get_paths()["purelib"]``.
+- ``writable``: whether this user may write there (permissions and read-only mounts).
+- ``why_not_writable``: plain words saying why not and what to do; None when writable.
+- ``advice``: None, or for a system Python why installing into it is a bad idea even when
+  ``writable`` is true.
+- ``packages``: ``[{"name", "version", "installer"}]``, sorted by lower-case name: the
+  distributions ``importlib.metadata`` finds inside that interpreter (so pip need not be
+  there), the first on ``sys.path`` for each normalized name; ``installer`` is the contents
+  of the distribution's INSTALLER file, or None.
+
+``describe_kernel`` adds ``name``, ``display_name`` and ``language`` of the kernelspec; a
+kernel whose environment cannot be described has those three and ``error``
+(``{"code", "message"}``) instead, so it is still listed, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from ..errors import AirlockError
+from .resolve import kernel_python
+
+# Facts only, judged by the server. -I keeps the current directory, the user site and
+# PYTHON* variables off sys.path, so the environment alone answers. Needs Python 3.8+
+# (importlib.metadata). The normalization is PEP 503's, as pip's; a folder left without a
+# name or version by a broken install is skipped.
+_SCRIPT = r"""
+import json, platform, re, sys, sysconfig
+from importlib import metadata
+
+packages, seen = [], set()
+for dist in metadata.distributions():
+    meta = dist.metadata or {}
+    name, version = meta.get("Name"), meta.get("Version")
+    key = re.sub(r"[-_.]+", "-", name or "").lower()
+    if not key or version is None or key in seen:
+        continue
+    seen.add(key)
+    installer = (dist.read_text("INSTALLER") or "").strip()
+    packages.append({"name": name, "version": version, "installer": installer or None})
+print(json.dumps({
+    "version": platform.python_version(),
+    "prefix": sys.prefix,
+    "base_prefix": sys.base_prefix,
+    "site_packages": sysconfig.get_paths()["purelib"],
+    "packages": packages,
+}))
+"""
+
+_FACTS = ("version", "prefix", "base_prefix", "site_packages")
+
+
+async def describe_environment(python: str, timeout: float = 30) -> dict[str, Any]:
+    """What the environment of interpreter ``python`` is, and what is installed there.
+
+    Failures raise ``AirlockError("kernel-python", ..., 409)`` naming the interpreter.
+    """
+    facts = _read_facts(python, await _run(python, timeout))
+    prefix, site_packages = facts["prefix"], facts["site_packages"]
+    # The server checks: kernels run as the server's user, on the same file systems.
+    kind = await asyncio.to_thread(_kind, prefix, facts["base_prefix"])
+    why_not = await asyncio.to_thread(_why_not_writable, site_packages, prefix)
+    advice = None
+    if kind == "system":
+        advice = (
+            f"This is the system Python ({prefix}): installing into it affects every user "
+            "of it; prefer a virtual environment."
+        )
+    return {
+        "python": python,
+        **{key: facts[key] for key in _FACTS},
+        "kind": kind,
+        "writable": why_not is None,
+        "why_not_writable": why_not,
+        "advice": advice,
+        "packages": sorted(facts["packages"], key=lambda package: package["name"].lower()),
+    }
+
+
+async def describe_kernel(spec_manager: Any, name: str) -> dict[str, Any]:
+    """Kernelspec ``name`` and its environment, or why that cannot be described.
+
+    Raises ``AirlockError("unknown-kernel", ..., 404)`` only when there is no such kernel.
+    """
+    spec, python = await asyncio.to_thread(_spec_and_python, spec_manager, name)
+    described = {"name": name, "display_name": spec.display_name, "language": spec.language}
+    if isinstance(python, str):
+        try:
+            return described | await describe_environment(python)
+        except AirlockError as error:
+            python = error
+    return described | {"error": python.to_json()}
+
+
+async def describe_kernels(spec_manager: Any) -> list[dict[str, Any]]:
+    """Every kernelspec, described concurrently, sorted by display name."""
+    names = await asyncio.to_thread(spec_manager.get_all_specs)
+    described = await asyncio.gather(*(_describe_listed(spec_manager, name) for name in names))
+    kernels = [kernel for kernel in described if kernel is not None]
+    return sorted(kernels, key=lambda kernel: (kernel["display_name"].casefold(), kernel["name"]))
+
+
+async def _describe_listed(spec_manager: Any, name: str) -> dict[str, Any] | None:
+    try:
+        return await describe_kernel(spec_manager, name)
+    except AirlockError as error:
+        # A kernelspec removed since the listing is simply no longer there.
+        if error.code == "unknown-kernel":
+            return None
+        raise
+
+
+def _spec_and_python(spec_manager: Any, name: str) -> tuple[Any, str | AirlockError]:
+    """The kernelspec and its interpreter, or why it has none; unknown kernels raise."""
+    try:
+        python: str | AirlockError = kernel_python(spec_manager, name)
+    except AirlockError as error:
+        if error.code == "unknown-kernel":
+            raise
+        python = error
+    return spec_manager.get_kernel_spec(name), python
+
+
+async def _run(python: str, timeout: float) -> bytes:
+    """The standard output of ``python -I -c _SCRIPT``, which must exit with 0."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            python,
+            "-I",
+            "-c",
+            _SCRIPT,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            # Its own process group, so a wrapper script's children die with it.
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise _error(python, "cannot be found") from None
+    except PermissionError:
+        raise _error(python, "is not executable") from None
+    except OSError as error:
+        raise _error(python, f"cannot be run: {error.strerror}") from None
+    try:
+        output, errors = await asyncio.wait_for(process.communicate(), timeout)
+    except asyncio.TimeoutError:
+        raise _error(python, f"did not answer within {timeout:g} seconds") from None
+    finally:  # timed out or cancelled: leave no process behind
+        if process.returncode is None:
+            _kill(process)
+            await process.wait()
+    if process.returncode != 0:
+        last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise _error(python, f"exited with code {process.returncode}: {last[0]}")
+    return output
+
+
+def _kill(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        if sys.platform == "win32":
+            process.kill()
+        else:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _read_facts(python: str, output: bytes) -> dict[str, Any]:
+    """The script's answer, checked: it comes from another program."""
+    try:
+        # The last line: a sitecustomize of the environment may print before the script.
+        facts = json.loads(output.decode("utf-8", "replace").strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise _error(python, "gave an answer Airlock cannot read") from None
+    if not (
+        isinstance(facts, dict)
+        and all(isinstance(facts.get(key), str) for key in _FACTS)
+        and isinstance(facts.get("packages"), list)
+        and all(_is_package(package) for package in facts["packages"])
+    ):
+        raise _error(python, "gave an answer Airlock cannot read")
+    return facts
+
+
+def _is_package(package: Any) -> bool:
+    return (
+        isinstance(package, dict)
+        and package.keys() == {"name", "version", "installer"}
+        and isinstance(package["name"], str)
+        and isinstance(package["version"], str)
+        and isinstance(package["installer"], (str, type(None)))
+    )
+
+
+def _kind(prefix: str, base_prefix: str) -> str:
+    if prefix != base_prefix or os.path.exists(os.path.join(prefix, "pyvenv.cfg")):
+        return "venv"
+    if os.path.isdir(os.path.join(prefix, "conda-meta")):
+        return "conda"
+    return "system"
+
+
+def _why_not_writable(path: str, prefix: str) -> str | None:
+    """Why this user cannot install into ``path`` of the environment at ``prefix``, or None."""
+    # pip creates a missing site-packages: what counts is the nearest folder that exists.
+    existing = os.path.abspath(path)
+    while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    # Checked first and on its own: root may write anywhere except on a read-only mount.
+    if sys.platform != "win32" and os.statvfs(existing).f_flag & os.ST_RDONLY:
+        return (
+            f"The environment at {prefix} is on a read-only file system: ask your admin "
+            "to install there, or create a kernel of your own."
+        )
+    if not os.access(existing, os.W_OK):
+        return (
+            f"You may not write to the environment at {prefix} ({existing}): ask its "
+            "owner to install there, or create a kernel of your own."
+        )
+    return None
+
+
+def _error(python: str, problem: str) -> AirlockError:
+    return AirlockError("kernel-python", f"The kernel's Python {python} {problem}.", 409)
