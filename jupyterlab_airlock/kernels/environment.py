@@ -25,14 +25,13 @@ kernel whose environment cannot be described has those three and ``error``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import signal
 import sys
 from typing import Any
 
 from ..errors import AirlockError
+from ..processes import last_line, run
 from .resolve import kernel_python
 
 # Facts only, judged by the server. -I keeps the current directory, the user site and
@@ -136,53 +135,28 @@ def _spec_and_python(spec_manager: Any, name: str) -> tuple[Any, str | AirlockEr
     return spec_manager.get_kernel_spec(name), python
 
 
-async def _run(python: str, timeout: float) -> bytes:
+async def _run(python: str, timeout: float) -> str:
     """The standard output of ``python -I -c _SCRIPT``, which must exit with 0."""
     try:
-        process = await asyncio.create_subprocess_exec(
-            python,
-            "-I",
-            "-c",
-            _SCRIPT,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            # Its own process group, so a wrapper script's children die with it.
-            start_new_session=True,
-        )
+        result = await run([python, "-I", "-c", _SCRIPT], timeout=timeout)
+    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+        raise _error(python, f"did not answer within {timeout:g} seconds") from None
     except FileNotFoundError:
         raise _error(python, "cannot be found") from None
     except PermissionError:
         raise _error(python, "is not executable") from None
     except OSError as error:
         raise _error(python, f"cannot be run: {error.strerror}") from None
-    try:
-        output, errors = await asyncio.wait_for(process.communicate(), timeout)
-    except asyncio.TimeoutError:
-        raise _error(python, f"did not answer within {timeout:g} seconds") from None
-    finally:  # timed out or cancelled: leave no process behind
-        if process.returncode is None:
-            _kill(process)
-            await process.wait()
-    if process.returncode != 0:
-        last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-        raise _error(python, f"exited with code {process.returncode}: {last[0]}")
-    return output
+    if result.returncode != 0:
+        raise _error(python, f"exited with code {result.returncode}: {last_line(result.stderr)}")
+    return result.stdout
 
 
-def _kill(process: asyncio.subprocess.Process) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        if sys.platform == "win32":
-            process.kill()
-        else:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def _read_facts(python: str, output: bytes) -> dict[str, Any]:
+def _read_facts(python: str, output: str) -> dict[str, Any]:
     """The script's answer, checked: it comes from another program."""
     try:
         # The last line: a sitecustomize of the environment may print before the script.
-        facts = json.loads(output.decode("utf-8", "replace").strip().splitlines()[-1])
+        facts = json.loads(output.strip().splitlines()[-1])
     except (IndexError, ValueError):
         raise _error(python, "gave an answer Airlock cannot read") from None
     if not (

@@ -8,7 +8,6 @@ interpreter, once, and the answer kept while the interpreter's file stays the sa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -18,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import AirlockError
+from ..processes import last_line, run
 
 log = logging.getLogger(__name__)
 
@@ -118,32 +118,18 @@ def _locate(python: str) -> tuple[str, tuple[str, int]]:
 
 async def _ask(python: str, executable: str, timeout: float) -> list[str]:
     try:
-        process = await asyncio.create_subprocess_exec(
-            executable,
-            "-I",
-            "-c",
-            _SCRIPT,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        result = await run([executable, "-I", "-c", _SCRIPT], timeout=timeout)
+    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+        raise _error(python, f"did not answer within {timeout:g} seconds") from None
     except OSError as error:
         raise _error(python, f"cannot be run: {error.strerror}") from error
-    try:
-        output, errors = await asyncio.wait_for(process.communicate(), timeout)
-    except asyncio.TimeoutError:
-        raise _error(python, f"did not answer within {timeout:g} seconds") from None
-    finally:  # timed out or cancelled: leave no process behind
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-    if process.returncode != 0:
-        last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-        raise _error(python, f"failed (exit status {process.returncode}): {last[0]}")
+    if result.returncode != 0:
+        raise _error(
+            python, f"failed (exit status {result.returncode}): {last_line(result.stderr)}"
+        )
     try:
         # The last line: a sitecustomize of the environment may print before the script runs.
-        answer = json.loads(output.decode("utf-8", "replace").strip().splitlines()[-1])
+        answer = json.loads(result.stdout.strip().splitlines()[-1])
         source, tags = answer["source"], answer["tags"]
     except (IndexError, KeyError, TypeError, ValueError):
         raise _error(python, "gave an answer that is not a list of tags") from None

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..processes import run
 from ..secrets import redact
 from .applier import MANAGED_ENVIRONMENT, ConfigPaths
 from .configfiles import ConfigFormatError, parse, pip_key
@@ -49,23 +50,8 @@ async def read_effective(
 
 async def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
     """Exit status, output and errors of a command; the child dies with a cancelled caller."""
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    try:
-        output, errors = await asyncio.wait_for(process.communicate(), TIMEOUT)
-    except BaseException:  # timed out or cancelled: leave no process behind
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-        raise
-    status = process.returncode if process.returncode is not None else -1
-    return status, output.decode("utf-8", "replace"), errors.decode("utf-8", "replace")
+    result = await run(argv, timeout=TIMEOUT, env=env)
+    return result.returncode, result.stdout, result.stderr
 
 
 def _text(value: Any) -> str:
