@@ -62,6 +62,10 @@ export interface IProfiles {
   active: IProfile | null;
   can_revert: boolean;
   problems: string[];
+  /**
+   * For each managed profile, what would reach outside the mirror.
+   */
+  leaks: { [name: string]: ILeak[] };
 }
 
 /**

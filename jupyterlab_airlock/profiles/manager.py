@@ -14,7 +14,7 @@ from ..connectivity import check_profile
 from ..errors import AirlockError
 from .applier import ConfigPaths, ProfileApplier
 from .effective import read_effective
-from .leaks import find_leaks
+from .leaks import find_leaks, profile_leaks
 from .validation import Profile, ProfileSet, load_profiles, validate_profile
 
 
@@ -63,6 +63,10 @@ class ProfileManager:
             "active": self.applier.active(),
             "can_revert": self.applier.can_revert() and not self.locked,
             "problems": self.managed.problems,
+            # Computed once per request from the profiles alone: no file is read.
+            "leaks": {
+                name: profile_leaks(profile) for name, profile in self.managed.profiles.items()
+            },
         }
 
     def resolve(self, body: Mapping[str, Any]) -> Profile:

@@ -50,6 +50,13 @@ def airlock_config(mirror_url: str) -> dict[str, Any]:
                 "pip": {"index-url": "http://127.0.0.1:9/simple/"},
                 "conda": {"channels": ["http://127.0.0.1:9/conda/other"]},
             },
+            {
+                "name": "leaky",
+                "pip": {
+                    "index-url": mirror_url,
+                    "extra-index-url": ["https://pypi.org/simple/"],
+                },
+            },
         ],
         "active_profile": "",
     }
@@ -218,3 +225,15 @@ async def test_connectivity_of_the_active_profile(jp_fetch: Any) -> None:
     conda = next(r for r in checked["results"] if r["endpoint"].startswith("conda channel"))
     assert conda["ok"] is False
     assert "refused" in conda["cause"]
+
+
+async def test_each_managed_profile_says_what_would_leak_before_it_is_applied(
+    jp_fetch: Any,
+) -> None:
+    response = await jp_fetch("airlock", "profiles")
+
+    leaks = json.loads(response.body)["leaks"]
+    assert leaks["lab-mirror"] == []
+    assert leaks["leaky"], "an extra index on pypi.org must be flagged"
+    assert all("pypi.org" in leak["value"] for leak in leaks["leaky"])
+    assert leaks["leaky"][0]["source"] == "profile 'leaky'"

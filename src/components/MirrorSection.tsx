@@ -67,12 +67,16 @@ export function MirrorSection(props: {
           onChange={event => void model.switchTo(event.currentTarget.value)}
           options={[
             ...(active ? [] : [{ label: trans.__('(none)'), value: '' }]),
-            ...choices.map(choice => ({
-              label: choice.managed
+            ...choices.map(choice => {
+              const leaks = state?.leaks[choice.profile.name]?.length ?? 0;
+              const name = choice.managed
                 ? trans.__('%1 (managed)', choice.profile.name)
-                : choice.profile.name,
-              value: choice.profile.name
-            }))
+                : choice.profile.name;
+              return {
+                label: leaks ? trans.__('%1 ⚠ %2 leak(s)', name, leaks) : name,
+                value: choice.profile.name
+              };
+            })
           ]}
         />
       </div>
