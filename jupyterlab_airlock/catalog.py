@@ -57,6 +57,11 @@ class ArtifactCatalog:
         self._sources: dict[str, Source] = {}
         # sha256 of objects hashed by a copy, by (source, key, etag): they show as verified.
         self._hashed: dict[tuple[str, str, str | None], str] = {}
+        # A folder's manifests, read when its first page is listed and reused for the pages
+        # that follow, by (source, folder). Copies read them afresh: they verify against them.
+        self._listed_manifests: dict[
+            tuple[str, str], tuple[manifests.Manifest | None, list[str]]
+        ] = {}
 
     def source(self) -> Source:
         config = self._active_source()
@@ -82,7 +87,10 @@ class ArtifactCatalog:
     ) -> dict[str, Any]:
         source = self.source()
         page = await source.list(prefix, token, limit, starting)
-        manifest, problems = await self._manifest(source, page.prefix)
+        folder = (source.describe(), page.prefix)
+        if token is None or folder not in self._listed_manifests:
+            self._listed_manifests[folder] = await self._manifest(source, page.prefix)
+        manifest, problems = self._listed_manifests[folder]
         tags: list[str] = []
         subdir: str | None = None
         if kernel:
