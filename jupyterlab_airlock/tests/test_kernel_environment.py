@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import platform
@@ -24,6 +23,8 @@ from jupyterlab_airlock.kernels.environment import (
     describe_kernel,
     describe_kernels,
 )
+
+from .programs import cancel_once_started, fake_python
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,12 +75,6 @@ def add_kernel(
     folder.mkdir(parents=True)
     spec = {"argv": argv, "display_name": display_name, "language": language}
     (folder / "kernel.json").write_text(json.dumps(spec))
-
-
-def fake_python(path: Path, body: str) -> str:
-    path.write_text(f"#!/bin/sh\n{body}\n")
-    path.chmod(0o755)
-    return str(path)
 
 
 def add_dist(folder: Path, dist_info: str, metadata: str, installer: str | None) -> None:
@@ -296,16 +291,9 @@ async def test_cancelling_leaves_no_process_behind(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     python = fake_python(tmp_path / "python", f"echo $$ > {pid_file}\nexec sleep 30")
 
-    task = asyncio.ensure_future(describe_environment(python))
-    for _ in range(500):
-        if pid_file.exists() and pid_file.read_text().strip():
-            break
-        await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    pid = await cancel_once_started(describe_environment(python), pid_file)
 
-    assert gone(int(pid_file.read_text()))
+    assert gone(pid)
 
 
 @pytest.fixture

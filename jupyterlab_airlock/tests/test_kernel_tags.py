@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
@@ -17,6 +16,8 @@ from packaging.tags import sys_tags
 
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.kernels import parse_platform, platform_subdir, supported_tags
+
+from .programs import cancel_once_started, fake_python
 
 THIS_PYTHON = f"cp{sys.version_info[0]}{sys.version_info[1]}"
 GLIBC_LINUX = sys.platform.startswith("linux") and bool(os.confstr("CS_GNU_LIBC_VERSION"))
@@ -51,12 +52,6 @@ def pip_only_venv(tmp_path: Path) -> Path:
 
 def venv_python(root: Path) -> Path:
     return root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
-def fake_python(path: Path, body: str) -> str:
-    path.write_text(f"#!/bin/sh\n{body}\n")
-    path.chmod(0o755)
-    return str(path)
 
 
 async def test_the_venv_python_answers_with_its_own_sys_tags(
@@ -153,17 +148,10 @@ async def test_cancelling_leaves_no_process_behind(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     python = fake_python(tmp_path / "python", f"echo $$ > {pid_file}\nexec /bin/sleep 30")
 
-    task = asyncio.ensure_future(supported_tags(python))
-    for _ in range(500):
-        if pid_file.exists() and pid_file.read_text().strip():
-            break
-        await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    pid = await cancel_once_started(supported_tags(python), pid_file)
 
     with pytest.raises(ProcessLookupError):
-        os.kill(int(pid_file.read_text()), 0)
+        os.kill(pid, 0)
 
 
 async def test_the_answer_is_kept_until_the_interpreter_changes(tmp_path: Path) -> None:

@@ -65,17 +65,6 @@ registry=https://registry.npmjs.org/
 
 
 @pytest.fixture
-def paths(tmp_path: Path) -> ConfigPaths:
-    home = tmp_path / "home"
-    return ConfigPaths(
-        pip=home / ".config" / "pip" / "pip.conf",
-        conda=home / ".condarc",
-        npm=home / ".npmrc",
-        state_dir=tmp_path / "data" / "airlock",
-    )
-
-
-@pytest.fixture
 def environ() -> dict[str, str]:
     return {"PATH": "/usr/bin", "HTTPS_PROXY": "http://admin-proxy:8080"}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -13,6 +12,8 @@ from typing import Any
 import pytest
 
 from jupyterlab_airlock.profiles import ConfigPaths, ProfileApplier, read_effective
+
+from .programs import cancel_once_started, fake_python
 
 MIRROR = "https://nexus.corp.example/repository"
 
@@ -186,21 +187,12 @@ async def test_cancelling_the_read_leaves_no_process_behind(
     paths: ConfigPaths, environ: dict[str, str], tmp_path: Path
 ) -> None:
     pid_file = tmp_path / "pid"
-    slow_python = tmp_path / "slow-python"
-    slow_python.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec /bin/sleep 30\n")
-    slow_python.chmod(0o755)
+    slow_python = fake_python(tmp_path / "slow-python", f"echo $$ > {pid_file}\nexec /bin/sleep 30")
 
-    task = asyncio.ensure_future(read_effective(paths, str(slow_python), environ))
-    for _ in range(200):
-        if pid_file.exists() and pid_file.read_text().strip():
-            break
-        await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    pid = await cancel_once_started(read_effective(paths, slow_python, environ), pid_file)
 
     with pytest.raises(ProcessLookupError):
-        os.kill(int(pid_file.read_text()), 0)
+        os.kill(pid, 0)
 
 
 async def test_a_python_that_cannot_run_pip_is_reported(

@@ -30,17 +30,6 @@ SEALED: dict[str, Any] = {
 
 
 @pytest.fixture
-def paths(tmp_path: Path) -> ConfigPaths:
-    home = tmp_path / "home"
-    return ConfigPaths(
-        pip=home / ".config" / "pip" / "pip.conf",
-        conda=home / ".condarc",
-        npm=home / ".npmrc",
-        state_dir=tmp_path / "state",
-    )
-
-
-@pytest.fixture
 def environ(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "empty").mkdir()
     home = tmp_path / "home"
