@@ -27,7 +27,7 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     from .handlers import setup_handlers
 
     config = Airlock(parent=server_app)
-    setup_handlers(server_app.web_app, config)
+    setup_handlers(server_app, config)
     server_app.log.info(
         "Airlock %s: routes registered under %sairlock/", __version__, server_app.base_url
     )

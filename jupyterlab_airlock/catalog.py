@@ -28,8 +28,6 @@ from .sources import Entry, Source, clean_key, source_from_config
 PREVIEW_BYTES = 64 * 1024
 PREVIEW_ROWS = 20
 PREVIEW_CELL = 200
-# Manifests are read whole; a larger one is not a manifest anyone wrote by hand or tool.
-MANIFEST_LIMIT = 16 * 1024 * 1024
 
 _PANDAS_READERS = {
     "csv": "pd.read_csv({source})",
@@ -89,7 +87,7 @@ class ArtifactCatalog:
         page = await source.list(prefix, token, limit, starting)
         folder = (source.describe(), page.prefix)
         if token is None or folder not in self._listed_manifests:
-            self._listed_manifests[folder] = await self._manifest(source, page.prefix)
+            self._listed_manifests[folder] = await manifests.read_folder(source, page.prefix)
         manifest, problems = self._listed_manifests[folder]
         tags: list[str] = []
         subdir: str | None = None
@@ -119,33 +117,6 @@ class ArtifactCatalog:
             "manifests": [manifest.source] if manifest else [],
             "problems": problems,
         }
-
-    async def _manifest(
-        self, source: Source, folder: str
-    ) -> tuple[manifests.Manifest | None, list[str]]:
-        """The folder's manifests, merged; a broken one is named, never half-trusted."""
-        found: list[manifests.Manifest] = []
-        for name in (manifests.SHA256SUMS, manifests.MANIFEST_JSON):
-            key = folder + name
-            try:
-                entry = await source.stat(key)
-            except AirlockError as error:
-                if error.status == 404:
-                    continue
-                raise
-            if entry.size > MANIFEST_LIMIT:
-                return None, [f"{key} is larger than {MANIFEST_LIMIT >> 20} MiB; it was not read."]
-            text = (await source.read_range(key, 0, entry.size)).decode("utf-8", "replace")
-            try:
-                found.append(manifests.parse(text, key))
-            except AirlockError as error:
-                return None, [error.message]
-        if not found:
-            return None, []
-        try:
-            return manifests.merge(found), []
-        except AirlockError as error:
-            return None, [error.message]
 
     async def preview(self, key: str) -> dict[str, Any]:
         source = self.source()
@@ -290,7 +261,7 @@ class ArtifactCatalog:
             for entry, inside in files:
                 folder = entry.key.rsplit("/", 1)[0] + "/" if "/" in entry.key else ""
                 if folder not in folder_manifests:
-                    manifest, problems = await self._manifest(source, folder)
+                    manifest, problems = await manifests.read_folder(source, folder)
                     if problems:
                         raise AirlockError("invalid-manifest", problems[0], 422)
                     folder_manifests[folder] = manifest

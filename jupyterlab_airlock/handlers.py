@@ -7,6 +7,7 @@ Every route lives under ``<base_url>/airlock/`` and is listed in ``ROUTES`` and 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,17 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from ._version import __version__
+from .audit import AuditLog
+from .cache import ContentCache
 from .catalog import ArtifactCatalog
 from .config import Airlock
 from .errors import AirlockError
+from .index_handlers import INDEX_ROUTES
+from .installer.service import Installer
 from .jobs import LOG_TAIL, JobManager
 from .kernels.environment import describe_kernels
 from .kernels.resolve import kernel_python
+from .package_index import PackageIndex
 from .profiles.manager import ProfileManager
 
 NAMESPACE = "airlock"
@@ -45,6 +51,9 @@ class AirlockState:
     profiles: ProfileManager
     jobs: JobManager
     catalog: ArtifactCatalog
+    index: PackageIndex
+    index_secret: str
+    installer: Installer
 
 
 class AirlockHandler(APIHandler):
@@ -97,6 +106,17 @@ class AirlockHandler(APIHandler):
             self.log.warning("Airlock %s: %s", value.code, value.message)
         else:
             super().log_exception(typ, value, tb)
+
+    @property
+    def user_name(self) -> str | None:
+        user = self.current_user
+        return getattr(user, "username", None) if user else None
+
+    def text_list(self, body: dict[str, Any], name: str) -> list[str]:
+        value = body.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise AirlockError("invalid-request", f"'{name}' must be a list of strings.")
+        return value
 
 
 class StatusHandler(AirlockHandler):
@@ -241,6 +261,54 @@ class KernelsHandler(AirlockHandler):
         self.finish({"kernels": await describe_kernels(self.settings["kernel_spec_manager"])})
 
 
+class PlanHandler(AirlockHandler):
+    """``POST /airlock/install/plan``: what installing into a kernel would do; changes nothing."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_object()
+        kernel = body.get("kernel")
+        if not isinstance(kernel, str) or not kernel:
+            raise AirlockError("invalid-request", "Name the kernel to install into: 'kernel'.")
+        plan = await self.airlock.installer.plan(
+            kernel,
+            requirements=self.text_list(body, "requirements"),
+            keys=self.text_list(body, "keys"),
+            paths=self.text_list(body, "paths"),
+            user=self.user_name,
+        )
+        self.finish(plan.to_json())
+
+
+class InstallHandler(AirlockHandler):
+    """``POST /airlock/install``: carry out a plan, as a job."""
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        plan = self.json_object().get("plan")
+        if not isinstance(plan, str):
+            raise AirlockError("invalid-request", 'Send {"plan": "<id of a plan>"}.')
+        job = self.airlock.installer.install(plan, self.user_name)
+        self.set_status(202)
+        self.finish(job.to_json(LOG_TAIL))
+
+
+class RollbackHandler(AirlockHandler):
+    """``POST /airlock/install/rollback``: undo a finished install, as a job."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        job_id = self.json_object().get("job")
+        if not isinstance(job_id, str):
+            raise AirlockError("invalid-request", 'Send {"job": "<id of an install job>"}.')
+        job = await self.airlock.installer.rollback(job_id, self.user_name)
+        self.set_status(202)
+        self.finish(job.to_json(LOG_TAIL))
+
+
 ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("status", StatusHandler),
     ("profiles", ProfilesHandler),
@@ -254,10 +322,26 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("kernels", KernelsHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[0-9a-f]{32})", JobHandler),
+    ("install/plan", PlanHandler),
+    ("install", InstallHandler),
+    ("install/rollback", RollbackHandler),
 ]
 
 
-def setup_handlers(web_app: Any, config: Airlock) -> None:
+def _server_url(server_app: Any) -> str:
+    """This server as its own programs (pip) reach it: over loopback when it listens on
+    every address."""
+    host = server_app.ip
+    if host in ("", "0.0.0.0", "*", "::", "localhost"):  # noqa: S104 - a client address
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if server_app.certfile else "http"
+    return f"{scheme}://{host}:{server_app.port}{server_app.base_url}"
+
+
+def setup_handlers(server_app: Any, config: Airlock) -> None:
+    web_app = server_app.web_app
     profiles = ProfileManager(config)
     for problem in [*profiles.managed.problems, *profiles.start()]:
         config.log.warning("Airlock configuration: %s", problem)
@@ -280,11 +364,31 @@ def setup_handlers(web_app: Any, config: Airlock) -> None:
         Path(web_app.settings["server_root_dir"]),
         lambda name: kernel_python(spec_manager, name),
     )
+    cache = ContentCache(profiles.paths.state_dir / "cache")
+    index = PackageIndex(catalog.source, cache)
+    index_secret = secrets.token_hex(32)
+    installer = Installer(
+        spec_manager,
+        index,
+        lambda: f"{_server_url(server_app)}{NAMESPACE}/index/{index_secret}/",
+        index_secret,
+        cache,
+        jobs,
+        AuditLog(profiles.paths.state_dir / "audit.jsonl"),
+        Path(web_app.settings["server_root_dir"]),
+    )
     web_app.settings["airlock"] = AirlockState(
-        config=config, profiles=profiles, jobs=jobs, catalog=catalog
+        config=config,
+        profiles=profiles,
+        jobs=jobs,
+        catalog=catalog,
+        index=index,
+        index_secret=index_secret,
+        installer=installer,
     )
     base_url = web_app.settings["base_url"]
+    routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES]
     web_app.add_handlers(
         ".*$",
-        [(url_path_join(base_url, NAMESPACE, path), handler) for path, handler in ROUTES],
+        [(url_path_join(base_url, NAMESPACE, path), handler) for path, handler in routes],
     )

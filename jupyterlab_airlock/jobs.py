@@ -82,6 +82,8 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queues: dict[str, asyncio.Lock] = {}
+        # Set (and replaced) at every change of any job: ``until`` waits on it.
+        self._changed = asyncio.Event()
         self._load()
 
     def _load(self) -> None:
@@ -105,6 +107,8 @@ class JobManager:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(job.to_json()), "utf-8")
         os.replace(temporary, path)
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     def submit(self, kind: str, title: str, queue: str, work: Work) -> Job:
         """Start ``work`` as a job; it waits while another job of the same queue runs."""
@@ -163,6 +167,11 @@ class JobManager:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         return job
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait until ``condition()`` holds, checking it after every change of any job."""
+        while not condition():
+            await self._changed.wait()
 
     async def wait(self, job_id: str) -> Job:
         """Wait until a job ends (for callers that need its result, and for tests)."""

@@ -21,9 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AirlockError
+from .sources import Source
 
 SHA256SUMS = "SHA256SUMS"
 MANIFEST_JSON = "manifest.json"
+
+# Manifests are read whole; a larger one is not a manifest anyone wrote by hand or tool.
+MANIFEST_LIMIT = 16 * 1024 * 1024
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _GNU_LINE = re.compile(r"(?P<digest>\S+) [ *](?P<path>.+)")
@@ -161,6 +165,33 @@ def status(
     if sha256 is None:
         return "listed"
     return "verified" if sha256.lower() == entry.sha256 else "mismatch"
+
+
+async def read_folder(source: Source, folder: str) -> tuple[Manifest | None, list[str]]:
+    """The manifests of ``folder`` in ``source``, merged, and problems in words: a broken
+    manifest is named and nothing of it is trusted."""
+    found: list[Manifest] = []
+    for name in (SHA256SUMS, MANIFEST_JSON):
+        key = folder + name
+        try:
+            entry = await source.stat(key)
+        except AirlockError as error:
+            if error.status == 404:
+                continue
+            raise
+        if entry.size > MANIFEST_LIMIT:
+            return None, [f"{key} is larger than {MANIFEST_LIMIT >> 20} MiB; it was not read."]
+        text = (await source.read_range(key, 0, entry.size)).decode("utf-8", "replace")
+        try:
+            found.append(parse(text, key))
+        except AirlockError as error:
+            return None, [error.message]
+    if not found:
+        return None, []
+    try:
+        return merge(found), []
+    except AirlockError as error:
+        return None, [error.message]
 
 
 class Sha256Verifier:

@@ -8,8 +8,10 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+_LINE_LIMIT = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -22,14 +24,22 @@ class Completed:
 
 
 async def run(
-    argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    interrupt_grace: float = 0,
 ) -> Completed:
     """Run ``argv`` (an argument list, no shell) and wait for it.
 
     The program gets its own process group, so that a wrapper script's children end with
     it: on timeout (``asyncio.TimeoutError``) or cancellation the whole group is killed
-    before this returns. A program that cannot be started raises ``OSError`` (catch
-    ``asyncio.TimeoutError`` first: it is an ``OSError`` too).
+    before this returns. With ``interrupt_grace``, the group first gets SIGINT and that
+    many seconds to clean up (pip rolls back the package it was replacing), then SIGKILL.
+    ``on_line`` receives each line of output (stdout and stderr) as it is printed. A
+    program that cannot be started raises ``OSError`` (catch ``asyncio.TimeoutError``
+    first: it is an ``OSError`` too).
     """
     process = await asyncio.create_subprocess_exec(
         *argv,
@@ -38,17 +48,34 @@ async def run(
         stderr=asyncio.subprocess.PIPE,
         env=dict(env) if env is not None else None,
         start_new_session=True,
+        # Lines are read one by one; a program may print a whole JSON document as one.
+        limit=_LINE_LIMIT,
     )
+    stdout, stderr = process.stdout, process.stderr
+    assert stdout is not None
+    assert stderr is not None
+    outputs: tuple[list[str], list[str]] = ([], [])
+
+    async def read(stream: asyncio.StreamReader, into: list[str]) -> None:
+        async for raw in stream:
+            line = raw.decode("utf-8", "replace")
+            into.append(line)
+            if on_line is not None:
+                on_line(line.rstrip("\r\n"))
+
+    async def communicate() -> None:
+        await asyncio.gather(read(stdout, outputs[0]), read(stderr, outputs[1]))
+        await process.wait()
+
     try:
-        output, errors = await asyncio.wait_for(process.communicate(), timeout)
+        await asyncio.wait_for(communicate(), timeout)
     finally:
         if process.returncode is None:
-            _kill_group(process)
-            await process.wait()
+            await asyncio.shield(_stop(process, interrupt_grace))
     return Completed(
         returncode=process.returncode if process.returncode is not None else -1,
-        stdout=output.decode("utf-8", "replace"),
-        stderr=errors.decode("utf-8", "replace"),
+        stdout="".join(outputs[0]),
+        stderr="".join(outputs[1]),
     )
 
 
@@ -58,9 +85,19 @@ def last_line(text: str, default: str = "no message") -> str:
     return lines[-1] if lines else default
 
 
-def _kill_group(process: asyncio.subprocess.Process) -> None:
+async def _stop(process: asyncio.subprocess.Process, grace: float) -> None:
+    if grace > 0:
+        _signal_group(process, signal.SIGINT)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(process.wait(), grace)
+    if process.returncode is None:
+        _signal_group(process, signal.SIGKILL)
+        await process.wait()
+
+
+def _signal_group(process: asyncio.subprocess.Process, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         if sys.platform == "win32":
             process.kill()
         else:
-            os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signum)

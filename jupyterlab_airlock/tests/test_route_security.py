@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from .test_openapi import registered_airlock_routes
 
@@ -35,6 +35,8 @@ async def test_every_route_refuses_a_request_without_a_token(
     assert len(checked) >= 10
 
     for path, verb in checked:
+        if path.startswith("/index/"):
+            continue  # pip's routes: their credential is the secret (the test below)
         body = "{}" if verb in ("post", "put", "patch") else None
         with pytest.raises(HTTPClientError) as refused:
             await jp_fetch(
@@ -42,6 +44,22 @@ async def test_every_route_refuses_a_request_without_a_token(
                 method=verb.upper(), body=body, headers={"Authorization": ""},
             )  # fmt: skip
         assert refused.value.code == 403, f"{verb.upper()} {path}"
+
+
+async def test_the_index_answers_only_with_this_servers_secret(
+    jp_fetch: Any, jp_serverapp: Any, jp_base_url: str
+) -> None:
+    """(jp_fetch is asked for because it starts the server's HTTP listener.)"""
+    secret = jp_serverapp.web_app.settings["airlock"].index_secret
+    client = AsyncHTTPClient()
+    index = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index"
+    for wrong in ("0" * 64, secret[:-1] + "x", secret + "0"):
+        refused = await client.fetch(f"{index}/{wrong}/simple/", raise_error=False)
+        assert (refused.code, refused.body) == (404, b"Not Found\n")
+    # The right one needs no Jupyter token (pip has none): the answer comes from the
+    # source, here a folder that is not mounted.
+    page = await client.fetch(f"{index}/{secret}/simple/", raise_error=False)
+    assert b"the folder /mnt/exchange does not exist" in page.body
 
 
 async def test_state_changes_with_a_login_cookie_but_no_xsrf_token_are_refused(

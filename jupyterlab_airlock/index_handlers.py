@@ -1,0 +1,174 @@
+"""The artifact source served as a package index to pip (PEP 503 HTML, PEP 691 JSON,
+PEP 658 metadata), under ``<base_url>/airlock/index/<secret>/``.
+
+pip cannot send Jupyter's token or cookies, so these routes are authenticated by a secret
+of this server in their path instead (compared in constant time; a wrong one is a 404, as
+if the route did not exist). Only this server's user learns it: Airlock's own pip runs
+and, for issue 9, the user's own pip config written with owner-only permissions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import json
+from typing import Any
+from urllib.parse import quote
+
+import tornado.web
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.base.handlers import JupyterHandler
+from packaging.utils import canonicalize_name
+
+from .errors import AirlockError
+from .package_index import IndexedFile, IndexSnapshot, PackageIndex
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+_CHUNK = 1 << 20
+
+
+class IndexHandler(JupyterHandler):
+    """Base of the index routes: the path's secret is the credential."""
+
+    @property
+    def index(self) -> PackageIndex:
+        index: PackageIndex = self.settings["airlock"].index
+        return index
+
+    def prepare(self) -> None:  # type: ignore[override]
+        # Jupyter's login and XSRF checks do not apply: pip has neither. The secret does.
+        expected: str = self.settings["airlock"].index_secret
+        given = str(self.path_kwargs.get("secret", ""))
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise tornado.web.HTTPError(404)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = error.message if isinstance(error, AirlockError) else self._reason
+        if isinstance(error, AirlockError):
+            self.set_status(error.status)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(message + "\n")
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, AirlockError):
+            self.log.warning("Airlock index %s: %s", value.code, value.message)
+        else:
+            super().log_exception(typ, value, tb)
+
+    def file_url(self, secret: str, indexed: IndexedFile, snapshot: IndexSnapshot) -> str:
+        sha256 = indexed.expected.sha256 if indexed.expected else None
+        url = f"{self.base_url}airlock/index/{secret}/files/{quote(indexed.entry.key)}"
+        return url + (f"#sha256={sha256}" if sha256 else "")
+
+    def wants_json(self) -> bool:
+        return JSON_TYPE in self.request.headers.get("Accept", "")
+
+
+class ProjectsHandler(IndexHandler):
+    """``GET index/<secret>/simple/``: every project of the source."""
+
+    @allow_unauthenticated
+    async def get(self, secret: str) -> None:
+        snapshot = await self.index.snapshot()
+        names = sorted(snapshot.projects)
+        if self.wants_json():
+            self.set_header("Content-Type", JSON_TYPE)
+            self.finish(
+                json.dumps(
+                    {"meta": {"api-version": "1.1"}, "projects": [{"name": n} for n in names]}
+                )
+            )
+            return
+        links = "".join(
+            f'<a href="{quote(name)}/">{html.escape(name)}</a><br/>\n' for name in names
+        )
+        self.finish(_page("Simple index", links))
+
+
+class ProjectHandler(IndexHandler):
+    """``GET index/<secret>/simple/<project>/``: the files of one project."""
+
+    @allow_unauthenticated
+    async def get(self, secret: str, project: str) -> None:
+        normalized = canonicalize_name(project)
+        if normalized != project:
+            self.redirect(f"{self.base_url}airlock/index/{secret}/simple/{normalized}/")
+            return
+        snapshot = await self.index.snapshot()
+        files = snapshot.projects.get(normalized)
+        if not files:
+            raise AirlockError("not-in-index", f"No files of {project} in the read bucket.", 404)
+        if self.wants_json():
+            self.set_header("Content-Type", JSON_TYPE)
+            self.finish(json.dumps(self._json(secret, normalized, files, snapshot)))
+            return
+        links = ""
+        for indexed in files:
+            metadata = ' data-dist-info-metadata="true" data-core-metadata="true"'
+            links += (
+                f'<a href="{html.escape(self.file_url(secret, indexed, snapshot))}"'
+                f"{metadata if indexed.kind == 'wheel' else ''}>"
+                f"{html.escape(indexed.entry.name)}</a><br/>\n"
+            )
+        self.finish(_page(f"Links for {normalized}", links))
+
+    def _json(
+        self, secret: str, name: str, files: list[IndexedFile], snapshot: IndexSnapshot
+    ) -> dict[str, Any]:
+        described = []
+        for indexed in files:
+            url = self.file_url(secret, indexed, snapshot).partition("#")[0]
+            item: dict[str, Any] = {
+                "filename": indexed.entry.name,
+                "url": url,
+                "hashes": {"sha256": indexed.expected.sha256} if indexed.expected else {},
+                "size": indexed.entry.size,
+            }
+            if indexed.kind == "wheel":
+                item["core-metadata"] = True
+                item["data-dist-info-metadata"] = True
+            described.append(item)
+        versions = sorted({indexed.version for indexed in files})
+        return {
+            "meta": {"api-version": "1.1"},
+            "name": name,
+            "files": described,
+            "versions": versions,
+        }
+
+
+class FileHandler(IndexHandler):
+    """``GET index/<secret>/files/<key>``: a package file, fetched into the cache and
+    verified first; ``<key>.metadata`` is a wheel's METADATA (PEP 658)."""
+
+    @allow_unauthenticated
+    async def get(self, secret: str, key: str) -> None:
+        if key.endswith(".metadata"):
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(await self.index.metadata(key.removesuffix(".metadata")))
+            return
+        indexed, path, _ = await self.index.file(key)
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header("Content-Length", str(indexed.entry.size))
+        with path.open("rb") as cached:
+            while chunk := await asyncio.to_thread(cached.read, _CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
+INDEX_ROUTES: list[tuple[str, type[IndexHandler]]] = [
+    (r"index/(?P<secret>[^/]+)/simple/", ProjectsHandler),
+    (r"index/(?P<secret>[^/]+)/simple/(?P<project>[^/]+)/", ProjectHandler),
+    (r"index/(?P<secret>[^/]+)/files/(?P<key>.+)", FileHandler),
+]
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.1">'
+        f"<title>{html.escape(title)}</title></head><body>\n<h1>{html.escape(title)}</h1>\n"
+        f"{body}</body></html>\n"
+    )

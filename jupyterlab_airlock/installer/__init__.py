@@ -1,0 +1,1 @@
+"""Offline installs into a kernel's environment: plan first, then pip or conda, as jobs."""

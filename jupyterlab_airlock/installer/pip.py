@@ -1,0 +1,173 @@
+"""pip, as Airlock runs it: the server's own pip acting on a kernel's interpreter
+(``pip --python``), with the user's pip config, proxies and caches kept out, and its
+answers read into plain words.
+
+Running the server's pip means a kernel environment needs no pip of its own, and every
+environment is served by one known pip version (with PEP 658 metadata support).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from ..errors import AirlockError
+
+# Variables that would point pip somewhere else than the files Airlock chose.
+_DROPPED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV")
+_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+_NOT_FOUND = re.compile(
+    r"Could not find a version that satisfies the requirement (?P<requirement>.+?)"
+    r"(?: \(from (?P<by>[^()]*)\))? \(from versions: (?P<versions>[^)]*)\)"
+)
+_OTHER_PYTHON = re.compile(
+    r"Package '(?P<name>[^']+)' requires a different Python: (?P<has>\S+) not in '(?P<wants>[^']+)'"
+)
+
+
+def pip_command(python: str, *arguments: str) -> list[str]:
+    """``pip <arguments>`` run by the server's pip inside interpreter ``python``."""
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "--disable-pip-version-check",
+        "--no-input",
+        "--no-color",
+        *arguments,
+    ]
+
+
+def pip_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The process environment for pip: no user config, no PIP_* or proxy variables."""
+    source = os.environ if base is None else base
+    env = {
+        name: value
+        for name, value in source.items()
+        if not name.startswith("PIP_") and name not in _DROPPED and name.lower() not in _PROXIES
+    }
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PYTHONUTF8"] = "1"
+    return env
+
+
+def parse_requirement(text: str) -> Requirement:
+    """A requirement a user typed, such as ``pandas>=2``; options and URLs are refused."""
+    stripped = text.strip()
+    if stripped.startswith("-"):
+        raise AirlockError(
+            "invalid-requirement",
+            f"{stripped!r} is an option, not a requirement: give a package name such as pandas>=2.",
+        )
+    try:
+        requirement = Requirement(stripped)
+    except InvalidRequirement as error:
+        raise AirlockError(
+            "invalid-requirement",
+            f"{stripped!r} is not a requirement pip understands ({error}); write it like "
+            "pandas>=2 or numpy==1.26.4.",
+        ) from None
+    if requirement.url:
+        raise AirlockError(
+            "invalid-requirement",
+            f"{stripped!r} names a URL; installs come from the read bucket only: give the "
+            "package name, or select the file in the Artifacts section.",
+        )
+    return requirement
+
+
+@dataclass(frozen=True)
+class Missing:
+    requirement: str
+    needed_by: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requirement": self.requirement,
+            "needed_by": self.needed_by,
+            "message": self.message,
+        }
+
+
+def explain_failure(output: str) -> tuple[list[Missing], list[str]]:
+    """What a failed pip run means: requirements the source lacks, and other problems."""
+    missing: list[Missing] = []
+    problems: list[str] = []
+    for match in _NOT_FOUND.finditer(output):
+        requirement, by = match["requirement"], match["by"]
+        versions = match["versions"].strip()
+        message = f"{requirement}, needed by {by}," if by else requirement
+        message += " is not in the read bucket"
+        if versions and versions != "none":
+            message += f" (it holds only {versions})"
+        missing.append(Missing(requirement, by, message + "."))
+    for match in _OTHER_PYTHON.finditer(output):
+        problems.append(
+            f"{match['name']} needs Python {match['wants']}; the kernel runs {match['has']}."
+        )
+    if not missing and not problems:
+        problems.append(_pip_errors(output))
+    return missing, problems
+
+
+def _pip_errors(output: str) -> str:
+    """pip's own explanation: its ERROR lines and what follows them, trimmed."""
+    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if line.startswith("ERROR")), None)
+    chosen = lines[start:] if start is not None else lines[-5:]
+    text = "\n".join(chosen[:20])
+    return text or "pip failed without saying why."
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One distribution in pip's installation report (``--report``)."""
+
+    name: str  # normalized
+    display_name: str
+    version: str
+    url: str
+    sha256: str | None
+    requested: bool
+    requires: list[str]  # normalized names of the distributions it depends on
+
+    @classmethod
+    def from_report(cls, item: Mapping[str, Any]) -> ReportItem:
+        metadata = item.get("metadata") or {}
+        download = item.get("download_info") or {}
+        hashes = (download.get("archive_info") or {}).get("hashes") or {}
+        requires = []
+        for text in metadata.get("requires_dist") or []:
+            try:
+                requires.append(str(canonicalize_name(Requirement(text).name)))
+            except InvalidRequirement:
+                continue
+        return cls(
+            name=canonicalize_name(str(metadata.get("name", ""))),
+            display_name=str(metadata.get("name", "")),
+            version=str(metadata.get("version", "")),
+            url=str(download.get("url", "")),
+            sha256=hashes.get("sha256"),
+            requested=bool(item.get("requested")),
+            requires=requires,
+        )
+
+
+def report_items(report: Mapping[str, Any]) -> list[ReportItem]:
+    return [ReportItem.from_report(item) for item in report.get("install") or []]
+
+
+def pins(items: Sequence[tuple[str, str, str]]) -> str:
+    """A requirements file pinning ``(name, version, sha256)`` for ``--require-hashes``."""
+    return "".join(f"{name}=={version} --hash=sha256:{sha256}\n" for name, version, sha256 in items)

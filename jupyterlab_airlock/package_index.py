@@ -1,0 +1,219 @@
+"""The artifact source seen as a package index: which wheels and sdists it holds, by project.
+
+pip resolves against it through the index routes (PEP 503 pages, PEP 691 JSON, PEP 658
+metadata), so only the files a resolution needs are ever fetched: the metadata of a wheel
+is read with a few ranged reads of its zip directory, not by fetching the wheel.
+
+The listing is walked when first needed and again once it is older than ``ttl`` seconds,
+so files that arrive in the bucket show up without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from . import manifests
+from .artifacts import classify
+from .cache import ContentCache
+from .errors import AirlockError
+from .sources import Entry, Source
+
+# pip only needs METADATA; more than this is not a wheel's metadata file.
+METADATA_LIMIT = 4 << 20
+_BLOCK = 64 << 10
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    """A wheel or sdist of the source, with the manifest's word on it when there is one."""
+
+    entry: Entry
+    project: str  # normalized, as pip compares names
+    version: str
+    kind: str  # "wheel" or "sdist"
+    expected: manifests.ManifestEntry | None
+
+    @property
+    def verified(self) -> bool:
+        return self.expected is not None
+
+
+@dataclass
+class IndexSnapshot:
+    """One walk of the source."""
+
+    source: Source
+    taken: float
+    projects: dict[str, list[IndexedFile]] = field(default_factory=dict)
+    by_key: dict[str, IndexedFile] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+class PackageIndex:
+    """The active source's packages, re-walked at most every ``ttl`` seconds."""
+
+    def __init__(self, source: Callable[[], Source], cache: ContentCache, ttl: float = 30) -> None:
+        self._source = source
+        self._cache = cache
+        self._ttl = ttl
+        self._snapshot: IndexSnapshot | None = None
+        self._walking: asyncio.Task[IndexSnapshot] | None = None
+
+    async def snapshot(self, fresh: bool = False) -> IndexSnapshot:
+        """The latest walk; concurrent callers share one walk of the source."""
+        source = self._source()
+        current = self._snapshot
+        if (
+            not fresh
+            and current is not None
+            and current.source is source
+            and time.monotonic() - current.taken < self._ttl
+        ):
+            return current
+        if self._walking is None or self._walking.done():
+            self._walking = asyncio.create_task(_walk(source))
+        self._snapshot = await asyncio.shield(self._walking)
+        return self._snapshot
+
+    async def file(self, key: str) -> tuple[IndexedFile, Path, str]:
+        """A wheel or sdist by key, fetched into the cache and verified."""
+        snapshot = await self.snapshot()
+        indexed = snapshot.by_key.get(key)
+        if indexed is None:
+            raise AirlockError("not-in-index", f"{key} is not a package file of the source.", 404)
+        path, sha256 = await self._cache.fetch(snapshot.source, indexed.entry, indexed.expected)
+        return indexed, path, sha256
+
+    async def metadata(self, key: str) -> bytes:
+        """The METADATA of wheel ``key`` (PEP 658), from the cache or by ranged reads."""
+        snapshot = await self.snapshot()
+        indexed = snapshot.by_key.get(key)
+        if indexed is None or indexed.kind != "wheel":
+            raise AirlockError("not-in-index", f"{key} is not a wheel of the source.", 404)
+        cached = self._cache.known(snapshot.source, indexed.entry)
+        if cached is None and indexed.expected and self._cache.has(indexed.expected.sha256):
+            cached = indexed.expected.sha256
+        loop = asyncio.get_running_loop()
+        if cached is not None:
+            path = self._cache.path(cached)
+            return await asyncio.to_thread(_wheel_metadata, lambda: path.open("rb"), key)
+        entry = indexed.entry
+
+        def opener() -> io.BufferedReader:
+            return io.BufferedReader(_RangedFile(snapshot.source, entry, loop), _BLOCK)
+
+        return await asyncio.to_thread(_wheel_metadata, opener, key)
+
+
+async def _walk(source: Source) -> IndexSnapshot:
+    snapshot = IndexSnapshot(source=source, taken=time.monotonic())
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        manifest, problems = await manifests.read_folder(source, folder)
+        snapshot.problems += problems
+        cursor: str | None = None
+        while True:
+            page = await source.list(folder, cursor)
+            folders += page.folders
+            for entry in page.entries:
+                _add(snapshot, entry, manifest)
+            cursor = page.next_token
+            if cursor is None:
+                break
+    for files in snapshot.projects.values():
+        files.sort(key=lambda indexed: indexed.entry.key)
+    return snapshot
+
+
+def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | None) -> None:
+    info = classify(entry.key)
+    if info["kind"] not in ("wheel", "sdist"):
+        if info["kind"] == "other" and info.get("problem"):
+            snapshot.problems.append(f"{entry.key}: {info['problem']}")
+        return
+    project = canonicalize_name(str(info["name"]))
+    expected = manifest.files.get(entry.name) if manifest else None
+    files = snapshot.projects.setdefault(project, [])
+    twin = next((other for other in files if other.entry.name == entry.name), None)
+    if twin is not None:
+        # pip cannot tell two files of one name apart: the first (by key) is offered.
+        if not (twin.expected and expected and twin.expected.sha256 == expected.sha256):
+            snapshot.problems.append(
+                f"{entry.name} is both {twin.entry.key} and {entry.key}; only "
+                f"{min(twin.entry.key, entry.key)} is offered. Remove one of them."
+            )
+        if entry.key > twin.entry.key:
+            return
+        files.remove(twin)
+        snapshot.by_key.pop(twin.entry.key, None)
+    indexed = IndexedFile(entry, project, str(info["version"]), str(info["kind"]), expected)
+    files.append(indexed)
+    snapshot.by_key[entry.key] = indexed
+
+
+def _wheel_metadata(opener: Callable[[], Any], key: str) -> bytes:
+    """``<name>.dist-info/METADATA`` of a wheel, read through the zip's own directory."""
+    try:
+        with opener() as raw, zipfile.ZipFile(raw) as wheel:
+            names = [
+                name
+                for name in wheel.namelist()
+                if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+            ]
+            if len(names) != 1:
+                raise AirlockError(
+                    "invalid-wheel", f"{key} has no single .dist-info/METADATA: it is broken.", 422
+                )
+            info = wheel.getinfo(names[0])
+            if info.file_size > METADATA_LIMIT:
+                raise AirlockError("invalid-wheel", f"{key} has an oversized METADATA.", 422)
+            return wheel.read(info)
+    except zipfile.BadZipFile as error:
+        raise AirlockError("invalid-wheel", f"{key} is not a valid wheel: {error}.", 422) from None
+
+
+class _RangedFile(io.RawIOBase):
+    """A read-only, seekable view of an object that reads only the ranges asked for.
+
+    Used from a worker thread; the reads run on the server's event loop.
+    """
+
+    def __init__(self, source: Source, entry: Entry, loop: asyncio.AbstractEventLoop) -> None:
+        self._source = source
+        self._entry = entry
+        self._loop = loop
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._entry.size}
+        self._position = max(0, base[whence] + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), max(0, self._entry.size - self._position))
+        if wanted == 0:
+            return 0
+        read = self._source.read_range(self._entry.key, self._position, wanted)
+        data = asyncio.run_coroutine_threadsafe(read, self._loop).result()
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)

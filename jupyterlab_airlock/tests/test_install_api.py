@@ -1,0 +1,276 @@
+"""Offline installs through the REST API, with real parts: a moto S3 bucket of wheels the
+tests build (airlock-a needs airlock-b needs airlock-c, beside thirty unrelated wheels), a
+virtual environment per test with its kernelspec, and the server's pip installing into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from demo.content import DEMO_AWS_ENV
+from demo.services import start_moto
+
+from .wheels import make_wheel
+
+BUCKET = "read-bucket"
+CLOSURE = ("airlock_a", "airlock_b", "airlock_c")
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("wheels")
+    wheels = [
+        make_wheel(folder, "airlock-a", "1.0", ["airlock-b>=1"]),
+        make_wheel(folder, "airlock-b", "1.0", ["airlock-c"]),
+        make_wheel(folder, "airlock-b", "2.0", ["airlock-c"]),
+        make_wheel(folder, "airlock-c", "1.0"),
+        make_wheel(folder, "airlock-lonely", "1.0", ["airlock-absent>=1.26"]),
+        # pip byte-compiles every module: installing this one takes seconds.
+        make_wheel(folder, "airlock-slow", "1.0", ["airlock-c"], modules=3000),
+        make_wheel(folder, "airlock-new", "1.0", tag="cp312-cp312-manylinux_2_17_x86_64"),
+        *(make_wheel(folder, f"unrelated-{n}", "1.0") for n in range(30)),
+    ]
+    service = start_moto()
+    s3 = boto3.client("s3", endpoint_url=service.url, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    s3.create_bucket(Bucket=BUCKET)
+    sums = {}
+    for wheel in wheels:
+        body = wheel.read_bytes()
+        s3.put_object(Bucket=BUCKET, Key=f"approved/wheels/{wheel.name}", Body=body)
+        sums[wheel.name] = hashlib.sha256(body).hexdigest()
+    listing = "".join(f"{digest}  {name}\n" for name, digest in sums.items())
+    s3.put_object(Bucket=BUCKET, Key="approved/wheels/SHA256SUMS", Body=listing)
+    try:
+        yield {"url": service.url, "s3": s3, "sums": sums}
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def airlock_config(bucket: dict[str, Any]) -> dict[str, Any]:
+    source = {"kind": "s3", "endpoint_url": bucket["url"], "bucket": BUCKET, "prefix": "approved/"}
+    return {"profiles": [{"name": "bucket", "source": source}], "active_profile": "bucket"}
+
+
+@pytest.fixture(autouse=True)
+def credentials(jp_environ: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in DEMO_AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def kernel(tmp_path: Path, jp_data_dir: Path) -> dict[str, Any]:
+    """A fresh virtual environment (no pip in it: the server's pip does the work) with a
+    kernelspec named 'testenv'."""
+    prefix = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
+    python = prefix / "bin" / "python"
+    spec = jp_data_dir / "kernels" / "testenv"
+    spec.mkdir(parents=True)
+    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Test env", "language": "python"})
+    )
+    return {"name": "testenv", "python": python, "prefix": prefix}
+
+
+def imports(python: Path, *modules: str) -> bool:
+    code = "; ".join(f"import {module}" for module in modules)
+    return subprocess.run([str(python), "-c", code], capture_output=True).returncode == 0
+
+
+def version_of(python: Path, module: str) -> str:
+    code = f"import {module}; print({module}.VERSION)"
+    return subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.strip()
+
+
+async def plan(jp_fetch: Any, kernel: str, **request: Any) -> dict[str, Any]:
+    body = json.dumps({"kernel": kernel, **request})
+    response = await jp_fetch("airlock", "install", "plan", method="POST", body=body)
+    result: dict[str, Any] = json.loads(response.body)
+    return result
+
+
+async def start(jp_fetch: Any, plan_id: str) -> dict[str, Any]:
+    body = json.dumps({"plan": plan_id})
+    response = await jp_fetch("airlock", "install", method="POST", body=body)
+    assert response.code == 202
+    job: dict[str, Any] = json.loads(response.body)
+    return job
+
+
+async def finished(jp_serverapp: Any, jp_fetch: Any, job_id: str) -> dict[str, Any]:
+    await jp_serverapp.web_app.settings["airlock"].jobs.wait(job_id)
+    response = await jp_fetch("airlock", "jobs", job_id)
+    job: dict[str, Any] = json.loads(response.body)
+    return job
+
+
+def cached_blobs(jp_serverapp: Any) -> set[str]:
+    root = jp_serverapp.web_app.settings["airlock"].installer._cache.root / "blobs"
+    return {path.name for path in root.glob("*/*")}
+
+
+async def test_install_brings_the_whole_closure_and_only_it(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any], bucket: dict[str, Any]
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-a"])
+    assert planned["ok"], planned
+    steps = {step["name"]: step for step in planned["steps"]}
+    assert set(steps) == {"airlock-a", "airlock-b", "airlock-c"}
+    assert steps["airlock-b"]["version"] == "2.0"
+    assert steps["airlock-a"]["requested"]
+    assert not steps["airlock-c"]["requested"]
+    assert steps["airlock-c"]["needed_by"] == ["airlock-b 2.0"]
+    assert all(step["action"] == "install" and step["verified"] for step in steps.values())
+    # The plan read metadata only: nothing was installed, no wheel was fetched whole.
+    assert not imports(kernel["python"], "airlock_a")
+    assert cached_blobs(jp_serverapp) == set()
+
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, planned["id"]))["id"])
+    assert job["state"] == "succeeded", job["log"]
+    assert imports(kernel["python"], *CLOSURE)
+    closure = {bucket["sums"][name] for name in bucket["sums"] if name.startswith(CLOSURE)}
+    closure -= {bucket["sums"]["airlock_b-1.0-py3-none-any.whl"]}
+    assert cached_blobs(jp_serverapp) == closure
+    assert job["result"]["kernels"] == ["testenv"]
+    assert {change["name"] for change in job["result"]["changes"]} == {
+        "airlock-a",
+        "airlock-b",
+        "airlock-c",
+    }
+    audit = jp_serverapp.web_app.settings["airlock"].installer._audit.read()
+    assert [record["action"] for record in audit] == ["plan", "install"]
+    assert audit[-1]["result"] == "succeeded"
+    assert {file["sha256"] for file in audit[-1]["files"]} == closure
+
+
+async def test_a_missing_dependency_is_named_and_nothing_changes(
+    jp_fetch: Any, kernel: dict[str, Any]
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-lonely"])
+    assert not planned["ok"]
+    assert planned["steps"] == []
+    [missing] = planned["missing"]
+    assert missing["message"] == (
+        "airlock-absent>=1.26, needed by airlock-lonely, is not in the read bucket."
+    )
+    with pytest.raises(HTTPClientError) as refused:
+        await start(jp_fetch, planned["id"])
+    assert refused.value.code == 409
+    assert not imports(kernel["python"], "airlock_lonely")
+
+
+async def test_a_wheel_for_another_python_is_refused_in_the_plan(
+    jp_fetch: Any, kernel: dict[str, Any]
+) -> None:
+    key = "wheels/airlock_new-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"
+    planned = await plan(jp_fetch, kernel["name"], keys=[key])
+    assert not planned["ok"]
+    [refused] = planned["refused"]
+    assert refused["item"] == key
+    assert "3.12" in refused["message"]
+    assert f"3.{sys.version_info[1]}" in refused["message"]
+
+
+async def test_a_selected_wheel_installs_with_its_dependencies(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], keys=["wheels/airlock_b-1.0-py3-none-any.whl"])
+    assert planned["ok"], planned
+    assert {(s["name"], s["version"]) for s in planned["steps"]} == {
+        ("airlock-b", "1.0"),
+        ("airlock-c", "1.0"),
+    }
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, planned["id"]))["id"])
+    assert job["state"] == "succeeded", job["log"]
+    assert version_of(kernel["python"], "airlock_b") == "1.0"
+
+
+async def test_upgrade_then_roll_back(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    first = await plan(jp_fetch, kernel["name"], requirements=["airlock-b==1.0"])
+    await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, first["id"]))["id"])
+    upgrade = await plan(jp_fetch, kernel["name"], requirements=["airlock-a", "airlock-b>=2"])
+    steps = {step["name"]: step for step in upgrade["steps"]}
+    assert set(steps) == {"airlock-a", "airlock-b"}
+    assert (steps["airlock-b"]["action"], steps["airlock-b"]["installed"]) == ("upgrade", "1.0")
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, upgrade["id"]))["id"])
+    assert version_of(kernel["python"], "airlock_b") == "2.0"
+
+    body = json.dumps({"job": job["id"]})
+    response = await jp_fetch("airlock", "install", "rollback", method="POST", body=body)
+    assert response.code == 202
+    rollback = await finished(jp_serverapp, jp_fetch, json.loads(response.body)["id"])
+    assert rollback["state"] == "succeeded", rollback["log"]
+    assert version_of(kernel["python"], "airlock_b") == "1.0"
+    assert not imports(kernel["python"], "airlock_a")
+    assert imports(kernel["python"], "airlock_c")
+
+
+async def test_cancel_mid_install_leaves_the_environment_as_it_was(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-slow"])
+    job = await start(jp_fetch, planned["id"])
+    jobs = jp_serverapp.web_app.settings["airlock"].jobs
+    await jobs.until(lambda: any(line.startswith("Installing") for line in jobs.get(job["id"]).log))
+    response = await jp_fetch("airlock", "jobs", job["id"], method="DELETE")
+    assert json.loads(response.body)["state"] == "cancelled"
+    assert not imports(kernel["python"], "airlock_slow")
+    assert not imports(kernel["python"], "airlock_c")
+    # The environment takes a new install afterwards.
+    again = await plan(jp_fetch, kernel["name"], requirements=["airlock-c"])
+    done = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, again["id"]))["id"])
+    assert done["state"] == "succeeded"
+
+
+async def test_two_installs_into_one_environment_wait_in_line(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    slow = await plan(jp_fetch, kernel["name"], requirements=["airlock-slow"])
+    other = await plan(jp_fetch, kernel["name"], requirements=["unrelated-3"])
+    first = await start(jp_fetch, slow["id"])
+    second = await start(jp_fetch, other["id"])
+    jobs = jp_serverapp.web_app.settings["airlock"].jobs
+    pairs = []
+
+    def second_finished() -> bool:
+        pairs.append((jobs.get(first["id"]).state, jobs.get(second["id"]).state))
+        return pairs[-1][1] in ("succeeded", "failed", "cancelled")
+
+    await jobs.until(second_finished)
+    assert ("running", "running") not in pairs
+    assert ("running", "queued") in pairs
+    assert pairs[-1] == ("succeeded", "succeeded")
+    assert imports(kernel["python"], "airlock_slow", "unrelated_3")
+
+
+async def test_bad_requests_are_refused_with_a_message(
+    jp_fetch: Any, kernel: dict[str, Any]
+) -> None:
+    for body, words in [
+        ({"kernel": kernel["name"], "requirements": ["--index-url=http://evil/"]}, "option"),
+        ({"kernel": kernel["name"], "requirements": ["x @ http://evil/x.whl"]}, "URL"),
+        ({"kernel": kernel["name"], "requirements": ["not a requirement!"]}, "pandas>=2"),
+        ({"kernel": kernel["name"], "paths": ["../outside.whl"]}, "workspace"),
+        ({"kernel": kernel["name"]}, "Nothing to install"),
+        ({"kernel": "nope", "requirements": ["airlock-a"]}, "no kernel named"),
+    ]:
+        with pytest.raises(HTTPClientError) as refused:
+            await jp_fetch("airlock", "install", "plan", method="POST", body=json.dumps(body))
+        assert 400 <= refused.value.code < 500
+        assert refused.value.response is not None
+        assert words in json.loads(refused.value.response.body)["message"]
