@@ -39,7 +39,7 @@ class IndexedFile:
     entry: Entry
     project: str  # normalized, as pip compares names
     version: str
-    kind: str  # "wheel" or "sdist"
+    kind: str  # "wheel", "sdist" or "conda"
     expected: manifests.ManifestEntry | None
 
     @property
@@ -54,7 +54,9 @@ class IndexSnapshot:
     source: Source
     taken: float
     projects: dict[str, list[IndexedFile]] = field(default_factory=dict)
-    by_key: dict[str, IndexedFile] = field(default_factory=dict)
+    by_key: dict[str, IndexedFile] = field(default_factory=dict)  # conda packages too
+    conda: list[IndexedFile] = field(default_factory=list)
+    channels: dict[str, Entry] = field(default_factory=dict)  # folder -> its repodata.json
     problems: list[str] = field(default_factory=list)
 
 
@@ -137,6 +139,18 @@ async def _walk(source: Source) -> IndexSnapshot:
 
 def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | None) -> None:
     info = classify(entry.key)
+    if info["kind"] == "conda":
+        indexed = IndexedFile(entry, str(info["name"]), str(info["version"]), "conda", None)
+        if manifest and entry.name in manifest.files:
+            indexed = IndexedFile(
+                entry, indexed.project, indexed.version, "conda", manifest.files[entry.name]
+            )
+        snapshot.conda.append(indexed)
+        snapshot.by_key[entry.key] = indexed
+        return
+    if entry.name == "repodata.json":
+        snapshot.channels[entry.key.removesuffix(entry.name)] = entry
+        return
     if info["kind"] not in ("wheel", "sdist"):
         if info["kind"] == "other" and info.get("problem"):
             snapshot.problems.append(f"{entry.key}: {info['problem']}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -54,6 +55,9 @@ class Plan:
     problems: list[str] = field(default_factory=list)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: float = field(default_factory=time.monotonic)
+    # A conda plan: py-rattler's solution and the local channel it was solved against.
+    conda: Any = None
+    channel: Path | None = None
 
     @property
     def ok(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -31,8 +32,11 @@ from ..jobs import Job, JobContext, JobManager
 from ..kernels import platform_subdir, supported_tags
 from ..kernels.environment import describe_environment, describe_kernel
 from ..kernels.resolve import kernel_python
+from ..manifests import ManifestEntry
 from ..package_index import PackageIndex
 from ..processes import last_line, run
+from . import conda
+from .conda_channel import build_channel
 from .pip import (
     ReportItem,
     explain_failure,
@@ -44,6 +48,10 @@ from .pip import (
 )
 from .plan import Plan, PlanStep, action, changes, package_versions
 
+_MIXED = (
+    "Conda packages and pip packages are planned separately: install the conda packages "
+    "first, then the wheels or requirements."
+)
 PLAN_LIFETIME = 3600
 RESOLVE_TIMEOUT = 600
 INSTALL_TIMEOUT = 3600
@@ -112,6 +120,14 @@ class Installer:
             plan.refused.append({"item": kernel, "message": described["why_not_writable"]})
             return self._keep(plan)
         tags = await supported_tags(python)
+        await self._index.snapshot(fresh=True)  # the bucket as it is now
+        conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
+        if conda_items and conda.is_conda_prefix(Path(described["prefix"])):
+            if parsed or len(conda_items) != len(keys) + len(paths):
+                plan.refused.append({"item": "request", "message": _MIXED})
+            else:
+                await self._plan_conda(plan, keys, paths, tags)
+            return await self._audited(plan, user, requirements, keys, paths)
         wanted = [str(requirement) for requirement in parsed]
         for key in keys:
             wanted += await self._requirement_for_key(plan, key, tags)
@@ -119,10 +135,20 @@ class Installer:
             wanted += self._requirement_for_path(plan, path, tags)
         if wanted and not plan.refused:
             await self._resolve(plan, wanted)
+        return await self._audited(plan, user, requirements, keys, paths)
+
+    async def _audited(
+        self,
+        plan: Plan,
+        user: str | None,
+        requirements: Sequence[str],
+        keys: Sequence[str],
+        paths: Sequence[str],
+    ) -> Plan:
         await self._audit.append(
             "plan",
             user,
-            kernel=kernel,
+            kernel=plan.kernel,
             prefix=plan.environment["prefix"],
             requirements=list(requirements),
             keys=list(keys),
@@ -131,6 +157,55 @@ class Installer:
             steps=[f"{step.name}=={step.version}" for step in plan.steps],
         )
         return self._keep(plan)
+
+    async def _plan_conda(
+        self, plan: Plan, keys: Sequence[str], paths: Sequence[str], tags: list[str]
+    ) -> None:
+        """Solve conda packages with py-rattler against a local channel of the source."""
+        snapshot = await self._index.snapshot()
+        unknown = [key for key in keys if key not in snapshot.by_key]
+        if unknown:
+            plan.refused += [
+                {"item": key, "message": f"{key} is not in the read bucket."} for key in unknown
+            ]
+            return
+        local = [self._workspace_file(path) for path in paths]
+        specs, requested = [], set()
+        for item in [*keys, *paths]:
+            info = classify(item)
+            specs.append(f"{info['name']}={info['version']}={info['build']}")
+            requested.add(str(info["name"]))
+        channel = self._cache.root / "conda-plans" / plan.id
+        sources = await build_channel(snapshot, self._cache, channel, local)
+        platform = platform_subdir(tags) or "noarch"
+        solution = await conda.solve(channel, specs, Path(plan.environment["prefix"]), platform)
+        plan.missing += [
+            {"requirement": problem, "needed_by": None, "message": problem}
+            for problem in solution.problems
+        ]
+        for step in solution.steps:
+            record = step.record
+            plan.steps.append(
+                PlanStep(
+                    name=step.name,
+                    version=step.version,
+                    action=step.action,
+                    installed=step.installed,
+                    kind="conda",
+                    file=record.file_name,
+                    size=record.size,
+                    sha256=record.sha256,
+                    verified=record.sha256 is not None,
+                    requested=step.name in requested,
+                    needed_by=[
+                        f"{other.name} {other.version}"
+                        for other in solution.steps
+                        if any(dep.split()[0] == step.name for dep in other.record.depends)
+                    ],
+                    key=sources.get(record.file_name),
+                )
+            )
+        plan.conda, plan.channel = solution, channel
 
     async def _requirement_for_key(self, plan: Plan, key: str, tags: list[str]) -> list[str]:
         snapshot = await self._index.snapshot()
@@ -287,6 +362,8 @@ class Installer:
         return self._jobs.submit("install", title, f"env:{plan.environment['prefix']}", work)
 
     async def _install(self, plan: Plan, context: JobContext, user: str | None) -> dict[str, Any]:
+        if plan.conda is not None:
+            return await self._install_conda(plan, context, user)
         before = package_versions((await describe_environment(plan.python))["packages"])
         # Another install may have run meanwhile (they wait in line): that is fine unless
         # it touched a package this plan was made around.
@@ -375,6 +452,62 @@ class Installer:
             "files": files,
             "kernels": self._kernels_of(plan.environment["prefix"]),
             "can_roll_back": bool(changed),
+        }
+
+    async def _install_conda(
+        self, plan: Plan, context: JobContext, user: str | None
+    ) -> dict[str, Any]:
+        assert plan.channel is not None
+        prefix = Path(plan.environment["prefix"])
+        snapshot = await self._index.snapshot()
+        files: list[dict[str, Any]] = []
+        try:
+            for number, step in enumerate(plan.steps):
+                record = next(r for r in plan.conda.to_fetch if r.file_name == step.file)
+                target = plan.channel / record.subdir / record.file_name
+                if step.key is not None and not target.exists():
+                    indexed = snapshot.by_key[step.key]
+                    expected = ManifestEntry(record.sha256) if record.sha256 else indexed.expected
+                    path, _ = await self._cache.fetch(snapshot.source, indexed.entry, expected)
+                    await asyncio.to_thread(os.link, path, target)
+                sha256 = await asyncio.to_thread(_sha256, target)
+                files.append(
+                    {
+                        "name": step.name,
+                        "version": step.version,
+                        "file": step.file,
+                        "sha256": sha256,
+                    }
+                )
+                context.progress(0.3 * (number + 1) / len(plan.steps))
+            before = await asyncio.to_thread(_conda_versions, prefix)
+            try:
+                await conda.install(
+                    plan.conda,
+                    plan.channel,
+                    prefix,
+                    context.log,
+                    cache_dir=self._cache.root / "rattler",
+                )
+            except asyncio.CancelledError:
+                await self._record(user, plan, files, "cancelled")
+                raise
+            except AirlockError:
+                await self._record(user, plan, files, "failed")
+                raise
+        finally:
+            await asyncio.to_thread(shutil.rmtree, plan.channel, True)
+        after = await asyncio.to_thread(_conda_versions, prefix)
+        await self._record(user, plan, files, "succeeded")
+        return {
+            "kernel": plan.kernel,
+            "prefix": str(prefix),
+            "python": plan.python,
+            "changes": changes(before, after),
+            "files": files,
+            "kernels": self._kernels_of(str(prefix)),
+            # Roll back is pip's for now: conda environments keep their own revisions.
+            "can_roll_back": False,
         }
 
     async def _stage(self, step: PlanStep, folder: Path) -> str:
@@ -536,9 +669,11 @@ def _conda_message(item: str, plan: Plan) -> str:
     )
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
+def _conda_versions(prefix: Path) -> dict[str, str]:
+    return {name: version for name, version, _ in conda.installed_records(prefix)}
 
+
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:
         while chunk := file.read(1 << 20):

@@ -20,6 +20,7 @@ from tornado.httpclient import HTTPClientError
 from demo.content import DEMO_AWS_ENV
 from demo.services import start_moto
 
+from . import condapackages
 from .wheels import make_wheel
 
 BUCKET = "read-bucket"
@@ -40,6 +41,11 @@ def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         make_wheel(folder, "airlock-new", "1.0", tag="cp312-cp312-manylinux_2_17_x86_64"),
         *(make_wheel(folder, f"unrelated-{n}", "1.0") for n in range(30)),
     ]
+    channel = tmp_path_factory.mktemp("conda")
+    conda_packages = [
+        condapackages.build(channel, "airlock-cx", "1.0", ["airlock-cy >=1"]),
+        condapackages.build(channel, "airlock-cy", "1.0"),
+    ]
     service = start_moto()
     s3 = boto3.client("s3", endpoint_url=service.url, region_name="us-east-1",
                       aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
@@ -49,6 +55,10 @@ def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         body = wheel.read_bytes()
         s3.put_object(Bucket=BUCKET, Key=f"approved/wheels/{wheel.name}", Body=body)
         sums[wheel.name] = hashlib.sha256(body).hexdigest()
+    for package in conda_packages:
+        s3.put_object(
+            Bucket=BUCKET, Key=f"approved/conda/noarch/{package.name}", Body=package.read_bytes()
+        )
     listing = "".join(f"{digest}  {name}\n" for name, digest in sums.items())
     s3.put_object(Bucket=BUCKET, Key="approved/wheels/SHA256SUMS", Body=listing)
     try:
@@ -274,3 +284,37 @@ async def test_bad_requests_are_refused_with_a_message(
         assert 400 <= refused.value.code < 500
         assert refused.value.response is not None
         assert words in json.loads(refused.value.response.body)["message"]
+
+
+CONDA_KEY = "conda/noarch/airlock-cx-1.0-0.tar.bz2"
+
+
+async def test_conda_packages_install_into_a_conda_environment_with_their_dependencies(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    # The kernel's environment is a virtual environment made a conda prefix by giving it
+    # conda-meta/: no conda Python can be installed here, offline. The packages are
+    # noarch generic ones, linked by py-rattler.
+    (kernel["prefix"] / "conda-meta").mkdir()
+    planned = await plan(jp_fetch, kernel["name"], keys=[CONDA_KEY])
+    assert planned["ok"], planned
+    steps = {step["name"]: step for step in planned["steps"]}
+    assert set(steps) == {"airlock-cx", "airlock-cy"}
+    assert steps["airlock-cy"]["kind"] == "conda"
+    assert steps["airlock-cy"]["needed_by"] == ["airlock-cx 1.0"]
+    assert not (kernel["prefix"] / "share" / "airlock-cx").exists()
+
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, planned["id"]))["id"])
+    assert job["state"] == "succeeded", job["log"]
+    for name in ("airlock-cx", "airlock-cy"):
+        assert (kernel["prefix"] / "share" / name / "VERSION").read_text() == "1.0\n"
+        assert list((kernel["prefix"] / "conda-meta").glob(f"{name}-1.0-0.json"))
+
+
+async def test_conda_packages_are_refused_for_a_virtual_environment(
+    jp_fetch: Any, kernel: dict[str, Any]
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], keys=[CONDA_KEY])
+    [refused] = planned["refused"]
+    assert "is a conda package" in refused["message"]
+    assert "venv environment" in refused["message"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,12 +18,13 @@ def make_wheel(
     tag: str = "py3-none-any",
     modules: int = 1,
 ) -> Path:
-    """``<name>-<version>-<tag>.whl`` in ``folder``; importable as ``name`` (``-`` → ``_``).
+    """``<name>-<version>-<tag>.whl`` in ``folder``, the name escaped as wheels spell it
+    (``Airlock.Tool`` gives ``airlock_tool``), importable under that escaped name.
 
     ``modules`` adds that many submodules: pip byte-compiles each, so a wheel with
     thousands of them takes pip seconds to install (tests that cancel need that).
     """
-    package = name.replace("-", "_")
+    package = re.sub(r"[-_.]+", "_", name).lower()
     dist_info = f"{package}-{version}.dist-info"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     metadata += "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)

@@ -1,0 +1,79 @@
+"""The local conda channel a conda plan is solved against, made from the artifact source.
+
+A bucket that holds a channel (``<subdir>/repodata.json`` beside the packages) gives its
+repodata only: the plan then fetches just the packages the solution needs. Loose conda
+packages (no repodata.json, or files picked in the workspace) must be read to be indexed,
+so they are fetched, verified against their folder's manifest, and indexed with py-rattler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from ..cache import ContentCache
+from ..errors import AirlockError
+from ..package_index import IndexSnapshot
+from . import conda
+
+_SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
+
+
+async def build_channel(
+    snapshot: IndexSnapshot, cache: ContentCache, channel_dir: Path, local_files: list[Path]
+) -> dict[str, str]:
+    """Write the channel into ``channel_dir``; answers file name -> source key for the
+    packages still to be fetched (loose packages are in the channel already)."""
+    if snapshot.channels and not local_files:
+        return await _from_repodata(snapshot, cache, channel_dir)
+    loose = list(local_files)
+    for indexed in snapshot.conda:
+        path, _ = await cache.fetch(snapshot.source, indexed.entry, indexed.expected)
+        named = cache.root / "named" / indexed.entry.name
+        await asyncio.to_thread(_link, path, named)
+        loose.append(named)
+    if not loose:
+        raise AirlockError("no-conda-packages", "The read bucket holds no conda packages.", 404)
+    await conda.index_packages(loose, channel_dir)
+    return {}
+
+
+async def _from_repodata(
+    snapshot: IndexSnapshot, cache: ContentCache, channel_dir: Path
+) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for folder, entry in sorted(snapshot.channels.items()):
+        path, _ = await cache.fetch(snapshot.source, entry)
+        text = await asyncio.to_thread(path.read_text, "utf-8")
+        subdir = _subdir(folder, text)
+        target = channel_dir / subdir / "repodata.json"
+        if target.exists():
+            raise AirlockError(
+                "conda-channels",
+                f"The read bucket holds two {subdir} channels ({entry.key} and another): keep one.",
+                409,
+            )
+        for record in conda.read_repodata(text, entry.key, subdir):
+            keys[record.file_name] = folder + record.file_name
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(target.write_text, text, "utf-8")
+    return keys
+
+
+def _subdir(folder: str, text: str) -> str:
+    named = folder.rstrip("/").rpartition("/")[2]
+    if named in _SUBDIRS:
+        return named
+    try:
+        info = json.loads(text).get("info") or {}
+    except (ValueError, AttributeError):
+        info = {}
+    subdir = info.get("subdir") if isinstance(info, dict) else None
+    return subdir if isinstance(subdir, str) and subdir in _SUBDIRS else "noarch"
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    target.hardlink_to(source)
