@@ -7,7 +7,6 @@ Every route lives under ``<base_url>/airlock/`` and is listed in ``ROUTES`` and 
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,8 @@ from .cache import ContentCache
 from .catalog import ArtifactCatalog
 from .config import Airlock
 from .errors import AirlockError
-from .index_handlers import INDEX_ROUTES
+from .index_handlers import INDEX_ROUTES, load_index_secret
+from .installer.conda_channel import CondaChannel
 from .installer.service import Installer
 from .jobs import LOG_TAIL, JobManager
 from .kernels.environment import describe_kernels
@@ -53,6 +53,7 @@ class AirlockState:
     catalog: ArtifactCatalog
     index: PackageIndex
     index_secret: str
+    conda_channel: CondaChannel
     installer: Installer
 
 
@@ -343,6 +344,9 @@ def _server_url(server_app: Any) -> str:
 def setup_handlers(server_app: Any, config: Airlock) -> None:
     web_app = server_app.web_app
     profiles = ProfileManager(config)
+    index_secret = load_index_secret(profiles.paths.state_dir / "index-secret")
+    index_url = f"{NAMESPACE}/index/{index_secret}/"
+    profiles.index_url = lambda: _server_url(server_app) + index_url
     for problem in [*profiles.managed.problems, *profiles.start()]:
         config.log.warning("Airlock configuration: %s", problem)
     jobs = JobManager(profiles.paths.state_dir / "jobs", config.log)
@@ -366,11 +370,10 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
     )
     cache = ContentCache(profiles.paths.state_dir / "cache")
     index = PackageIndex(catalog.source, cache)
-    index_secret = secrets.token_hex(32)
     installer = Installer(
         spec_manager,
         index,
-        lambda: f"{_server_url(server_app)}{NAMESPACE}/index/{index_secret}/",
+        profiles.index_url,
         index_secret,
         cache,
         jobs,
@@ -384,6 +387,7 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
         catalog=catalog,
         index=index,
         index_secret=index_secret,
+        conda_channel=CondaChannel(index, cache),
         installer=installer,
     )
     base_url = web_app.settings["base_url"]

@@ -13,6 +13,9 @@ import asyncio
 import hmac
 import html
 import json
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -61,6 +64,17 @@ class IndexHandler(JupyterHandler):
         sha256 = indexed.expected.sha256 if indexed.expected else None
         url = f"{self.base_url}airlock/index/{secret}/files/{quote(indexed.entry.key)}"
         return url + (f"#sha256={sha256}" if sha256 else "")
+
+    async def send_file(self, path: Path) -> None:
+        self.set_header("Content-Type", "application/octet-stream")
+        # The cached bytes are what the manifest vouches for, whatever the bucket holds now.
+        size = (await asyncio.to_thread(path.stat)).st_size
+        self.set_header("Content-Length", str(size))
+        with path.open("rb") as cached:
+            while chunk := await asyncio.to_thread(cached.read, _CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
 
     def wants_json(self) -> bool:
         return JSON_TYPE in self.request.headers.get("Accept", "")
@@ -150,21 +164,52 @@ class FileHandler(IndexHandler):
             self.finish(await self.index.metadata(key.removesuffix(".metadata")))
             return
         _, path, _ = await self.index.file(key)
-        self.set_header("Content-Type", "application/octet-stream")
-        # The cached bytes are what the manifest vouches for, whatever the bucket holds now.
-        self.set_header("Content-Length", str(path.stat().st_size))
-        with path.open("rb") as cached:
-            while chunk := await asyncio.to_thread(cached.read, _CHUNK):
-                self.write(chunk)
-                await self.flush()
-        self.finish()
+        await self.send_file(path)
+
+
+class CondaRepodataHandler(IndexHandler):
+    """``GET index/<secret>/conda/<subdir>/repodata.json``: the source's conda packages
+    as a channel (the bucket's own repodata, or one made from its loose packages)."""
+
+    @allow_unauthenticated
+    async def get(self, secret: str, subdir: str) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(await self.settings["airlock"].conda_channel.repodata(subdir))
+
+
+class CondaFileHandler(IndexHandler):
+    """``GET index/<secret>/conda/<subdir>/<file>``: a conda package, from the cache."""
+
+    @allow_unauthenticated
+    async def get(self, secret: str, subdir: str, name: str) -> None:
+        path = await self.settings["airlock"].conda_channel.file(subdir, name)
+        await self.send_file(path)
 
 
 INDEX_ROUTES: list[tuple[str, type[IndexHandler]]] = [
     (r"index/(?P<secret>[^/]+)/simple/", ProjectsHandler),
     (r"index/(?P<secret>[^/]+)/simple/(?P<project>[^/]+)/", ProjectHandler),
     (r"index/(?P<secret>[^/]+)/files/(?P<key>.+)", FileHandler),
+    (r"index/(?P<secret>[^/]+)/conda/(?P<subdir>[\w-]+)/repodata.json", CondaRepodataHandler),
+    (r"index/(?P<secret>[^/]+)/conda/(?P<subdir>[\w-]+)/(?P<name>[^/]+)", CondaFileHandler),
 ]
+
+
+def load_index_secret(path: Path) -> str:
+    """This server's index secret, kept owner-only across restarts: the config files that
+    point pip and conda at the index hold it."""
+    try:
+        secret = path.read_text("ascii").strip()
+        if len(secret) == 64:
+            return secret
+    except (OSError, UnicodeDecodeError):
+        pass
+    secret = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
+    return secret
 
 
 def _page(title: str, body: str) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 
 from ..cache import ContentCache
 from ..errors import AirlockError
-from ..package_index import IndexSnapshot
+from ..package_index import IndexSnapshot, PackageIndex
 from . import conda
 
 _SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
@@ -77,3 +78,47 @@ def _link(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
     target.hardlink_to(source)
+
+
+class CondaChannel:
+    """The source's conda packages served as a channel (``index_handlers``): rebuilt when
+    the package index takes a new walk of the source; packages fetched when asked for."""
+
+    def __init__(self, index: PackageIndex, cache: ContentCache) -> None:
+        self._index = index
+        self._cache = cache
+        self._built: tuple[IndexSnapshot, Path, dict[str, str]] | None = None
+        self._lock = asyncio.Lock()
+
+    async def _channel(self) -> tuple[IndexSnapshot, Path, dict[str, str]]:
+        snapshot = await self._index.snapshot()
+        async with self._lock:
+            if self._built is None or self._built[0] is not snapshot:
+                folder = self._cache.root / "conda-channel"
+                await asyncio.to_thread(shutil.rmtree, folder, True)
+                keys: dict[str, str] = {}
+                if snapshot.conda:
+                    keys = await build_channel(snapshot, self._cache, folder, [])
+                self._built = (snapshot, folder, keys)
+            return self._built
+
+    async def repodata(self, subdir: str) -> bytes:
+        _, folder, _ = await self._channel()
+        path = folder / subdir / "repodata.json"
+        if path.is_file():
+            return await asyncio.to_thread(path.read_bytes)
+        # conda asks for its platform's subdir and noarch: an empty one is a valid answer.
+        empty = {"info": {"subdir": subdir}, "packages": {}, "packages.conda": {}}
+        return json.dumps(empty).encode()
+
+    async def file(self, subdir: str, name: str) -> Path:
+        snapshot, folder, keys = await self._channel()
+        path = folder / subdir / name
+        if "/" not in name and path.is_file():
+            return path
+        key = keys.get(name)
+        indexed = snapshot.by_key.get(key) if key else None
+        if indexed is None:
+            raise AirlockError("not-in-index", f"{subdir}/{name} is not in the channel.", 404)
+        cached, _ = await self._cache.fetch(snapshot.source, indexed.entry, indexed.expected)
+        return cached

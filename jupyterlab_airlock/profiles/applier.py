@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,11 +103,17 @@ class ProfileApplier:
 
     # --- public API -------------------------------------------------------------------------
 
-    def apply(self, profile: Profile) -> dict[str, Any]:
+    def apply(
+        self, profile: Profile, expand: Callable[[Profile], Profile] | None = None
+    ) -> dict[str, Any]:
         """Make ``profile`` the one pip, conda and npm use; return what was changed.
 
-        Nothing is changed when the profile is invalid, an existing file cannot be parsed
-        (``unreadable-config``) or a file cannot be written (``config-not-writable``).
+        ``expand`` turns a profile into the settings written, when they hold more than the
+        profile says (the package index this server serves, with its secret): the files
+        then get owner-only permissions, and the profile as written by its author is what
+        is recorded as active. Nothing is changed when the profile is invalid, an existing
+        file cannot be parsed (``unreadable-config``) or cannot be written
+        (``config-not-writable``).
         """
         profile = validate_profile(profile)
         name = profile["name"]
@@ -121,10 +127,13 @@ class ProfileApplier:
             )
         state = self._load_state()
         previous: Profile | None = state["active"]
-        settings = owned_settings(profile)
+        written = expand(profile) if expand else profile
+        private = written is not profile
+        settings = owned_settings(written)
         # Keys the previous profile wrote are Airlock's too: switching must clear them even
         # when the new profile does not reach that tool at all.
-        reached = set(settings) | set(owned_settings(previous) if previous else {})
+        previous_written = expand(previous) if expand and previous else previous
+        reached = set(settings) | set(owned_settings(previous_written) if previous_written else {})
 
         changes: dict[Path, _Snapshot] = {}
         originals: dict[Path, _Snapshot] = {}
@@ -145,7 +154,7 @@ class ProfileApplier:
             data = merged.text.encode("utf-8")
             if data == snapshot.data:
                 continue
-            changes[path] = _Snapshot(data, snapshot.mode)
+            changes[path] = _Snapshot(data, _PRIVATE if private else snapshot.mode)
             originals[path] = snapshot
             if not merged.layout_kept:
                 notes.append(
@@ -159,7 +168,7 @@ class ProfileApplier:
                 "ignores NO_PROXY once pip.conf names a proxy."
             )
 
-        wanted_environment = environment_settings(profile)
+        wanted_environment = environment_settings(written)
         baseline: dict[str, str | None] = dict(state["environment_before_airlock"])
         environment: dict[str, str | None] = {}
         for variable in MANAGED_ENVIRONMENT:

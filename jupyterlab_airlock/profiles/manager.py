@@ -6,7 +6,8 @@ profile of their own (from JupyterLab's settings) unless the admin locked the ma
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..config import Airlock
@@ -26,6 +27,27 @@ class ProfileManager:
         self.managed: ProfileSet = load_profiles(config.profiles, config.active_profile)
         self.paths = paths or ConfigPaths.for_user()
         self.applier = ProfileApplier(self.paths)
+        # This server's package index (``index_from_source`` profiles), once it is known.
+        self.index_url: Callable[[], str] | None = None
+
+    def expand(self, profile: Profile) -> Profile:
+        """The settings a profile writes: an ``index_from_source`` profile points pip and
+        conda at this server's index of the read bucket, and at nothing else."""
+        if not profile.get("index_from_source") or self.index_url is None:
+            return profile
+        url = self.index_url()
+        written = {key: value for key, value in profile.items() if key != "offline"}
+        pip = {k: v for k, v in profile.get("pip", {}).items() if k != "extra-index-url"}
+        written["pip"] = {**pip, "index-url": url + "simple/"}
+        written["conda"] = {**profile.get("conda", {}), "channels": [url + "conda"]}
+        proxy = profile.get("proxy")
+        if proxy:
+            no_proxy = [*proxy.get("no_proxy", []), "127.0.0.1", "localhost"]
+            written["proxy"] = {**proxy, "no_proxy": no_proxy}
+        return written
+
+    def _apply(self, profile: Profile) -> None:
+        self.applier.apply(profile, self.expand)
 
     @property
     def locked(self) -> bool:
@@ -46,9 +68,13 @@ class ProfileManager:
         default = self.managed.active
         active = self.applier.active()
         must_apply = default is not None and (active is None or (self.locked and active != default))
+        if active and active.get("index_from_source") and not must_apply:
+            # The index's address holds this server's port, which may differ from the
+            # last start: write it again.
+            default, must_apply = active, True
         if must_apply and default is not None:
             try:
-                self.applier.apply(default)
+                self._apply(default)
             except AirlockError as error:
                 problems.append(
                     f"The default profile '{default['name']}' could not be applied: {error.message}"
@@ -104,7 +130,7 @@ class ProfileManager:
                 "one of them. Choose a managed profile.",
                 403,
             )
-        self.applier.apply(profile)
+        self._apply(profile)
         return self.describe()
 
     def revert(self) -> dict[str, Any]:
@@ -120,7 +146,17 @@ class ProfileManager:
 
     async def effective(self) -> dict[str, Any]:
         effective = await read_effective(self.paths)
-        return {"effective": effective, "leaks": find_leaks(self.applier.active(), effective)}
+        active = self.applier.active()
+        leaks = find_leaks(self.expand(active) if active else None, effective)
+        return self.hide({"effective": effective, "leaks": leaks})
+
+    def hide(self, value: dict[str, Any]) -> dict[str, Any]:
+        """``value`` with this server's index secret blanked: it goes to the browser."""
+        if self.index_url is None:
+            return value
+        secret = self.index_url().rstrip("/").rpartition("/")[2]
+        hidden: dict[str, Any] = json.loads(json.dumps(value).replace(secret, "***"))
+        return hidden
 
     async def check(self, body: Mapping[str, Any]) -> dict[str, Any]:
         profile = self.resolve(body) if body else self.applier.active()

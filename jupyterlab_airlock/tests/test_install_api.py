@@ -5,8 +5,10 @@ virtual environment per test with its kernelspec, and the server's pip installin
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,10 +17,11 @@ from typing import Any
 
 import boto3
 import pytest
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from demo.content import DEMO_AWS_ENV
 from demo.services import start_moto
+from jupyterlab_airlock.installer import conda
 
 from . import condapackages
 from .wheels import make_wheel
@@ -70,7 +73,11 @@ def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 @pytest.fixture
 def airlock_config(bucket: dict[str, Any]) -> dict[str, Any]:
     source = {"kind": "s3", "endpoint_url": bucket["url"], "bucket": BUCKET, "prefix": "approved/"}
-    return {"profiles": [{"name": "bucket", "source": source}], "active_profile": "bucket"}
+    profiles = [
+        {"name": "bucket", "source": source},
+        {"name": "bucket-index", "source": source, "index_from_source": True},
+    ]
+    return {"profiles": profiles, "active_profile": "bucket"}
 
 
 @pytest.fixture(autouse=True)
@@ -318,3 +325,75 @@ async def test_conda_packages_are_refused_for_a_virtual_environment(
     [refused] = planned["refused"]
     assert "is a conda package" in refused["message"]
     assert "venv environment" in refused["message"]
+
+
+async def run_async(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A program run without blocking the loop the Jupyter server answers on."""
+    process = await asyncio.create_subprocess_exec(
+        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output, _ = await process.communicate()
+    return subprocess.CompletedProcess(argv, process.returncode or 0, output.decode(), "")
+
+
+async def test_plain_pip_install_works_against_the_bucket_after_a_profile_switch(
+    jp_fetch: Any, jp_serverapp: Any, jp_home_dir: Path, tmp_path: Path, bucket: dict[str, Any]
+) -> None:
+    body = json.dumps({"name": "bucket-index"})
+    await jp_fetch("airlock", "profiles", "apply", method="POST", body=body)
+    secret = jp_serverapp.web_app.settings["airlock"].index_secret
+    pip_conf = jp_home_dir / ".config" / "pip" / "pip.conf"
+    assert f"/airlock/index/{secret}/simple/" in pip_conf.read_text()
+    assert pip_conf.stat().st_mode & 0o077 == 0  # the secret is the user's alone
+    condarc = (jp_home_dir / ".condarc").read_text()
+    assert f"/airlock/index/{secret}/conda" in condarc
+    assert (jp_home_dir / ".condarc").stat().st_mode & 0o077 == 0
+    effective = await jp_fetch("airlock", "profiles", "effective")
+    assert secret.encode() not in effective.body
+
+    # A fresh environment whose pip has nothing but the config the switch wrote.
+    prefix = tmp_path / "plain"
+    env = {
+        "HOME": str(jp_home_dir),
+        "PATH": os.environ["PATH"],
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    made = await run_async(sys.executable, "-m", "venv", str(prefix), env=env)
+    assert made.returncode == 0, made.stdout
+    pip = await run_async(
+        str(prefix / "bin" / "python"), "-m", "pip", "install", "airlock-a", env=env
+    )
+    assert pip.returncode == 0, pip.stdout
+    assert imports(prefix / "bin" / "python", *CLOSURE)
+    closure = {bucket["sums"][name] for name in bucket["sums"] if name.startswith(CLOSURE)}
+    closure -= {bucket["sums"]["airlock_b-1.0-py3-none-any.whl"]}
+    assert cached_blobs(jp_serverapp) == closure  # only the closure left the bucket
+
+
+async def test_the_bucket_is_a_conda_channel_py_rattler_installs_from(
+    jp_fetch: Any, jp_serverapp: Any, tmp_path: Path
+) -> None:
+    secret = jp_serverapp.web_app.settings["airlock"].index_secret
+    base = jp_serverapp.web_app.settings["base_url"]
+    channel_url = f"http://127.0.0.1:{jp_serverapp.port}{base}airlock/index/{secret}/conda"
+    client = AsyncHTTPClient()
+    channel = tmp_path / "channel"
+    (channel / "noarch").mkdir(parents=True)
+    repodata = await client.fetch(f"{channel_url}/noarch/repodata.json")
+    (channel / "noarch" / "repodata.json").write_bytes(repodata.body)
+    empty = json.loads((await client.fetch(f"{channel_url}/linux-64/repodata.json")).body)
+    assert empty["packages"] == {}
+
+    prefix = tmp_path / "conda-env"
+    (prefix / "conda-meta").mkdir(parents=True)
+    solution = await conda.solve(channel, ["airlock-cx"], prefix, "linux-64")
+    assert [step.name for step in solution.steps] == ["airlock-cy", "airlock-cx"]
+    for record in solution.to_fetch:
+        package = await client.fetch(f"{channel_url}/{record.path}")
+        (channel / record.path).write_bytes(package.body)
+    await conda.install(solution, channel, prefix, lambda line: None, cache_dir=tmp_path / "pkgs")
+    assert (prefix / "share" / "airlock-cx" / "VERSION").read_text() == "1.0\n"
+    refused = await client.fetch(
+        f"{channel_url.replace(secret, '0' * 64)}/noarch/repodata.json", raise_error=False
+    )
+    assert refused.code == 404
