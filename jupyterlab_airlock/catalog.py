@@ -20,9 +20,11 @@ from typing import Any
 
 from . import manifests
 from .artifacts import classify, fit
+from .audit import AuditLog
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
 from .kernels import platform_subdir, supported_tags
+from .policy import Policy
 from .sources import Entry, Source, clean_key, source_from_config
 
 PREVIEW_BYTES = 64 * 1024
@@ -47,7 +49,11 @@ class ArtifactCatalog:
         jobs: JobManager,
         root_dir: Path,
         kernel_python: Callable[[str], str],
+        policy: Policy,
+        audit: AuditLog,
     ) -> None:
+        self._policy = policy
+        self._audit = audit
         self._active_source = active_source
         self._jobs = jobs
         self._root = root_dir.resolve()
@@ -70,6 +76,7 @@ class ArtifactCatalog:
                 "with one in the Mirror section.",
                 409,
             )
+        self._policy.source(config)
         cache_key = json.dumps(config, sort_keys=True)
         if cache_key not in self._sources:
             self._sources[cache_key] = source_from_config(config)
@@ -106,6 +113,7 @@ class ArtifactCatalog:
                     "checksum": manifests.status(manifest, entry.name, entry.size, hashed),
                     "sha256": listed.sha256 if listed else hashed,
                     "fit": fit(info, tags, subdir) if kernel else None,
+                    "policy": self._verdict(info, manifest is not None and listed is not None),
                 }
             )
         return {
@@ -117,6 +125,14 @@ class ArtifactCatalog:
             "manifests": [manifest.source] if manifest else [],
             "problems": problems,
         }
+
+    def _verdict(self, info: dict[str, Any], verified: bool) -> dict[str, Any] | None:
+        """Whether the policy lets a package in, and why not."""
+        if info["kind"] not in ("wheel", "sdist", "conda"):
+            return None
+        reason = self._policy.package(str(info["name"]), str(info["version"]))
+        reason = reason or self._policy.file(str(info["name"]), verified)
+        return {"allowed": reason is None, "reason": reason}
 
     async def preview(self, key: str) -> dict[str, Any]:
         source = self.source()
@@ -175,9 +191,12 @@ class ArtifactCatalog:
             "df = " + reader.format(source="body") + "\ndf.head()\n"
         )
 
-    def copy(self, key: str, destination: str, overwrite: bool = False) -> Job:
+    def copy(
+        self, key: str, destination: str, overwrite: bool = False, user: str | None = None
+    ) -> Job:
         """Start copying ``key`` (a file, or a folder ending in '/') to ``destination``
         (relative to the Jupyter root)."""
+        self._policy.check_intact()
         source = self.source()
         key = clean_key(key)
         target = self._destination(destination)
@@ -191,7 +210,18 @@ class ArtifactCatalog:
         relative = target.relative_to(self._root).as_posix()
 
         async def work(context: JobContext) -> dict[str, Any]:
-            return await self._copy(source, key, target, relative, overwrite, context)
+            record = {"source": source.describe(), "key": key, "destination": relative}
+            try:
+                result = await self._copy(source, key, target, relative, overwrite, context)
+            except BaseException as error:
+                failed = "cancelled" if isinstance(error, asyncio.CancelledError) else "failed"
+                await asyncio.shield(self._audit.append("copy", user, **record, result=failed))
+                raise
+            await self._audit.append(
+                "copy", user, **record, sha256=result["digests"], result="succeeded"
+            )
+            del result["digests"]
+            return result
 
         return self._jobs.submit("copy", f"Copy {key} to {relative}", f"file:{target}", work)
 
@@ -251,6 +281,7 @@ class ArtifactCatalog:
         against its folder's manifest; the target name appears only when all are whole."""
         files = await self._files(source, key)
         total = sum(entry.size for entry, _ in files)
+        self._policy.copy(key, total)
         context.log(f"Copying {key} ({len(files)} file(s), {total} bytes) from {source.describe()}")
         staging = target.with_name(f".{target.name}.airlock-partial")
         folder_manifests: dict[str, manifests.Manifest | None] = {}
@@ -304,6 +335,7 @@ class ArtifactCatalog:
             "size": copied,
             "sha256": digests.get(key) if single else None,
             "verified": verified == len(files) and bool(files),
+            "digests": digests,
         }
 
 

@@ -42,3 +42,28 @@ class Airlock(LoggingConfigurable):
             "profile or to revert to a configuration that is not a managed profile."
         ),
     ).tag(config=True)
+
+    policy = Dict(
+        default_value={},
+        help=(
+            "The admin's policy, inline (the same keys as policy_file, which it overrides): "
+            "allow, deny (lists of requirements such as 'numpy>=1.26'), require_verified, "
+            "allowed_sources, max_copy_bytes, allow_system_installs. Users cannot change it."
+        ),
+    ).tag(config=True)
+
+    policy_file = Unicode(
+        "",
+        help=(
+            "A YAML or JSON file with the policy's rules. A file that cannot be read or "
+            "parsed refuses every install and copy until it is fixed (fails closed)."
+        ),
+    ).tag(config=True)
+
+    audit_log = Unicode(
+        "",
+        help=(
+            "Where the audit trail (JSON lines) is appended: a shared location admins "
+            "collect from. Default: <jupyter data dir>/airlock/audit.jsonl."
+        ),
+    ).tag(config=True)

@@ -29,6 +29,7 @@ from .jobs import LOG_TAIL, JobManager
 from .kernels.environment import describe_kernels
 from .kernels.resolve import kernel_python
 from .package_index import PackageIndex
+from .policy import Policy, load_policy
 from .profiles.manager import ProfileManager
 
 NAMESPACE = "airlock"
@@ -55,6 +56,8 @@ class AirlockState:
     index_secret: str
     conda_channel: CondaChannel
     installer: Installer
+    policy: Policy
+    audit: AuditLog
 
 
 class AirlockHandler(APIHandler):
@@ -133,6 +136,7 @@ class StatusHandler(AirlockHandler):
                 "active_profile": profiles.applier.active(),
                 "profiles": sorted(profiles.managed.profiles),
                 "problems": profiles.managed.problems,
+                "policy": self.airlock.policy.to_json(),
             }
         )
 
@@ -151,8 +155,20 @@ class ApplyProfileHandler(AirlockHandler):
 
     @tornado.web.authenticated
     @authorized
-    def post(self) -> None:
-        self.finish(self.airlock.profiles.apply(self.json_object()))
+    async def post(self) -> None:
+        body = self.json_object()
+        try:
+            described = self.airlock.profiles.apply(body)
+        except AirlockError as error:
+            await self.airlock.audit.append(
+                "profile-apply", self.user_name, request=body, result=f"refused: {error.code}"
+            )
+            raise
+        active = described["active"]["name"] if described["active"] else None
+        await self.airlock.audit.append(
+            "profile-apply", self.user_name, profile=active, result="succeeded"
+        )
+        self.finish(described)
 
 
 class RevertProfileHandler(AirlockHandler):
@@ -160,8 +176,13 @@ class RevertProfileHandler(AirlockHandler):
 
     @tornado.web.authenticated
     @authorized
-    def post(self) -> None:
-        self.finish(self.airlock.profiles.revert())
+    async def post(self) -> None:
+        described = self.airlock.profiles.revert()
+        active = described["active"]["name"] if described["active"] else None
+        await self.airlock.audit.append(
+            "profile-revert", self.user_name, profile=active, result="succeeded"
+        )
+        self.finish(described)
 
 
 class EffectiveConfigHandler(AirlockHandler):
@@ -224,7 +245,9 @@ class CopyHandler(AirlockHandler):
             raise AirlockError(
                 "invalid-request", 'Send {"key": "<object>", "destination": "<path>"}.'
             )
-        job = self.airlock.catalog.copy(key, destination, bool(body.get("overwrite", False)))
+        job = self.airlock.catalog.copy(
+            key, destination, bool(body.get("overwrite", False)), self.user_name
+        )
         self.set_status(202)
         self.finish(job.to_json(LOG_TAIL))
 
@@ -349,6 +372,12 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
     profiles.index_url = lambda: _server_url(server_app) + index_url
     for problem in [*profiles.managed.problems, *profiles.start()]:
         config.log.warning("Airlock configuration: %s", problem)
+    policy = load_policy(config.policy, config.policy_file)
+    if policy.broken:
+        config.log.error("Airlock policy: %s Installs and copies are refused.", policy.broken)
+    audit = AuditLog(
+        Path(config.audit_log) if config.audit_log else profiles.paths.state_dir / "audit.jsonl"
+    )
     jobs = JobManager(profiles.paths.state_dir / "jobs", config.log)
 
     def active_source() -> dict[str, Any] | None:
@@ -367,6 +396,8 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
         jobs,
         Path(web_app.settings["server_root_dir"]),
         lambda name: kernel_python(spec_manager, name),
+        policy,
+        audit,
     )
     cache = ContentCache(profiles.paths.state_dir / "cache")
     index = PackageIndex(catalog.source, cache)
@@ -377,8 +408,9 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
         index_secret,
         cache,
         jobs,
-        AuditLog(profiles.paths.state_dir / "audit.jsonl"),
+        audit,
         Path(web_app.settings["server_root_dir"]),
+        policy,
     )
     web_app.settings["airlock"] = AirlockState(
         config=config,
@@ -387,7 +419,9 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
         catalog=catalog,
         index=index,
         index_secret=index_secret,
-        conda_channel=CondaChannel(index, cache),
+        conda_channel=CondaChannel(index, cache, policy),
+        policy=policy,
+        audit=audit,
         installer=installer,
     )
     base_url = web_app.settings["base_url"]

@@ -60,6 +60,15 @@ class IndexHandler(JupyterHandler):
         else:
             super().log_exception(typ, value, tb)
 
+    def refusal(self, indexed: IndexedFile) -> str | None:
+        """Why the admin's policy keeps this file out of the index, or None."""
+        policy = self.settings["airlock"].policy
+        reason: str | None = policy.package(indexed.project, indexed.version)
+        return reason or policy.file(indexed.entry.name, indexed.verified)
+
+    def permitted(self, files: list[IndexedFile]) -> list[IndexedFile]:
+        return [indexed for indexed in files if self.refusal(indexed) is None]
+
     def file_url(self, secret: str, indexed: IndexedFile, snapshot: IndexSnapshot) -> str:
         sha256 = indexed.expected.sha256 if indexed.expected else None
         url = f"{self.base_url}airlock/index/{secret}/files/{quote(indexed.entry.key)}"
@@ -86,7 +95,7 @@ class ProjectsHandler(IndexHandler):
     @allow_unauthenticated
     async def get(self, secret: str) -> None:
         snapshot = await self.index.snapshot()
-        names = sorted(snapshot.projects)
+        names = sorted(name for name, files in snapshot.projects.items() if self.permitted(files))
         if self.wants_json():
             self.set_header("Content-Type", JSON_TYPE)
             self.finish(
@@ -111,7 +120,7 @@ class ProjectHandler(IndexHandler):
             self.redirect(f"{self.base_url}airlock/index/{secret}/simple/{normalized}/")
             return
         snapshot = await self.index.snapshot()
-        files = snapshot.projects.get(normalized)
+        files = self.permitted(snapshot.projects.get(normalized, []))
         if not files:
             raise AirlockError("not-in-index", f"No files of {project} in the read bucket.", 404)
         if self.wants_json():
@@ -159,6 +168,11 @@ class FileHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, secret: str, key: str) -> None:
+        snapshot = await self.index.snapshot()
+        indexed = snapshot.by_key.get(key.removesuffix(".metadata"))
+        reason = self.refusal(indexed) if indexed is not None else None
+        if reason:
+            raise AirlockError("policy-refused", f"Not served: {reason}.", 403)
         if key.endswith(".metadata"):
             self.set_header("Content-Type", "text/plain; charset=utf-8")
             self.finish(await self.index.metadata(key.removesuffix(".metadata")))

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..package_index import IndexSnapshot, PackageIndex
+from ..policy import Policy
 from . import conda
 
 _SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
@@ -84,7 +85,8 @@ class CondaChannel:
     """The source's conda packages served as a channel (``index_handlers``): rebuilt when
     the package index takes a new walk of the source; packages fetched when asked for."""
 
-    def __init__(self, index: PackageIndex, cache: ContentCache) -> None:
+    def __init__(self, index: PackageIndex, cache: ContentCache, policy: Policy) -> None:
+        self._policy = policy
         self._index = index
         self._cache = cache
         self._built: tuple[IndexSnapshot, Path, dict[str, str]] | None = None
@@ -106,13 +108,32 @@ class CondaChannel:
         _, folder, _ = await self._channel()
         path = folder / subdir / "repodata.json"
         if path.is_file():
-            return await asyncio.to_thread(path.read_bytes)
+            repodata = json.loads(await asyncio.to_thread(path.read_bytes))
+            for group in ("packages", "packages.conda"):
+                packages = repodata.get(group) or {}
+                repodata[group] = {
+                    name: record for name, record in packages.items() if not self._refusal(record)
+                }
+            return json.dumps(repodata).encode()
         # conda asks for its platform's subdir and noarch: an empty one is a valid answer.
         empty = {"info": {"subdir": subdir}, "packages": {}, "packages.conda": {}}
         return json.dumps(empty).encode()
 
+    def _refusal(self, record: dict[str, object]) -> str | None:
+        name, version = str(record.get("name")), str(record.get("version"))
+        reason = self._policy.package(name, version)
+        return reason or self._policy.file(name, bool(record.get("sha256")))
+
     async def file(self, subdir: str, name: str) -> Path:
         snapshot, folder, keys = await self._channel()
+        repodata = json.loads(await self.repodata(subdir))
+        listed = {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
+        if name not in listed:
+            raise AirlockError(
+                "not-in-index",
+                f"{subdir}/{name} is not in the channel (or the policy keeps it out).",
+                404,
+            )
         path = folder / subdir / name
         if "/" not in name and path.is_file():
             return path

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..artifacts import classify, fit
@@ -33,7 +34,8 @@ from ..kernels import platform_subdir, supported_tags
 from ..kernels.environment import describe_environment, describe_kernel
 from ..kernels.resolve import kernel_python
 from ..manifests import ManifestEntry
-from ..package_index import PackageIndex
+from ..package_index import IndexSnapshot, PackageIndex
+from ..policy import Policy
 from ..processes import last_line, run
 from . import conda
 from .conda_channel import build_channel
@@ -72,7 +74,9 @@ class Installer:
         jobs: JobManager,
         audit: AuditLog,
         root_dir: Path,
+        policy: Policy,
     ) -> None:
+        self._policy = policy
         self._specs = spec_manager
         self._index = index
         self._index_url = index_url
@@ -94,6 +98,7 @@ class Installer:
         user: str | None = None,
     ) -> Plan:
         """Resolve the request for ``kernel`` offline; nothing in the environment changes."""
+        self._policy.check_intact()
         parsed = [parse_requirement(text) for text in requirements if text.strip()]
         if not (parsed or keys or paths):
             raise AirlockError(
@@ -119,6 +124,10 @@ class Installer:
         if not described["writable"]:
             plan.refused.append({"item": kernel, "message": described["why_not_writable"]})
             return self._keep(plan)
+        reason = self._policy.environment(described["kind"], described["prefix"])
+        if reason:
+            plan.refused.append({"item": kernel, "message": reason})
+            return await self._audited(plan, user, requirements, keys, paths)
         tags = await supported_tags(python)
         await self._index.snapshot(fresh=True)  # the bucket as it is now
         conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
@@ -145,6 +154,8 @@ class Installer:
         keys: Sequence[str],
         paths: Sequence[str],
     ) -> Plan:
+        for item, reason in self._refusals(plan):
+            plan.refused.append({"item": item, "message": reason})
         await self._audit.append(
             "plan",
             user,
@@ -290,7 +301,14 @@ class Installer:
                 ) from None
             if completed.returncode != 0:
                 missing, problems = explain_failure(self._hide(completed.stderr + completed.stdout))
-                plan.missing += [item.to_json() for item in missing]
+                snapshot = await self._index.snapshot()
+                for lacking in missing:
+                    # The index hides what the policy keeps out: say so, not "missing".
+                    reason = self._hidden_by_policy(snapshot, lacking.requirement)
+                    if reason:
+                        plan.refused.append({"item": lacking.requirement, "message": reason})
+                    else:
+                        plan.missing.append(lacking.to_json())
                 plan.problems += problems
                 return
             report = json.loads(report_path.read_text("utf-8"))
@@ -330,6 +348,37 @@ class Installer:
                 raise AirlockError("plan-source", f"pip chose {step.file} from elsewhere.", 500)
             plan.steps.append(step)
 
+    def _hidden_by_policy(self, snapshot: IndexSnapshot, text: str) -> str | None:
+        """Why the policy hid every file that would satisfy requirement ``text``, or None."""
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            return None
+        reason = self._policy.project(requirement.name)
+        if reason:
+            return reason
+        matching = [
+            indexed
+            for indexed in snapshot.projects.get(canonicalize_name(requirement.name), [])
+            if requirement.specifier.contains(indexed.version, prereleases=True)
+        ]
+        reasons = [
+            self._policy.package(f.project, f.version)
+            or self._policy.file(f.entry.name, f.verified)
+            for f in matching
+        ]
+        return reasons[0] if reasons and all(reasons) else None
+
+    def _refusals(self, plan: Plan) -> list[tuple[str, str]]:
+        """Each step the policy keeps out, with the rule in words."""
+        refusals = []
+        for step in plan.steps:
+            reason = self._policy.package(step.name, step.version)
+            reason = reason or self._policy.file(step.file, step.verified)
+            if reason:
+                refusals.append((f"{step.name} {step.version}", reason))
+        return refusals
+
     def _keep(self, plan: Plan) -> Plan:
         now = time.monotonic()
         for stale in [k for k, p in self._plans.items() if now - p.created > PLAN_LIFETIME]:
@@ -352,6 +401,12 @@ class Installer:
             )
         if not plan.ok:
             raise AirlockError("plan-not-ok", plan.summary(), 409)
+        # Checked again here: the policy is the server's word at the moment of install.
+        self._policy.check_intact()
+        refusals = self._refusals(plan)
+        if refusals:
+            item, reason = refusals[0]
+            raise AirlockError("policy-refused", f"{item}: {reason}.", 403)
         del self._plans[plan_id]  # a plan is carried out once
 
         async def work(context: JobContext) -> dict[str, Any]:

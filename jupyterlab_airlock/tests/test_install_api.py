@@ -6,73 +6,34 @@ virtual environment per test with its kernelspec, and the server's pip installin
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from demo.content import DEMO_AWS_ENV
-from demo.services import start_moto
 from jupyterlab_airlock.installer import conda
 
-from . import condapackages
-from .wheels import make_wheel
-
-BUCKET = "read-bucket"
-CLOSURE = ("airlock_a", "airlock_b", "airlock_c")
-
-
-@pytest.fixture(scope="module")
-def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("wheels")
-    wheels = [
-        make_wheel(folder, "airlock-a", "1.0", ["airlock-b>=1"]),
-        make_wheel(folder, "airlock-b", "1.0", ["airlock-c"]),
-        make_wheel(folder, "airlock-b", "2.0", ["airlock-c"]),
-        make_wheel(folder, "airlock-c", "1.0"),
-        make_wheel(folder, "airlock-lonely", "1.0", ["airlock-absent>=1.26"]),
-        # pip byte-compiles every module: installing this one takes seconds.
-        make_wheel(folder, "airlock-slow", "1.0", ["airlock-c"], modules=3000),
-        make_wheel(folder, "airlock-new", "1.0", tag="cp312-cp312-manylinux_2_17_x86_64"),
-        *(make_wheel(folder, f"unrelated-{n}", "1.0") for n in range(30)),
-    ]
-    channel = tmp_path_factory.mktemp("conda")
-    conda_packages = [
-        condapackages.build(channel, "airlock-cx", "1.0", ["airlock-cy >=1"]),
-        condapackages.build(channel, "airlock-cy", "1.0"),
-    ]
-    service = start_moto()
-    s3 = boto3.client("s3", endpoint_url=service.url, region_name="us-east-1",
-                      aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-    s3.create_bucket(Bucket=BUCKET)
-    sums = {}
-    for wheel in wheels:
-        body = wheel.read_bytes()
-        s3.put_object(Bucket=BUCKET, Key=f"approved/wheels/{wheel.name}", Body=body)
-        sums[wheel.name] = hashlib.sha256(body).hexdigest()
-    for package in conda_packages:
-        s3.put_object(
-            Bucket=BUCKET, Key=f"approved/conda/noarch/{package.name}", Body=package.read_bytes()
-        )
-    listing = "".join(f"{digest}  {name}\n" for name, digest in sums.items())
-    s3.put_object(Bucket=BUCKET, Key="approved/wheels/SHA256SUMS", Body=listing)
-    try:
-        yield {"url": service.url, "s3": s3, "sums": sums}
-    finally:
-        service.stop()
+from .installs import (
+    CLOSURE,
+    bucket_source,
+    cached_blobs,
+    finished,
+    imports,
+    plan,
+    start,
+    version_of,
+)
 
 
 @pytest.fixture
 def airlock_config(bucket: dict[str, Any]) -> dict[str, Any]:
-    source = {"kind": "s3", "endpoint_url": bucket["url"], "bucket": BUCKET, "prefix": "approved/"}
+    source = bucket_source(bucket)
     profiles = [
         {"name": "bucket", "source": source},
         {"name": "bucket-index", "source": source, "index_from_source": True},
@@ -84,59 +45,6 @@ def airlock_config(bucket: dict[str, Any]) -> dict[str, Any]:
 def credentials(jp_environ: None, monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in DEMO_AWS_ENV.items():
         monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def kernel(tmp_path: Path, jp_data_dir: Path) -> dict[str, Any]:
-    """A fresh virtual environment (no pip in it: the server's pip does the work) with a
-    kernelspec named 'testenv'."""
-    prefix = tmp_path / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
-    python = prefix / "bin" / "python"
-    spec = jp_data_dir / "kernels" / "testenv"
-    spec.mkdir(parents=True)
-    argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec.joinpath("kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Test env", "language": "python"})
-    )
-    return {"name": "testenv", "python": python, "prefix": prefix}
-
-
-def imports(python: Path, *modules: str) -> bool:
-    code = "; ".join(f"import {module}" for module in modules)
-    return subprocess.run([str(python), "-c", code], capture_output=True).returncode == 0
-
-
-def version_of(python: Path, module: str) -> str:
-    code = f"import {module}; print({module}.VERSION)"
-    return subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.strip()
-
-
-async def plan(jp_fetch: Any, kernel: str, **request: Any) -> dict[str, Any]:
-    body = json.dumps({"kernel": kernel, **request})
-    response = await jp_fetch("airlock", "install", "plan", method="POST", body=body)
-    result: dict[str, Any] = json.loads(response.body)
-    return result
-
-
-async def start(jp_fetch: Any, plan_id: str) -> dict[str, Any]:
-    body = json.dumps({"plan": plan_id})
-    response = await jp_fetch("airlock", "install", method="POST", body=body)
-    assert response.code == 202
-    job: dict[str, Any] = json.loads(response.body)
-    return job
-
-
-async def finished(jp_serverapp: Any, jp_fetch: Any, job_id: str) -> dict[str, Any]:
-    await jp_serverapp.web_app.settings["airlock"].jobs.wait(job_id)
-    response = await jp_fetch("airlock", "jobs", job_id)
-    job: dict[str, Any] = json.loads(response.body)
-    return job
-
-
-def cached_blobs(jp_serverapp: Any) -> set[str]:
-    root = jp_serverapp.web_app.settings["airlock"].installer._cache.root / "blobs"
-    return {path.name for path in root.glob("*/*")}
 
 
 async def test_install_brings_the_whole_closure_and_only_it(
