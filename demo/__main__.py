@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from demo.content import DEMO_AWS_ENV, demo_environment, write_server_config
+from demo.content import DEMO_AWS_ENV, demo_environment, make_demo_kernel, write_server_config
 from demo.services import HOST, Service, free_port, running, spawn, wait_ready
 
 LAB_READY_TIMEOUT = 120.0  # a first start (building the workspace, many extensions) is slow
@@ -93,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if options.fresh_home:
                 shutil.rmtree(home, ignore_errors=True)
             home.mkdir(parents=True, exist_ok=True)
+            make_demo_kernel(env.state_dir / "kernel-env", home, fresh=options.fresh_home)
             lab_env = {
                 **{k: v for k, v in os.environ.items() if not k.startswith("XDG_CONFIG_")},
                 **DEMO_AWS_ENV,

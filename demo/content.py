@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -483,3 +484,39 @@ def write_server_config(config_dir: Path, env: DemoEnvironment, root_dir: Path) 
     }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path
+
+
+DEMO_KERNEL = "airlock-demo"
+
+
+def make_demo_kernel(prefix: Path, home: Path, fresh: bool = False) -> Path:
+    """A virtual environment for the demo's installs, with its kernelspec in ``home``.
+
+    It has no pip (Airlock's own pip installs into it) and borrows ipykernel from the
+    demo's Python through a .pth file placed after its own site-packages, so whatever is
+    installed into it comes first. Returns its interpreter.
+    """
+    if fresh:
+        shutil.rmtree(prefix, ignore_errors=True)
+    python = prefix / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
+        site = subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        lender = sysconfig.get_paths()["purelib"]
+        Path(site, "zz-airlock-demo-lends-ipykernel.pth").write_text(lender + "\n")
+    spec = home / ".local" / "share" / "jupyter" / "kernels" / DEMO_KERNEL
+    spec.mkdir(parents=True, exist_ok=True)
+    spec.joinpath("kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Airlock demo (Python 3)",
+                "language": "python",
+            },
+            indent=2,
+        )
+    )
+    return python

@@ -6,6 +6,7 @@ Every route lives under ``<base_url>/airlock/`` and is listed in ``ROUTES`` and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,6 +334,35 @@ class RollbackHandler(AirlockHandler):
         self.finish(job.to_json(LOG_TAIL))
 
 
+class AuditHandler(AirlockHandler):
+    """``GET /airlock/audit?action=&user=&limit=``: the audit trail, newest first."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        action = self.get_query_argument("action", "")
+        user = self.get_query_argument("user", "")
+        try:
+            limit = max(1, min(int(self.get_query_argument("limit", "200")), 5000))
+        except ValueError:
+            raise AirlockError("invalid-request", "limit must be a whole number.") from None
+        records = await asyncio.to_thread(self.airlock.audit.read)
+        chosen = [
+            record
+            for record in reversed(records)
+            if (not action or record.get("action") == action)
+            and (not user or record.get("user") == user)
+        ]
+        self.finish(
+            {
+                "records": chosen[:limit],
+                "total": len(chosen),
+                "actions": sorted({str(record.get("action")) for record in records}),
+                "users": sorted({str(record.get("user")) for record in records}),
+            }
+        )
+
+
 ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("status", StatusHandler),
     ("profiles", ProfilesHandler),
@@ -349,6 +379,7 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("install/plan", PlanHandler),
     ("install", InstallHandler),
     ("install/rollback", RollbackHandler),
+    ("audit", AuditHandler),
 ]
 
 

@@ -154,6 +154,12 @@ class JobManager:
             raise AirlockError("unknown-job", f"There is no job {job_id}.", 404)
         return job
 
+    def annotate(self, job_id: str, **result: Any) -> None:
+        """Add to a finished job's result what happened to it since (a roll back)."""
+        job = self.get(job_id)
+        job.result = {**(job.result or {}), **result}
+        self._save(job)
+
     def list(self) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda job: job.created, reverse=True)
 

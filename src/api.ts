@@ -233,6 +233,88 @@ export interface IKernelEnvironment {
 }
 
 /**
+ * What to install and where (`POST /airlock/install/plan`): requirements such as
+ * `pandas>=2`, keys of artifacts in the active source, and files of the workspace (paths
+ * relative to the Jupyter root). At least one of them is not empty.
+ */
+export interface IInstallRequest {
+  kernel: string;
+  requirements?: string[];
+  keys?: string[];
+  paths?: string[];
+}
+
+/**
+ * One package a plan would put into the environment.
+ */
+export interface IInstallStep {
+  name: string;
+  version: string;
+  action: 'install' | 'upgrade' | 'downgrade' | 'reinstall';
+  /**
+   * The version installed now, if any.
+   */
+  installed: string | null;
+  kind: 'wheel' | 'sdist' | 'conda';
+  file: string;
+  size: number | null;
+  sha256: string | null;
+  /**
+   * Its sha256 is listed in a manifest of the source.
+   */
+  verified: boolean;
+  /**
+   * The user asked for it (else it is a dependency).
+   */
+  requested: boolean;
+}
+
+/**
+ * What installing would do, before anything changes (`POST /airlock/install/plan`).
+ * Messages are plain words for the user.
+ */
+export interface IInstallPlan {
+  /**
+   * The plan to carry out with `install`; valid for a limited time.
+   */
+  id: string;
+  kernel: string;
+  display_name: string;
+  environment: {
+    prefix: string;
+    kind: 'venv' | 'conda' | 'system';
+    python_version: string;
+  };
+  steps: IInstallStep[];
+  missing: { requirement: string; needed_by: string | null; message: string }[];
+  refused: { item: string; message: string }[];
+  /**
+   * Whether the plan can be carried out (else `missing` and `refused` say why).
+   */
+  ok: boolean;
+  summary: string;
+}
+
+/**
+ * The `result` of a succeeded install job.
+ */
+export interface IInstallResult {
+  kernel: string;
+  prefix: string;
+  changes: {
+    name: string;
+    version: string | null;
+    previous: string | null;
+    action: string;
+  }[];
+  /**
+   * The kernelspecs that share the environment.
+   */
+  kernels: string[];
+  can_roll_back: boolean;
+}
+
+/**
  * The typed client of the Airlock REST API.
  */
 export class AirlockClient {
@@ -316,6 +398,47 @@ export class AirlockClient {
       this.serverSettings
     );
     return answer.kernels;
+  }
+
+  /**
+   * Every job the server knows, newest first, each with the tail of its log.
+   */
+  async listJobs(): Promise<IJob[]> {
+    const answer = await requestAPI<{ jobs: IJob[] }>(
+      'jobs',
+      this.serverSettings
+    );
+    return answer.jobs;
+  }
+
+  /**
+   * What installing into a kernel would do; nothing changes yet.
+   */
+  planInstall(request: IInstallRequest): Promise<IInstallPlan> {
+    return requestAPI<IInstallPlan>('install/plan', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify(request)
+    });
+  }
+
+  /**
+   * Carry out a plan as a job. A 404 or 409 answer means: plan again.
+   */
+  install(planId: string): Promise<IJob> {
+    return requestAPI<IJob>('install', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify({ plan: planId })
+    });
+  }
+
+  /**
+   * Undo a succeeded install job, as a job of its own.
+   */
+  rollback(jobId: string): Promise<IJob> {
+    return requestAPI<IJob>('install/rollback', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify({ job: jobId })
+    });
   }
 
   getJob(id: string): Promise<IJob> {

@@ -3,20 +3,40 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  ISessionContext,
+  MainAreaWidget,
+  Notification
+} from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { KernelAPI } from '@jupyterlab/services';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
 
-import { AirlockClient, IProfile } from './api';
+import { AirlockClient, IInstallResult, IJob, IProfile } from './api';
 // The sidebar tab, its model and the status item must exist when the layout is restored,
 // so they load at start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { MirrorStatusItem } from './components/StatusBarItem';
 import { airlockIcon } from './icons';
+// The model's job list loads this module at start anyway, and `isVisible` needs it at once.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import {
+  IInstallOptions,
+  InstallModel,
+  installResult,
+  isInstallable,
+  kernelsToRestart
+} from './install';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockModel } from './model';
+import { messageOf } from './request';
 import { CommandIDs } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockSidebar } from './widget';
@@ -78,9 +98,107 @@ const plugin: JupyterFrontEndPlugin<void> = {
       describedBy: { args: { type: 'object', properties: {} } },
       execute: () => model.refresh()
     });
+
+    let installDialogs = 0;
+    const openInstall = async (options: IInstallOptions) => {
+      const { InstallWidget } = await import('./components/InstallDialog');
+      const content = new InstallWidget(
+        new InstallModel(model.client, model.jobs, options),
+        model,
+        trans
+      );
+      const widget = new MainAreaWidget({ content });
+      widget.id = `jp-airlock-install-${++installDialogs}`;
+      widget.title.label = trans.__('Install packages');
+      widget.title.icon = airlockIcon;
+      widget.title.closable = true;
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    };
+    const selectedFiles = () =>
+      Array.from(fileBrowser?.selectedItems() ?? []).filter(
+        item => item.type !== 'directory'
+      );
+    app.commands.addCommand(CommandIDs.install, {
+      label: trans.__('Install packages into kernel…'),
+      caption: trans.__(
+        'Install packages from the read bucket into a kernel, offline, after a plan'
+      ),
+      icon: airlockIcon,
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            kernel: {
+              type: 'string',
+              description: trans.__(
+                'Kernelspec to install into (default: the current notebook’s)'
+              )
+            },
+            keys: {
+              type: 'array',
+              items: { type: 'string' },
+              description: trans.__('Artifacts of the active source, by key')
+            },
+            paths: {
+              type: 'array',
+              items: { type: 'string' },
+              description: trans.__(
+                'Files relative to the Jupyter root (wheels, sdists, conda packages)'
+              )
+            },
+            requirements: {
+              type: 'array',
+              items: { type: 'string' },
+              description: trans.__('Requirements such as pandas>=2')
+            }
+          }
+        }
+      },
+      execute: args =>
+        openInstall({
+          kernel: (args.kernel as string | undefined) ?? currentKernel(app),
+          keys: args.keys as string[] | undefined,
+          paths: args.paths as string[] | undefined,
+          requirements: args.requirements as string[] | undefined
+        })
+    });
+    app.commands.addCommand(CommandIDs.installFile, {
+      label: trans.__('Install into kernel…'),
+      caption: trans.__(
+        'Install the selected wheels, sdists or conda packages into a kernel, offline'
+      ),
+      icon: airlockIcon,
+      describedBy: { args: { type: 'object', properties: {} } },
+      isVisible: () => {
+        const files = selectedFiles();
+        return (
+          files.length > 0 && files.every(file => isInstallable(file.path))
+        );
+      },
+      execute: () =>
+        app.commands.execute(CommandIDs.install, {
+          paths: selectedFiles().map(file => file.path)
+        })
+    });
+    model.installRequested.connect(
+      (_, options) =>
+        void openInstall({
+          ...options,
+          kernel: options.kernel ?? currentKernel(app)
+        })
+    );
+    model.jobs.finished.connect((_, job) => {
+      if (job.kind === 'install' || job.kind === 'rollback') {
+        void model.refreshEnvironments();
+        notifyInstallEnded(app, model, job, trans);
+      }
+    });
+
     const category = trans.__('Airlock');
     palette?.addItem({ command: CommandIDs.openPanel, category });
     palette?.addItem({ command: CommandIDs.refresh, category });
+    palette?.addItem({ command: CommandIDs.install, category });
 
     statusBar?.registerStatusItem(`${PLUGIN_ID}:mirror`, {
       item: new MirrorStatusItem(model.profiles, trans, () =>
@@ -110,6 +228,84 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/**
+ * The kernel of the notebook (or console) in front of the user, if any.
+ */
+function currentKernel(app: JupyterFrontEnd): string | null {
+  const widget = app.shell.currentWidget as {
+    sessionContext?: ISessionContext;
+  } | null;
+  const context = widget?.sessionContext;
+  return (
+    context?.session?.kernel?.name || context?.kernelPreference.name || null
+  );
+}
+
+/**
+ * Say how an install or roll back ended; after a change, offer to restart the running
+ * kernels of that environment so they import the new versions.
+ */
+function notifyInstallEnded(
+  app: JupyterFrontEnd,
+  model: AirlockModel,
+  job: IJob,
+  trans: TranslationBundle
+): void {
+  if (job.state !== 'succeeded' || !job.result) {
+    if (job.state === 'failed' || job.state === 'interrupted') {
+      Notification.error(
+        job.error?.message ??
+          trans.__('%1: interrupted by a server restart.', job.title),
+        { autoClose: false }
+      );
+    }
+    return;
+  }
+  // Both an install and a roll back name the kernel and the kernels sharing its environment.
+  const result = job.result as Pick<IInstallResult, 'kernel' | 'kernels'>;
+  const displayName =
+    model.kernels.find(kernel => kernel.name === result.kernel)?.displayName ??
+    result.kernel;
+  const installed = installResult(job);
+  const message = installed
+    ? trans._n(
+        'Installed %1 package into %2',
+        'Installed %1 packages into %2',
+        installed.changes.length,
+        displayName
+      )
+    : trans.__('Rolled back the install into %1', displayName);
+  const { kernels, serverSettings } = app.serviceManager;
+  const running = kernelsToRestart(kernels.running(), result.kernels);
+  Notification.success(message, {
+    autoClose: running.length > 0 ? false : 5000,
+    actions:
+      running.length > 0
+        ? [
+            {
+              label: trans._n(
+                'Restart kernel',
+                'Restart %1 kernels',
+                running.length
+              ),
+              caption: trans.__(
+                'Restart the running kernels of this environment so they use the new versions'
+              ),
+              displayType: 'accent',
+              callback: () =>
+                void Promise.all(
+                  running.map(kernel =>
+                    KernelAPI.restartKernel(kernel.id, serverSettings)
+                  )
+                ).catch(reason =>
+                  Notification.error(messageOf(reason), { autoClose: false })
+                )
+            }
+          ]
+        : []
+  });
+}
 
 /**
  * Keep JupyterLab's settings and the server's active profile in step: the user's own

@@ -3,6 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { AirlockClient, IKernelEnvironment, IStatus } from './api';
 import { ArtifactsModel } from './artifacts';
+import { IInstallOptions, JobsModel } from './install';
 import { ProfilesModel } from './profiles';
 import { messageOf } from './request';
 
@@ -27,6 +28,14 @@ export class AirlockModel {
     this.profiles = new ProfilesModel(client);
     this.profiles.changed.connect(this._emitChanged, this);
     this.artifacts = new ArtifactsModel(client);
+    this.jobs = new JobsModel(client);
+    // A copy started in the Artifacts section shows in the job list at once.
+    this.artifacts.changed.connect(() => {
+      const copy = this.artifacts.copyJob;
+      if (copy && !this.jobs.job(copy.id)) {
+        this.jobs.add(copy);
+      }
+    });
     // A switch may change the artifact source: show the new one from its root.
     this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
     this._kernelSpecs?.specsChanged.connect(this._emitChanged, this);
@@ -41,6 +50,26 @@ export class AirlockModel {
    * The artifact browser (it re-renders on its own signal: its rows change often).
    */
   readonly artifacts: ArtifactsModel;
+
+  /**
+   * Every job of the server: copies, installs, roll backs (it re-renders on its own
+   * signal).
+   */
+  readonly jobs: JobsModel;
+
+  /**
+   * Emitted when a part of the panel asks for the install dialog.
+   */
+  get installRequested(): ISignal<this, IInstallOptions> {
+    return this._installRequested;
+  }
+
+  /**
+   * Ask for the install dialog (the application opens it).
+   */
+  requestInstall(options: IInstallOptions): void {
+    this._installRequested.emit(options);
+  }
 
   /**
    * Emitted whenever anything the panel shows changes.
@@ -95,6 +124,7 @@ export class AirlockModel {
       this._error = null;
       await this.profiles.refresh();
       void this.refreshEnvironments();
+      void this.jobs.refresh();
       if (this.profiles.state?.active?.source) {
         void this.artifacts.open(this.artifacts.prefix);
       }
@@ -127,4 +157,5 @@ export class AirlockModel {
   private _error: string | null = null;
   private _loading = false;
   private _stateChanged = new Signal<this, void>(this);
+  private _installRequested = new Signal<this, IInstallOptions>(this);
 }

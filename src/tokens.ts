@@ -4,6 +4,8 @@
 export namespace CommandIDs {
   export const openPanel = 'airlock:open-panel';
   export const refresh = 'airlock:refresh';
+  export const install = 'airlock:install';
+  export const installFile = 'airlock:install-file';
 }
 
 /**

@@ -642,6 +642,10 @@ class Installer:
                 409,
             )
         result = job.result
+        if not result.get("can_roll_back"):
+            raise AirlockError(
+                "cannot-roll-back", f"'{job.title}' has been rolled back already.", 409
+            )
         python, prefix = str(result["python"]), str(result["prefix"])
         remove = [c["name"] for c in result["changes"] if c["previous"] is None]
         restore = [c for c in result["changes"] if c["previous"] is not None]
@@ -684,6 +688,7 @@ class Installer:
             await self._audit.append(
                 "rollback", user, job=job_id, prefix=prefix, result="succeeded"
             )
+            self._jobs.annotate(job_id, can_roll_back=False)
             return {"kernel": result["kernel"], "prefix": prefix, "kernels": result["kernels"]}
 
         return self._jobs.submit("rollback", f"Roll back: {job.title}", f"env:{prefix}", work)

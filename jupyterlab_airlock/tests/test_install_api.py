@@ -143,6 +143,11 @@ async def test_upgrade_then_roll_back(
     assert version_of(kernel["python"], "airlock_b") == "1.0"
     assert not imports(kernel["python"], "airlock_a")
     assert imports(kernel["python"], "airlock_c")
+    undone = json.loads((await jp_fetch("airlock", "jobs", job["id"])).body)
+    assert undone["result"]["can_roll_back"] is False
+    with pytest.raises(HTTPClientError) as twice:
+        await jp_fetch("airlock", "install", "rollback", method="POST", body=body)
+    assert twice.value.code == 409
 
 
 async def test_cancel_mid_install_leaves_the_environment_as_it_was(

@@ -158,3 +158,17 @@ class TestABrokenPolicyFailsClosed:
             message = json.loads(refused.value.response.body)["message"]
             assert policy_file in message
             assert "line 2" in message
+
+
+async def test_the_activity_route_lists_the_audit_trail_with_filters(
+    jp_fetch: Any, kernel: dict[str, Any]
+) -> None:
+    await plan(jp_fetch, kernel["name"], requirements=["airlock-c"])
+    own = {"name": "mine", "source": {"kind": "folder", "path": "/tmp"}}
+    await jp_fetch("airlock", "profiles", "apply", method="POST", body=json.dumps({"profile": own}))
+    activity = json.loads((await jp_fetch("airlock", "audit")).body)
+    assert [record["action"] for record in activity["records"]] == ["profile-apply", "plan"]
+    assert activity["actions"] == ["plan", "profile-apply"]
+    only_plans = json.loads((await jp_fetch("airlock", "audit", params={"action": "plan"})).body)
+    assert [record["action"] for record in only_plans["records"]] == ["plan"]
+    assert only_plans["records"][0]["steps"] == ["airlock-c==1.0"]

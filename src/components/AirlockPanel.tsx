@@ -8,6 +8,7 @@ import * as React from 'react';
 
 import { AirlockModel } from '../model';
 import { ArtifactsSection } from './ArtifactsSection';
+import { JobsSection } from './JobsSection';
 import { KernelsSection } from './KernelsSection';
 import { MirrorSection } from './MirrorSection';
 
@@ -24,7 +25,7 @@ export interface IAirlockPanelProps {
 }
 
 /**
- * The Airlock side panel: status, then the Mirror, Artifacts and Kernels sections.
+ * The Airlock side panel: status, then the Mirror, Artifacts, Kernels and Jobs sections.
  */
 export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
   const { model, trans, onOpen } = props;
@@ -68,6 +69,9 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
                 kernels={model.kernels}
                 trans={trans}
                 onOpen={onOpen}
+                onInstall={keys =>
+                  model.requestInstall({ keys, kernel: model.artifacts.kernel })
+                }
               />
             ) : (
               <p className="jp-Airlock-empty">
@@ -81,6 +85,9 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               kernels={model.kernels}
               trans={trans}
             />
+          </Section>
+          <Section title={trans.__('Jobs')} id="jobs">
+            <JobsSection model={model.jobs} trans={trans} />
           </Section>
         </div>
       )}

@@ -17,17 +17,36 @@ const ROW_HEIGHT = 26;
 const LIST_HEIGHT = 312;
 
 /**
+ * Kinds of artifacts that can be installed into a kernel.
+ */
+const INSTALLABLE_KINDS = ['wheel', 'sdist', 'conda'];
+
+/**
  * The Artifacts section: one folder of the read bucket (or mounted folder), virtualized so
  * only visible rows are in the DOM, with a filter, the kernel to judge packages against,
- * and the selected file's preview and copy into the workspace.
+ * the selected file's preview and copy into the workspace, and packages ticked for
+ * install (across folders).
  */
 export function ArtifactsSection(props: {
   model: ArtifactsModel;
   kernels: IKernelEntry[];
   trans: TranslationBundle;
   onOpen: (path: string) => void;
+  /**
+   * Open the install dialog for these keys.
+   */
+  onInstall: (keys: string[]) => void;
 }): JSX.Element {
-  const { model, kernels, trans, onOpen } = props;
+  const { model, kernels, trans, onOpen, onInstall } = props;
+  const [ticked, setTicked] = React.useState<ReadonlySet<string>>(new Set());
+  const toggle = (key: string) =>
+    setTicked(previous => {
+      const next = new Set(previous);
+      if (!next.delete(key)) {
+        next.add(key);
+      }
+      return next;
+    });
   return (
     <UseSignal signal={model.changed}>
       {() => (
@@ -61,7 +80,29 @@ export function ArtifactsSection(props: {
               {model.error}
             </div>
           )}
-          <ArtifactList model={model} trans={trans} />
+          <ArtifactList
+            model={model}
+            trans={trans}
+            ticked={ticked}
+            onToggle={toggle}
+          />
+          {ticked.size > 0 && (
+            <div
+              className="jp-Airlock-row jp-Airlock-ticked"
+              data-testid="airlock-ticked"
+            >
+              <Button small onClick={() => onInstall([...ticked])}>
+                {trans._n(
+                  'Install %1 package…',
+                  'Install %1 packages…',
+                  ticked.size
+                )}
+              </Button>
+              <Button small minimal onClick={() => setTicked(new Set())}>
+                {trans.__('Clear selection')}
+              </Button>
+            </div>
+          )}
           {model.selected && (
             <SelectedArtifact
               model={model}
@@ -144,6 +185,8 @@ interface IRowProps {
   rows: ArtifactRow[];
   model: ArtifactsModel;
   trans: TranslationBundle;
+  ticked: ReadonlySet<string>;
+  onToggle: (key: string) => void;
 }
 
 function ArtifactRowView({
@@ -152,7 +195,9 @@ function ArtifactRowView({
   ariaAttributes,
   rows,
   model,
-  trans
+  trans,
+  ticked,
+  onToggle
 }: RowComponentProps<IRowProps>): JSX.Element {
   const row = rows[index];
   if (row.type === 'folder') {
@@ -165,6 +210,7 @@ function ArtifactRowView({
         onClick={() => void model.open(row.prefix)}
         title={trans.__('Open %1', row.prefix)}
       >
+        <span className="jp-Airlock-tick" />
         <span className="jp-Airlock-kind">{trans.__('folder')}</span>
         <span className="jp-Airlock-artifactName">{row.name}</span>
       </div>
@@ -172,15 +218,35 @@ function ArtifactRowView({
   }
   const entry = row.entry;
   const selected = model.selected?.key === entry.key;
+  const installable = INSTALLABLE_KINDS.includes(entry.artifact.kind);
   return (
     <div
       {...ariaAttributes}
       style={style}
       className={`jp-Airlock-artifactRow${selected ? ' jp-mod-selected' : ''}`}
       data-testid="airlock-artifact-row"
-      onClick={() => void model.select(entry)}
+      onClick={event => {
+        // Ctrl- or Cmd-click ticks a package for install, as in a file browser.
+        if (installable && (event.ctrlKey || event.metaKey)) {
+          onToggle(entry.key);
+        } else {
+          void model.select(entry);
+        }
+      }}
       title={entry.key}
     >
+      {installable ? (
+        <input
+          type="checkbox"
+          className="jp-Airlock-tick"
+          aria-label={trans.__('Select %1 for install', entry.name)}
+          checked={ticked.has(entry.key)}
+          onClick={event => event.stopPropagation()}
+          onChange={() => onToggle(entry.key)}
+        />
+      ) : (
+        <span className="jp-Airlock-tick" />
+      )}
       <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
       <span className="jp-Airlock-artifactName">{entry.name}</span>
       <span className="jp-Airlock-muted jp-Airlock-size">
@@ -204,8 +270,10 @@ function ArtifactRowView({
 function ArtifactList(props: {
   model: ArtifactsModel;
   trans: TranslationBundle;
+  ticked: ReadonlySet<string>;
+  onToggle: (key: string) => void;
 }): JSX.Element {
-  const { model, trans } = props;
+  const { model, trans, ticked, onToggle } = props;
   const rows = model.rows;
   if (rows.length === 0) {
     return (
@@ -224,7 +292,7 @@ function ArtifactList(props: {
       rowComponent={ArtifactRowView}
       rowCount={rows.length}
       rowHeight={ROW_HEIGHT}
-      rowProps={{ rows, model, trans }}
+      rowProps={{ rows, model, trans, ticked, onToggle }}
       onRowsRendered={visible => {
         // Fetch the next page before the user reaches the end of this one.
         if (visible.stopIndex >= rows.length - 20) {
@@ -455,7 +523,7 @@ function jobStateLabel(state: string, trans: TranslationBundle): string {
   return labels[state] ?? state;
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
