@@ -34,6 +34,8 @@ from .policy import Policy, load_policy
 from .profiles.manager import ProfileManager
 
 NAMESPACE = "airlock"
+# Every Airlock request is a small JSON object; anything larger is refused unread.
+MAX_BODY = 256 << 10
 
 # tornado's own HTTP errors often carry no message; these say what to do instead.
 _MESSAGES_BY_STATUS = {
@@ -95,7 +97,14 @@ class AirlockHandler(APIHandler):
         self.finish(json.dumps(body))
 
     def json_object(self) -> dict[str, Any]:
-        """The request body, which must be a JSON object."""
+        """The request body, which must be a JSON object of reasonable size."""
+        if len(self.request.body or b"") > MAX_BODY:
+            raise AirlockError(
+                "body-too-large",
+                f"The request body is larger than {MAX_BODY >> 10} KiB; Airlock's requests "
+                "are small JSON objects.",
+                413,
+            )
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError as error:
