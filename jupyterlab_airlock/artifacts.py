@@ -82,6 +82,9 @@ def classify(name: str) -> dict[str, Any]:
         return {"kind": "manifest", "format": "sha256sums"}
     if base == MANIFEST_JSON:
         return {"kind": "manifest", "format": "json"}
+    if base == "bundle.json":
+        # A transfer bundle's own description (``jupyter airlock bundle``): not a dataset.
+        return {"kind": "manifest", "format": "bundle"}
     if base in _CONDA_INDEXES:
         # A conda channel's own index lists its packages with their sums: not a dataset.
         return {"kind": "manifest", "format": "conda-index"}

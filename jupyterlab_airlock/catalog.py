@@ -14,13 +14,14 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import manifests
 from .artifacts import classify, fit
 from .audit import AuditLog
+from .bundle.format import BUNDLE_JSON, read_bundle_json
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
 from .kernels import platform_subdir, supported_tags
@@ -123,7 +124,31 @@ class ArtifactCatalog:
             "entries": entries,
             "next_token": page.next_token,
             "manifests": [manifest.source] if manifest else [],
+            "bundle": await self._bundle(source, page.prefix, page.entries),
             "problems": problems,
+        }
+
+    async def _bundle(
+        self, source: Source, prefix: str, entries: list[Entry]
+    ) -> dict[str, Any] | None:
+        """What a transfer bundle folder holds, from its bundle.json (None for others)."""
+        described = next((entry for entry in entries if entry.name == BUNDLE_JSON), None)
+        if described is None or described.size > manifests.MANIFEST_LIMIT:
+            return None
+        text = (await source.read_range(described.key, 0, described.size)).decode(
+            "utf-8", "replace"
+        )
+        try:
+            info = read_bundle_json(text, described.key)
+        except AirlockError as error:
+            return {"key": prefix, "problem": error.message}
+        return {
+            "key": prefix,
+            "name": info.name,
+            "python_version": info.target.python_version,
+            "platform": ", ".join(info.target.platforms),
+            "requirements": info.requirements,
+            "files": len(info.packages),
         }
 
     def _verdict(self, info: dict[str, Any], verified: bool) -> dict[str, Any] | None:
@@ -301,12 +326,7 @@ class ArtifactCatalog:
                 await asyncio.to_thread(out_path.parent.mkdir, parents=True, exist_ok=True)
                 verifier = manifests.Sha256Verifier(entry.key)
                 with out_path.open("wb") as out:
-                    async with contextlib.aclosing(source.stream(entry.key)) as chunks:
-                        async for chunk in chunks:
-                            # Disk writes off the event loop: the server keeps answering.
-                            await asyncio.to_thread(out.write, chunk)
-                            verifier.update(chunk)
-                            context.progress((copied + verifier.size) / total if total else 1.0)
+                    await _receive(source.stream(entry.key), out, verifier, context, copied, total)
                 if verifier.size != entry.size:
                     raise AirlockError(
                         "transfer-broken",
@@ -337,6 +357,42 @@ class ArtifactCatalog:
             "verified": verified == len(files) and bool(files),
             "digests": digests,
         }
+
+
+async def _receive(
+    chunks: AsyncGenerator[bytes, None],
+    out: BinaryIO,
+    verifier: manifests.Sha256Verifier,
+    context: JobContext,
+    done: int,
+    total: int,
+) -> None:
+    """Write and hash each chunk in a worker thread while the source fetches the next one.
+
+    The copy then takes as long as the slower of the two rather than their sum, with two
+    chunks in memory; and the event loop neither writes nor hashes: the server keeps answering.
+    """
+
+    def keep(chunk: bytes) -> None:
+        out.write(chunk)
+        verifier.update(chunk)
+
+    saving: asyncio.Future[None] | None = None
+    try:
+        async with contextlib.aclosing(chunks) as stream:
+            async for chunk in stream:
+                if saving is not None:
+                    await asyncio.shield(saving)  # a cancelled copy still lets it end
+                saving = asyncio.ensure_future(asyncio.to_thread(keep, chunk))
+                context.progress((done + verifier.size) / total if total else 1.0)
+        if saving is not None:
+            await asyncio.shield(saving)
+    finally:
+        if saving is not None:
+            # The file is closed next: a write still running must end first. Should it fail
+            # too, the error already on its way is the one that counts.
+            await asyncio.wait([saving])
+            saving.exception()
 
 
 def _put_in_place(staging: Path, target: Path, relative: str, overwrite: bool) -> None:

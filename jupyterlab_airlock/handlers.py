@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import tornado.web
+from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
@@ -28,6 +29,7 @@ from .installer.conda_channel import CondaChannel
 from .installer.service import Installer
 from .jobs import LOG_TAIL, JobManager
 from .kernels.environment import describe_kernels
+from .kernels.factory import KernelFactory
 from .kernels.resolve import kernel_python
 from .package_index import PackageIndex
 from .policy import Policy, load_policy
@@ -61,6 +63,7 @@ class AirlockState:
     installer: Installer
     policy: Policy
     audit: AuditLog
+    kernel_factory: KernelFactory
 
 
 class AirlockHandler(APIHandler):
@@ -343,6 +346,28 @@ class RollbackHandler(AirlockHandler):
         self.finish(job.to_json(LOG_TAIL))
 
 
+class CreateKernelHandler(AirlockHandler):
+    """``POST /airlock/kernels/create``: a new kernel from a bundle or an environment
+    archive of the active source, as a job."""
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_object()
+        key, name, display = body.get("key"), body.get("name"), body.get("display_name")
+        if not all(isinstance(value, str) for value in (key, name, display)):
+            raise AirlockError(
+                "invalid-request",
+                'Send {"key": "<bundle folder/ or archive>", "name": "<kernel name>", '
+                '"display_name": "<shown in the launcher>"}.',
+            )
+        job = self.airlock.kernel_factory.create(
+            self.airlock.catalog.source(), str(key), str(name), str(display), self.user_name
+        )
+        self.set_status(202)
+        self.finish(job.to_json(LOG_TAIL))
+
+
 class AuditHandler(AirlockHandler):
     """``GET /airlock/audit?action=&user=&limit=``: the audit trail, newest first."""
 
@@ -383,6 +408,7 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("artifacts/preview", PreviewHandler),
     ("artifacts/copy", CopyHandler),
     ("kernels", KernelsHandler),
+    ("kernels/create", CreateKernelHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[0-9a-f]{32})", JobHandler),
     ("install/plan", PlanHandler),
@@ -462,6 +488,15 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
         conda_channel=CondaChannel(index, cache, policy),
         policy=policy,
         audit=audit,
+        kernel_factory=KernelFactory(
+            spec_manager,
+            cache,
+            jobs,
+            audit,
+            policy,
+            Path(jupyter_data_dir()) / "kernels",
+            profiles.paths.state_dir / "envs",
+        ),
         installer=installer,
     )
     base_url = web_app.settings["base_url"]

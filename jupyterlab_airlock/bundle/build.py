@@ -1,0 +1,445 @@
+"""Making a transfer bundle on the DMZ side, checking it offline, and uploading it.
+
+pip chooses the files (``pip download`` with the target's platform tags and Python version,
+wheels only), so a bundle holds exactly what pip on the target will want; the check then
+replays the install for the target with no index but the bundle's own folder. pip evaluates
+environment markers (``; sys_platform == "win32"``) against the machine it runs on, except
+the Python version: a bundle for another operating system may miss or carry a dependency
+that only a marker asks for, and the check shares that blind spot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import sys
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.exceptions as boto_errors
+from boto3.exceptions import Boto3Error
+from packaging.requirements import Requirement
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from ..errors import AirlockError, exception_chain
+from ..installer.pip import explain_failure, pins, pip_command, pip_environment
+from ..manifests import MANIFEST_JSON, SHA256SUMS
+from ..processes import last_line, run
+from ..secrets import redact
+from .format import (
+    BUNDLE_JSON,
+    LOCK_FILE,
+    BundleInfo,
+    BundleInputError,
+    Target,
+    read_bundle_json,
+    read_lock,
+    read_manifest,
+    satisfied,
+    sha256_file,
+    verify_file,
+    write_manifests,
+)
+
+Log = Callable[[str], None]
+
+DOWNLOAD_TIMEOUT = 3600
+CHECK_TIMEOUT = 600
+FREEZE_TIMEOUT = 120
+# Proxies only route pip's requests; they do not change what it chooses, and a DMZ machine
+# often reaches the internet through nothing else.
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IGNORED_PYTHON = re.compile(
+    r"Ignored the following versions that require a different python version: (?P<what>.+)"
+)
+_UNREACHABLE = re.compile(
+    r"Failed to establish a new connection: (?P<why>[^'\"]+)|Max retries exceeded"
+)
+
+
+def quiet(_line: str) -> None:
+    """The default ``log``: say nothing."""
+
+
+async def build_bundle(
+    out_dir: Path,
+    requirements: Sequence[Requirement],
+    target: Target,
+    *,
+    index_url: str | None = None,
+    use_pip_config: bool = False,
+    log: Log = quiet,
+    pip_log: Log | None = None,
+) -> BundleInfo:
+    """Download the closure of ``requirements`` for ``target`` into the new folder ``out_dir``.
+
+    The folder appears only once the bundle is whole and has passed :func:`check_bundle`;
+    a failure leaves nothing behind. By default pip's own configuration (pip.conf, PIP_*
+    variables) is not read, so that the files come from ``index_url`` (or pypi.org) alone;
+    ``use_pip_config`` reads it. Proxy variables are always passed on.
+    """
+    if not requirements:
+        raise BundleInputError(
+            "Nothing to bundle: name requirements, give a requirements file with -r, or a "
+            "virtual environment with --pack-venv."
+        )
+    staging = await asyncio.to_thread(_staging, out_dir)
+    try:
+        source = redact(index_url) if index_url else "pypi.org"
+        log(f"Resolving {len(requirements)} requirement(s) for {target.describe()} on {source}")
+        argv = pip_command(
+            sys.executable,
+            "download",
+            "--no-cache-dir",
+            "--progress-bar",
+            "off",
+            *target.pip_options(),
+            "--dest",
+            str(staging),
+            *(["--index-url", index_url] if index_url else []),
+            *(str(requirement) for requirement in requirements),
+        )
+        try:
+            completed = await run(
+                argv,
+                timeout=DOWNLOAD_TIMEOUT,
+                env=_download_environment(use_pip_config),
+                on_line=pip_log,
+            )
+        except asyncio.TimeoutError:
+            raise AirlockError(
+                "bundle-timeout", f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s.", 504
+            ) from None
+        if completed.returncode != 0:
+            raise _resolution_error(completed.stdout + completed.stderr, target, source)
+        info = await asyncio.to_thread(
+            _write_bundle, staging, out_dir.name, target, [str(r) for r in requirements]
+        )
+        log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
+        await check_bundle(staging, log=pip_log or quiet)
+        await asyncio.to_thread(_put_in_place, staging, out_dir)
+    finally:
+        await asyncio.shield(asyncio.to_thread(shutil.rmtree, staging, True))
+    log(
+        f"Bundle {out_dir}: {len(info.packages)} wheel(s) for {target.describe()}; checked "
+        "offline: every requirement is satisfied by the bundle's own files."
+    )
+    return info
+
+
+def _staging(out_dir: Path) -> Path:
+    """A new hidden folder beside ``out_dir``, which must be new or empty."""
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise BundleInputError(
+            f"{out_dir} already exists and is not an empty folder: choose a new folder for "
+            "the bundle (nothing was changed)."
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Made with mkdir, not mkdtemp, so that the bundle folder gets the usual permissions.
+    staging = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
+    return staging
+
+
+def _put_in_place(staging: Path, out_dir: Path) -> None:
+    if out_dir.exists():
+        out_dir.rmdir()  # empty, as _staging checked; rmdir refuses anything else
+    os.replace(staging, out_dir)
+
+
+def _write_bundle(folder: Path, name: str, target: Target, requirements: list[str]) -> BundleInfo:
+    """``requirements.lock``, ``bundle.json`` and the manifests for the wheels in ``folder``."""
+    files: dict[str, tuple[str, int]] = {}
+    packages: list[dict[str, str]] = []
+    locked: list[tuple[str, str, str]] = []
+    for wheel in sorted(folder.iterdir()):
+        try:
+            project, version, _, _ = parse_wheel_filename(wheel.name)
+        except InvalidWheelFilename:
+            raise AirlockError(
+                "bundle-not-wheel", f"pip downloaded {wheel.name}, which is not a wheel.", 500
+            ) from None
+        digest, size = sha256_file(wheel)
+        files[wheel.name] = (digest, size)
+        packages.append({"name": str(project), "version": str(version), "file": wheel.name})
+        locked.append((str(project), str(version), digest))
+    (folder / LOCK_FILE).write_text(pins(sorted(locked)), "utf-8")
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    info = BundleInfo(
+        name=name,
+        created=created.replace("+00:00", "Z"),
+        target=target,
+        requirements=requirements,
+        packages=sorted(packages, key=lambda package: package["name"]),
+    )
+    (folder / BUNDLE_JSON).write_text(json.dumps(info.to_json(), indent=1) + "\n", "utf-8")
+    for extra in (LOCK_FILE, BUNDLE_JSON):
+        files[extra] = sha256_file(folder / extra)
+    write_manifests(folder, files)
+    return info
+
+
+async def check_bundle(folder: Path, log: Log = quiet) -> BundleInfo:
+    """Check a bundle folder as its receiver will use it, or raise saying what is wrong.
+
+    Every file its manifests list must be there and match; every requested requirement must
+    be pinned by the lock; and pip, with no index but the folder, must resolve the lock for
+    the bundle's target (so no dependency is missing and every hash is right).
+    """
+    manifest = await asyncio.to_thread(read_manifest, folder)
+    for path, expected in sorted(manifest.files.items()):
+        await asyncio.to_thread(verify_file, folder, path, expected)
+    log(f"{len(manifest.files)} file(s) match {manifest.source}")
+    info = read_bundle_json((folder / BUNDLE_JSON).read_text("utf-8"), str(folder / BUNDLE_JSON))
+    lock = read_lock((folder / LOCK_FILE).read_text("utf-8"), str(folder / LOCK_FILE))
+    python = info.target.python_version
+    unmet = [text for text in info.requirements if not satisfied(text, lock, python)]
+    if unmet:
+        raise AirlockError(
+            "bundle-incomplete",
+            f"The bundle's lock does not satisfy {', '.join(unmet)}, which it was made for: "
+            "make the bundle again.",
+            422,
+        )
+    argv = pip_command(
+        sys.executable,
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--no-index",
+        "--no-cache-dir",
+        "--find-links",
+        str(folder),
+        *info.target.pip_options(),
+        "--require-hashes",
+        "--requirement",
+        str(folder / LOCK_FILE),
+    )
+    try:
+        completed = await run(argv, timeout=CHECK_TIMEOUT, env=pip_environment(), on_line=log)
+    except asyncio.TimeoutError:
+        raise AirlockError(
+            "bundle-timeout", f"pip did not finish checking the bundle in {CHECK_TIMEOUT} s.", 504
+        ) from None
+    if completed.returncode != 0:
+        output = completed.stdout + completed.stderr
+        missing, problems = explain_failure(output)
+        if missing:
+            lacks = "; ".join(
+                item.requirement + (f" (needed by {item.needed_by})" if item.needed_by else "")
+                for item in missing
+            )
+            raise AirlockError(
+                "bundle-incomplete",
+                f"The bundle lacks {lacks} for {info.target.describe()}: it would not install "
+                "offline.",
+                422,
+            )
+        raise AirlockError(
+            "bundle-check-failed",
+            f"pip cannot install the bundle offline for {info.target.describe()}: "
+            f"{' '.join(problems)}",
+            422,
+        )
+    return info
+
+
+async def freeze_environment(environment: Path, exclude: Collection[str] = ()) -> list[Requirement]:
+    """``name==version`` of every distribution installed in a virtual environment.
+
+    pip itself is left out (the receiving side's own pip installs). Distributions that no
+    index can give (editable installs, installs from a local file or a VCS URL) are refused
+    by name unless ``exclude`` names them. The bundle then carries wheels downloaded for
+    these versions, so links and other files of the environment never travel.
+    """
+    python = environment / "bin" / "python"
+    if not python.exists():
+        raise BundleInputError(
+            f"{environment} is not a virtual environment: it has no bin/python. Give the "
+            "folder that holds pyvenv.cfg."
+        )
+    argv = pip_command(str(python), "inspect", "--local")
+    try:
+        completed = await run(argv, timeout=FREEZE_TIMEOUT, env=pip_environment())
+    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+        raise AirlockError(
+            "freeze-failed", f"pip did not list {environment} within {FREEZE_TIMEOUT} s.", 504
+        ) from None
+    if completed.returncode != 0:
+        raise AirlockError(
+            "freeze-failed",
+            f"pip cannot list what is installed in {environment}: {last_line(completed.stderr)}",
+            422,
+        )
+    try:
+        installed = json.loads(completed.stdout)["installed"]
+    except (KeyError, TypeError, ValueError):
+        raise AirlockError(
+            "freeze-failed", f"pip's list of {environment} cannot be read.", 500
+        ) from None
+    skip = {canonicalize_name(name) for name in exclude} | {"pip"}
+    pinned: dict[str, Requirement] = {}
+    elsewhere: list[str] = []
+    for item in installed:
+        metadata = item.get("metadata") or {}
+        name, version = str(metadata.get("name", "")), str(metadata.get("version", ""))
+        if not name or canonicalize_name(name) in skip:
+            continue
+        direct = item.get("direct_url")
+        if direct:
+            editable = (direct.get("dir_info") or {}).get("editable")
+            elsewhere.append(f"{name} ({'editable' if editable else redact(direct.get('url'))})")
+            continue
+        pinned[canonicalize_name(name)] = Requirement(f"{name}=={version}")
+    if elsewhere:
+        raise BundleInputError(
+            f"{environment} holds packages that no index has, so they cannot be downloaded "
+            f"for the bundle: {', '.join(sorted(elsewhere))}. Leave them out with --exclude."
+        )
+    return [pinned[name] for name in sorted(pinned)]
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/prefix`` as (bucket, prefix without slashes at its ends)."""
+    rest = url.removeprefix("s3://")
+    bucket, _, prefix = rest.partition("/")
+    if rest == url or not _BUCKET.fullmatch(bucket):
+        raise BundleInputError(
+            f"{url!r} is not where a bundle can go: give s3://<bucket>/<prefix>, e.g. "
+            "s3://dmz-write/bundles."
+        )
+    return bucket, prefix.strip("/")
+
+
+async def upload_bundle(
+    folder: Path,
+    url: str,
+    *,
+    endpoint_url: str | None = None,
+    aws_profile: str | None = None,
+    log: Log = quiet,
+) -> list[str]:
+    """Upload the bundle's files to ``<url>/<folder name>/``; return the keys written.
+
+    Credentials come from the AWS chain (variables, ~/.aws, ``aws_profile``). The manifests
+    go last, so whoever watches the bucket sees a bundle as listed only once it is whole. A
+    bundle of the same name already there is not overwritten.
+    """
+    bucket, prefix = parse_s3_url(url)
+    base = f"{prefix}/{folder.name}/" if prefix else f"{folder.name}/"
+    manifest = await asyncio.to_thread(read_manifest, folder)
+    last = [LOCK_FILE, BUNDLE_JSON]
+    order = sorted(set(manifest.files) - set(last)) + last + [SHA256SUMS, MANIFEST_JSON]
+    where = f"s3://{bucket}/{base}"
+    try:
+        client = await asyncio.to_thread(_s3_client, endpoint_url, aws_profile)
+        await asyncio.to_thread(_refuse_existing, client, bucket, base, where)
+        keys = []
+        for number, name in enumerate(order, start=1):
+            key = base + name
+            await asyncio.to_thread(client.upload_file, str(folder / name), bucket, key)
+            log(f"[{number}/{len(order)}] uploaded {name}")
+            keys.append(key)
+    except (boto_errors.BotoCoreError, boto_errors.ClientError, Boto3Error) as error:
+        raise _upload_error(error, bucket, where, endpoint_url) from None
+    log(f"Uploaded the bundle to {where}")
+    return keys
+
+
+def _s3_client(endpoint_url: str | None, aws_profile: str | None) -> Any:
+    session = boto3.session.Session(profile_name=aws_profile)
+    return session.client("s3", endpoint_url=endpoint_url)
+
+
+def _refuse_existing(client: Any, bucket: str, base: str, where: str) -> None:
+    try:
+        listing = client.list_objects_v2(Bucket=bucket, Prefix=base, MaxKeys=1)
+    except boto_errors.ClientError as error:
+        # A write-only bucket may not let us list: then there is nothing to compare with.
+        if error.response.get("Error", {}).get("Code") in ("AccessDenied", "403"):
+            return
+        raise
+    if listing.get("KeyCount", 0):
+        raise AirlockError(
+            "bundle-exists",
+            f"{where} already holds files: give the bundle another folder name, or another "
+            "prefix; nothing was uploaded.",
+            409,
+        )
+
+
+def _upload_error(
+    error: BaseException, bucket: str, where: str, endpoint_url: str | None
+) -> AirlockError:
+    endpoint = endpoint_url or "AWS S3"
+    problem = f"{type(error).__name__}: {error}"
+    for cause in exception_chain(error):
+        if isinstance(cause, boto_errors.NoCredentialsError):
+            problem = (
+                "no AWS credentials were found: set AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY, use ~/.aws/credentials, or give --aws-profile"
+            )
+            break
+        if isinstance(cause, boto_errors.ProfileNotFound):
+            problem = f"there is no AWS profile {cause.kwargs.get('profile')!r} in ~/.aws"
+            break
+        if isinstance(cause, boto_errors.EndpointConnectionError):
+            problem = f"{endpoint} cannot be reached"
+            break
+        if isinstance(cause, boto_errors.ClientError):
+            code = cause.response.get("Error", {}).get("Code", "")
+            problem = {
+                "NoSuchBucket": f"there is no bucket {bucket!r} at {endpoint}",
+                "AccessDenied": "the credentials may not write there (s3:PutObject)",
+                "InvalidAccessKeyId": "the credentials were rejected (unknown access key)",
+                "SignatureDoesNotMatch": "the credentials were rejected (wrong secret key)",
+            }.get(code, f"S3 answered {code or 'an error'}: {redact(str(cause))}")
+            break
+    return AirlockError(
+        "upload-failed",
+        f"The bundle could not be uploaded to {where}: {problem}. The local bundle is whole; "
+        "upload it again once this is fixed.",
+        502,
+    )
+
+
+def _download_environment(use_pip_config: bool) -> dict[str, str]:
+    if use_pip_config:
+        return dict(os.environ)
+    env = pip_environment()
+    env.update({k: v for k, v in os.environ.items() if k.lower() in _PROXY_VARIABLES})
+    return env
+
+
+def _resolution_error(output: str, target: Target, source: str) -> AirlockError:
+    """What pip's failed download means, in one paragraph naming the requirements."""
+    if unreachable := _UNREACHABLE.search(output):
+        why = f" ({unreachable['why'].strip()})" if unreachable["why"] else ""
+        return AirlockError(
+            "index-unreachable",
+            f"pip could not reach {source}{why}: check the URL, the proxy variables, or "
+            "give --use-pip-config if pip needs its configuration to get out.",
+            502,
+        )
+    missing, problems = explain_failure(output)
+    if not missing:
+        return AirlockError(
+            "bundle-unsatisfiable",
+            f"pip could not resolve the requirements for {target.describe()}: {' '.join(problems)}",
+            422,
+        )
+    lines = []
+    for item in missing:
+        needed = f", needed by {item.needed_by}," if item.needed_by else ""
+        lines.append(f"{item.requirement}{needed} has no wheel for {target.describe()} on {source}")
+    other_python = _IGNORED_PYTHON.search(output)
+    hint = f" (versions for another Python: {other_python['what']})" if other_python else ""
+    return AirlockError("bundle-unsatisfiable", "; ".join(lines) + hint + ".", 422)

@@ -1,0 +1,165 @@
+"""``jupyter airlock``: the command line of the DMZ side (also ``python -m jupyterlab_airlock``).
+
+    jupyter airlock bundle OUT_DIR [REQUIREMENT ...] [-r FILE] --platform TAG
+        --python-version X.Y [--index-url URL] [--pack-venv PATH [--exclude NAME]]
+        [--upload s3://BUCKET/PREFIX [--endpoint-url URL] [--aws-profile NAME]]
+    jupyter airlock check-bundle FOLDER
+
+Problems are one line on stderr, never a traceback. Exit status: 0 done, 1 failed (a
+requirement that cannot be met, a bundle that does not check out, an upload refused),
+2 wrong input (nothing was tried), 130 interrupted (nothing was left behind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from ..errors import AirlockError
+from .build import (
+    build_bundle,
+    check_bundle,
+    freeze_environment,
+    parse_s3_url,
+    quiet,
+    upload_bundle,
+)
+from .format import BundleInputError, parse_requirement, parse_target, read_requirements_file
+
+PROG = "jupyter airlock"
+
+
+_COMMANDS = {
+    "bundle": "download a dependency closure for a target platform into a verified bundle",
+    "check-bundle": "check a bundle folder: its files against its manifests, an offline install",
+}
+
+
+def _parsers() -> dict[str, argparse.ArgumentParser]:
+    """One parser a command: argparse cannot mix options and positionals with subparsers."""
+    bundle = argparse.ArgumentParser(
+        prog=f"{PROG} bundle",
+        description="Download every wheel that REQUIREMENTs need on the target (platform, "
+        "Python version) into the new folder OUT_DIR, with manifest.json, SHA256SUMS, a "
+        "hash-pinned requirements.lock and bundle.json; check that it installs offline; "
+        "optionally upload it.",
+    )
+    bundle.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a new or empty folder")
+    bundle.add_argument("names", nargs="*", metavar="REQUIREMENT", help="e.g. pandas>=2")
+    bundle.add_argument(
+        "-r", "--requirement", action="append", default=[], type=Path, metavar="FILE",
+        help="a requirements file (requirements only; no pip options)",
+    )  # fmt: skip
+    bundle.add_argument(
+        "--platform", action="append", default=[], metavar="TAG", required=True,
+        help="the target's wheel platform tag, e.g. manylinux_2_17_x86_64 (repeatable)",
+    )  # fmt: skip
+    bundle.add_argument(
+        "--python-version", required=True, metavar="X.Y", help="the target's CPython, e.g. 3.11"
+    )
+    bundle.add_argument("--index-url", metavar="URL", help="the index to download from")
+    bundle.add_argument(
+        "--use-pip-config", action="store_true",
+        help="read pip.conf and PIP_* variables (by default only --index-url is used)",
+    )  # fmt: skip
+    bundle.add_argument(
+        "--pack-venv", type=Path, metavar="PATH",
+        help="also bundle every package installed in this virtual environment, same versions",
+    )  # fmt: skip
+    bundle.add_argument(
+        "--exclude", action="append", default=[], metavar="NAME",
+        help="with --pack-venv: leave this installed package out (repeatable)",
+    )  # fmt: skip
+    bundle.add_argument("--upload", metavar="s3://BUCKET/PREFIX", help="upload the bundle there")
+    bundle.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for --upload")
+    bundle.add_argument("--aws-profile", metavar="NAME", help="AWS profile for --upload")
+    bundle.add_argument("-v", "--verbose", action="store_true", help="show pip's output")
+    check = argparse.ArgumentParser(
+        prog=f"{PROG} check-bundle", description=_COMMANDS["check-bundle"].capitalize() + "."
+    )
+    check.add_argument("folder", type=Path, metavar="FOLDER")
+    check.add_argument("-v", "--verbose", action="store_true", help="show pip's output")
+    return {"bundle": bundle, "check-bundle": check}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    top = argparse.ArgumentParser(
+        prog=PROG,
+        description="Move Python packages into an air gap: make and check transfer bundles.",
+        epilog="commands:\n"
+        + "".join(f"  {name:14} {text}\n" for name, text in _COMMANDS.items())
+        + f"\n'{PROG} COMMAND --help' tells more.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("command", choices=_COMMANDS, metavar="COMMAND")
+    top.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    chosen = top.parse_args(argv)
+    parser = _parsers()[chosen.command]
+    arguments = parser.parse_intermixed_args(chosen.arguments)
+    try:
+        if chosen.command == "bundle":
+            asyncio.run(_bundle(parser, arguments))
+        else:
+            asyncio.run(_check(arguments))
+    except BundleInputError as error:
+        print(f"{parser.prog}: error: {error.message}", file=sys.stderr)
+        return 2
+    except AirlockError as error:
+        print(f"{parser.prog}: error: {error.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted; nothing was left behind.", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
+    if arguments.endpoint_url and not arguments.upload:
+        parser.error("--endpoint-url is for --upload")
+    if arguments.exclude and not arguments.pack_venv:
+        parser.error("--exclude is for --pack-venv")
+    target = parse_target(arguments.platform, arguments.python_version)
+    if arguments.upload:
+        parse_s3_url(arguments.upload)  # refused now rather than after the download
+    requirements: list[Requirement] = [
+        parse_requirement(name, "command line") for name in arguments.names
+    ]
+    for path in arguments.requirement:
+        requirements += read_requirements_file(path)
+    if arguments.pack_venv:
+        requirements += await freeze_environment(arguments.pack_venv, arguments.exclude)
+    pip_log = _say if arguments.verbose else None
+    await build_bundle(
+        arguments.out_dir,
+        requirements,
+        target,
+        index_url=arguments.index_url,
+        use_pip_config=arguments.use_pip_config,
+        log=_say,
+        pip_log=pip_log,
+    )
+    if arguments.upload:
+        await upload_bundle(
+            arguments.out_dir,
+            arguments.upload,
+            endpoint_url=arguments.endpoint_url,
+            aws_profile=arguments.aws_profile,
+            log=_say,
+        )
+
+
+async def _check(arguments: argparse.Namespace) -> None:
+    info = await check_bundle(arguments.folder, log=_say if arguments.verbose else quiet)
+    _say(
+        f"Bundle {arguments.folder} ({len(info.packages)} wheel(s) for "
+        f"{info.target.describe()}): every file matches its manifest and it installs offline."
+    )

@@ -1,0 +1,521 @@
+"""New kernels from what came through the air gap: a bundle folder or an environment archive.
+
+Each becomes an environment at ``envs_dir/<kernel name>`` and a kernelspec at
+``kernels_dir/<kernel name>/kernel.json``. Both names are claimed before any work and
+removed again when the work fails or is cancelled, so a kernel is whole or absent; the
+kernel.json is written last, so the launcher never lists a kernel that cannot start.
+Nothing here reaches a network: pip gets ``--no-index`` and the bundle's folder only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import os
+import posixpath
+import re
+import shutil
+import sys
+import tarfile
+import threading
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from packaging.tags import platform_tags
+
+from .. import manifests
+from ..bundle.format import (
+    BUNDLE_JSON,
+    LOCK_FILE,
+    Target,
+    read_bundle_json,
+    read_lock,
+    read_manifest,
+    verify_file,
+)
+from ..cache import ContentCache
+from ..errors import AirlockError
+from ..installer.pip import explain_failure, pip_command, pip_environment
+from ..jobs import JobContext
+from ..processes import last_line, run
+from ..sources import Entry, Source
+
+# jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
+_KERNEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+VENV_TIMEOUT = 300
+INSTALL_TIMEOUT = 3600
+RUN_TIMEOUT = 300
+# Unpacking needs the archive's size and a little more for the file system's own blocks.
+_SPACE_MARGIN = 1.05
+# Only the formats the standard library reads safely (tarfile's "data" filter).
+_TAR_ENDINGS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+_IS_IPYKERNEL_THERE = (
+    "import importlib.util, sys; sys.exit(importlib.util.find_spec('ipykernel_launcher') is None)"
+)
+
+
+async def create_kernel_from_bundle(
+    bundle_dir: Path,
+    kernel_name: str,
+    display_name: str,
+    kernels_dir: Path,
+    envs_dir: Path,
+    context: JobContext,
+    *,
+    require_ipykernel: bool = True,
+    existing_kernels: Collection[str] = (),
+) -> dict[str, Any]:
+    """A virtual environment of the server's Python with the bundle installed offline, and
+    its kernelspec. Every file is verified against the bundle's manifests first.
+
+    ``existing_kernels``: kernel names found elsewhere on the kernelspec path (the server's
+    ``python3``...), which a new kernel must not shadow. Errors are AirlockErrors: 409 for a
+    name that is taken, 422 for a bundle that is damaged, incomplete or for another target.
+    """
+    check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
+    context.log(f"Verifying the bundle in {bundle_dir}")
+    manifest = await asyncio.to_thread(read_manifest, bundle_dir)
+    listed = sorted(manifest.files.items())
+    for number, (path, expected) in enumerate(listed, start=1):
+        await asyncio.to_thread(verify_file, bundle_dir, path, expected)
+        context.progress(0.3 * number / len(listed))
+    context.log(f"{len(listed)} file(s) match {manifest.source}")
+    info = read_bundle_json((bundle_dir / BUNDLE_JSON).read_text("utf-8"), BUNDLE_JSON)
+    lock = read_lock((bundle_dir / LOCK_FILE).read_text("utf-8"), LOCK_FILE)
+    _check_target(info.target)
+    if require_ipykernel and not any(entry.name == "ipykernel" for entry in lock):
+        raise AirlockError(
+            "no-ipykernel",
+            f"The bundle {info.name} has no ipykernel, which a kernel needs to start: make "
+            "the bundle again with ipykernel among its requirements.",
+            422,
+        )
+    async with _claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
+        context.log(f"Creating a virtual environment in {prefix}")
+        await _checked_run(
+            [sys.executable, "-m", "venv", "--without-pip", str(prefix)],
+            "Python could not create the virtual environment",
+            VENV_TIMEOUT,
+        )
+        python = prefix / "bin" / "python"
+        context.progress(0.35)
+        await _install(python, bundle_dir, len(lock), context)
+        if require_ipykernel:
+            await _require_ipykernel(python)
+        spec = _write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
+    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
+    return {
+        "kernel": kernel_name,
+        "display_name": display_name,
+        "python": str(python),
+        "prefix": str(prefix),
+        "kernelspec": str(spec),
+        "packages": [{"name": entry.name, "version": entry.version} for entry in lock],
+    }
+
+
+async def create_kernel_from_archive(
+    archive: Path,
+    kernel_name: str,
+    display_name: str,
+    kernels_dir: Path,
+    envs_dir: Path,
+    context: JobContext,
+    *,
+    require_ipykernel: bool = True,
+    existing_kernels: Collection[str] = (),
+    archive_name: str | None = None,
+) -> dict[str, Any]:
+    """The packed environment in ``archive`` (conda-pack's ``.tar.gz``) unpacked into
+    ``envs_dir/<kernel_name>``, relocated by its own ``bin/conda-unpack`` when it has one,
+    and registered as a kernel. ``archive_name``: the archive's own name, when the file is
+    kept under another (the content cache names files by their sha256).
+
+    The whole archive is checked before anything is written: members that would land
+    outside the folder (``..``, absolute paths, links pointing out of it, device files)
+    refuse it by name. A disk that fills up leaves nothing behind.
+    """
+    check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
+    name = archive_name or archive.name
+    if not name.lower().endswith(_TAR_ENDINGS):
+        raise AirlockError(
+            "unsupported-archive",
+            f"{name} is not a tar archive (.tar.gz, .tgz, .tar.bz2, .tar.xz): pack "
+            "the environment with conda-pack's default format.",
+            422,
+        )
+    context.log(f"Checking every member of {name}")
+    total = await asyncio.to_thread(_scan_archive, archive, name)
+    await asyncio.to_thread(envs_dir.mkdir, parents=True, exist_ok=True)
+    free = shutil.disk_usage(envs_dir).free
+    if total * _SPACE_MARGIN > free:
+        raise _disk_full(envs_dir, f"it needs {_size(total)}, {_size(free)} are free")
+    async with _claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
+        context.log(f"Unpacking {_size(total)} into {prefix}")
+        await _unpack(archive, name, prefix, total, context)
+        python = prefix / "bin" / "python"
+        if not python.exists():
+            raise AirlockError(
+                "not-an-environment",
+                f"{name} holds no bin/python at its top: it is not a packed "
+                "environment (conda-pack writes the environment's own folders at the top).",
+                422,
+            )
+        unpack_script = prefix / "bin" / "conda-unpack"
+        if unpack_script.is_file():
+            context.log("Running the environment's conda-unpack to fix its paths")
+            await _checked_run(
+                [str(python), str(unpack_script)], "conda-unpack failed", RUN_TIMEOUT
+            )
+        await _checked_run(
+            [str(python), "-I", "-c", "pass"], "The environment's Python does not run here", 60
+        )
+        context.progress(0.9)
+        if require_ipykernel:
+            await _require_ipykernel(python)
+        spec = _write_kernelspec(spec_dir, python, display_name, {"archive": name})
+    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
+    return {
+        "kernel": kernel_name,
+        "display_name": display_name,
+        "python": str(python),
+        "prefix": str(prefix),
+        "kernelspec": str(spec),
+    }
+
+
+async def fetch_bundle(
+    source: Source, folder: str, cache: ContentCache, dest: Path, context: JobContext
+) -> Path:
+    """Copy the bundle folder ``folder`` (a key ending in '/') of an artifact source into the
+    new folder ``dest``: every file its manifests list, each verified as it arrives (through
+    the content cache, so a file fetched before is not fetched again), and the manifests.
+    On any failure ``dest`` is removed again."""
+    manifest, problems = await manifests.read_folder(source, folder)
+    if problems:
+        raise AirlockError("invalid-manifest", problems[0], 422)
+    if manifest is None:
+        raise AirlockError(
+            "no-manifest",
+            f"{folder} has no {manifests.MANIFEST_JSON} or {manifests.SHA256SUMS}: it is not a "
+            "bundle, and its files cannot be verified.",
+            422,
+        )
+    files: list[tuple[Entry, manifests.ManifestEntry | None]] = []
+    for name, listed in sorted(manifest.files.items()):
+        files.append((await source.stat(folder + name), listed))
+    for name in (manifests.SHA256SUMS, manifests.MANIFEST_JSON):
+        with contextlib.suppress(AirlockError):  # the folder may have only one of them
+            files.append((await source.stat(folder + name), None))
+    await asyncio.to_thread(dest.mkdir, parents=True)
+    try:
+        for number, (entry, expected) in enumerate(files, start=1):
+            cached, _ = await cache.fetch(source, entry, expected)
+            target = dest / entry.key[len(folder) :]
+            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(shutil.copyfile, cached, target)
+            context.progress(number / len(files))
+    except BaseException:
+        await asyncio.shield(asyncio.to_thread(shutil.rmtree, dest, True))
+        raise
+    context.log(f"Fetched {len(files)} file(s) of {folder} from {source.describe()}, verified")
+    return dest
+
+
+def check_new_kernel(
+    kernel_name: str,
+    display_name: str,
+    kernels_dir: Path,
+    envs_dir: Path,
+    existing_kernels: Collection[str] = (),
+) -> None:
+    """Refuse a kernel name that is malformed (400) or taken (409); the creating functions
+    call it first, a route may call it to answer before it starts a job."""
+    if not _KERNEL_NAME.fullmatch(kernel_name):
+        raise AirlockError(
+            "invalid-kernel-name",
+            f"{kernel_name!r} cannot name a kernel: use up to 64 lower-case letters, digits, "
+            "'.', '_' and '-', starting with a letter or digit (e.g. analysis-2025).",
+            400,
+        )
+    if not display_name.strip():
+        raise AirlockError(
+            "invalid-kernel-name", "Give the kernel a display name for the launcher.", 400
+        )
+    taken = [
+        str(path)
+        for path in (kernels_dir / kernel_name, envs_dir / kernel_name)
+        if path.exists() or path.is_symlink()
+    ]
+    if kernel_name in existing_kernels or taken:
+        where = f" ({', '.join(taken)} exists)" if taken else ""
+        raise AirlockError(
+            "kernel-exists",
+            f"There is already a kernel named {kernel_name!r}{where}: choose another name.",
+            409,
+        )
+
+
+def _check_target(target: Target) -> None:
+    """The new environment runs the server's Python: the bundle must be for it."""
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if target.python_version != running:
+        raise AirlockError(
+            "bundle-python",
+            f"The bundle is for CPython {target.python_version}, but new kernels here run the "
+            f"server's Python {running}: make the bundle again with --python-version {running}.",
+            422,
+        )
+    here = [*platform_tags(), "any"]
+    if not set(target.platforms) & set(here):
+        raise AirlockError(
+            "bundle-platform",
+            f"The bundle is for {', '.join(target.platforms)}, which this server's system "
+            f"({here[0]}) cannot run: make the bundle again with --platform {here[0]}.",
+            422,
+        )
+
+
+@contextlib.asynccontextmanager
+async def _claimed(
+    kernel_name: str, kernels_dir: Path, envs_dir: Path, context: JobContext
+) -> AsyncIterator[tuple[Path, Path]]:
+    """The environment folder and kernelspec folder, made empty now (so that a second job
+    cannot take the same name) and removed if the work inside does not finish."""
+    prefix, spec_dir = envs_dir / kernel_name, kernels_dir / kernel_name
+    made: list[Path] = []
+    try:
+        for folder in (prefix, spec_dir):
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                raise AirlockError(
+                    "kernel-exists",
+                    f"{folder} appeared meanwhile: another kernel took the name {kernel_name!r}.",
+                    409,
+                ) from None
+            made.append(folder)
+        yield prefix, spec_dir
+    except BaseException:
+        # Shielded: a cancelled job must still not leave half an environment behind.
+        await asyncio.shield(asyncio.to_thread(_remove_all, made))
+        context.log(f"Removed what was made of {kernel_name!r}")
+        raise
+
+
+def _remove_all(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
+    try:
+        completed = await run(argv, timeout=timeout, env=pip_environment())
+    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
+        raise AirlockError(
+            "kernel-create-failed", f"{failure}: no end in {timeout:g} s.", 504
+        ) from None
+    except OSError as error:
+        raise AirlockError("kernel-create-failed", f"{failure}: {error.strerror}.", 500) from None
+    if completed.returncode != 0:
+        output = completed.stderr or completed.stdout
+        raise AirlockError("kernel-create-failed", f"{failure}: {last_line(output)}", 500)
+
+
+async def _install(python: Path, bundle_dir: Path, count: int, context: JobContext) -> None:
+    argv = pip_command(
+        str(python),
+        "install",
+        "--no-index",
+        "--no-cache-dir",
+        "--progress-bar",
+        "off",
+        "--only-binary=:all:",
+        "--find-links",
+        str(bundle_dir),
+        "--require-hashes",
+        "--requirement",
+        str(bundle_dir / LOCK_FILE),
+    )
+    seen = 0
+
+    def on_line(line: str) -> None:
+        nonlocal seen
+        context.log(line)
+        if line.startswith("Processing "):
+            seen += 1
+            context.progress(0.4 + 0.5 * min(seen, count) / max(count, 1))
+
+    context.log(f"Installing {count} package(s) offline from the bundle")
+    try:
+        completed = await run(argv, timeout=INSTALL_TIMEOUT, env=pip_environment(), on_line=on_line)
+    except asyncio.TimeoutError:
+        raise AirlockError(
+            "install-failed", f"pip did not finish in {INSTALL_TIMEOUT} s.", 504
+        ) from None
+    if completed.returncode == 0:
+        return
+    missing, problems = explain_failure(completed.stdout + completed.stderr)
+    if missing:
+        lacks = "; ".join(
+            item.requirement + (f" (needed by {item.needed_by})" if item.needed_by else "")
+            for item in missing
+        )
+        raise AirlockError(
+            "bundle-incomplete",
+            f"The bundle lacks {lacks}: it cannot be installed offline. Make it again with "
+            "'jupyter airlock bundle', which checks for this.",
+            422,
+        )
+    raise AirlockError(
+        "install-failed", f"pip could not install the bundle: {' '.join(problems)}", 500
+    )
+
+
+async def _require_ipykernel(python: Path) -> None:
+    completed = await run([str(python), "-I", "-c", _IS_IPYKERNEL_THERE], timeout=60)
+    if completed.returncode != 0:
+        raise AirlockError(
+            "no-ipykernel",
+            "The new environment has no ipykernel, which a kernel needs to start: add "
+            "ipykernel to what you pack or bundle.",
+            422,
+        )
+
+
+def _write_kernelspec(
+    spec_dir: Path, python: Path, display_name: str, origin: dict[str, str]
+) -> Path:
+    """kernel.json, written whole or not at all (the launcher may read it at any moment)."""
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    spec = {
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": display_name,
+        "language": "python",
+        "metadata": {"airlock": {**origin, "created": created}},
+    }
+    path = spec_dir / "kernel.json"
+    temporary = spec_dir / ".kernel.json.tmp"
+    temporary.write_text(json.dumps(spec, indent=1) + "\n", "utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def _scan_archive(archive: Path, name: str) -> int:
+    """The bytes the archive unpacks to, once every member is known to stay inside."""
+    total = 0
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for member in tar:
+                _check_member(name, member)
+                total += member.size if member.isfile() else 0
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise AirlockError(
+            "unreadable-archive",
+            f"{name} cannot be read as a tar archive ({error}): it was damaged on "
+            "the way, or it is of another kind.",
+            422,
+        ) from None
+    return total
+
+
+def _check_member(archive: str, member: tarfile.TarInfo) -> None:
+    name = member.name
+    problem = None
+    if name.startswith("/") or re.match(r"[A-Za-z]:", name):
+        problem = "is an absolute path"
+    elif ".." in name.split("/"):
+        problem = "leaves the environment's folder (..)"
+    elif member.isdev():
+        problem = "is a device file"
+    elif member.issym() or member.islnk():
+        link = member.linkname
+        # A symbolic link is relative to its own folder, a hard link to the archive's root.
+        base = posixpath.dirname(name) if member.issym() else ""
+        resolved = posixpath.normpath(posixpath.join(base, link))
+        if link.startswith("/"):
+            problem = f"links to the absolute path {link!r}"
+        elif resolved == ".." or resolved.startswith("../"):
+            problem = f"links to {link!r}, outside the environment's folder"
+    if problem is not None:
+        raise AirlockError(
+            "unsafe-archive",
+            f"{archive} was refused: its member {name!r} {problem}. Nothing was unpacked.",
+            422,
+        )
+
+
+async def _unpack(archive: Path, name: str, prefix: Path, total: int, context: JobContext) -> None:
+    stop = threading.Event()
+    work = asyncio.ensure_future(
+        asyncio.to_thread(_extract, archive, name, prefix, total, stop, context.progress)
+    )
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        # The thread cannot be interrupted: ask it to stop and wait before anything is removed.
+        stop.set()
+        with contextlib.suppress(Exception):
+            await work
+        raise
+
+
+def _extract(
+    archive: Path,
+    name: str,
+    prefix: Path,
+    total: int,
+    stop: threading.Event,
+    progress: Callable[[float], None],
+) -> None:
+    done = 0
+
+    def members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+        nonlocal done
+        for member in tar:
+            if stop.is_set():
+                return
+            yield member
+            done += member.size if member.isfile() else 0
+            # Only a number is set here; the job's record is written from the event loop.
+            progress(0.1 + 0.7 * done / total if total else 0.8)
+
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            # The "data" filter refuses again whatever the scan let through.
+            tar.extractall(prefix, members=members(tar), filter="data")
+    except tarfile.FilterError as error:
+        raise AirlockError(
+            "unsafe-archive", f"{name} was refused while unpacking: {error}.", 422
+        ) from None
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise _disk_full(prefix.parent, "the disk filled up") from None
+        raise AirlockError(
+            "unpack-failed", f"{name} could not be unpacked: {error}.", 500
+        ) from None
+
+
+def _disk_full(where: Path, why: str) -> AirlockError:
+    return AirlockError(
+        "disk-full",
+        f"There is not enough space in {where} to unpack the environment ({why}); nothing "
+        "was kept. Free some space, or ask your admin for more.",
+        507,
+    )
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    value, unit = count / 1024, "KiB"
+    for larger in ("MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, larger
+    return f"{value:.1f} {unit}"

@@ -1,0 +1,137 @@
+"""New kernels from the read bucket, as jobs: a bundle folder or an environment archive
+becomes an environment with its kernelspec (``kernels.create`` does the work)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .. import manifests
+from ..artifacts import classify
+from ..audit import AuditLog
+from ..bundle.format import LOCK_FILE, read_lock
+from ..cache import ContentCache
+from ..errors import AirlockError
+from ..jobs import Job, JobContext, JobManager
+from ..policy import Policy
+from ..sources import Source, clean_key
+from .create import (
+    check_new_kernel,
+    create_kernel_from_archive,
+    create_kernel_from_bundle,
+    fetch_bundle,
+)
+
+
+class KernelFactory:
+    """Creates kernels under ``kernels_dir``, their environments under ``envs_dir``."""
+
+    def __init__(
+        self,
+        spec_manager: Any,
+        cache: ContentCache,
+        jobs: JobManager,
+        audit: AuditLog,
+        policy: Policy,
+        kernels_dir: Path,
+        envs_dir: Path,
+    ) -> None:
+        self._specs = spec_manager
+        self._cache = cache
+        self._jobs = jobs
+        self._audit = audit
+        self._policy = policy
+        self._kernels_dir = kernels_dir
+        self._envs_dir = envs_dir
+
+    def create(
+        self, source: Source, key: str, name: str, display_name: str, user: str | None
+    ) -> Job:
+        """Start making kernel ``name`` from bundle folder or environment archive ``key``."""
+        self._policy.check_intact()
+        key = clean_key(key)
+        is_bundle = key.endswith("/")
+        if not is_bundle and classify(key)["kind"] != "env-archive":
+            raise AirlockError(
+                "not-a-bundle",
+                f"{key} is neither a bundle folder nor an environment archive.",
+                400,
+            )
+        existing = set(self._specs.find_kernel_specs())
+        check_new_kernel(name, display_name, self._kernels_dir, self._envs_dir, existing)
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            record = {"source": source.describe(), "key": key, "kernel": name}
+            try:
+                if is_bundle:
+                    result = await self._from_bundle(
+                        source, key, name, display_name, existing, context
+                    )
+                else:
+                    result = await self._from_archive(
+                        source, key, name, display_name, existing, context
+                    )
+            except BaseException as error:
+                failed = "cancelled" if isinstance(error, asyncio.CancelledError) else "failed"
+                await asyncio.shield(
+                    self._audit.append("create-kernel", user, **record, result=failed)
+                )
+                raise
+            await self._audit.append(
+                "create-kernel", user, **record, prefix=result["prefix"], result="succeeded"
+            )
+            return result
+
+        return self._jobs.submit(
+            "create-kernel", f"Create kernel {display_name}", f"kernel:{name}", work
+        )
+
+    async def _from_bundle(
+        self,
+        source: Source,
+        key: str,
+        name: str,
+        display_name: str,
+        existing: set[str],
+        context: JobContext,
+    ) -> dict[str, Any]:
+        scratch = self._cache.root / "bundles" / uuid.uuid4().hex
+        try:
+            local = await fetch_bundle(source, key, self._cache, scratch, context)
+            lock = read_lock((local / LOCK_FILE).read_text("utf-8"), key + LOCK_FILE)
+            for entry in lock:
+                reason = self._policy.package(entry.name, entry.version)
+                if reason:
+                    raise AirlockError("policy-refused", f"The bundle holds {reason}.", 403)
+            return await create_kernel_from_bundle(
+                local, name, display_name, self._kernels_dir, self._envs_dir, context,
+                existing_kernels=existing,
+            )  # fmt: skip
+        finally:
+            await asyncio.to_thread(shutil.rmtree, scratch, True)
+
+    async def _from_archive(
+        self,
+        source: Source,
+        key: str,
+        name: str,
+        display_name: str,
+        existing: set[str],
+        context: JobContext,
+    ) -> dict[str, Any]:
+        folder, _, file_name = key.rpartition("/")
+        manifest, problems = await manifests.read_folder(source, folder + "/" if folder else "")
+        if problems:
+            raise AirlockError("invalid-manifest", problems[0], 422)
+        expected = manifest.files.get(file_name) if manifest else None
+        reason = self._policy.file(file_name, expected is not None)
+        if reason:
+            raise AirlockError("policy-refused", f"{reason}.", 403)
+        path, _ = await self._cache.fetch(source, await source.stat(key), expected)
+        return await create_kernel_from_archive(
+            path, name, display_name, self._kernels_dir, self._envs_dir, context,
+            existing_kernels=existing, archive_name=file_name,
+        )  # fmt: skip
