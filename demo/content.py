@@ -26,9 +26,12 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 from packaging.metadata import parse_email
+from packaging.tags import platform_tags
 from packaging.utils import canonicalize_name, parse_sdist_filename
 
 from demo.services import Service, start_moto, start_pypiserver
+from jupyterlab_airlock.bundle.build import write_bundle
+from jupyterlab_airlock.bundle.format import BUNDLE_JSON, parse_target
 
 HERE = Path(__file__).resolve().parent
 PACKAGES_DIR = HERE / "packages"
@@ -448,6 +451,13 @@ def demo_environment(
     sdists = build_sdists(state_dir / "sdists")
     conda_noarch = build_conda_package(sdists[CONDA_PROJECT], state_dir / "conda" / "noarch")
     folders = demo_folders(wheels, sdists.values(), conda_noarch, DATASETS_DIR)
+    bundle = build_demo_bundle(state_dir / "bundles" / DEMO_BUNDLE, state_dir / "wheels")
+    if bundle is not None:
+        folders[f"bundles/{DEMO_BUNDLE}"] = {
+            path.name: path
+            for path in bundle.iterdir()
+            if path.name not in ("SHA256SUMS", "manifest.json")  # seed_bucket writes them
+        }
     logs = state_dir / "logs"
     with contextlib.ExitStack() as stack:
         moto = start_moto(s3_port, logs / "moto.log")
@@ -520,3 +530,38 @@ def make_demo_kernel(prefix: Path, home: Path, fresh: bool = False) -> Path:
         )
     )
     return python
+
+
+DEMO_BUNDLE = "demo-analysis"
+# What the demo bundle asks for: a demo package and ipykernel, so its kernel can start.
+DEMO_BUNDLE_REQUIREMENTS = ("airlock-demo-stats", "ipykernel")
+
+
+def build_demo_bundle(out_dir: Path, demo_wheels: Path) -> Path | None:
+    """A transfer bundle as ``jupyter airlock bundle`` makes it in a DMZ: the demo package
+    and ipykernel with their closures, for this machine's platform and Python.
+
+    ipykernel's wheels come from PyPI (the demo is built on the connected side), the demo's
+    from its own folder; the bundle is kept in ``out_dir`` for later starts. Without a
+    network the demo goes on without a bundle (None), saying why.
+    """
+    if (out_dir / BUNDLE_JSON).is_file():
+        return out_dir
+    staging = out_dir.with_name(f".{out_dir.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    download = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+        "--find-links", str(demo_wheels), "--dest", str(staging), *DEMO_BUNDLE_REQUIREMENTS,
+    ]  # fmt: skip
+    done = subprocess.run(download, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        print(f"demo: no demo bundle (pip download failed: {done.stderr.strip()[-300:]})")
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    target = parse_target([next(iter(platform_tags()))], python)
+    write_bundle(staging, out_dir.name, target, list(DEMO_BUNDLE_REQUIREMENTS))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    staging.rename(out_dir)
+    return out_dir

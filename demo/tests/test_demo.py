@@ -23,6 +23,7 @@ import pytest
 from demo.content import (
     DEMO_AWS_ENV,
     DEMO_BUCKET,
+    DEMO_BUNDLE,
     build_conda_package,
     build_sdists,
     demo_environment,
@@ -67,6 +68,9 @@ def test_demo_bucket_and_mirror_are_real_and_ports_taken_are_replaced(
         s3 = s3_client(env.s3_url)
         keys = {item["Key"] for item in s3.list_objects_v2(Bucket=DEMO_BUCKET)["Contents"]}
         assert {"wheels/SHA256SUMS", "wheels/manifest.json", "datasets/SHA256SUMS"} <= keys
+        # The transfer bundle the demo builds as a DMZ would: its kernel can start.
+        assert f"bundles/{DEMO_BUNDLE}/bundle.json" in keys
+        assert any(key.startswith(f"bundles/{DEMO_BUNDLE}/ipykernel-") for key in keys)
         assert any(key.startswith("datasets/") and key.endswith(".csv") for key in keys)
 
         # Every wheel in the bucket matches the sums its folder's manifest gives.

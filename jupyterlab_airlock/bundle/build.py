@@ -121,7 +121,7 @@ async def build_bundle(
         if completed.returncode != 0:
             raise _resolution_error(completed.stdout + completed.stderr, target, source)
         info = await asyncio.to_thread(
-            _write_bundle, staging, out_dir.name, target, [str(r) for r in requirements]
+            write_bundle, staging, out_dir.name, target, [str(r) for r in requirements]
         )
         log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
         await check_bundle(staging, log=pip_log or quiet)
@@ -155,7 +155,7 @@ def _put_in_place(staging: Path, out_dir: Path) -> None:
     os.replace(staging, out_dir)
 
 
-def _write_bundle(folder: Path, name: str, target: Target, requirements: list[str]) -> BundleInfo:
+def write_bundle(folder: Path, name: str, target: Target, requirements: list[str]) -> BundleInfo:
     """``requirements.lock``, ``bundle.json`` and the manifests for the wheels in ``folder``."""
     files: dict[str, tuple[str, int]] = {}
     packages: list[dict[str, str]] = []

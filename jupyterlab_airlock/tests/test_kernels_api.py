@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyterlab_airlock.bundle.build import _write_bundle
+from jupyterlab_airlock.bundle.build import write_bundle
 from jupyterlab_airlock.bundle.format import parse_target
 
 from .wheels import make_wheel
@@ -26,9 +26,7 @@ def exchange(tmp_path: Path) -> Path:
     bundle = tmp_path / "exchange" / "bundles" / "analysis"
     bundle.mkdir(parents=True)
     make_wheel(bundle, "airlock-a", "1.0")
-    _write_bundle(
-        bundle, "analysis", parse_target(["manylinux_2_17_x86_64"], PYTHON), ["airlock-a"]
-    )
+    write_bundle(bundle, "analysis", parse_target(["manylinux_2_17_x86_64"], PYTHON), ["airlock-a"])
     return tmp_path / "exchange"
 
 
