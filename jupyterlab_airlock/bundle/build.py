@@ -29,7 +29,7 @@ from packaging.requirements import Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from ..errors import AirlockError, exception_chain
-from ..installer.pip import explain_failure, pins, pip_command, pip_environment
+from ..installer.pip import explain_failure, lacking, pins, pip_command, pip_environment
 from ..manifests import MANIFEST_JSON, SHA256SUMS
 from ..processes import last_line, run
 from ..secrets import redact
@@ -233,10 +233,7 @@ async def check_bundle(folder: Path, log: Log = quiet) -> BundleInfo:
         output = completed.stdout + completed.stderr
         missing, problems = explain_failure(output)
         if missing:
-            lacks = "; ".join(
-                item.requirement + (f" (needed by {item.needed_by})" if item.needed_by else "")
-                for item in missing
-            )
+            lacks = lacking(missing)
             raise AirlockError(
                 "bundle-incomplete",
                 f"The bundle lacks {lacks} for {info.target.describe()}: it would not install "

@@ -100,6 +100,14 @@ class Missing:
         }
 
 
+def lacking(missing: Sequence[Missing]) -> str:
+    """``missing`` in one line: "b>=1 (needed by a); c"."""
+    return "; ".join(
+        item.requirement + (f" (needed by {item.needed_by})" if item.needed_by else "")
+        for item in missing
+    )
+
+
 def explain_failure(output: str) -> tuple[list[Missing], list[str]]:
     """What a failed pip run means: requirements the source lacks, and other problems."""
     missing: list[Missing] = []

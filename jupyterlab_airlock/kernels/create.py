@@ -39,7 +39,7 @@ from ..bundle.format import (
 )
 from ..cache import ContentCache
 from ..errors import AirlockError
-from ..installer.pip import explain_failure, pip_command, pip_environment
+from ..installer.pip import explain_failure, lacking, pip_command, pip_environment
 from ..jobs import JobContext
 from ..processes import last_line, run
 from ..sources import Entry, Source
@@ -362,10 +362,7 @@ async def _install(python: Path, bundle_dir: Path, count: int, context: JobConte
         return
     missing, problems = explain_failure(completed.stdout + completed.stderr)
     if missing:
-        lacks = "; ".join(
-            item.requirement + (f" (needed by {item.needed_by})" if item.needed_by else "")
-            for item in missing
-        )
+        lacks = lacking(missing)
         raise AirlockError(
             "bundle-incomplete",
             f"The bundle lacks {lacks}: it cannot be installed offline. Make it again with "
