@@ -27,7 +27,9 @@ class AuditLog:
     async def append(self, action: str, user: str | None, **record: Any) -> None:
         line = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "user": user or getpass.getuser(),
+            # Under JupyterHub every server may run as one system user (jovyan): the hub's
+            # name for the user is the one that says who.
+            "user": user or os.environ.get("JUPYTERHUB_USER") or getpass.getuser(),
             "action": action,
             **record,
         }
