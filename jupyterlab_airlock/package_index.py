@@ -158,9 +158,12 @@ def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | N
     project = canonicalize_name(str(info["name"]))
     expected = manifest.files.get(entry.name) if manifest else None
     files = snapshot.projects.setdefault(project, [])
+    indexed = IndexedFile(entry, project, str(info["version"]), str(info["kind"]), expected)
+    # Every key stays reachable as itself (a file picked in the Artifacts section)...
+    snapshot.by_key[entry.key] = indexed
     twin = next((other for other in files if other.entry.name == entry.name), None)
     if twin is not None:
-        # pip cannot tell two files of one name apart: the first (by key) is offered.
+        # ...but pip cannot tell two files of one name apart: the first (by key) is listed.
         if not (twin.expected and expected and twin.expected.sha256 == expected.sha256):
             snapshot.problems.append(
                 f"{entry.name} is both {twin.entry.key} and {entry.key}; only "
@@ -169,10 +172,7 @@ def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | N
         if entry.key > twin.entry.key:
             return
         files.remove(twin)
-        snapshot.by_key.pop(twin.entry.key, None)
-    indexed = IndexedFile(entry, project, str(info["version"]), str(info["kind"]), expected)
     files.append(indexed)
-    snapshot.by_key[entry.key] = indexed
 
 
 def _wheel_metadata(opener: Callable[[], Any], key: str) -> bytes:

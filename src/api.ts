@@ -119,6 +119,38 @@ export interface IConnectivity {
 }
 
 /**
+ * The admin's policy, as the server enforces it (read-only: users cannot change it).
+ */
+export interface IPolicy {
+  /**
+   * When a list, only these packages may come in (requirements such as `numpy>=1.26`).
+   */
+  allow: string[] | null;
+  /**
+   * Packages that never come in.
+   */
+  deny: string[];
+  /**
+   * Every installed file must have a sha256 listed in a manifest of the source.
+   */
+  require_verified: boolean;
+  /**
+   * When a list, the only artifact sources profiles may use.
+   */
+  allowed_sources: IArtifactSource[] | null;
+  /**
+   * The largest copy out of the source, in bytes (null: no limit).
+   */
+  max_copy_bytes: number | null;
+  allow_system_installs: boolean;
+  /**
+   * Why the policy could not be read (file and line); while set, every install and
+   * copy is refused.
+   */
+  broken: string | null;
+}
+
+/**
  * `GET /airlock/status`.
  */
 export interface IStatus {
@@ -126,6 +158,10 @@ export interface IStatus {
   active_profile: IProfile | null;
   profiles: string[];
   problems: string[];
+  /**
+   * Absent from servers older than the policy.
+   */
+  policy?: IPolicy;
 }
 
 /**
@@ -166,6 +202,33 @@ export interface IArtifactEntry {
    * Whether a wheel or conda package fits the chosen kernel (null: not a package).
    */
   fit: { fits: boolean | null; reason: string | null } | null;
+  /**
+   * Whether the admin's policy lets a package in, and why not (null: not a package;
+   * absent from servers older than the policy).
+   */
+  policy?: { allowed: boolean; reason: string | null } | null;
+}
+
+/**
+ * A transfer bundle folder (it holds a `bundle.json`), as its description tells.
+ */
+export interface IBundleInfo {
+  /**
+   * The folder's key, ending in '/'.
+   */
+  key: string;
+  name?: string;
+  python_version?: string | null;
+  platform?: string | null;
+  requirements?: string[];
+  /**
+   * How many package files it holds.
+   */
+  files?: number;
+  /**
+   * Why its `bundle.json` cannot be read (then the other fields are absent).
+   */
+  problem?: string;
 }
 
 /**
@@ -178,6 +241,10 @@ export interface IArtifactPage {
   entries: IArtifactEntry[];
   next_token: string | null;
   manifests: string[];
+  /**
+   * Set when the folder is a transfer bundle (absent from older servers).
+   */
+  bundle?: IBundleInfo | null;
 }
 
 /**
@@ -315,6 +382,59 @@ export interface IInstallResult {
 }
 
 /**
+ * What to make a new kernel from (`POST /airlock/kernels/create`).
+ */
+export interface ICreateKernelRequest {
+  /**
+   * A bundle folder (ending in '/') or an environment archive of the active source.
+   */
+  key: string;
+  /**
+   * The kernelspec's name: lower-case letters, digits, '.', '_' and '-'.
+   */
+  name: string;
+  /**
+   * What the launcher shows.
+   */
+  display_name: string;
+}
+
+/**
+ * The `result` of a succeeded create-kernel job.
+ */
+export interface ICreateKernelResult {
+  kernel: string;
+  display_name: string;
+  prefix: string;
+}
+
+/**
+ * One line of the audit trail. Besides these, each action records its inputs (kernel,
+ * prefix, key, destination, profile, files with their sha256...).
+ */
+export interface IAuditRecord {
+  time: string;
+  user: string;
+  action: string;
+  result: string;
+  [input: string]: unknown;
+}
+
+/**
+ * `GET /airlock/audit`: the records that match the filters, newest first, and every
+ * action and user of the whole trail (to filter by).
+ */
+export interface IAuditPage {
+  records: IAuditRecord[];
+  /**
+   * How many records match (more than `records` holds when the limit cut them).
+   */
+  total: number;
+  actions: string[];
+  users: string[];
+}
+
+/**
  * The typed client of the Airlock REST API.
  */
 export class AirlockClient {
@@ -390,6 +510,35 @@ export class AirlockClient {
       method: 'POST',
       body: JSON.stringify({ key, destination, overwrite })
     });
+  }
+
+  /**
+   * Make a new environment and kernelspec from a bundle or an environment archive, as a
+   * job. A 409 answer means the kernel name is taken.
+   */
+  createKernel(request: ICreateKernelRequest): Promise<IJob> {
+    return requestAPI<IJob>('kernels/create', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify(request)
+    });
+  }
+
+  /**
+   * The audit trail, newest first; an empty `action` or `user` matches all.
+   */
+  getAudit(
+    options: { action?: string; user?: string; limit?: number } = {}
+  ): Promise<IAuditPage> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(options)) {
+      if (value !== undefined && value !== '') {
+        query.set(name, String(value));
+      }
+    }
+    return requestAPI<IAuditPage>(
+      `audit?${query.toString()}`,
+      this.serverSettings
+    );
   }
 
   async listKernels(): Promise<IKernelEnvironment[]> {

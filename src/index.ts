@@ -19,7 +19,15 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 
-import { AirlockClient, IInstallResult, IJob, IProfile } from './api';
+// The model needs the client as soon as the plugin activates.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import {
+  AirlockClient,
+  ICreateKernelResult,
+  IInstallResult,
+  IJob,
+  IProfile
+} from './api';
 // The sidebar tab, its model and the status item must exist when the layout is restored,
 // so they load at start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -192,6 +200,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (job.kind === 'install' || job.kind === 'rollback') {
         void model.refreshEnvironments();
         notifyInstallEnded(app, model, job, trans);
+      } else if (job.kind === 'create-kernel') {
+        void notifyKernelCreated(app, model, job, trans);
       }
     });
 
@@ -305,6 +315,57 @@ function notifyInstallEnded(
           ]
         : []
   });
+}
+
+/**
+ * Say how making a kernel ended. A new kernel is loaded into the launcher (and the
+ * panel) first, so that it is there, without a reload, when the user reads the message.
+ */
+async function notifyKernelCreated(
+  app: JupyterFrontEnd,
+  model: AirlockModel,
+  job: IJob,
+  trans: TranslationBundle
+): Promise<void> {
+  if (job.state !== 'succeeded' || !job.result) {
+    if (job.state === 'failed' || job.state === 'interrupted') {
+      Notification.error(
+        job.error?.message ??
+          trans.__('%1: interrupted by a server restart.', job.title),
+        { autoClose: false }
+      );
+    }
+    return;
+  }
+  const result = job.result as ICreateKernelResult;
+  try {
+    await app.serviceManager.kernelspecs.refreshSpecs();
+  } catch (reason) {
+    Notification.error(messageOf(reason), { autoClose: false });
+  }
+  void model.refreshEnvironments();
+  Notification.success(
+    trans.__(
+      'The kernel %1 is ready: it is in the launcher.',
+      result.display_name
+    ),
+    {
+      autoClose: 10000,
+      actions: app.commands.hasCommand('notebook:create-new')
+        ? [
+            {
+              label: trans.__('New notebook'),
+              caption: trans.__('Open a new notebook with this kernel'),
+              displayType: 'accent',
+              callback: () =>
+                void app.commands.execute('notebook:create-new', {
+                  kernelName: result.kernel
+                })
+            }
+          ]
+        : []
+    }
+  );
 }
 
 /**

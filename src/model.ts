@@ -1,11 +1,26 @@
 import { KernelSpec } from '@jupyterlab/services';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { AirlockClient, IKernelEnvironment, IStatus } from './api';
+import { ActivityModel } from './activity';
+import {
+  AirlockClient,
+  IArtifactEntry,
+  IBundleInfo,
+  ICreateKernelRequest,
+  IJob,
+  IKernelEnvironment,
+  IStatus
+} from './api';
 import { ArtifactsModel } from './artifacts';
 import { IInstallOptions, JobsModel } from './install';
 import { ProfilesModel } from './profiles';
 import { messageOf } from './request';
+
+/**
+ * The description a transfer bundle folder holds.
+ */
+const BUNDLE_JSON = 'bundle.json';
 
 /**
  * A kernel as the panel lists it.
@@ -29,15 +44,13 @@ export class AirlockModel {
     this.profiles.changed.connect(this._emitChanged, this);
     this.artifacts = new ArtifactsModel(client);
     this.jobs = new JobsModel(client);
-    // A copy started in the Artifacts section shows in the job list at once.
-    this.artifacts.changed.connect(() => {
-      const copy = this.artifacts.copyJob;
-      if (copy && !this.jobs.job(copy.id)) {
-        this.jobs.add(copy);
-      }
-    });
+    this.activity = new ActivityModel(client);
+    this.artifacts.changed.connect(this._onArtifactsChanged, this);
     // A switch may change the artifact source: show the new one from its root.
     this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
+    // Switches and every job (copies, installs, kernel creations) append to the trail.
+    this.profiles.activeChanged.connect(() => void this.activity.refresh());
+    this.jobs.finished.connect(() => void this.activity.refresh());
     this._kernelSpecs?.specsChanged.connect(this._emitChanged, this);
   }
 
@@ -56,6 +69,29 @@ export class AirlockModel {
    * signal).
    */
   readonly jobs: JobsModel;
+
+  /**
+   * The audit trail (it re-renders on its own signal).
+   */
+  readonly activity: ActivityModel;
+
+  /**
+   * The transfer bundle the Artifacts section has open, if the open folder is one (null
+   * too when the server is older than bundles).
+   */
+  get bundle(): IBundleInfo | null {
+    return this._bundle;
+  }
+
+  /**
+   * Start making a kernel from a bundle or an environment archive; the job list follows
+   * the job. Throws the server's refusal (a 409 when the name is taken).
+   */
+  async createKernel(request: ICreateKernelRequest): Promise<IJob> {
+    const job = await this.client.createKernel(request);
+    this.jobs.add(job);
+    return job;
+  }
 
   /**
    * Emitted when a part of the panel asks for the install dialog.
@@ -125,7 +161,9 @@ export class AirlockModel {
       await this.profiles.refresh();
       void this.refreshEnvironments();
       void this.jobs.refresh();
+      void this.activity.refresh();
       if (this.profiles.state?.active?.source) {
+        this._bundleFolder = ''; // look again: a bundle may have arrived since
         void this.artifacts.open(this.artifacts.prefix);
       }
     } catch (reason) {
@@ -152,10 +190,195 @@ export class AirlockModel {
     this._stateChanged.emit();
   }
 
+  private _onArtifactsChanged(): void {
+    // A copy started in the Artifacts section shows in the job list at once.
+    const copy = this.artifacts.copyJob;
+    if (copy && !this.jobs.job(copy.id)) {
+      this.jobs.add(copy);
+    }
+    const source = this.artifacts.source;
+    if (source === null) {
+      return; // nothing listed yet
+    }
+    const folder = `${source} ${this.artifacts.prefix}`;
+    if (folder !== this._bundleFolder) {
+      this._bundleFolder = folder;
+      if (this._bundle && this._bundle.key !== this.artifacts.prefix) {
+        this._bundle = null; // it was another folder's
+        this._emitChanged();
+      }
+      void this._lookUpBundle();
+    }
+  }
+
+  /**
+   * Whether the open folder is a bundle. Its `bundle.json` is asked for by name, so that
+   * neither the filter the user typed nor a long folder hides it.
+   */
+  private async _lookUpBundle(): Promise<void> {
+    const folder = this._bundleFolder;
+    let bundle: IBundleInfo | null = null;
+    try {
+      const page = await this.client.listArtifacts({
+        prefix: this.artifacts.prefix,
+        filter: BUNDLE_JSON,
+        limit: 1
+      });
+      bundle = page.bundle ?? null;
+    } catch {
+      // The artifact list shows why the folder cannot be read.
+    }
+    if (
+      folder === this._bundleFolder &&
+      JSON.stringify(bundle) !== JSON.stringify(this._bundle)
+    ) {
+      this._bundle = bundle;
+      this._emitChanged();
+    }
+  }
+
   private _status: IStatus | null = null;
+  private _bundle: IBundleInfo | null = null;
+  private _bundleFolder = '';
   private _environments: IKernelEnvironment[] | null = null;
   private _error: string | null = null;
   private _loading = false;
   private _stateChanged = new Signal<this, void>(this);
   private _installRequested = new Signal<this, IInstallOptions>(this);
+}
+
+/**
+ * Kernel names the server takes (as `jupyter kernelspec` would).
+ */
+const KERNEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * Extensions of environment archives (conda-pack, venv-pack).
+ */
+const ARCHIVE = /\.(tar\.gz|tgz|tar\.bz2|tar\.zst|zip)$/i;
+
+/**
+ * What a new kernel is made from, and the names the dialog suggests.
+ */
+export interface IKernelOrigin {
+  /**
+   * A bundle folder (ending in '/') or an environment archive.
+   */
+  key: string;
+  /**
+   * How the dialog names it.
+   */
+  label: string;
+  /**
+   * A line about it (its Python and platform), if known.
+   */
+  details: string | null;
+  /**
+   * The base of the suggested names.
+   */
+  base: string;
+}
+
+/**
+ * A transfer bundle as a kernel's origin.
+ */
+export function bundleOrigin(
+  bundle: IBundleInfo,
+  trans: TranslationBundle
+): IKernelOrigin {
+  const folder =
+    bundle.key
+      .split('/')
+      .filter(part => part)
+      .pop() ?? '';
+  const facts = [
+    bundle.python_version ? trans.__('Python %1', bundle.python_version) : '',
+    bundle.platform ?? '',
+    bundle.files !== undefined
+      ? trans._n('%1 file', '%1 files', bundle.files)
+      : ''
+  ].filter(fact => fact);
+  return {
+    key: bundle.key,
+    label: bundle.name || folder,
+    details: facts.length > 0 ? facts.join(' · ') : null,
+    base: bundle.name || folder
+  };
+}
+
+/**
+ * An environment archive as a kernel's origin.
+ */
+export function archiveOrigin(entry: IArtifactEntry): IKernelOrigin {
+  return {
+    key: entry.key,
+    label: entry.name,
+    details: null,
+    base: entry.name.replace(ARCHIVE, '')
+  };
+}
+
+/**
+ * A valid kernel name made of `base` that no kernel has yet.
+ */
+export function suggestKernelName(
+  base: string,
+  taken: readonly string[]
+): string {
+  const stem =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '')
+      .slice(0, 56)
+      .replace(/[-._]+$/, '') || 'kernel';
+  return unique(stem, taken, count => `${stem}-${count}`);
+}
+
+/**
+ * A name for the launcher made of `base` that no kernel shows yet.
+ */
+export function suggestDisplayName(
+  base: string,
+  taken: readonly string[]
+): string {
+  return unique(base, taken, count => `${base} (${count})`);
+}
+
+function unique(
+  first: string,
+  taken: readonly string[],
+  numbered: (count: number) => string
+): string {
+  let name = first;
+  for (let count = 2; taken.includes(name); count++) {
+    name = numbered(count);
+  }
+  return name;
+}
+
+/**
+ * Why the server would refuse these names, or null.
+ */
+export function kernelNameProblem(
+  name: string,
+  displayName: string,
+  taken: readonly string[],
+  trans: TranslationBundle
+): string | null {
+  if (!KERNEL_NAME.test(name)) {
+    return trans.__(
+      'A kernel name has up to 64 lower-case letters, digits, ".", "_" and "-", and starts with a letter or a digit.'
+    );
+  }
+  if (taken.includes(name)) {
+    return trans.__(
+      'There is already a kernel named %1: choose another name.',
+      name
+    );
+  }
+  if (!displayName.trim()) {
+    return trans.__('Give the kernel a name to show in the launcher.');
+  }
+  return null;
 }

@@ -134,6 +134,8 @@ async def test_two_files_of_one_name_are_named_and_only_one_is_offered(
         "airlock_tool-1.0-py3-none-any.whl is both" in problem for problem in snapshot.problems
     )
     assert any("broken-name.whl" in problem for problem in snapshot.problems)
+    # The twin stays reachable by its own key (picked in the Artifacts section).
+    assert "later/airlock_tool-1.0-py3-none-any.whl" in snapshot.by_key
 
 
 async def test_unknown_projects_and_files_are_not_found(index: Any) -> None:

@@ -7,10 +7,13 @@ import {
 import * as React from 'react';
 
 import { AirlockModel } from '../model';
+import { ActivitySection } from './ActivitySection';
 import { ArtifactsSection } from './ArtifactsSection';
+import { createKernelAsking } from './CreateKernelDialog';
 import { JobsSection } from './JobsSection';
 import { KernelsSection } from './KernelsSection';
 import { MirrorSection } from './MirrorSection';
+import { brokenMessage, PolicySection } from './PolicySection';
 
 /**
  * Properties of the Airlock panel.
@@ -25,7 +28,8 @@ export interface IAirlockPanelProps {
 }
 
 /**
- * The Airlock side panel: status, then the Mirror, Artifacts, Kernels and Jobs sections.
+ * The Airlock side panel: status, then the Mirror, Artifacts, Kernels and Jobs sections,
+ * and (closed at first) the Activity and Policy sections.
  */
 export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
   const { model, trans, onOpen } = props;
@@ -54,6 +58,15 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               {model.error}
             </div>
           )}
+          {model.status?.policy?.broken && (
+            <div
+              className="jp-Airlock-error"
+              role="alert"
+              data-testid="airlock-policy-broken"
+            >
+              {brokenMessage(model.status.policy, trans)}
+            </div>
+          )}
           {model.status?.problems.map(problem => (
             <div key={problem} className="jp-Airlock-warning" role="status">
               {problem}
@@ -67,10 +80,14 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               <ArtifactsSection
                 model={model.artifacts}
                 kernels={model.kernels}
+                bundle={model.bundle}
                 trans={trans}
                 onOpen={onOpen}
                 onInstall={keys =>
                   model.requestInstall({ keys, kernel: model.artifacts.kernel })
+                }
+                onCreateKernel={origin =>
+                  void createKernelAsking(model, origin, trans)
                 }
               />
             ) : (
@@ -89,6 +106,12 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
           <Section title={trans.__('Jobs')} id="jobs">
             <JobsSection model={model.jobs} trans={trans} />
           </Section>
+          <Section title={trans.__('Activity')} id="activity" closed>
+            <ActivitySection model={model.activity} trans={trans} />
+          </Section>
+          <Section title={trans.__('Policy')} id="policy" closed>
+            <PolicySection policy={model.status?.policy} trans={trans} />
+          </Section>
         </div>
       )}
     </UseSignal>
@@ -98,13 +121,17 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
 function Section(props: {
   title: string;
   id: string;
+  /**
+   * Closed until the user opens it (for what is looked at now and then).
+   */
+  closed?: boolean;
   children: React.ReactNode;
 }): JSX.Element {
   return (
     <details
       className="jp-Airlock-section"
       data-section={props.id}
-      open
+      open={!props.closed}
       aria-label={props.title}
     >
       <summary className="jp-Airlock-sectionTitle">{props.title}</summary>

@@ -9,9 +9,14 @@ import { Button, HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { List, RowComponentProps } from 'react-window';
 
-import { IArtifactEntry, IPreview } from '../api';
+import { IArtifactEntry, IBundleInfo, IPreview } from '../api';
 import { ArtifactRow, ArtifactsModel } from '../artifacts';
-import { IKernelEntry } from '../model';
+import {
+  archiveOrigin,
+  bundleOrigin,
+  IKernelEntry,
+  IKernelOrigin
+} from '../model';
 
 const ROW_HEIGHT = 26;
 const LIST_HEIGHT = 312;
@@ -24,20 +29,29 @@ const INSTALLABLE_KINDS = ['wheel', 'sdist', 'conda'];
 /**
  * The Artifacts section: one folder of the read bucket (or mounted folder), virtualized so
  * only visible rows are in the DOM, with a filter, the kernel to judge packages against,
- * the selected file's preview and copy into the workspace, and packages ticked for
- * install (across folders).
+ * the selected file's preview and copy into the workspace, packages ticked for install
+ * (across folders), and new kernels from a bundle folder or an environment archive.
  */
 export function ArtifactsSection(props: {
   model: ArtifactsModel;
   kernels: IKernelEntry[];
+  /**
+   * The transfer bundle the open folder is, if it is one.
+   */
+  bundle: IBundleInfo | null;
   trans: TranslationBundle;
   onOpen: (path: string) => void;
   /**
    * Open the install dialog for these keys.
    */
   onInstall: (keys: string[]) => void;
+  /**
+   * Open the dialog that makes a kernel from a bundle or an archive.
+   */
+  onCreateKernel: (origin: IKernelOrigin) => void;
 }): JSX.Element {
-  const { model, kernels, trans, onOpen, onInstall } = props;
+  const { model, kernels, bundle, trans, onOpen, onInstall, onCreateKernel } =
+    props;
   const [ticked, setTicked] = React.useState<ReadonlySet<string>>(new Set());
   const toggle = (key: string) =>
     setTicked(previous => {
@@ -80,11 +94,19 @@ export function ArtifactsSection(props: {
               {model.error}
             </div>
           )}
+          {bundle && (
+            <BundleBox
+              bundle={bundle}
+              trans={trans}
+              onCreateKernel={onCreateKernel}
+            />
+          )}
           <ArtifactList
             model={model}
             trans={trans}
             ticked={ticked}
             onToggle={toggle}
+            onCreateKernel={onCreateKernel}
           />
           {ticked.size > 0 && (
             <div
@@ -109,6 +131,7 @@ export function ArtifactsSection(props: {
               entry={model.selected}
               trans={trans}
               onOpen={onOpen}
+              onCreateKernel={onCreateKernel}
             />
           )}
         </div>
@@ -181,12 +204,57 @@ function FilterBox(props: {
   );
 }
 
+/**
+ * The open folder is a transfer bundle: what it is for, and a kernel made from it.
+ */
+function BundleBox(props: {
+  bundle: IBundleInfo;
+  trans: TranslationBundle;
+  onCreateKernel: (origin: IKernelOrigin) => void;
+}): JSX.Element {
+  const { bundle, trans, onCreateKernel } = props;
+  if (bundle.problem) {
+    return (
+      <div className="jp-Airlock-warning" role="status">
+        {trans.__(
+          'This folder looks like a transfer bundle, but its bundle.json cannot be read: %1',
+          bundle.problem
+        )}
+      </div>
+    );
+  }
+  const origin = bundleOrigin(bundle, trans);
+  return (
+    <div className="jp-Airlock-bundle" data-testid="airlock-bundle">
+      <div>
+        <strong>{trans.__('Transfer bundle %1', origin.label)}</strong>
+        {origin.details && (
+          <span className="jp-Airlock-muted"> · {origin.details}</span>
+        )}
+      </div>
+      {bundle.requirements && bundle.requirements.length > 0 && (
+        <div className="jp-Airlock-url" title={trans.__('Requirements')}>
+          {bundle.requirements.join(', ')}
+        </div>
+      )}
+      <Button
+        small
+        className="jp-Airlock-primary"
+        onClick={() => onCreateKernel(origin)}
+      >
+        {trans.__('Create kernel from bundle…')}
+      </Button>
+    </div>
+  );
+}
+
 interface IRowProps {
   rows: ArtifactRow[];
   model: ArtifactsModel;
   trans: TranslationBundle;
   ticked: ReadonlySet<string>;
   onToggle: (key: string) => void;
+  onCreateKernel: (origin: IKernelOrigin) => void;
 }
 
 function ArtifactRowView({
@@ -197,7 +265,8 @@ function ArtifactRowView({
   model,
   trans,
   ticked,
-  onToggle
+  onToggle,
+  onCreateKernel
 }: RowComponentProps<IRowProps>): JSX.Element {
   const row = rows[index];
   if (row.type === 'folder') {
@@ -218,7 +287,10 @@ function ArtifactRowView({
   }
   const entry = row.entry;
   const selected = model.selected?.key === entry.key;
-  const installable = INSTALLABLE_KINDS.includes(entry.artifact.kind);
+  // Packages the admin's policy refuses cannot be ticked: the server would refuse them.
+  const refused = entry.policy && !entry.policy.allowed ? entry.policy : null;
+  const installable =
+    INSTALLABLE_KINDS.includes(entry.artifact.kind) && !refused;
   return (
     <div
       {...ariaAttributes}
@@ -235,12 +307,14 @@ function ArtifactRowView({
       }}
       title={entry.key}
     >
-      {installable ? (
+      {installable || refused ? (
         <input
           type="checkbox"
           className="jp-Airlock-tick"
           aria-label={trans.__('Select %1 for install', entry.name)}
-          checked={ticked.has(entry.key)}
+          title={refused?.reason ?? undefined}
+          disabled={!installable}
+          checked={installable && ticked.has(entry.key)}
           onClick={event => event.stopPropagation()}
           onChange={() => onToggle(entry.key)}
         />
@@ -249,6 +323,33 @@ function ArtifactRowView({
       )}
       <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
       <span className="jp-Airlock-artifactName">{entry.name}</span>
+      {/* Before the facts, which a narrow panel cuts off. */}
+      {refused && (
+        <span
+          className="jp-Airlock-failed jp-Airlock-refused"
+          data-testid="airlock-not-allowed"
+          title={
+            refused.reason ?? trans.__('The admin’s policy does not allow it')
+          }
+        >
+          {trans.__('not allowed')}
+        </span>
+      )}
+      {entry.artifact.kind === 'env-archive' && (
+        <Button
+          small
+          minimal
+          className="jp-Airlock-rowAction"
+          aria-label={trans.__('Create kernel from %1', entry.name)}
+          title={trans.__('Create a kernel from %1', entry.name)}
+          onClick={event => {
+            event.stopPropagation();
+            onCreateKernel(archiveOrigin(entry));
+          }}
+        >
+          {trans.__('Create kernel…')}
+        </Button>
+      )}
       <span className="jp-Airlock-muted jp-Airlock-size">
         {formatSize(entry.size)}
       </span>
@@ -272,8 +373,9 @@ function ArtifactList(props: {
   trans: TranslationBundle;
   ticked: ReadonlySet<string>;
   onToggle: (key: string) => void;
+  onCreateKernel: (origin: IKernelOrigin) => void;
 }): JSX.Element {
-  const { model, trans, ticked, onToggle } = props;
+  const { model, trans, ticked, onToggle, onCreateKernel } = props;
   const rows = model.rows;
   if (rows.length === 0) {
     return (
@@ -292,7 +394,7 @@ function ArtifactList(props: {
       rowComponent={ArtifactRowView}
       rowCount={rows.length}
       rowHeight={ROW_HEIGHT}
-      rowProps={{ rows, model, trans, ticked, onToggle }}
+      rowProps={{ rows, model, trans, ticked, onToggle, onCreateKernel }}
       onRowsRendered={visible => {
         // Fetch the next page before the user reaches the end of this one.
         if (visible.stopIndex >= rows.length - 20) {
@@ -340,8 +442,9 @@ function SelectedArtifact(props: {
   entry: IArtifactEntry;
   trans: TranslationBundle;
   onOpen: (path: string) => void;
+  onCreateKernel: (origin: IKernelOrigin) => void;
 }): JSX.Element {
-  const { model, entry, trans, onOpen } = props;
+  const { model, entry, trans, onOpen, onCreateKernel } = props;
   const [destination, setDestination] = React.useState(entry.name);
   React.useEffect(() => setDestination(entry.name), [entry.key]);
   const job = model.copyJob;
@@ -367,6 +470,14 @@ function SelectedArtifact(props: {
           <>
             <dt>{trans.__('Kernel')}</dt>
             <dd>{entry.fit.reason}</dd>
+          </>
+        )}
+        {entry.policy && !entry.policy.allowed && (
+          <>
+            <dt>{trans.__('Policy')}</dt>
+            <dd className="jp-Airlock-failed">
+              {entry.policy.reason ?? trans.__('not allowed')}
+            </dd>
           </>
         )}
         {entry.artifact.problem && (
@@ -422,6 +533,15 @@ function SelectedArtifact(props: {
           onClick={() => Clipboard.copyToSystem(model.preview!.snippet)}
         >
           {trans.__('Copy code snippet')}
+        </Button>
+      )}
+      {entry.artifact.kind === 'env-archive' && (
+        <Button
+          small
+          className="jp-Airlock-primary"
+          onClick={() => onCreateKernel(archiveOrigin(entry))}
+        >
+          {trans.__('Create kernel from this archive…')}
         </Button>
       )}
     </div>
