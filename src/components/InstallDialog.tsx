@@ -169,6 +169,10 @@ function KernelPicker(props: {
             ...(model.kernel
               ? []
               : [{ label: trans.__('Choose…'), value: '' }]),
+            // The kernel asked for shows at once, before the kernel list has loaded.
+            ...(model.kernel && !options.some(o => o.value === model.kernel)
+              ? [{ label: model.kernel, value: model.kernel }]
+              : []),
             ...options
           ]}
         />
