@@ -16,7 +16,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*') \
 	package.json tsconfig.json
 
-.PHONY: install demo test lint format test-python test-js test-ui clean
+.PHONY: install demo test lint format test-python test-js test-ui bench clean
 
 install: $(STAMPS)/develop
 
@@ -48,6 +48,11 @@ test-js: install
 
 test-ui: install $(STAMPS)/ui-tests $(CHROMIUM)
 	cd ui-tests && jlpm playwright test
+
+# Each benchmark against its baseline, on its own moto and Jupyter servers (about half an
+# hour: filling moto with 100,000 objects is most of it). `python -m bench --quick` is smaller.
+bench: install
+	$(BIN)/python -m bench
 
 $(STAMPS):
 	mkdir -p $@
