@@ -200,6 +200,10 @@ test.describe('Offline install into a kernel', () => {
   }) => {
     const kernel = await demoKernel(page);
     await page.notebook.createNew('palette-check.ipynb', { kernel });
+    // A cell that ran means the notebook's session has its kernel (it starts lazily).
+    await page.notebook.setCell(0, 'code', 'print("ready")');
+    await page.notebook.runCell(0);
+    expect(await page.notebook.getCellTextOutput(0)).toEqual(['ready\n']);
 
     await page.keyboard.press('Control+Shift+C');
     await page
