@@ -49,8 +49,8 @@ test-js: install
 test-ui: install $(STAMPS)/ui-tests $(CHROMIUM)
 	cd ui-tests && jlpm playwright test
 
-# Each benchmark against its baseline, on its own moto and Jupyter servers (about half an
-# hour: filling moto with 100,000 objects is most of it). `python -m bench --quick` is smaller.
+# Each benchmark against its baseline, on its own moto and Jupyter servers (about twenty
+# minutes: filling moto with 100,000 objects is half of it). `python -m bench --quick`: two.
 bench: install
 	$(BIN)/python -m bench
 

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small data and fewer rounds (a minute, not half an hour)",
+        help="small data and fewer rounds (two minutes, not twenty)",
     )
     parser.add_argument(
         "--rounds", type=int, help=f"rounds per comparison ({ROUNDS}, quick {QUICK_ROUNDS})"
