@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from packaging.utils import canonicalize_name
 
 from ..artifacts import classify, fit
 from ..audit import AuditLog
+from ..bundle.format import sha256_file
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
@@ -525,7 +525,7 @@ class Installer:
                     expected = ManifestEntry(record.sha256) if record.sha256 else indexed.expected
                     path, _ = await self._cache.fetch(snapshot.source, indexed.entry, expected)
                     await asyncio.to_thread(os.link, path, target)
-                sha256 = await asyncio.to_thread(_sha256, target)
+                sha256 = (await asyncio.to_thread(sha256_file, target))[0]
                 files.append(
                     {
                         "name": step.name,
@@ -570,7 +570,8 @@ class Installer:
         if step.key is not None:
             _, path, sha256 = await self._index.file(step.key)
         elif step.path is not None:
-            path, sha256 = Path(step.path), await asyncio.to_thread(_sha256, Path(step.path))
+            path = Path(step.path)
+            sha256, _ = await asyncio.to_thread(sha256_file, path)
         else:
             raise AirlockError("plan-source", f"The plan has no file for {step.name}.", 500)
         if step.sha256 and step.sha256 != sha256:
@@ -731,11 +732,3 @@ def _conda_message(item: str, plan: Plan) -> str:
 
 def _conda_versions(prefix: Path) -> dict[str, str]:
     return {name: version for name, version, _ in conda.installed_records(prefix)}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
