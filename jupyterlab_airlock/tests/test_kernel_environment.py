@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import platform
@@ -342,8 +343,10 @@ def test_a_writable_folder_and_one_still_to_create_are_writable(tmp_path: Path) 
 def test_a_folder_this_user_may_not_write_to_is_not_writable() -> None:
     folder = tempfile.mkdtemp()
     os.chmod(folder, 0o555)  # noqa: S103 - others must reach it, not write to it
-    check = "import sys; from jupyterlab_airlock.kernels.environment import _why_not_writable as w"
-    check += "; print(w(sys.argv[1], '/env'))"
+    # The function's own source, run by the base interpreter: the checkout (and its venv)
+    # may sit in a folder only its owner can enter, as `mktemp -d` makes them.
+    check = "import os, sys\n" + inspect.getsource(_why_not_writable)
+    check += "print(_why_not_writable(sys.argv[1], '/env'))\n"
     try:
         if os.geteuid() != 0:
             why = _why_not_writable(folder, "/env")
@@ -353,8 +356,8 @@ def test_a_folder_this_user_may_not_write_to_is_not_writable() -> None:
             if setpriv is None:
                 pytest.skip("running as root without setpriv to drop to another user")
             drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-            command = [*drop, sys.executable, "-c", check, folder]
-            answer = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
+            command = [*drop, os.path.realpath(sys.executable), "-I", "-c", check, folder]
+            answer = subprocess.run(command, cwd="/", capture_output=True, text=True, check=True)
             why = answer.stdout.strip()
     finally:
         os.rmdir(folder)
