@@ -25,10 +25,13 @@ _REFS = "refs.json"
 
 @dataclass
 class FetchCounter:
-    """What crossed the network, for plans ("fetched 3 files, 1.2 MB") and benchmarks."""
+    """What crossed the network since the server started: whole files fetched into the
+    cache, and the ranged reads that took a wheel's metadata without fetching it."""
 
     files: int = 0
     bytes: int = 0
+    ranged_reads: int = 0
+    ranged_bytes: int = 0
 
 
 class ContentCache:

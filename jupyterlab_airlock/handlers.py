@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ class AirlockState:
     policy: Policy
     audit: AuditLog
     kernel_factory: KernelFactory
+    cache: ContentCache
 
 
 class AirlockHandler(APIHandler):
@@ -137,7 +138,8 @@ class AirlockHandler(APIHandler):
 
 
 class StatusHandler(AirlockHandler):
-    """``GET /airlock/status``: the server part's version and the active profile."""
+    """``GET /airlock/status``: the server part's version, the active profile, the policy and
+    what crossed the network since the server started."""
 
     @tornado.web.authenticated
     @authorized
@@ -150,6 +152,7 @@ class StatusHandler(AirlockHandler):
                 "profiles": sorted(profiles.managed.profiles),
                 "problems": profiles.managed.problems,
                 "policy": self.airlock.policy.to_json(),
+                "transfers": asdict(self.airlock.cache.fetched),
             }
         )
 
@@ -498,6 +501,7 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
             profiles.paths.state_dir / "envs",
         ),
         installer=installer,
+        cache=cache,
     )
     base_url = web_app.settings["base_url"]
     routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES]

@@ -24,6 +24,9 @@ from .errors import AirlockError
 FINISHED = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 # A job's log is kept whole on disk; the list route sends only its tail.
 LOG_TAIL = 200
+# Log lines reach the disk at most this late (a state change is written at once): writing
+# the whole record for every line of a long pip log would cost more than the install.
+SAVE_DELAY = 1.0
 
 
 def _now() -> str:
@@ -56,13 +59,13 @@ class Job:
 class JobContext:
     """Handed to a job's work: report progress and log lines."""
 
-    def __init__(self, job: Job, save: Callable[[Job], None]) -> None:
+    def __init__(self, job: Job, logged: Callable[[Job], None]) -> None:
         self._job = job
-        self._save = save
+        self._logged = logged
 
     def log(self, line: str) -> None:
         self._job.log.append(line)
-        self._save(self._job)
+        self._logged(self._job)
 
     def progress(self, fraction: float) -> None:
         # Progress is saved with the next log line or state change; writing the record for
@@ -82,6 +85,9 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queues: dict[str, asyncio.Lock] = {}
+        # Jobs with log lines not yet on disk, and the timer that will write them.
+        self._unsaved: dict[str, asyncio.TimerHandle] = {}
+        self._log_saved: dict[str, float] = {}  # when each running job's log was written
         # Set (and replaced) at every change of any job: ``until`` waits on it.
         self._changed = asyncio.Event()
         self._load()
@@ -102,11 +108,34 @@ class JobManager:
             self._jobs[job.id] = job
 
     def _save(self, job: Job) -> None:
+        timer = self._unsaved.pop(job.id, None)
+        if timer is not None:
+            timer.cancel()
         self._dir.mkdir(parents=True, exist_ok=True)
         path = self._dir / f"{job.id}.json"
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(job.to_json()), "utf-8")
         os.replace(temporary, path)
+        self._notify()
+
+    def _logged(self, job: Job) -> None:
+        """A log line: seen at once by the routes and ``until``; on disk at once if the
+        job's log was not written in the last SAVE_DELAY, else when that has passed."""
+        self._notify()
+        if job.id in self._unsaved:
+            return
+        loop = asyncio.get_running_loop()
+        due = self._log_saved.get(job.id, -SAVE_DELAY) + SAVE_DELAY
+        if loop.time() >= due:
+            self._save_log(job)
+        else:
+            self._unsaved[job.id] = loop.call_at(due, self._save_log, job)
+
+    def _save_log(self, job: Job) -> None:
+        self._log_saved[job.id] = asyncio.get_running_loop().time()
+        self._save(job)
+
+    def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -120,7 +149,7 @@ class JobManager:
 
     async def _run(self, job: Job, work: Work) -> None:
         lock = self._queues.setdefault(job.queue, asyncio.Lock())
-        context = JobContext(job, self._save)
+        context = JobContext(job, self._logged)
         try:
             async with lock:
                 job.state = "running"
@@ -146,6 +175,7 @@ class JobManager:
         finally:
             job.finished = _now()
             self._save(job)
+            self._log_saved.pop(job.id, None)
             self._tasks.pop(job.id, None)
 
     def get(self, job_id: str) -> Job:

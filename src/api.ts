@@ -162,6 +162,16 @@ export interface IStatus {
    * Absent from servers older than the policy.
    */
   policy?: IPolicy;
+  /**
+   * What the server fetched from artifact sources since it started: whole files into
+   * its cache, and ranged reads of wheels' metadata.
+   */
+  transfers?: {
+    files: number;
+    bytes: number;
+    ranged_reads: number;
+    ranged_bytes: number;
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 """pip, as Airlock runs it: the server's own pip acting on a kernel's interpreter
-(``pip --python``), with the user's pip config, proxies and caches kept out, and its
-answers read into plain words.
+(as ``pip --python`` does), with the user's pip config, proxies and caches kept out, and
+its answers read into plain words.
 
 Running the server's pip means a kernel environment needs no pip of its own, and every
 environment is served by one known pip version (with PEP 658 metadata support).
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -20,6 +21,15 @@ from packaging.utils import canonicalize_name
 
 from ..errors import AirlockError
 
+
+def _pip_runner() -> str:
+    spec = find_spec("pip")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("pip is not installed beside the Jupyter server: Airlock needs it.")
+    return str(Path(spec.origin).parent / "__pip-runner__.py")
+
+
+_PIP_RUNNER = _pip_runner()
 # Variables that would point pip somewhere else than the files Airlock chose.
 _DROPPED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV")
 _PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -34,13 +44,16 @@ _OTHER_PYTHON = re.compile(
 
 
 def pip_command(python: str, *arguments: str) -> list[str]:
-    """``pip <arguments>`` run by the server's pip inside interpreter ``python``."""
+    """``pip <arguments>`` run by the server's pip inside interpreter ``python``.
+
+    ``pip --python`` starts pip, which starts ``python`` on pip's runner script (so that
+    only this copy of pip is importable there, not the server's packages); pip's build
+    environments run the same script. Running it directly saves a pip start, a third of a
+    second, twice per install.
+    """
     return [
-        sys.executable,
-        "-m",
-        "pip",
-        "--python",
         python,
+        _PIP_RUNNER,
         "--disable-pip-version-check",
         "--no-input",
         "--no-color",

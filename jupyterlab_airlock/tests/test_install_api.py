@@ -62,6 +62,9 @@ async def test_install_brings_the_whole_closure_and_only_it(
     # The plan read metadata only: nothing was installed, no wheel was fetched whole.
     assert not imports(kernel["python"], "airlock_a")
     assert cached_blobs(jp_serverapp) == set()
+    transfers = await _transfers(jp_fetch)
+    assert (transfers["files"], transfers["bytes"]) == (0, 0)
+    assert transfers["ranged_reads"] > 0
 
     job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, planned["id"]))["id"])
     assert job["state"] == "succeeded", job["log"]
@@ -69,6 +72,11 @@ async def test_install_brings_the_whole_closure_and_only_it(
     closure = {bucket["sums"][name] for name in bucket["sums"] if name.startswith(CLOSURE)}
     closure -= {bucket["sums"]["airlock_b-1.0-py3-none-any.whl"]}
     assert cached_blobs(jp_serverapp) == closure
+    # What crossed the network is the closure, whole, once: none of the unrelated wheels.
+    cache = jp_serverapp.web_app.settings["airlock"].cache
+    closure_bytes = sum(cache.path(sha256).stat().st_size for sha256 in closure)
+    transfers = await _transfers(jp_fetch)
+    assert (transfers["files"], transfers["bytes"]) == (3, closure_bytes)
     assert job["result"]["kernels"] == ["testenv"]
     assert {change["name"] for change in job["result"]["changes"]} == {
         "airlock-a",
@@ -79,6 +87,12 @@ async def test_install_brings_the_whole_closure_and_only_it(
     assert [record["action"] for record in audit] == ["plan", "install"]
     assert audit[-1]["result"] == "succeeded"
     assert {file["sha256"] for file in audit[-1]["files"]} == closure
+
+
+async def _transfers(jp_fetch: Any) -> dict[str, int]:
+    response = await jp_fetch("airlock", "status")
+    transfers: dict[str, int] = json.loads(response.body)["transfers"]
+    return transfers
 
 
 async def test_a_missing_dependency_is_named_and_nothing_changes(

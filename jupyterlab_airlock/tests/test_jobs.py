@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,33 @@ def test_a_job_cut_short_by_a_restart_is_shown_as_interrupted(tmp_path: Path) ->
     assert after.state == "interrupted"
     assert after.log[0] == "installing numpy"
     assert "stopped" in after.log[-1]
+
+
+def test_a_long_log_is_written_whole_but_not_once_per_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[int] = []
+    real_replace = os.replace
+
+    def counting_replace(source: Any, target: Any) -> None:
+        written.append(1)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", counting_replace)
+
+    async def scenario() -> None:
+        jobs = JobManager(tmp_path)
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            for number in range(2000):
+                context.log(f"Processing file {number}")
+            return {}
+
+        await jobs.wait(jobs.submit("install", "Install", "env", work).id)
+
+    run(scenario())
+    # Submitted, running, the first line, finished (and one a second while it logs): not
+    # one write per line.
+    assert len(written) < 10
+    [record] = JobManager(tmp_path).list()
+    assert len(record.log) == 2000

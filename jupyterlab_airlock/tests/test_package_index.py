@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,27 @@ async def test_metadata_is_read_without_fetching_the_wheel(
     answer = await index("files/approved/airlock_tool-1.0-py3-none-any.whl.metadata")
     assert answer.body == expected
     assert b"Requires-Dist: airlock-dep>=2" in answer.body
-    assert jp_serverapp.web_app.settings["airlock"].installer._cache.fetched.files == 0
+    fetched = jp_serverapp.web_app.settings["airlock"].cache.fetched
+    assert fetched.files == 0
+    # A small wheel is read in one request: its last bytes hold the whole zip directory.
+    assert (fetched.ranged_reads, fetched.ranged_bytes) == (1, wheel.stat().st_size)
+
+
+async def test_the_metadata_of_a_large_wheel_takes_few_small_reads(
+    index: Any, exchange: Path, jp_serverapp: Any
+) -> None:
+    wheel = make_wheel(exchange / "approved", "airlock-big", modules=3)
+    with zipfile.ZipFile(wheel) as small, zipfile.ZipFile(wheel.with_suffix(".tmp"), "w") as big:
+        # 8 MiB that do not compress go first, as a large package's modules do.
+        big.writestr("airlock_big/data.bin", os.urandom(8 << 20))
+        for info in small.infolist():
+            big.writestr(info, small.read(info))
+    wheel.with_suffix(".tmp").replace(wheel)
+    answer = await index("files/approved/airlock_big-1.0-py3-none-any.whl.metadata")
+    assert b"Name: airlock-big" in answer.body
+    fetched = jp_serverapp.web_app.settings["airlock"].cache.fetched
+    assert fetched.ranged_reads <= 2
+    assert fetched.ranged_bytes <= 128 << 10
 
 
 async def test_files_are_served_verified_and_cached(
