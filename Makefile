@@ -49,9 +49,10 @@ test-js: install
 test-ui: install $(STAMPS)/ui-tests $(CHROMIUM)
 	cd ui-tests && jlpm playwright test
 
-# Each benchmark against its baseline, on its own moto and Jupyter servers (about twenty
-# minutes: filling moto with 100,000 objects is half of it). `python -m bench --quick`: two.
-bench: install
+# Each benchmark against its baseline, on its own moto and Jupyter servers (about forty
+# minutes: filling moto with 100,000 objects takes nine, rendering them in JupyterLab in
+# Chromium, which needs the UI tests' packages, eight). `python -m bench --quick`: five.
+bench: install $(STAMPS)/ui-tests $(CHROMIUM)
 	$(BIN)/python -m bench
 
 $(STAMPS):

@@ -1,9 +1,10 @@
 """``python -m bench`` (``make bench``): every benchmark against its baseline, one line each.
 
-Usage: python -m bench [--quick] [--rounds N] [bundle] [copy] [listing]
+Usage: python -m bench [--quick] [--rounds N] [bundle] [copy] [install] [listing] [render]
 
 The benchmarks that need servers share one moto S3 server and one Jupyter server with
-Airlock, started here and stopped at the end. Exit status: 0 when every target holds, 1 when
+Airlock, started here and stopped at the end; render drives that server's JupyterLab in
+Chromium (Playwright, ui-tests/bench). Exit status: 0 when every target holds, 1 when
 one is missed, 2 when a benchmark could not run.
 """
 
@@ -15,14 +16,18 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bench import bundle, copy, listing
+from bench import bundle, copy, install, listing, render
 from bench.common import BenchError, Outcome, Scale, Servers, machine, servers
 
 # In the order they run: the quick ones first.
 STANDALONE: dict[str, Callable[[Scale], Iterable[Outcome]]] = {"bundle": bundle.run}
 WITH_SERVERS: dict[str, Callable[[Servers, Scale], Iterable[Outcome]]] = {
     "copy": copy.run,
+    # Before listing: its plans walk the whole bucket, as a user's do, and the 100,000
+    # listing objects would be most of that walk.
+    "install": install.run,
     "listing": listing.run,
+    "render": render.run,  # after listing: the bucket is filled once
 }
 ROUNDS = 7
 QUICK_ROUNDS = 3
@@ -33,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small data and fewer rounds (two minutes, not twenty)",
+        help="small data and fewer rounds (five minutes, not forty)",
     )
     parser.add_argument(
         "--rounds", type=int, help=f"rounds per comparison ({ROUNDS}, quick {QUICK_ROUNDS})"

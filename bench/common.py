@@ -18,12 +18,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import boto3
+import jupyterlab
 from botocore.config import Config
 
 from demo.content import DEMO_AWS_ENV, DEMO_REGION
 from demo.services import HOST, Service, free_port, start_moto, start_service
 
 BUCKET = "airlock-bench"
+S3_PROFILE = "bench"  # the active profile at the start: it reads BUCKET
+FOLDER_PROFILE = "bench-folder"  # a mounted folder instead: Servers.mounted
+MOUNTED = "mounted"  # that folder, under the Jupyter server's root
 JUPYTER_READY_TIMEOUT = 120.0  # a cold start imports JupyterLab's server extension too
 LOG_LINES = 30
 REQUEST_TIMEOUT = 600.0  # a page of a 100,000-object folder is slow on moto, never this slow
@@ -80,12 +84,13 @@ class Ratio:
 
 @dataclass(frozen=True)
 class Bound:
-    """A measured value that must stay below a limit."""
+    """A measured value that must stay below a limit, printed with ``decimals`` digits."""
 
     name: str
     value: float
     unit: str
     limit: float
+    decimals: int = 1
 
     @property
     def holds(self) -> bool:
@@ -93,7 +98,8 @@ class Bound:
 
     def line(self) -> str:
         return (
-            f"{self.name}: {self.value:.1f} {self.unit} | target < {self.limit:g} {self.unit}"
+            f"{self.name}: {self.value:,.{self.decimals}f} {self.unit}"
+            f" | target < {self.limit:g} {self.unit}"
             f" | {_verdict(self.holds)}"
         )
 
@@ -171,6 +177,7 @@ class Jupyter:
     def __init__(self, url: str, token: str) -> None:
         parts = urllib.parse.urlsplit(url)
         self.url = url
+        self.token = token  # the browser of a UI benchmark needs it too
         self._headers = {"Authorization": f"token {token}"}
         self._connection = http.client.HTTPConnection(
             parts.hostname or HOST, parts.port, timeout=REQUEST_TIMEOUT
@@ -205,12 +212,18 @@ class Jupyter:
 @dataclass(frozen=True)
 class Servers:
     """The S3 server (moto) with the bench bucket, and a Jupyter server with Airlock whose
-    active profile reads that bucket."""
+    active profile reads that bucket; its other profile reads the folder ``mounted``."""
 
     s3_url: str
     jupyter: Jupyter
     jupyter_pid: int
     root_dir: Path
+
+    @property
+    def mounted(self) -> Path:
+        """The folder profile's source, inside the Jupyter root so that JupyterLab's file
+        browser shows it too."""
+        return self.root_dir / MOUNTED
 
     def s3(self, **config: Any) -> Any:
         """A boto3 S3 client of that server; ``config`` goes to botocore's Config."""
@@ -237,7 +250,7 @@ def servers(work: Path) -> Iterator[Servers]:
         stack.callback(moto.stop)
         _s3_client(moto.url).create_bucket(Bucket=BUCKET)
         root = work / "workspace"
-        root.mkdir(parents=True)
+        (root / MOUNTED).mkdir(parents=True)
         lab, token = _start_jupyter(work, moto.url, root)
         stack.callback(lab.stop)
         jupyter = Jupyter(lab.url.removesuffix("/api"), token)
@@ -252,12 +265,30 @@ def servers(work: Path) -> Iterator[Servers]:
 
 
 def _start_jupyter(work: Path, s3_url: str, root: Path) -> tuple[Service, str]:
-    """A Jupyter server whose only Airlock profile, active, reads the bench bucket."""
+    """A Jupyter server with Airlock whose active profile reads the bench bucket, and whose
+    other profile reads the folder MOUNTED of its root.
+
+    Galata's in-page helpers are loaded too (they change nothing on the server), so that a
+    UI benchmark can drive this server's JupyterLab; unlike Galata's own test settings, the
+    server keeps its token.
+    """
     source = {"kind": "s3", "endpoint_url": s3_url, "bucket": BUCKET, "region": DEMO_REGION}
+    folder = {"kind": "folder", "path": str(root / MOUNTED)}
     config_dir = work / "config"
     config_dir.mkdir(parents=True)
-    config = {"Airlock": {"profiles": [{"name": "bench", "source": source}],
-                          "active_profile": "bench"}}  # fmt: skip
+    config = {
+        "Airlock": {
+            "profiles": [
+                {"name": S3_PROFILE, "source": source},
+                {"name": FOLDER_PROFILE, "source": folder},
+            ],
+            "active_profile": S3_PROFILE,
+        },
+        "LabServerApp": {
+            "extra_labextensions_path": [str(Path(jupyterlab.__file__).parent / "galata")]
+        },
+        "LabApp": {"expose_app_in_browser": True},
+    }
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(config, indent=2))
     home = work / "home"
     home.mkdir()

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from bench.common import BUCKET, BenchError, Outcome, Ratio, Scale, Servers, alternate, progress
 
 FOLDER = "listing/"
@@ -86,19 +88,48 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
 
 def fill(servers: Servers, count: int) -> None:
     """Put ``count`` small objects in FOLDER, from a pool of threads: moto takes a few
-    hundred writes a second at best, whoever sends them."""
-    progress(f"listing: putting {count:,} objects into the bucket (moto takes 150-250 a second)")
+    hundred writes a second at best, whoever sends them.
+
+    Nothing is put when the last of them is there already: ``python -m bench listing
+    render`` fills the bucket once. Every run has a fresh moto, and a failed put ends the
+    run, so a bucket holding the last object holds them all.
+    """
     s3: Any = servers.s3(max_pool_connections=FILL_THREADS)
+    if _exists(s3, key(count - 1)):
+        return
+    progress(f"listing: putting {count:,} objects into the bucket (moto takes 150-250 a second)")
     start = time.perf_counter()
 
     def put(number: int) -> None:
-        body = f"station,value\nnorth-ridge,{number % 97}\n".encode()
-        s3.put_object(Bucket=BUCKET, Key=f"{FOLDER}reading-{number:06}.csv", Body=body)
+        s3.put_object(Bucket=BUCKET, Key=key(number), Body=body(number))
 
     with ThreadPoolExecutor(FILL_THREADS) as pool:
         for _ in pool.map(put, range(count)):
             pass  # map re-raises a failed put here
     progress(f"listing: filled in {time.perf_counter() - start:.0f} s")
+
+
+def key(number: int) -> str:
+    """The key of the object ``number`` (from 0): names sort as numbers do."""
+    return f"{FOLDER}{name(number)}"
+
+
+def name(number: int) -> str:
+    return f"reading-{number:06}.csv"
+
+
+def body(number: int) -> bytes:
+    return f"station,value\nnorth-ridge,{number % 97}\n".encode()
+
+
+def _exists(s3: Any, wanted: str) -> bool:
+    try:
+        s3.head_object(Bucket=BUCKET, Key=wanted)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
 
 
 def _expect(seen: int, wanted: int, what: str) -> None:

@@ -8,6 +8,8 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 module.exports = {
   ...baseConfig,
+  // The tests; bench/ holds the rendering benchmark, which `python -m bench` runs.
+  testDir: './tests',
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,

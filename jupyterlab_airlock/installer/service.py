@@ -488,8 +488,6 @@ class Installer:
                 await asyncio.shield(self._undo_partial(plan, before, context))
                 await self._record(user, plan, files, "cancelled")
                 raise
-        after = package_versions((await describe_environment(plan.python))["packages"])
-        changed = changes(before, after)
         if completed.returncode != 0:
             await self._record(user, plan, files, "failed")
             raise AirlockError(
@@ -498,6 +496,11 @@ class Installer:
                 f"{self._hide(last_line(completed.stderr))}",
                 500,
             )
+        # pip installed exactly the pinned files (--require-hashes admits nothing else), so
+        # the environment now holds what it held with the plan's versions on top.
+        after = dict(before)
+        after.update((canonicalize_name(file["name"]), file["version"]) for file in files)
+        changed = changes(before, after)
         await self._record(user, plan, files, "succeeded")
         return {
             "kernel": plan.kernel,
