@@ -1,8 +1,8 @@
 /**
  * Playwright configuration: Galata's defaults, Debian's Chromium, no video.
  *
- * No browser is ever downloaded: Playwright drives /usr/bin/chromium. Galata's default
- * video recording needs Playwright's own ffmpeg download, so it is off; screenshots work.
+ * No browser is ever downloaded (./chromium.js). Galata's default video recording needs
+ * Playwright's own ffmpeg download, so it is off; screenshots work.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
@@ -14,16 +14,7 @@ module.exports = {
   use: {
     ...baseConfig.use,
     video: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ]
-    }
+    launchOptions: require('./chromium')
   },
   webServer: {
     command: 'jlpm start',

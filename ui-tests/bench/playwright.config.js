@@ -35,15 +35,6 @@ module.exports = {
     extraHTTPHeaders: { Authorization: `token ${token}` },
     trace: 'off',
     video: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ]
-    }
+    launchOptions: require('../chromium')
   }
 };
