@@ -253,6 +253,24 @@ function currentKernel(app: JupyterFrontEnd): string | null {
 }
 
 /**
+ * Whether a finished job succeeded with a result; if it failed or a server restart cut it
+ * short, say so (a cancelled job was the user's own doing: nothing to say).
+ */
+function succeeded(job: IJob, trans: TranslationBundle): boolean {
+  if (job.state === 'succeeded' && job.result) {
+    return true;
+  }
+  if (job.state === 'failed' || job.state === 'interrupted') {
+    Notification.error(
+      job.error?.message ??
+        trans.__('%1: interrupted by a server restart.', job.title),
+      { autoClose: false }
+    );
+  }
+  return false;
+}
+
+/**
  * Say how an install or roll back ended; after a change, offer to restart the running
  * kernels of that environment so they import the new versions.
  */
@@ -262,14 +280,7 @@ function notifyInstallEnded(
   job: IJob,
   trans: TranslationBundle
 ): void {
-  if (job.state !== 'succeeded' || !job.result) {
-    if (job.state === 'failed' || job.state === 'interrupted') {
-      Notification.error(
-        job.error?.message ??
-          trans.__('%1: interrupted by a server restart.', job.title),
-        { autoClose: false }
-      );
-    }
+  if (!succeeded(job, trans)) {
     return;
   }
   // Both an install and a roll back name the kernel and the kernels sharing its environment.
@@ -327,14 +338,7 @@ async function notifyKernelCreated(
   job: IJob,
   trans: TranslationBundle
 ): Promise<void> {
-  if (job.state !== 'succeeded' || !job.result) {
-    if (job.state === 'failed' || job.state === 'interrupted') {
-      Notification.error(
-        job.error?.message ??
-          trans.__('%1: interrupted by a server restart.', job.title),
-        { autoClose: false }
-      );
-    }
+  if (!succeeded(job, trans)) {
     return;
   }
   const result = job.result as ICreateKernelResult;
