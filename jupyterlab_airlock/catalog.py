@@ -1,6 +1,6 @@
 """The artifact browser's core: what the active source holds, previews, verified copies.
 
-Listing adds to each file what it is (artifacts.classify), what its folder's manifest says
+Listing adds to each file what it is (kinds.classify), what its folder's manifest says
 of it, and whether it fits a chosen kernel. Copies run as jobs, stream to a hidden partial
 file beside the destination while hashing, and only take the final name once verified.
 """
@@ -14,19 +14,19 @@ import io
 import json
 import os
 import shutil
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from . import manifests
-from .artifacts import classify, fit
-from .audit import AuditLog
 from .bundle.format import BUNDLE_JSON, read_bundle_json
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
-from .kernels import platform_subdir, supported_tags
+from .kinds import classify, fit
+from .platforms import platform_subdir, supported_tags
 from .policy import Policy
-from .sources import Entry, Source, clean_key, source_from_config
+from .sources import Entry, Source, clean_key
+from .sources.active import ActiveSource
 
 PREVIEW_BYTES = 64 * 1024
 PREVIEW_ROWS = 20
@@ -49,20 +49,17 @@ class ArtifactCatalog:
 
     def __init__(
         self,
-        active_source: Callable[[], Mapping[str, Any] | None],
+        active_source: ActiveSource,
         jobs: JobManager,
         root_dir: Path,
         kernel_python: Callable[[str], str],
         policy: Policy,
-        audit: AuditLog,
     ) -> None:
         self._policy = policy
-        self._audit = audit
         self._active_source = active_source
         self._jobs = jobs
         self._root = root_dir.resolve()
         self._kernel_python = kernel_python
-        self._sources: dict[str, Source] = {}
         # sha256 of objects hashed by a copy, by (source, key, etag): they show as verified.
         self._hashed: dict[tuple[str, str, str | None], str] = {}
         # A folder's manifests, read when its first page is listed and reused for the pages
@@ -70,21 +67,6 @@ class ArtifactCatalog:
         self._listed_manifests: dict[
             tuple[str, str], tuple[manifests.Manifest | None, list[str]]
         ] = {}
-
-    def source(self) -> Source:
-        config = self._active_source()
-        if not config:
-            raise AirlockError(
-                "no-source",
-                "The active mirror profile names no artifact source: switch to a profile "
-                "with one in the Mirror section.",
-                409,
-            )
-        self._policy.source(config)
-        cache_key = json.dumps(config, sort_keys=True)
-        if cache_key not in self._sources:
-            self._sources[cache_key] = source_from_config(config)
-        return self._sources[cache_key]
 
     async def list_page(
         self,
@@ -94,7 +76,7 @@ class ArtifactCatalog:
         kernel: str | None = None,
         limit: int = 500,
     ) -> dict[str, Any]:
-        source = self.source()
+        source = self._active_source.get()
         page = await source.list(prefix, token, limit, starting)
         folder = (source.describe(), page.prefix)
         if token is None or folder not in self._listed_manifests:
@@ -117,7 +99,9 @@ class ArtifactCatalog:
                     "checksum": manifests.status(manifest, entry.name, entry.size, hashed),
                     "sha256": listed.sha256 if listed else hashed,
                     "fit": fit(info, tags, subdir) if kernel else None,
-                    "policy": self._verdict(info, manifest is not None and listed is not None),
+                    "policy": self._verdict(
+                        info, entry.name, manifest is not None and listed is not None
+                    ),
                 }
             )
         return {
@@ -154,16 +138,15 @@ class ArtifactCatalog:
             "files": len(info.packages),
         }
 
-    def _verdict(self, info: dict[str, Any], verified: bool) -> dict[str, Any] | None:
+    def _verdict(self, info: dict[str, Any], file: str, verified: bool) -> dict[str, Any] | None:
         """Whether the policy lets a package in, and why not."""
         if info["kind"] not in ("wheel", "sdist", "conda"):
             return None
-        reason = self._policy.package(str(info["name"]), str(info["version"]))
-        reason = reason or self._policy.file(str(info["name"]), verified)
+        reason = self._policy.verdict(str(info["name"]), str(info["version"]), file, verified)
         return {"allowed": reason is None, "reason": reason}
 
     async def preview(self, key: str) -> dict[str, Any]:
-        source = self.source()
+        source = self._active_source.get()
         key = clean_key(key)
         info = classify(key)
         if info["kind"] != "dataset":
@@ -200,7 +183,7 @@ class ArtifactCatalog:
 
     def _snippet(self, source: Source, key: str, data_format: str) -> str:
         reader = _PANDAS_READERS.get(data_format, "open({source}, 'rb').read()")
-        config = self._active_source() or {}
+        config = self._active_source.config() or {}
         if config.get("kind") == "folder":
             path = os.path.join(str(config.get("path", "")), key)
             return (
@@ -225,7 +208,7 @@ class ArtifactCatalog:
         """Start copying ``key`` (a file, or a folder ending in '/') to ``destination``
         (relative to the Jupyter root)."""
         self._policy.check_intact()
-        source = self.source()
+        source = self._active_source.get()
         key = clean_key(key)
         target = self._destination(destination)
         if target.exists() and not overwrite:
@@ -238,20 +221,18 @@ class ArtifactCatalog:
         relative = target.relative_to(self._root).as_posix()
 
         async def work(context: JobContext) -> dict[str, Any]:
-            record = {"source": source.describe(), "key": key, "destination": relative}
-            try:
-                result = await self._copy(source, key, target, relative, overwrite, context)
-            except BaseException as error:
-                failed = "cancelled" if isinstance(error, asyncio.CancelledError) else "failed"
-                await asyncio.shield(self._audit.append("copy", user, **record, result=failed))
-                raise
-            await self._audit.append(
-                "copy", user, **record, sha256=result["digests"], result="succeeded"
-            )
-            del result["digests"]
+            result = await self._copy(source, key, target, relative, overwrite, context)
+            context.audit(sha256=result.pop("digests"))
             return result
 
-        return self._jobs.submit("copy", f"Copy {key} to {relative}", f"file:{target}", work)
+        return self._jobs.submit(
+            "copy",
+            f"Copy {key} to {relative}",
+            f"file:{target}",
+            work,
+            user=user,
+            audit={"source": source.describe(), "key": key, "destination": relative},
+        )
 
     def _destination(self, destination: str) -> Path:
         """A path in the workspace; never outside it, also not through a symbolic link."""

@@ -34,6 +34,7 @@ from .kernels.resolve import kernel_python
 from .package_index import PackageIndex
 from .policy import Policy, load_policy
 from .profiles.manager import ProfileManager
+from .sources.active import ActiveSource
 
 NAMESPACE = "airlock"
 # Every Airlock request is a small JSON object; anything larger is refused unread.
@@ -364,9 +365,7 @@ class CreateKernelHandler(AirlockHandler):
                 'Send {"key": "<bundle folder/ or archive>", "name": "<kernel name>", '
                 '"display_name": "<shown in the launcher>"}.',
             )
-        job = self.airlock.kernel_factory.create(
-            self.airlock.catalog.source(), str(key), str(name), str(display), self.user_name
-        )
+        job = self.airlock.kernel_factory.create(str(key), str(name), str(display), self.user_name)
         self.set_status(202)
         self.finish(job.to_json(LOG_TAIL))
 
@@ -447,29 +446,18 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
     audit = AuditLog(
         Path(config.audit_log) if config.audit_log else profiles.paths.state_dir / "audit.jsonl"
     )
-    jobs = JobManager(profiles.paths.state_dir / "jobs", config.log)
-
-    def active_source() -> dict[str, Any] | None:
-        active = profiles.applier.active()
-        if not active or not active.get("source"):
-            return None
-        # The profile's one CA bundle also serves the S3 client.
-        return {
-            **active["source"],
-            **({"ca_bundle": active["ca_bundle"]} if active.get("ca_bundle") else {}),
-        }
-
+    jobs = JobManager(profiles.paths.state_dir / "jobs", config.log, audit)
+    source = ActiveSource(profiles.applier.active, policy)
     spec_manager = web_app.settings["kernel_spec_manager"]
     catalog = ArtifactCatalog(
-        active_source,
+        source,
         jobs,
         Path(web_app.settings["server_root_dir"]),
         lambda name: kernel_python(spec_manager, name),
         policy,
-        audit,
     )
     cache = ContentCache(profiles.paths.state_dir / "cache")
-    index = PackageIndex(catalog.source, cache)
+    index = PackageIndex(source.get, cache)
     installer = Installer(
         spec_manager,
         index,
@@ -495,8 +483,8 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
             spec_manager,
             cache,
             jobs,
-            audit,
             policy,
+            source,
             Path(jupyter_data_dir()) / "kernels",
             profiles.paths.state_dir / "envs",
         ),

@@ -63,8 +63,10 @@ class IndexHandler(JupyterHandler):
     def refusal(self, indexed: IndexedFile) -> str | None:
         """Why the admin's policy keeps this file out of the index, or None."""
         policy = self.settings["airlock"].policy
-        reason: str | None = policy.package(indexed.project, indexed.version)
-        return reason or policy.file(indexed.entry.name, indexed.verified)
+        reason: str | None = policy.verdict(
+            indexed.project, indexed.version, indexed.entry.name, indexed.verified
+        )
+        return reason
 
     def permitted(self, files: list[IndexedFile]) -> list[IndexedFile]:
         return [indexed for indexed in files if self.refusal(indexed) is None]

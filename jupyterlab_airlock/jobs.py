@@ -1,8 +1,10 @@
 """Long work as jobs: copies out of the bucket now, installs and kernel creation later.
 
 One mechanism for all of them: a log, progress, cancel, one job at a time per queue (an
-environment, a destination), and a record on disk so the job list survives a page reload
-and a server restart (a job that a restart cut short is shown as interrupted, not lost).
+environment, a destination), a record on disk so the job list survives a page reload
+and a server restart (a job that a restart cut short is shown as interrupted, not lost),
+and the audit line of how each job ended, written here so that no job and no handler
+writes its own.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .audit import AuditLog
 from .errors import AirlockError
 
 FINISHED = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
@@ -62,6 +65,12 @@ class JobContext:
     def __init__(self, job: Job, logged: Callable[[Job], None]) -> None:
         self._job = job
         self._logged = logged
+        self.audited: dict[str, Any] = {}
+
+    def audit(self, **fields: Any) -> None:
+        """Add to the audit line this job's end writes (what it fetched, where it went),
+        also when it fails or is cancelled afterwards."""
+        self.audited.update(fields)
 
     def log(self, line: str) -> None:
         self._job.log.append(line)
@@ -79,9 +88,12 @@ Work = Callable[[JobContext], Awaitable[dict[str, Any]]]
 class JobManager:
     """Runs jobs in the server's event loop and keeps their records in ``state_dir``."""
 
-    def __init__(self, state_dir: Path, log: logging.Logger | None = None) -> None:
+    def __init__(
+        self, state_dir: Path, log: logging.Logger | None = None, audit: AuditLog | None = None
+    ) -> None:
         self._dir = state_dir
         self._log = log or logging.getLogger(__name__)
+        self._audit = audit
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queues: dict[str, asyncio.Lock] = {}
@@ -139,15 +151,30 @@ class JobManager:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def submit(self, kind: str, title: str, queue: str, work: Work) -> Job:
-        """Start ``work`` as a job; it waits while another job of the same queue runs."""
+    def submit(
+        self,
+        kind: str,
+        title: str,
+        queue: str,
+        work: Work,
+        *,
+        user: str | None = None,
+        audit: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Start ``work`` as a job; it waits while another job of the same queue runs.
+
+        With ``audit``, the job's end appends one audit line: action ``kind``, ``user``,
+        these fields, what the work added with ``context.audit`` and the job's final state.
+        """
         job = Job(id=uuid.uuid4().hex, kind=kind, title=title, queue=queue)
         self._jobs[job.id] = job
         self._save(job)
-        self._tasks[job.id] = asyncio.create_task(self._run(job, work))
+        self._tasks[job.id] = asyncio.create_task(self._run(job, work, user, audit))
         return job
 
-    async def _run(self, job: Job, work: Work) -> None:
+    async def _run(
+        self, job: Job, work: Work, user: str | None, audit: Mapping[str, Any] | None
+    ) -> None:
         lock = self._queues.setdefault(job.queue, asyncio.Lock())
         context = JobContext(job, self._logged)
         try:
@@ -176,6 +203,10 @@ class JobManager:
             job.finished = _now()
             self._save(job)
             self._log_saved.pop(job.id, None)
+            if audit is not None and self._audit is not None:
+                await asyncio.shield(
+                    self._audit.append(job.kind, user, **audit, **context.audited, result=job.state)
+                )
             self._tasks.pop(job.id, None)
 
     def get(self, job_id: str) -> Job:

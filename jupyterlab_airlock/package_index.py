@@ -22,9 +22,9 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from . import manifests
-from .artifacts import classify
 from .cache import ContentCache, FetchCounter
 from .errors import AirlockError
+from .kinds import classify
 from .sources import Entry, Source
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.

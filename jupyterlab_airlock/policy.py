@@ -73,6 +73,27 @@ class Policy:
                 503,
             )
 
+    def verdict(
+        self,
+        project: str | None,
+        version: str | None = None,
+        file: str | None = None,
+        verified: bool = False,
+    ) -> str | None:
+        """Why ``project`` (at ``version``, as ``file``) may not come in, or None.
+
+        The one question every door asks (plan, install, index, channel, listing, kernels);
+        the parts left out are not asked: no version asks about the project as a whole, no
+        project (an environment archive) only about the file, no file nothing about
+        verification.
+        """
+        reason = None
+        if project is not None:
+            reason = self.project(project) if version is None else self.package(project, version)
+        if reason is None and file is not None:
+            reason = self.file(file, verified)
+        return reason
+
     def package(self, name: str, version: str) -> str | None:
         """Why package ``name`` ``version`` may not come in, or None."""
         if self.broken:

@@ -29,7 +29,7 @@ from demo.content import (
     demo_environment,
 )
 from demo.services import free_port
-from jupyterlab_airlock.artifacts import classify
+from jupyterlab_airlock.kinds import classify
 
 ROOT = Path(__file__).resolve().parents[2]
 SDISTS = [

@@ -32,9 +32,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..errors import AirlockError
-from ..kernels.tags import parse_platform
 from ..manifests import MANIFEST_JSON, SHA256SUMS, Manifest, ManifestEntry, Sha256Verifier, merge
 from ..manifests import parse as parse_manifest
+from ..platforms import parse_platform
 
 BUNDLE_JSON = "bundle.json"
 LOCK_FILE = "requirements.lock"

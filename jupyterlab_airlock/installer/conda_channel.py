@@ -112,17 +112,19 @@ class CondaChannel:
             for group in ("packages", "packages.conda"):
                 packages = repodata.get(group) or {}
                 repodata[group] = {
-                    name: record for name, record in packages.items() if not self._refusal(record)
+                    name: record
+                    for name, record in packages.items()
+                    if not self._refusal(name, record)
                 }
             return json.dumps(repodata).encode()
         # conda asks for its platform's subdir and noarch: an empty one is a valid answer.
         empty = {"info": {"subdir": subdir}, "packages": {}, "packages.conda": {}}
         return json.dumps(empty).encode()
 
-    def _refusal(self, record: dict[str, object]) -> str | None:
-        name, version = str(record.get("name")), str(record.get("version"))
-        reason = self._policy.package(name, version)
-        return reason or self._policy.file(name, bool(record.get("sha256")))
+    def _refusal(self, file: str, record: dict[str, object]) -> str | None:
+        return self._policy.verdict(
+            str(record.get("name")), str(record.get("version")), file, bool(record.get("sha256"))
+        )
 
     async def file(self, subdir: str, name: str) -> Path:
         snapshot, folder, keys = await self._channel()

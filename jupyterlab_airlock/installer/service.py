@@ -24,17 +24,17 @@ from urllib.parse import unquote
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..artifacts import classify, fit
 from ..audit import AuditLog
 from ..bundle.format import sha256_file
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
-from ..kernels import platform_subdir, supported_tags
 from ..kernels.environment import describe_environment, describe_kernel
 from ..kernels.resolve import kernel_python
+from ..kinds import classify, fit
 from ..manifests import ManifestEntry
 from ..package_index import IndexSnapshot, PackageIndex
+from ..platforms import platform_subdir, supported_tags
 from ..policy import Policy
 from ..processes import last_line, run
 from . import conda
@@ -354,7 +354,7 @@ class Installer:
             requirement = Requirement(text)
         except InvalidRequirement:
             return None
-        reason = self._policy.project(requirement.name)
+        reason = self._policy.verdict(requirement.name)
         if reason:
             return reason
         matching = [
@@ -363,9 +363,7 @@ class Installer:
             if requirement.specifier.contains(indexed.version, prereleases=True)
         ]
         reasons = [
-            self._policy.package(f.project, f.version)
-            or self._policy.file(f.entry.name, f.verified)
-            for f in matching
+            self._policy.verdict(f.project, f.version, f.entry.name, f.verified) for f in matching
         ]
         return reasons[0] if reasons and all(reasons) else None
 
@@ -373,8 +371,7 @@ class Installer:
         """Each step the policy keeps out, with the rule in words."""
         refusals = []
         for step in plan.steps:
-            reason = self._policy.package(step.name, step.version)
-            reason = reason or self._policy.file(step.file, step.verified)
+            reason = self._policy.verdict(step.name, step.version, step.file, step.verified)
             if reason:
                 refusals.append((f"{step.name} {step.version}", reason))
         return refusals
@@ -410,15 +407,22 @@ class Installer:
         del self._plans[plan_id]  # a plan is carried out once
 
         async def work(context: JobContext) -> dict[str, Any]:
-            return await self._install(plan, context, user)
+            return await self._install(plan, context)
 
         asked = ", ".join(step.name for step in plan.steps if step.requested) or "packages"
-        title = f"Install {asked} into {plan.display_name}"
-        return self._jobs.submit("install", title, f"env:{plan.environment['prefix']}", work)
+        prefix = plan.environment["prefix"]
+        return self._jobs.submit(
+            "install",
+            f"Install {asked} into {plan.display_name}",
+            f"env:{prefix}",
+            work,
+            user=user,
+            audit={"kernel": plan.kernel, "prefix": prefix},
+        )
 
-    async def _install(self, plan: Plan, context: JobContext, user: str | None) -> dict[str, Any]:
+    async def _install(self, plan: Plan, context: JobContext) -> dict[str, Any]:
         if plan.conda is not None:
-            return await self._install_conda(plan, context, user)
+            return await self._install_conda(plan, context)
         before = package_versions((await describe_environment(plan.python))["packages"])
         # Another install may have run meanwhile (they wait in line): that is fine unless
         # it touched a package this plan was made around.
@@ -435,6 +439,7 @@ class Installer:
                 409,
             )
         files: list[dict[str, Any]] = []
+        context.audit(files=files)  # what was staged so far, whatever the outcome
         await asyncio.to_thread(self._cache.root.mkdir, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".install-", dir=self._cache.root) as scratch:
             folder = Path(scratch)
@@ -486,10 +491,8 @@ class Installer:
                 )
             except asyncio.CancelledError:
                 await asyncio.shield(self._undo_partial(plan, before, context))
-                await self._record(user, plan, files, "cancelled")
                 raise
         if completed.returncode != 0:
-            await self._record(user, plan, files, "failed")
             raise AirlockError(
                 "install-failed",
                 f"pip could not install into {plan.display_name}: "
@@ -501,7 +504,6 @@ class Installer:
         after = dict(before)
         after.update((canonicalize_name(file["name"]), file["version"]) for file in files)
         changed = changes(before, after)
-        await self._record(user, plan, files, "succeeded")
         return {
             "kernel": plan.kernel,
             "prefix": plan.environment["prefix"],
@@ -512,13 +514,12 @@ class Installer:
             "can_roll_back": bool(changed),
         }
 
-    async def _install_conda(
-        self, plan: Plan, context: JobContext, user: str | None
-    ) -> dict[str, Any]:
+    async def _install_conda(self, plan: Plan, context: JobContext) -> dict[str, Any]:
         assert plan.channel is not None
         prefix = Path(plan.environment["prefix"])
         snapshot = await self._index.snapshot()
         files: list[dict[str, Any]] = []
+        context.audit(files=files)
         try:
             for number, step in enumerate(plan.steps):
                 record = next(r for r in plan.conda.to_fetch if r.file_name == step.file)
@@ -539,24 +540,16 @@ class Installer:
                 )
                 context.progress(0.3 * (number + 1) / len(plan.steps))
             before = await asyncio.to_thread(_conda_versions, prefix)
-            try:
-                await conda.install(
-                    plan.conda,
-                    plan.channel,
-                    prefix,
-                    context.log,
-                    cache_dir=self._cache.root / "rattler",
-                )
-            except asyncio.CancelledError:
-                await self._record(user, plan, files, "cancelled")
-                raise
-            except AirlockError:
-                await self._record(user, plan, files, "failed")
-                raise
+            await conda.install(
+                plan.conda,
+                plan.channel,
+                prefix,
+                context.log,
+                cache_dir=self._cache.root / "rattler",
+            )
         finally:
             await asyncio.to_thread(shutil.rmtree, plan.channel, True)
         after = await asyncio.to_thread(_conda_versions, prefix)
-        await self._record(user, plan, files, "succeeded")
         return {
             "kernel": plan.kernel,
             "prefix": str(prefix),
@@ -610,18 +603,6 @@ class Installer:
                 "Cancelled after these were replaced (use Roll back on an earlier install "
                 f"to restore them): {', '.join(changed)}"
             )
-
-    async def _record(
-        self, user: str | None, plan: Plan, files: list[dict[str, Any]], result: str
-    ) -> None:
-        await self._audit.append(
-            "install",
-            user,
-            kernel=plan.kernel,
-            prefix=plan.environment["prefix"],
-            files=files,
-            result=result,
-        )
 
     def _kernels_of(self, prefix: str) -> list[str]:
         """The kernelspecs whose interpreter lives in ``prefix``: they need a restart."""
@@ -689,13 +670,17 @@ class Installer:
                         python, context, "install", "--no-index", "--no-deps", "--no-cache-dir",
                         "--require-hashes", "--find-links", str(folder), "-r", str(requirements),
                     )  # fmt: skip
-            await self._audit.append(
-                "rollback", user, job=job_id, prefix=prefix, result="succeeded"
-            )
             self._jobs.annotate(job_id, can_roll_back=False)
             return {"kernel": result["kernel"], "prefix": prefix, "kernels": result["kernels"]}
 
-        return self._jobs.submit("rollback", f"Roll back: {job.title}", f"env:{prefix}", work)
+        return self._jobs.submit(
+            "rollback",
+            f"Roll back: {job.title}",
+            f"env:{prefix}",
+            work,
+            user=user,
+            audit={"job": job_id, "prefix": prefix},
+        )
 
     def _earlier_file(self, name: str, version: str) -> tuple[str, str] | None:
         """The sha256 and file name of ``name`` ``version`` cached by an earlier install."""

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import manifests
-from ..artifacts import classify
-from ..audit import AuditLog
 from ..bundle.format import LOCK_FILE, read_lock
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
+from ..kinds import classify
 from ..policy import Policy
 from ..sources import Source, clean_key
+from ..sources.active import ActiveSource
 from .create import (
     check_new_kernel,
     create_kernel_from_archive,
@@ -34,24 +34,24 @@ class KernelFactory:
         spec_manager: Any,
         cache: ContentCache,
         jobs: JobManager,
-        audit: AuditLog,
         policy: Policy,
+        source: ActiveSource,
         kernels_dir: Path,
         envs_dir: Path,
     ) -> None:
         self._specs = spec_manager
         self._cache = cache
         self._jobs = jobs
-        self._audit = audit
+        self._source = source
         self._policy = policy
         self._kernels_dir = kernels_dir
         self._envs_dir = envs_dir
 
-    def create(
-        self, source: Source, key: str, name: str, display_name: str, user: str | None
-    ) -> Job:
-        """Start making kernel ``name`` from bundle folder or environment archive ``key``."""
+    def create(self, key: str, name: str, display_name: str, user: str | None) -> Job:
+        """Start making kernel ``name`` from bundle folder or environment archive ``key`` of
+        the active source."""
         self._policy.check_intact()
+        source = self._source.get()
         key = clean_key(key)
         is_bundle = key.endswith("/")
         if not is_bundle and classify(key)["kind"] != "env-archive":
@@ -64,29 +64,18 @@ class KernelFactory:
         check_new_kernel(name, display_name, self._kernels_dir, self._envs_dir, existing)
 
         async def work(context: JobContext) -> dict[str, Any]:
-            record = {"source": source.describe(), "key": key, "kernel": name}
-            try:
-                if is_bundle:
-                    result = await self._from_bundle(
-                        source, key, name, display_name, existing, context
-                    )
-                else:
-                    result = await self._from_archive(
-                        source, key, name, display_name, existing, context
-                    )
-            except BaseException as error:
-                failed = "cancelled" if isinstance(error, asyncio.CancelledError) else "failed"
-                await asyncio.shield(
-                    self._audit.append("create-kernel", user, **record, result=failed)
-                )
-                raise
-            await self._audit.append(
-                "create-kernel", user, **record, prefix=result["prefix"], result="succeeded"
-            )
+            make = self._from_bundle if is_bundle else self._from_archive
+            result = await make(source, key, name, display_name, existing, context)
+            context.audit(prefix=result["prefix"])
             return result
 
         return self._jobs.submit(
-            "create-kernel", f"Create kernel {display_name}", f"kernel:{name}", work
+            "create-kernel",
+            f"Create kernel {display_name}",
+            f"kernel:{name}",
+            work,
+            user=user,
+            audit={"source": source.describe(), "key": key, "kernel": name},
         )
 
     async def _from_bundle(
@@ -103,7 +92,7 @@ class KernelFactory:
             local = await fetch_bundle(source, key, self._cache, scratch, context)
             lock = read_lock((local / LOCK_FILE).read_text("utf-8"), key + LOCK_FILE)
             for entry in lock:
-                reason = self._policy.package(entry.name, entry.version)
+                reason = self._policy.verdict(entry.name, entry.version)
                 if reason:
                     raise AirlockError("policy-refused", f"The bundle holds {reason}.", 403)
             return await create_kernel_from_bundle(
@@ -127,7 +116,7 @@ class KernelFactory:
         if problems:
             raise AirlockError("invalid-manifest", problems[0], 422)
         expected = manifest.files.get(file_name) if manifest else None
-        reason = self._policy.file(file_name, expected is not None)
+        reason = self._policy.verdict(None, file=file_name, verified=expected is not None)
         if reason:
             raise AirlockError("policy-refused", f"{reason}.", 403)
         path, _ = await self._cache.fetch(source, await source.stat(key), expected)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from jupyterlab_airlock.audit import AuditLog
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.jobs import JobContext, JobManager
 
@@ -169,3 +170,46 @@ def test_a_long_log_is_written_whole_but_not_once_per_line(
     assert len(written) < 10
     [record] = JobManager(tmp_path).list()
     assert len(record.log) == 2000
+
+
+def test_each_job_end_is_audited_once_with_what_the_work_added(tmp_path: Path) -> None:
+    """Succeeded, failed and cancelled jobs each leave one audit line, written by the
+    mechanism: no job writes its own."""
+
+    async def scenario() -> list[dict[str, Any]]:
+        audit = AuditLog(tmp_path / "audit.jsonl")
+        jobs = JobManager(tmp_path / "jobs", audit=audit)
+        started = asyncio.Event()
+
+        async def copies(context: JobContext) -> dict[str, Any]:
+            context.audit(sha256={"a.csv": "ab" * 32})
+            return {}
+
+        async def breaks(context: JobContext) -> dict[str, Any]:
+            context.audit(files=["a.whl"])
+            raise AirlockError("install-failed", "pip failed", 500)
+
+        async def hangs(context: JobContext) -> dict[str, Any]:
+            started.set()
+            await asyncio.Event().wait()
+            return {}
+
+        await jobs.wait(jobs.submit("copy", "Copy", "q1", copies, user="ada", audit={"k": 1}).id)
+        await jobs.wait(jobs.submit("install", "Install", "q2", breaks, audit={"k": 2}).id)
+        hanging = jobs.submit("install", "Install", "q3", hangs, user="bo", audit={"k": 3})
+        await started.wait()
+        await jobs.cancel(hanging.id)
+        # A job without audit fields (a test's, a preview's) writes nothing.
+        await jobs.wait(jobs.submit("copy", "Quiet", "q4", copies).id)
+        return audit.read()
+
+    records = run(scenario())
+    assert [(r["action"], r["k"], r["result"]) for r in records] == [
+        ("copy", 1, "succeeded"),
+        ("install", 2, "failed"),
+        ("install", 3, "cancelled"),
+    ]
+    assert records[0]["user"] == "ada"
+    assert records[0]["sha256"] == {"a.csv": "ab" * 32}
+    assert records[1]["files"] == ["a.whl"]
+    assert records[2]["user"] == "bo"

@@ -96,3 +96,19 @@ def test_a_missing_policy_file_fails_closed(tmp_path: Path) -> None:
         policy.broken
         == f"The policy file {tmp_path / 'absent.yaml'} cannot be read: No such file or directory."
     )
+
+
+def test_one_verdict_asks_what_it_is_given() -> None:
+    policy = load_policy({"allow": ["numpy>=1.26"], "deny": ["evil"], "require_verified": True}, "")
+    # The project as a whole, a version, a file: each part given is asked, none other.
+    assert policy.verdict("evil") == "evil is denied by the policy rule 'evil'"
+    assert policy.verdict("numpy") is None
+    assert policy.verdict("numpy", "1.25.0") is not None
+    assert policy.verdict("numpy", "1.26.4") is None
+    assert "requires verified files" in str(
+        policy.verdict("numpy", "1.26.4", "numpy-1.26.4-py3-none-any.whl", verified=False)
+    )
+    assert policy.verdict("numpy", "1.26.4", "numpy-1.26.4-py3-none-any.whl", True) is None
+    # An environment archive has no project: only the file is asked about.
+    assert policy.verdict(None, file="env.tar.gz", verified=True) is None
+    assert policy.verdict(None, file="env.tar.gz", verified=False) is not None

@@ -16,8 +16,8 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import AirlockError
-from ..processes import last_line, run
+from .errors import AirlockError
+from .processes import last_line, run
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any
 from packaging.tags import Tag, parse_tag
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
-from .kernels.tags import Platform, parse_platform
 from .manifests import MANIFEST_JSON, SHA256SUMS
+from .platforms import Platform, parse_platform
 
 # Ordered so that ".tar.gz" is tried before any shorter ending it contains.
 _ARCHIVES = (".tar.bz2", ".tar.gz", ".tgz", ".tar.zst", ".zip")
