@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMPS := .make
 CHROMIUM := /usr/bin/chromium
+SSH_KEYGEN := /usr/bin/ssh-keygen
 
 export PATH := $(BIN):$(PATH)
 # Playwright must never download a browser: tests use Debian's Chromium.
@@ -23,7 +24,7 @@ install: $(STAMPS)/develop
 demo: install
 	$(BIN)/python -m demo
 
-test: install $(STAMPS)/ui-tests $(CHROMIUM)
+test: install $(STAMPS)/ui-tests $(CHROMIUM) $(SSH_KEYGEN)
 	$(MAKE) lint
 	$(MAKE) test-python
 	$(MAKE) test-js
@@ -40,7 +41,7 @@ format: install
 	ruff check --fix .
 	jlpm lint
 
-test-python: install
+test-python: install $(SSH_KEYGEN)
 	pytest
 
 test-js: install
@@ -83,13 +84,16 @@ $(STAMPS)/ui-tests: ui-tests/package.json ui-tests/yarn.lock $(STAMPS)/python
 	cd ui-tests && jlpm install --immutable
 	touch $@
 
+# Debian packages a test needs: installed when missing (CI runs as root), else named.
+apt_install = if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(1); \
+	else echo "$(2): sudo apt-get install -y $(1)"; exit 1; fi
+
 $(CHROMIUM):
-	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get update && apt-get install -y chromium; \
-	else \
-		echo "Debian's Chromium is needed for the UI tests: sudo apt-get install -y chromium"; \
-		exit 1; \
-	fi
+	@$(call apt_install,chromium,Debian's Chromium is needed for the UI tests)
+
+# Signed manifests are made and checked with OpenSSH's ssh-keygen, in tests as in real use.
+$(SSH_KEYGEN):
+	@$(call apt_install,openssh-client,OpenSSH's ssh-keygen checks signed manifests)
 
 clean:
 	rm -rf $(STAMPS) lib tsconfig.tsbuildinfo jupyterlab_airlock/labextension \

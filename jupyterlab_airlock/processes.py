@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 _LINE_LIMIT = 64 << 20
 
@@ -30,6 +31,7 @@ async def run(
     env: Mapping[str, str] | None = None,
     on_line: Callable[[str], None] | None = None,
     interrupt_grace: float = 0,
+    stdin: Path | None = None,
 ) -> Completed:
     """Run ``argv`` (an argument list, no shell) and wait for it.
 
@@ -39,18 +41,23 @@ async def run(
     many seconds to clean up (pip rolls back the package it was replacing), then SIGKILL.
     ``on_line`` receives each line of output (stdout and stderr) as it is printed. A
     program that cannot be started raises ``OSError`` (catch ``asyncio.TimeoutError``
-    first: it is an ``OSError`` too).
+    first: it is an ``OSError`` too). ``stdin`` is a file the program reads as its input.
     """
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=dict(env) if env is not None else None,
-        start_new_session=True,
-        # Lines are read one by one; a program may print a whole JSON document as one.
-        limit=_LINE_LIMIT,
-    )
+    given = os.open(stdin, os.O_RDONLY) if stdin is not None else None
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=given if given is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+            # Lines are read one by one; a program may print a whole JSON document as one.
+            limit=_LINE_LIMIT,
+        )
+    finally:
+        if given is not None:
+            os.close(given)  # the program holds its own copy
     stdout, stderr = process.stdout, process.stderr
     assert stdout is not None
     assert stderr is not None
