@@ -6,6 +6,8 @@ YAML or JSON, the same keys), never from the browser::
     allow: ["numpy>=1.26", "pandas"]   # when given, only these packages (PEP 440 ranges)
     deny: ["requests<2.31"]            # never these
     require_verified: true             # every installed file has a manifest sha256
+    require_signed: true               # ... in a manifest signed by a trusted signer
+    deny_advisories: 7.0               # refuse known advisories: "all", or a CVSS minimum
     allowed_sources:                   # the artifact sources profiles may use
       - {kind: s3, endpoint_url: "https://minio.corp", bucket: read-bucket}
       - {kind: folder, path: /mnt/exchange}
@@ -19,7 +21,7 @@ file and what is wrong; it never falls back to "allow all".
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +31,15 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .advisories import Advisory
 from .errors import AirlockError
 
 _KEYS = {
     "allow",
     "deny",
     "require_verified",
+    "require_signed",
+    "deny_advisories",
     "allowed_sources",
     "max_copy_bytes",
     "allow_system_installs",
@@ -47,6 +52,9 @@ class Policy:
     allow: list[Requirement] | None = None
     deny: list[Requirement] = field(default_factory=list)
     require_verified: bool = False
+    require_signed: bool = False
+    # None: advisories are shown, not enforced; 0.0 ("all"): any advisory refuses.
+    deny_advisories: float | None = None
     allowed_sources: list[dict[str, str]] | None = None
     max_copy_bytes: int | None = None
     allow_system_installs: bool = True
@@ -58,6 +66,8 @@ class Policy:
             "allow": [str(r) for r in self.allow] if self.allow is not None else None,
             "deny": [str(r) for r in self.deny],
             "require_verified": self.require_verified,
+            "require_signed": self.require_signed,
+            "deny_advisories": self.deny_advisories,
             "allowed_sources": self.allowed_sources,
             "max_copy_bytes": self.max_copy_bytes,
             "allow_system_installs": self.allow_system_installs,
@@ -79,20 +89,43 @@ class Policy:
         version: str | None = None,
         file: str | None = None,
         verified: bool = False,
+        signed: bool = False,
+        advisories: Sequence[Advisory] = (),
     ) -> str | None:
         """Why ``project`` (at ``version``, as ``file``) may not come in, or None.
 
         The one question every door asks (plan, install, index, channel, listing, kernels);
         the parts left out are not asked: no version asks about the project as a whole, no
         project (an environment archive) only about the file, no file nothing about
-        verification.
+        verification (``verified``: a manifest's sha256; ``signed``: listed in a validly
+        signed manifest), no advisories nothing about them.
         """
         reason = None
         if project is not None:
             reason = self.project(project) if version is None else self.package(project, version)
         if reason is None and file is not None:
-            reason = self.file(file, verified)
+            reason = self.file(file, verified, signed)
+        if reason is None and project is not None:
+            reason = self.advisories(project, version, advisories)
         return reason
+
+    def advisories(self, name: str, version: str | None, known: Sequence[Advisory]) -> str | None:
+        """Why the advisories known for ``name`` ``version`` keep it out, or None."""
+        if self.deny_advisories is None:
+            return None
+        threshold = self.deny_advisories
+        denied = [a for a in known if _severity_score(a) >= threshold]
+        if not denied:
+            return None
+        names = ", ".join(
+            a.id + (f" ({', '.join(a.aliases)})" if a.aliases else "") for a in denied
+        )
+        rule = "any known advisory" if threshold == 0 else f"advisories of CVSS {threshold} or more"
+        release = f"{name} {version}" if version else name
+        return (
+            f"{release} is affected by {names}, and the policy denies {rule} "
+            "(rule 'deny_advisories')"
+        )
 
     def package(self, name: str, version: str) -> str | None:
         """Why package ``name`` ``version`` may not come in, or None."""
@@ -121,8 +154,14 @@ class Policy:
             return f"{name} is not on the policy's list of approved packages"
         return None
 
-    def file(self, name: str, verified: bool) -> str | None:
-        """Why file ``name`` may not be installed for want of a verified sha256, or None."""
+    def file(self, name: str, verified: bool, signed: bool = False) -> str | None:
+        """Why file ``name`` may not be installed for want of a verified sha256 or of a
+        trusted signature, or None."""
+        if self.require_signed and not signed:
+            return (
+                f"{name} is not listed in a manifest signed by a trusted signer, and the "
+                "policy requires signed files (rule 'require_signed')"
+            )
         if self.require_verified and not verified:
             return (
                 f"{name} has no sha256 in a manifest of the source, and the policy requires "
@@ -206,6 +245,8 @@ def _build(data: Mapping[str, Any]) -> Policy:
     policy.deny = _requirements(data.get("deny") or [], "deny")
     policy.require_verified = _flag(data, "require_verified", False)
     policy.allow_system_installs = _flag(data, "allow_system_installs", True)
+    policy.require_signed = _flag(data, "require_signed", False)
+    policy.deny_advisories = _threshold(data.get("deny_advisories"))
     limit = data.get("max_copy_bytes")
     if limit is not None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
@@ -241,6 +282,29 @@ def _flag(data: Mapping[str, Any], name: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"'{name}' must be true or false")
     return value
+
+
+def _threshold(value: Any) -> float | None:
+    if value is None or value is False:
+        return None
+    if value == "all" or value is True:
+        return 0.0
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 10:
+        return float(value)
+    raise ValueError("'deny_advisories' must be \"all\" or a CVSS score from 0 to 10")
+
+
+# OSV records without a CVSS vector often carry their database's word; these are the lower
+# ends of CVSS's own qualitative ranges, so 7.0 denies HIGH and CRITICAL alike.
+_SEVERITY_WORDS = {"CRITICAL": 9.0, "HIGH": 7.0, "MODERATE": 4.0, "MEDIUM": 4.0, "LOW": 0.1}
+
+
+def _severity_score(advisory: Advisory) -> float:
+    """An advisory's score; one with neither score nor word counts as the most severe
+    (fail closed: nothing says it is mild)."""
+    if advisory.score is not None:
+        return advisory.score
+    return _SEVERITY_WORDS.get((advisory.severity or "").upper(), 10.0)
 
 
 def _within(rule: Requirement, version: str) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyterlab_airlock.advisories import Advisory
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.policy import load_policy
 
@@ -112,3 +113,44 @@ def test_one_verdict_asks_what_it_is_given() -> None:
     # An environment archive has no project: only the file is asked about.
     assert policy.verdict(None, file="env.tar.gz", verified=True) is None
     assert policy.verdict(None, file="env.tar.gz", verified=False) is not None
+
+
+def test_require_signed_asks_for_a_trusted_signature() -> None:
+    policy = load_policy({"require_signed": True}, "")
+    wheel = "x-1.0-py3-none-any.whl"
+
+    assert policy.verdict("x", "1.0", wheel, verified=True, signed=True) is None
+    assert policy.verdict("x", "1.0", wheel, verified=True, signed=False) == (
+        f"{wheel} is not listed in a manifest signed by a trusted signer, and the policy "
+        "requires signed files (rule 'require_signed')"
+    )
+    assert policy.verdict(None, file="env.tar.gz", verified=True) is not None
+
+
+def advisory(ident: str, score: float | None, severity: str | None = None) -> Advisory:
+    return Advisory(ident, ("CVE-2026-1",), "", ("2.0",), severity, score)
+
+
+def test_deny_advisories_from_a_score_up_names_the_advisory() -> None:
+    policy = load_policy({"deny_advisories": 7}, "")
+    high, low = advisory("PYSEC-1", 9.8), advisory("PYSEC-2", 3.1)
+
+    assert policy.verdict("x", "1.0", advisories=[low]) is None
+    assert policy.verdict("x", "1.0", advisories=[low, high]) == (
+        "x 1.0 is affected by PYSEC-1 (CVE-2026-1), and the policy denies advisories of "
+        "CVSS 7.0 or more (rule 'deny_advisories')"
+    )
+    # A database's word counts from the lower end of its range; no word at all, as the worst.
+    assert policy.verdict("x", "1.0", advisories=[advisory("GHSA-1", None, "HIGH")]) is not None
+    assert policy.verdict("x", "1.0", advisories=[advisory("GHSA-2", None, "LOW")]) is None
+    assert policy.verdict("x", "1.0", advisories=[advisory("GHSA-3", None)]) is not None
+
+
+def test_deny_all_advisories_and_a_wrong_threshold() -> None:
+    assert load_policy({"deny_advisories": "all"}, "").verdict(
+        "x", "1.0", advisories=[advisory("PYSEC-2", 0.5)]
+    )
+    assert load_policy({}, "").verdict("x", "1.0", advisories=[advisory("PYSEC-1", 9.8)]) is None
+    broken = load_policy({"deny_advisories": "high"}, "")
+    assert broken.broken is not None
+    assert "'deny_advisories' must be \"all\" or a CVSS score from 0 to 10" in broken.broken
