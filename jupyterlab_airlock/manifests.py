@@ -9,6 +9,8 @@ folder. ``SHA256SUMS`` is what ``sha256sum`` writes (``<digest>  <path>``, or
 
 with ``size`` optional and other keys ignored, so that the tools writing it may add their own.
 A manifest that cannot be trusted to the letter is refused as a whole, never half-read.
+Either may be signed (``SHA256SUMS.sig``, ``manifest.json.sig``: see ``signatures``); when
+the admin trusts signers, each listed file carries its manifest's signature check.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import AirlockError
+from .signatures import SIGNATURE_SUFFIX, Signature, TrustedSigners
 from .sources import Source
 
 SHA256SUMS = "SHA256SUMS"
@@ -28,6 +31,8 @@ MANIFEST_JSON = "manifest.json"
 
 # Manifests are read whole; a larger one is not a manifest anyone wrote by hand or tool.
 MANIFEST_LIMIT = 16 * 1024 * 1024
+# An SSH signature is a few hundred bytes.
+SIGNATURE_LIMIT = 64 * 1024
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _GNU_LINE = re.compile(r"(?P<digest>\S+) [ *](?P<path>.+)")
@@ -46,6 +51,14 @@ class ManifestEntry:
 class Manifest:
     files: dict[str, ManifestEntry]  # relative path ("a/b.whl", no "./") -> what it must be
     source: str  # the manifest file(s) it was read from, for messages
+    # Of each listed path, the signature check of the manifest listing it (a signed one
+    # first, when several do); empty when no signers were asked.
+    signatures: dict[str, Signature] = field(default_factory=dict)
+
+    def signed_by(self, path: str) -> str | None:
+        """The trusted signer who vouches for ``path``, or None."""
+        signature = self.signatures.get(path)
+        return signature.principal if signature and signature.state == "signed" else None
 
 
 def parse(text: str, source: str) -> Manifest:
@@ -126,8 +139,12 @@ def merge(manifests: Iterable[Manifest]) -> Manifest:
     files: dict[str, ManifestEntry] = {}
     origin: dict[str, str] = {}
     sources: list[str] = []
+    signatures: dict[str, Signature] = {}
     for manifest in manifests:
         sources.append(manifest.source)
+        for path, signature in manifest.signatures.items():
+            if path not in signatures or signature.state == "signed":
+                signatures[path] = signature
         for path, entry in manifest.files.items():
             known = files.get(path)
             if known is None or (known.sha256 == entry.sha256 and known.size is None):
@@ -145,7 +162,7 @@ def merge(manifests: Iterable[Manifest]) -> Manifest:
                 "fix the wrong one before anything in this folder can be verified.",
                 422,
             )
-    return Manifest(files, " + ".join(sources))
+    return Manifest(files, " + ".join(sources), signatures)
 
 
 def status(
@@ -167,9 +184,12 @@ def status(
     return "verified" if sha256.lower() == entry.sha256 else "mismatch"
 
 
-async def read_folder(source: Source, folder: str) -> tuple[Manifest | None, list[str]]:
+async def read_folder(
+    source: Source, folder: str, signers: TrustedSigners | None = None
+) -> tuple[Manifest | None, list[str]]:
     """The manifests of ``folder`` in ``source``, merged, and problems in words: a broken
-    manifest is named and nothing of it is trusted."""
+    manifest is named and nothing of it is trusted. With ``signers``, each manifest's
+    signature is checked and travels with the files it lists."""
     found: list[Manifest] = []
     for name in (SHA256SUMS, MANIFEST_JSON):
         key = folder + name
@@ -181,17 +201,37 @@ async def read_folder(source: Source, folder: str) -> tuple[Manifest | None, lis
             raise
         if entry.size > MANIFEST_LIMIT:
             return None, [f"{key} is larger than {MANIFEST_LIMIT >> 20} MiB; it was not read."]
-        text = (await source.read_range(key, 0, entry.size)).decode("utf-8", "replace")
+        data = await source.read_range(key, 0, entry.size)
         try:
-            found.append(parse(text, key))
+            manifest = parse(data.decode("utf-8", "replace"), key)
         except AirlockError as error:
             return None, [error.message]
+        if signers is not None:
+            signature = await signers.check(
+                data, await _signature(source, key), key.rsplit("/", 1)[-1], folder
+            )
+            manifest = Manifest(
+                manifest.files, manifest.source, dict.fromkeys(manifest.files, signature)
+            )
+        found.append(manifest)
     if not found:
         return None, []
     try:
         return merge(found), []
     except AirlockError as error:
         return None, [error.message]
+
+
+async def _signature(source: Source, manifest_key: str) -> bytes | None:
+    """The bytes of ``<manifest>.sig`` beside a manifest, or None when there is none."""
+    key = manifest_key + SIGNATURE_SUFFIX
+    try:
+        entry = await source.stat(key)
+    except AirlockError as error:
+        if error.status == 404:
+            return None
+        raise
+    return await source.read_range(key, 0, min(entry.size, SIGNATURE_LIMIT))
 
 
 class Sha256Verifier:

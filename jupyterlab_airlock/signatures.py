@@ -18,10 +18,12 @@ bad, with the file named in the reason.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,9 @@ class TrustedSigners:
 
     def __init__(self, path: str | None) -> None:
         self.path = Path(path) if path else None
+        # Checks already made, by what they depend on: listings and index walks read the
+        # same manifests again and again, and each check starts ssh-keygen twice.
+        self._checked: dict[tuple[str, ...], Signature] = {}
 
     @property
     def configured(self) -> bool:
@@ -121,6 +126,22 @@ class TrustedSigners:
         problem = await asyncio.to_thread(self.problem)
         if problem is not None:
             return Signature("bad", manifest, reason=problem)
+        assert self.path is not None
+        stat = await asyncio.to_thread(self.path.stat)
+        memo = (
+            hashlib.sha256(data).hexdigest(),
+            hashlib.sha256(signature).hexdigest(),
+            manifest,
+            folder,
+            f"{stat.st_mtime_ns}:{stat.st_size}",
+            # A key's valid-before may pass while nothing else changes: check again each minute.
+            str(int(time.time() // 60)),
+        )
+        if memo not in self._checked:
+            self._checked[memo] = await self._verify(data, signature, manifest, folder)
+        return self._checked[memo]
+
+    async def _verify(self, data: bytes, signature: bytes, manifest: str, folder: str) -> Signature:
         assert self.path is not None
         named = signed_folder(data, manifest)
         with tempfile.TemporaryDirectory(prefix="airlock-sig-") as scratch:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from jupyterlab_airlock import manifests
 from jupyterlab_airlock.signatures import (
     Signature,
     TrustedSigners,
@@ -17,6 +18,7 @@ from jupyterlab_airlock.signatures import (
     sign,
     signed_folder,
 )
+from jupyterlab_airlock.sources import source_from_config
 
 # Debian's openssh-client; `make test` installs it when missing.
 SSH_KEYGEN = shutil.which("ssh-keygen") or "ssh-keygen"
@@ -167,3 +169,33 @@ def test_signing_again_replaces_the_folder_line_and_keeps_the_sums() -> None:
 
     assert twice == b"# airlock-folder: b/\n" + SUMS
     assert signed_folder(twice, "SHA256SUMS") == "b/"
+
+
+def test_a_folder_read_with_signers_says_who_vouches_for_each_file(
+    tmp_path: Path, scanner: tuple[Path, Path]
+) -> None:
+    key, allowed = scanner
+    root = tmp_path / "exchange"
+    (root / "approved").mkdir(parents=True)
+    (root / "copied").mkdir()
+    sums = root / "approved" / "SHA256SUMS"
+    sums.write_bytes(SUMS)
+    run(sign(sums, key, "approved/"))
+    # The same signed manifest, copied beside other files.
+    for name in ("SHA256SUMS", "SHA256SUMS.sig"):
+        (root / "copied" / name).write_bytes((root / "approved" / name).read_bytes())
+    source = source_from_config({"kind": "folder", "path": str(root)})
+    signers = TrustedSigners(str(allowed))
+    wheel = "airlock_demo-1.0-py3-none-any.whl"
+
+    approved, problems = run(manifests.read_folder(source, "approved/", signers))
+    copied, _ = run(manifests.read_folder(source, "copied/", signers))
+    unchecked, _ = run(manifests.read_folder(source, "approved/"))
+
+    assert problems == []
+    assert approved.signed_by(wheel) == "scanner@dmz"
+    assert copied.signed_by(wheel) is None
+    assert copied.signatures[wheel].state == "bad"
+    assert "signed for folder 'approved/'" in str(copied.signatures[wheel].reason)
+    assert unchecked.signatures == {}
+    assert approved.files == unchecked.files
