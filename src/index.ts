@@ -182,7 +182,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
     );
     model.jobs.finished.connect(async (_, job) => {
-      if (job.kind === 'install' || job.kind === 'rollback') {
+      if (job.kind === 'copy') {
+        model.artifacts.copyEnded(job);
+      } else if (job.kind === 'install' || job.kind === 'rollback') {
         void model.refreshEnvironments();
         const { notifyInstallEnded } = await import('./notifications');
         notifyInstallEnded(app, model, job, trans);

@@ -8,7 +8,7 @@ import * as React from 'react';
 
 import { AirlockModel } from '../model';
 import { ActivitySection } from './ActivitySection';
-import { ArtifactsSection } from './ArtifactsSection';
+import { ArtifactsSection } from './artifacts';
 import { createKernelAsking } from './CreateKernelDialog';
 import { JobsSection } from './JobsSection';
 import { KernelsSection } from './KernelsSection';
@@ -79,6 +79,7 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             {model.profiles.state?.active?.source ? (
               <ArtifactsSection
                 model={model.artifacts}
+                jobs={model.jobs}
                 kernels={model.kernels}
                 bundle={model.bundle}
                 trans={trans}
