@@ -20,6 +20,9 @@ import { AirlockClient } from './api';
 // so they load at start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { MirrorStatusItem } from './components/StatusBarItem';
+// The panel shows the same check, and it runs as the plugin activates.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { handshake } from './handshake';
 import { airlockIcon } from './icons';
 // `isVisible` needs `isInstallable` at once.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -219,6 +222,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       );
     });
 
+    // Say at once when the server part is missing or another version: after an upgrade,
+    // the most common reason why nothing works.
+    void handshake(model.client, trans);
     const ready = model.refresh().then(() => model.profiles.check());
     if (settingRegistry) {
       void Promise.all([settingRegistry.load(PLUGIN_ID), ready]).then(

@@ -6,6 +6,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { versionProblem } from '../handshake';
 import { AirlockModel } from '../model';
 import { ActivitySection } from './ActivitySection';
 import { ArtifactsSection } from './artifacts';
@@ -57,6 +58,9 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             <div className="jp-Airlock-error" role="alert">
               {model.error}
             </div>
+          )}
+          {model.status && (
+            <VersionMismatch version={model.status.version} trans={trans} />
           )}
           {model.status?.policy?.broken && (
             <div
@@ -116,6 +120,25 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
         </div>
       )}
     </UseSignal>
+  );
+}
+
+/**
+ * What to do when the server part is another version than this page, or nothing.
+ */
+function VersionMismatch(props: {
+  version: string;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const problem = versionProblem(props.version, props.trans);
+  return problem === null ? null : (
+    <div
+      className="jp-Airlock-error"
+      role="alert"
+      data-testid="airlock-version-mismatch"
+    >
+      {problem}
+    </div>
   );
 }
 
