@@ -5,46 +5,34 @@ import {
 } from '@jupyterlab/application';
 import {
   ICommandPalette,
-  ISessionContext,
   MainAreaWidget,
   Notification
 } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { KernelAPI } from '@jupyterlab/services';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import {
-  ITranslator,
-  nullTranslator,
-  TranslationBundle
-} from '@jupyterlab/translation';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 // The model needs the client as soon as the plugin activates.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import {
-  AirlockClient,
-  ICreateKernelResult,
-  IInstallResult,
-  IJob,
-  IProfile
-} from './api';
+import { AirlockClient } from './api';
 // The sidebar tab, its model and the status item must exist when the layout is restored,
 // so they load at start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { MirrorStatusItem } from './components/StatusBarItem';
-import { airlockIcon } from './icons';
-// The model's job list loads this module at start anyway, and `isVisible` needs it at once.
+// The panel shows the same check, and it runs as the plugin activates.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import {
-  IInstallOptions,
-  InstallModel,
-  installResult,
-  isInstallable,
-  kernelsToRestart
-} from './install';
+import { handshake } from './handshake';
+import { airlockIcon } from './icons';
+// `isVisible` needs `isInstallable` at once.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { IInstallOptions, InstallModel, isInstallable } from './install';
+import { currentKernel } from './kernels';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockModel } from './model';
-import { messageOf } from './request';
+// The model loads it at start anyway.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { syncSettings } from './profiles';
 import { CommandIDs } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockSidebar } from './widget';
@@ -196,12 +184,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
           kernel: options.kernel ?? currentKernel(app)
         })
     );
-    model.jobs.finished.connect((_, job) => {
-      if (job.kind === 'install' || job.kind === 'rollback') {
+    model.jobs.finished.connect(async (_, job) => {
+      if (job.kind === 'copy') {
+        model.artifacts.copyEnded(job);
+      } else if (job.kind === 'install' || job.kind === 'rollback') {
         void model.refreshEnvironments();
+        const { notifyInstallEnded } = await import('./notifications');
         notifyInstallEnded(app, model, job, trans);
       } else if (job.kind === 'create-kernel') {
-        void notifyKernelCreated(app, model, job, trans);
+        const { notifyKernelCreated } = await import('./notifications');
+        await notifyKernelCreated(app, model, job, trans);
       }
     });
 
@@ -230,174 +222,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       );
     });
 
+    // Say at once when the server part is missing or another version: after an upgrade,
+    // the most common reason why nothing works.
+    void handshake(model.client, trans);
     const ready = model.refresh().then(() => model.profiles.check());
     if (settingRegistry) {
       void Promise.all([settingRegistry.load(PLUGIN_ID), ready]).then(
-        ([settings]) => syncSettings(settings, model)
+        ([settings]) => syncSettings(settings, model.profiles)
       );
     }
   }
 };
-
-/**
- * The kernel of the notebook (or console) in front of the user, if any.
- */
-function currentKernel(app: JupyterFrontEnd): string | null {
-  const widget = app.shell.currentWidget as {
-    sessionContext?: ISessionContext;
-  } | null;
-  const context = widget?.sessionContext;
-  return (
-    context?.session?.kernel?.name || context?.kernelPreference.name || null
-  );
-}
-
-/**
- * Whether a finished job succeeded with a result; if it failed or a server restart cut it
- * short, say so (a cancelled job was the user's own doing: nothing to say).
- */
-function succeeded(job: IJob, trans: TranslationBundle): boolean {
-  if (job.state === 'succeeded' && job.result) {
-    return true;
-  }
-  if (job.state === 'failed' || job.state === 'interrupted') {
-    Notification.error(
-      job.error?.message ??
-        trans.__('%1: interrupted by a server restart.', job.title),
-      { autoClose: false }
-    );
-  }
-  return false;
-}
-
-/**
- * Say how an install or roll back ended; after a change, offer to restart the running
- * kernels of that environment so they import the new versions.
- */
-function notifyInstallEnded(
-  app: JupyterFrontEnd,
-  model: AirlockModel,
-  job: IJob,
-  trans: TranslationBundle
-): void {
-  if (!succeeded(job, trans)) {
-    return;
-  }
-  // Both an install and a roll back name the kernel and the kernels sharing its environment.
-  const result = job.result as Pick<IInstallResult, 'kernel' | 'kernels'>;
-  const displayName =
-    model.kernels.find(kernel => kernel.name === result.kernel)?.displayName ??
-    result.kernel;
-  const installed = installResult(job);
-  const message = installed
-    ? trans._n(
-        'Installed %1 package into %2',
-        'Installed %1 packages into %2',
-        installed.changes.length,
-        displayName
-      )
-    : trans.__('Rolled back the install into %1', displayName);
-  const { kernels, serverSettings } = app.serviceManager;
-  const running = kernelsToRestart(kernels.running(), result.kernels);
-  Notification.success(message, {
-    autoClose: running.length > 0 ? false : 5000,
-    actions:
-      running.length > 0
-        ? [
-            {
-              label: trans._n(
-                'Restart kernel',
-                'Restart %1 kernels',
-                running.length
-              ),
-              caption: trans.__(
-                'Restart the running kernels of this environment so they use the new versions'
-              ),
-              displayType: 'accent',
-              callback: () =>
-                void Promise.all(
-                  running.map(kernel =>
-                    KernelAPI.restartKernel(kernel.id, serverSettings)
-                  )
-                ).catch(reason =>
-                  Notification.error(messageOf(reason), { autoClose: false })
-                )
-            }
-          ]
-        : []
-  });
-}
-
-/**
- * Say how making a kernel ended. A new kernel is loaded into the launcher (and the
- * panel) first, so that it is there, without a reload, when the user reads the message.
- */
-async function notifyKernelCreated(
-  app: JupyterFrontEnd,
-  model: AirlockModel,
-  job: IJob,
-  trans: TranslationBundle
-): Promise<void> {
-  if (!succeeded(job, trans)) {
-    return;
-  }
-  const result = job.result as ICreateKernelResult;
-  try {
-    await app.serviceManager.kernelspecs.refreshSpecs();
-  } catch (reason) {
-    Notification.error(messageOf(reason), { autoClose: false });
-  }
-  void model.refreshEnvironments();
-  Notification.success(
-    trans.__(
-      'The kernel %1 is ready: it is in the launcher.',
-      result.display_name
-    ),
-    {
-      autoClose: 10000,
-      actions: app.commands.hasCommand('notebook:create-new')
-        ? [
-            {
-              label: trans.__('New notebook'),
-              caption: trans.__('Open a new notebook with this kernel'),
-              displayType: 'accent',
-              callback: () =>
-                void app.commands.execute('notebook:create-new', {
-                  kernelName: result.kernel
-                })
-            }
-          ]
-        : []
-    }
-  );
-}
-
-/**
- * Keep JupyterLab's settings and the server's active profile in step: the user's own
- * profiles come from the settings, and choosing `activeProfile` in the Settings Editor
- * switches, as the panel's picker does.
- */
-function syncSettings(
-  settings: ISettingRegistry.ISettings,
-  model: AirlockModel
-): void {
-  const profiles = model.profiles;
-  const onSettingsChanged = () => {
-    profiles.setUserProfiles(
-      (settings.composite.profiles as unknown as IProfile[] | undefined) ?? []
-    );
-    const wanted = settings.composite.activeProfile as string | undefined;
-    if (wanted && wanted !== profiles.activeName && !profiles.busy) {
-      void profiles.switchTo(wanted);
-    }
-  };
-  settings.changed.connect(onSettingsChanged);
-  onSettingsChanged();
-  profiles.activeChanged.connect((_, name) => {
-    if ((settings.composite.activeProfile ?? '') !== (name ?? '')) {
-      void settings.set('activeProfile', name ?? '');
-    }
-  });
-}
 
 export default plugin;

@@ -1,3 +1,4 @@
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
@@ -195,4 +196,31 @@ export class ProfilesModel {
   private _error: string | null = null;
   private _changed = new Signal<this, void>(this);
   private _activeChanged = new Signal<this, string | null>(this);
+}
+
+/**
+ * Keep JupyterLab's settings and the server's active profile in step: the user's own
+ * profiles come from the settings, and choosing `activeProfile` in the Settings Editor
+ * switches, as the panel's picker does.
+ */
+export function syncSettings(
+  settings: ISettingRegistry.ISettings,
+  profiles: ProfilesModel
+): void {
+  const onSettingsChanged = () => {
+    profiles.setUserProfiles(
+      (settings.composite.profiles as unknown as IProfile[] | undefined) ?? []
+    );
+    const wanted = settings.composite.activeProfile as string | undefined;
+    if (wanted && wanted !== profiles.activeName && !profiles.busy) {
+      void profiles.switchTo(wanted);
+    }
+  };
+  settings.changed.connect(onSettingsChanged);
+  onSettingsChanged();
+  profiles.activeChanged.connect((_, name) => {
+    if ((settings.composite.activeProfile ?? '') !== (name ?? '')) {
+      void settings.set('activeProfile', name ?? '');
+    }
+  });
 }

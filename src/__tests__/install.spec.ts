@@ -1,8 +1,8 @@
 /**
- * The install dialog's model and the job list against a real Jupyter server with the
+ * The install dialog's model against a real Jupyter server with the
  * Airlock server extension (started by @jupyterlab/testing; nothing is mocked). That server
  * has no artifact source, so every plan is refused: the tests check that the user reads
- * why. The pure parts (what a step does, which kernels to restart) are tested on their own.
+ * why. The pure parts (what a step does, what can be installed) are tested on their own.
  */
 import { ServerConnection } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
@@ -14,10 +14,9 @@ import {
   installResult,
   InstallModel,
   isInstallable,
-  JobsModel,
-  kernelsToRestart,
   parseRequirements
 } from '../install';
+import { JobsModel } from '../jobs';
 
 const server = new JupyterServer();
 const trans = nullTranslator.load('jupyterlab_airlock');
@@ -136,47 +135,6 @@ describe('InstallModel', () => {
   });
 });
 
-describe('JobsModel', () => {
-  it('loads the jobs the server keeps', async () => {
-    const { jobs } = models();
-    let changes = 0;
-    jobs.changed.connect(() => (changes += 1));
-
-    await jobs.refresh();
-
-    expect(jobs.error).toBeNull();
-    expect(jobs.jobs).toEqual(expect.any(Array));
-    expect(changes).toBeGreaterThan(0);
-    jobs.dispose();
-  });
-
-  it('shows why a job cannot be rolled back, next to that job', async () => {
-    const { jobs } = models();
-    const id = '0'.repeat(32);
-
-    expect(await jobs.rollback(id)).toBeNull();
-
-    expect(jobs.refusal).toEqual({
-      job: id,
-      message: expect.stringContaining(`There is no job ${id}`)
-    });
-    jobs.dispose();
-  });
-
-  it('says plainly when the server cannot be reached', async () => {
-    const jobs = new JobsModel(
-      new AirlockClient(
-        ServerConnection.makeSettings({ baseUrl: 'http://127.0.0.1:9/' })
-      )
-    );
-
-    await jobs.refresh();
-
-    expect(jobs.error).toContain('Cannot reach the Jupyter server');
-    jobs.dispose();
-  });
-});
-
 describe('the pure parts', () => {
   it('reads requirements one a line, without blanks or comments', () => {
     expect(
@@ -200,19 +158,6 @@ describe('the pure parts', () => {
     expect(describeAction(step('reinstall', '2.0'), trans)).toBe(
       'reinstall 2.0'
     );
-  });
-
-  it('restarts only the running kernels of the environment that changed', () => {
-    const running = [
-      { id: 'a', name: 'demo' },
-      { id: 'b', name: 'python3' },
-      { id: 'c', name: 'demo-twin' },
-      { id: 'd', name: 'demo' }
-    ];
-
-    const chosen = kernelsToRestart(running, ['demo', 'demo-twin']);
-
-    expect(chosen.map(kernel => kernel.id)).toEqual(['a', 'c', 'd']);
   });
 
   it('offers installs for wheels, sdists and conda packages only', () => {

@@ -2,20 +2,15 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import {
-  ActivityModel,
-  actionLabel,
-  resultKind,
-  summarizeRecord
-} from '../activity';
 import { IAuditRecord } from '../api';
+import { actionLabel, AuditModel, resultKind, summarizeRecord } from '../audit';
 
 /**
  * The Activity section: the audit trail, newest first, filtered by action and user; each
  * record on one line, opening to all it recorded.
  */
 export function ActivitySection(props: {
-  model: ActivityModel;
+  model: AuditModel;
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, trans } = props;

@@ -6,9 +6,10 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { versionProblem } from '../handshake';
 import { AirlockModel } from '../model';
 import { ActivitySection } from './ActivitySection';
-import { ArtifactsSection } from './ArtifactsSection';
+import { ArtifactsSection } from './artifacts';
 import { createKernelAsking } from './CreateKernelDialog';
 import { JobsSection } from './JobsSection';
 import { KernelsSection } from './KernelsSection';
@@ -58,6 +59,9 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               {model.error}
             </div>
           )}
+          {model.status && (
+            <VersionMismatch version={model.status.version} trans={trans} />
+          )}
           {model.status?.policy?.broken && (
             <div
               className="jp-Airlock-error"
@@ -79,6 +83,7 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             {model.profiles.state?.active?.source ? (
               <ArtifactsSection
                 model={model.artifacts}
+                jobs={model.jobs}
                 kernels={model.kernels}
                 bundle={model.bundle}
                 trans={trans}
@@ -115,6 +120,25 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
         </div>
       )}
     </UseSignal>
+  );
+}
+
+/**
+ * What to do when the server part is another version than this page, or nothing.
+ */
+function VersionMismatch(props: {
+  version: string;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const problem = versionProblem(props.version, props.trans);
+  return problem === null ? null : (
+    <div
+      className="jp-Airlock-error"
+      role="alert"
+      data-testid="airlock-version-mismatch"
+    >
+      {problem}
+    </div>
   );
 }
 

@@ -6,7 +6,7 @@ import * as React from 'react';
 import { IInstallPlan, IInstallStep, IJob, IKernelEnvironment } from '../api';
 import { describeAction, installResult, InstallModel } from '../install';
 import { AirlockModel } from '../model';
-import { formatSize } from './ArtifactsSection';
+import { formatSize } from './format';
 import { JobLog, JobProgress, JobState } from './JobsSection';
 
 /**

@@ -4,7 +4,8 @@ import { Button, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from '../api';
-import { installResult, JobsModel } from '../install';
+import { installResult } from '../install';
+import { JobsModel } from '../jobs';
 
 /**
  * The Jobs section: every job of the server, newest first, with its state, progress,

@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { IKernelEnvironment } from '../api';
+import { environmentKind } from '../kernels';
 import { IKernelEntry } from '../model';
 
 /**
@@ -45,11 +46,6 @@ function KernelEnvironment(props: {
 }): JSX.Element {
   const { environment, trans } = props;
   const [open, setOpen] = React.useState(false);
-  const kinds: { [kind: string]: string } = {
-    venv: trans.__('virtual environment'),
-    conda: trans.__('conda environment'),
-    system: trans.__('system Python')
-  };
   return (
     <details
       className="jp-Airlock-kernel"
@@ -68,7 +64,7 @@ function KernelEnvironment(props: {
             {' '}
             {trans.__(
               '%1 · Python %2',
-              kinds[environment.kind ?? ''] ?? environment.kind,
+              environmentKind(environment.kind, trans),
               environment.version
             )}
             {environment.writable ? '' : ` · ${trans.__('read-only')}`}

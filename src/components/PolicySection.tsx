@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { IArtifactSource, IPolicy } from '../api';
-import { formatSize } from './ArtifactsSection';
+import { formatSize } from './format';
 
 /**
  * The Policy section: the rules the admin set, in plain words, read-only. When the

@@ -1,5 +1,5 @@
 /**
- * The Activity section's model against a real Jupyter server with the Airlock server
+ * The audit trail's model (the Activity section's) against a real Jupyter server with the Airlock server
  * extension (started by @jupyterlab/testing, with a fresh data folder, so its audit trail
  * starts empty; nothing is mocked). The one action recorded here is a refused profile
  * switch: it writes nothing but the audit line. The pure parts (the one-line summary of
@@ -9,13 +9,8 @@ import { ServerConnection } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import { nullTranslator } from '@jupyterlab/translation';
 
-import {
-  ActivityModel,
-  actionLabel,
-  resultKind,
-  summarizeRecord
-} from '../activity';
 import { AirlockClient, IAuditRecord } from '../api';
+import { actionLabel, AuditModel, resultKind, summarizeRecord } from '../audit';
 import {
   archiveOrigin,
   bundleOrigin,
@@ -53,10 +48,10 @@ function record(fields: Partial<IAuditRecord>): IAuditRecord {
   };
 }
 
-describe('ActivityModel', () => {
+describe('AuditModel', () => {
   // In file order: the trail is empty until the refused switch below.
   it('says that nothing is recorded on a new server', async () => {
-    const activity = new ActivityModel(
+    const activity = new AuditModel(
       new AirlockClient(ServerConnection.makeSettings())
     );
     const loading: boolean[] = [];
@@ -78,7 +73,7 @@ describe('ActivityModel', () => {
     await expect(
       client.applyProfile({ name: 'no-such-profile' })
     ).rejects.toThrow('no-such-profile');
-    const activity = new ActivityModel(client);
+    const activity = new AuditModel(client);
 
     await activity.refresh();
 
@@ -105,7 +100,7 @@ describe('ActivityModel', () => {
   });
 
   it('keeps only the answer to the last question', async () => {
-    const activity = new ActivityModel(
+    const activity = new AuditModel(
       new AirlockClient(ServerConnection.makeSettings())
     );
 
@@ -118,7 +113,7 @@ describe('ActivityModel', () => {
   });
 
   it('says why the trail cannot be read', async () => {
-    const activity = new ActivityModel(
+    const activity = new AuditModel(
       new AirlockClient(
         ServerConnection.makeSettings({ baseUrl: 'http://127.0.0.1:9/' })
       )

@@ -1,0 +1,278 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  AirlockClient,
+  IArtifactEntry,
+  IArtifactPage,
+  IJob,
+  IPreview
+} from './api';
+import { AirlockRequestError, messageOf } from './request';
+
+/**
+ * A row of the artifact list: a folder to open or a file.
+ */
+export type ArtifactRow =
+  | { type: 'folder'; prefix: string; name: string }
+  | { type: 'file'; entry: IArtifactEntry };
+
+const PAGE_SIZE = 500;
+
+/**
+ * The artifact-browser journey (the server's catalog): one folder of the active source,
+ * loaded page by page as the user scrolls, the selected file's preview, and its copy
+ * into the workspace. The job list follows each copy and hands its end to `copyEnded`.
+ */
+export class CatalogModel {
+  constructor(readonly client: AirlockClient) {}
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * Emitted with the workspace path of each file copied successfully.
+   */
+  get copied(): ISignal<this, string> {
+    return this._copied;
+  }
+
+  get prefix(): string {
+    return this._prefix;
+  }
+
+  get source(): string | null {
+    return this._source;
+  }
+
+  get rows(): ArtifactRow[] {
+    return this._rows;
+  }
+
+  get hasMore(): boolean {
+    return this._nextToken !== null;
+  }
+
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  get error(): string | null {
+    return this._error;
+  }
+
+  get filter(): string {
+    return this._filter;
+  }
+
+  get kernel(): string | null {
+    return this._kernel;
+  }
+
+  get selected(): IArtifactEntry | null {
+    return this._selected;
+  }
+
+  get preview(): IPreview | null {
+    return this._preview;
+  }
+
+  /**
+   * The last copy started here, as the server accepted it (the job list has its
+   * progress).
+   */
+  get copyJob(): IJob | null {
+    return this._copyJob;
+  }
+
+  /**
+   * Open a folder (a prefix ending in '/', or '' for the root) at its first page.
+   */
+  async open(prefix = ''): Promise<void> {
+    this._prefix = prefix;
+    this._rows = [];
+    this._nextToken = null;
+    this._selected = null;
+    this._preview = null;
+    this._generation += 1;
+    await this._load(null);
+  }
+
+  /**
+   * Load the next page, if any (the list asks when its last rows become visible).
+   */
+  async loadMore(): Promise<void> {
+    if (this._nextToken !== null && !this._loading) {
+      await this._load(this._nextToken);
+    }
+  }
+
+  /**
+   * Narrow the listing to names that start with `text`.
+   */
+  async setFilter(text: string): Promise<void> {
+    this._filter = text;
+    await this.open(this._prefix);
+  }
+
+  /**
+   * Judge wheels and conda packages against this kernel's interpreter.
+   */
+  async setKernel(name: string | null): Promise<void> {
+    this._kernel = name;
+    await this.open(this._prefix);
+  }
+
+  async select(entry: IArtifactEntry | null): Promise<void> {
+    this._selected = entry;
+    this._preview = null;
+    this._changed.emit();
+    if (entry?.artifact.kind !== 'dataset') {
+      return;
+    }
+    try {
+      this._preview = await this.client.previewArtifact(entry.key);
+      this._error = null;
+    } catch (reason) {
+      this._error = messageOf(reason);
+    }
+    this._changed.emit();
+  }
+
+  /**
+   * Start copying `key` (the selected file by default, or a folder ending in '/') to
+   * `destination` (relative to the Jupyter root). Resolves to the started job, or to
+   * 'exists' when the destination exists and `overwrite` was not given (the caller asks
+   * the user).
+   */
+  async copy(
+    destination: string,
+    overwrite = false,
+    key: string | undefined = this._selected?.key
+  ): Promise<IJob | 'exists' | null> {
+    if (!key) {
+      return null;
+    }
+    let job: IJob;
+    try {
+      job = await this.client.copyArtifact(key, destination, overwrite);
+      this._error = null;
+    } catch (reason) {
+      if (
+        reason instanceof AirlockRequestError &&
+        reason.code === 'destination-exists'
+      ) {
+        return 'exists';
+      }
+      this._error = messageOf(reason);
+      this._changed.emit();
+      return null;
+    }
+    this._copyJob = job;
+    this._copies.set(job.id, key);
+    this._changed.emit();
+    if (job.finished) {
+      this.copyEnded(job); // too quick for the job list to see it going
+    }
+    return job;
+  }
+
+  /**
+   * Take in the end of a copy started here: mark the file verified when the copy
+   * hashed it, and emit `copied`. Other jobs are ignored.
+   */
+  copyEnded(job: IJob): void {
+    const key = this._copies.get(job.id);
+    if (key === undefined) {
+      return;
+    }
+    this._copies.delete(job.id);
+    if (this._copyJob?.id === job.id) {
+      this._copyJob = job;
+    }
+    if (job.state === 'succeeded' && job.result?.path) {
+      if (job.result.verified && job.result.sha256) {
+        this._markVerified(key, job.result.sha256 as string);
+      }
+      this._copied.emit(job.result.path as string);
+    }
+    this._changed.emit();
+  }
+
+  /**
+   * Show what the server now knows too: the copy hashed the file and it matched.
+   */
+  private _markVerified(key: string, sha256: string): void {
+    this._rows = this._rows.map(row =>
+      row.type === 'file' && row.entry.key === key
+        ? {
+            type: 'file',
+            entry: { ...row.entry, checksum: 'verified', sha256 }
+          }
+        : row
+    );
+    if (this._selected?.key === key) {
+      this._selected = { ...this._selected, checksum: 'verified', sha256 };
+    }
+    this._changed.emit();
+  }
+
+  private async _load(token: string | null): Promise<void> {
+    const generation = this._generation;
+    this._loading = true;
+    this._changed.emit();
+    try {
+      const page: IArtifactPage = await this.client.listArtifacts({
+        prefix: this._prefix,
+        cursor: token,
+        filter: this._filter,
+        kernel: this._kernel,
+        limit: PAGE_SIZE
+      });
+      if (generation !== this._generation) {
+        return; // the user moved on while this page was on its way
+      }
+      this._source = page.source;
+      const folders: ArtifactRow[] = page.folders.map(prefix => ({
+        type: 'folder',
+        prefix,
+        name: prefix.slice(this._prefix.length)
+      }));
+      const files: ArtifactRow[] = page.entries.map(entry => ({
+        type: 'file',
+        entry
+      }));
+      this._rows = [...this._rows, ...folders, ...files];
+      this._nextToken = page.next_token;
+      this._error = null;
+    } catch (reason) {
+      if (generation === this._generation) {
+        this._error = messageOf(reason);
+      }
+    } finally {
+      if (generation === this._generation) {
+        this._loading = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  private _prefix = '';
+  private _source: string | null = null;
+  private _rows: ArtifactRow[] = [];
+  private _nextToken: string | null = null;
+  private _loading = false;
+  private _error: string | null = null;
+  private _filter = '';
+  private _kernel: string | null = null;
+  private _selected: IArtifactEntry | null = null;
+  private _preview: IPreview | null = null;
+  private _copyJob: IJob | null = null;
+  /**
+   * The copies started here and not ended yet, with the key each copies.
+   */
+  private _copies = new Map<string, string>();
+  private _generation = 0;
+  private _changed = new Signal<this, void>(this);
+  private _copied = new Signal<this, string>(this);
+}

@@ -1,0 +1,140 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Button, HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IBundleInfo } from '../../api';
+import { CatalogModel } from '../../catalog';
+import { JobsModel } from '../../jobs';
+import { IKernelEntry, IKernelOrigin } from '../../model';
+import { ArtifactList } from './ArtifactList';
+import { Breadcrumbs } from './Breadcrumbs';
+import { BundleBox } from './BundleBox';
+import { FilterBox } from './FilterBox';
+import { SelectedArtifact } from './SelectedArtifact';
+
+/**
+ * The Artifacts section: one folder of the read bucket (or mounted folder), virtualized so
+ * only visible rows are in the DOM, with a filter, the kernel to judge packages against,
+ * the selected file's preview and copy into the workspace, packages ticked for install
+ * (across folders), and new kernels from a bundle folder or an environment archive.
+ */
+export function ArtifactsSection(props: {
+  model: CatalogModel;
+  /**
+   * The job list, which follows copies.
+   */
+  jobs: JobsModel;
+  kernels: IKernelEntry[];
+  /**
+   * The transfer bundle the open folder is, if it is one.
+   */
+  bundle: IBundleInfo | null;
+  trans: TranslationBundle;
+  onOpen: (path: string) => void;
+  /**
+   * Open the install dialog for these keys.
+   */
+  onInstall: (keys: string[]) => void;
+  /**
+   * Open the dialog that makes a kernel from a bundle or an archive.
+   */
+  onCreateKernel: (origin: IKernelOrigin) => void;
+}): JSX.Element {
+  const {
+    model,
+    jobs,
+    kernels,
+    bundle,
+    trans,
+    onOpen,
+    onInstall,
+    onCreateKernel
+  } = props;
+  const [ticked, setTicked] = React.useState<ReadonlySet<string>>(new Set());
+  const toggle = (key: string) =>
+    setTicked(previous => {
+      const next = new Set(previous);
+      if (!next.delete(key)) {
+        next.add(key);
+      }
+      return next;
+    });
+  return (
+    <UseSignal signal={model.changed}>
+      {() => (
+        <div className="jp-Airlock-artifacts">
+          {model.source && (
+            <div
+              className="jp-Airlock-url jp-Airlock-muted"
+              data-testid="airlock-source"
+            >
+              {model.source}
+            </div>
+          )}
+          <Breadcrumbs model={model} trans={trans} />
+          <FilterBox model={model} trans={trans} />
+          <HTMLSelect
+            aria-label={trans.__('Kernel to check packages against')}
+            value={model.kernel ?? ''}
+            onChange={event =>
+              void model.setKernel(event.currentTarget.value || null)
+            }
+            options={[
+              { label: trans.__('Any kernel'), value: '' },
+              ...kernels.map(kernel => ({
+                label: kernel.displayName,
+                value: kernel.name
+              }))
+            ]}
+          />
+          {model.error && (
+            <div className="jp-Airlock-error" role="alert">
+              {model.error}
+            </div>
+          )}
+          {bundle && (
+            <BundleBox
+              bundle={bundle}
+              trans={trans}
+              onCreateKernel={onCreateKernel}
+            />
+          )}
+          <ArtifactList
+            model={model}
+            trans={trans}
+            ticked={ticked}
+            onToggle={toggle}
+            onCreateKernel={onCreateKernel}
+          />
+          {ticked.size > 0 && (
+            <div
+              className="jp-Airlock-row jp-Airlock-ticked"
+              data-testid="airlock-ticked"
+            >
+              <Button small onClick={() => onInstall([...ticked])}>
+                {trans._n(
+                  'Install %1 package…',
+                  'Install %1 packages…',
+                  ticked.size
+                )}
+              </Button>
+              <Button small minimal onClick={() => setTicked(new Set())}>
+                {trans.__('Clear selection')}
+              </Button>
+            </div>
+          )}
+          {model.selected && (
+            <SelectedArtifact
+              model={model}
+              jobs={jobs}
+              entry={model.selected}
+              trans={trans}
+              onOpen={onOpen}
+              onCreateKernel={onCreateKernel}
+            />
+          )}
+        </div>
+      )}
+    </UseSignal>
+  );
+}

@@ -1,0 +1,1 @@
+export { ArtifactsSection } from './ArtifactsSection';
