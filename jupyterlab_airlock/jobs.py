@@ -139,10 +139,12 @@ class JobManager:
     def _prune(self) -> None:
         """Delete the records of ended jobs older than the age limit or past the newest
         ``max_count``; a job whose task still runs (writing its audit line) stays."""
+        # Newest submitted first before the sort: of jobs ended in the same millisecond,
+        # the later one is kept.
         ended = sorted(
             (
                 job
-                for job in self._jobs.values()
+                for job in reversed(self._jobs.values())
                 if job.state in FINISHED and job.id not in self._tasks
             ),
             key=_ended,
