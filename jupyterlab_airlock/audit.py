@@ -57,8 +57,9 @@ class AuditLog:
     """Appends records to ``path``; a failure to write is reported, never silent.
 
     ``path`` is rotated when a line would take it past ``max_bytes`` (0: never), keeping
-    ``backups`` older files. Rotation is serialized within this process; servers sharing
-    one file may at worst rotate twice in a row, which drops one backup early, never a line.
+    ``backups`` older files. A line is written whole into one file. Rotation is serialized
+    within this process; servers sharing one file may at worst rotate twice in a row,
+    dropping the oldest backup early.
     """
 
     def __init__(

@@ -62,9 +62,11 @@ class Job:
 
 def _ended(job: Job) -> datetime:
     try:
-        return datetime.fromisoformat(job.finished or job.created)
+        ended = datetime.fromisoformat(job.finished or job.created)
     except ValueError:  # a damaged timestamp: old enough to go
         return datetime.min.replace(tzinfo=timezone.utc)
+    # A hand-edited record may lack the offset: comparing it with UTC times would raise.
+    return ended if ended.tzinfo else ended.replace(tzinfo=timezone.utc)
 
 
 class JobContext:
