@@ -9,7 +9,7 @@ Example (``jupyter_server_config.py``)::
 
 from __future__ import annotations
 
-from traitlets import Bool, Dict, List, Unicode
+from traitlets import Bool, Dict, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
 
@@ -65,5 +65,39 @@ class Airlock(LoggingConfigurable):
         help=(
             "Where the audit trail (JSON lines) is appended: a shared location admins "
             "collect from. Default: <jupyter data dir>/airlock/audit.jsonl."
+        ),
+    ).tag(config=True)
+
+    audit_max_bytes = Int(
+        10 << 20,
+        min=0,
+        help=(
+            "Size in bytes past which the audit file is rotated (audit.jsonl becomes "
+            "audit.jsonl.1, and so on); 0 never rotates it."
+        ),
+    ).tag(config=True)
+
+    audit_backups = Int(
+        5,
+        min=0,
+        help=(
+            "How many rotated audit files are kept (audit.jsonl.1 is the newest); older "
+            "ones are deleted. Route the audit events (jupyter_events schema "
+            "https://events.jupyter.org/jupyterlab_airlock/audit/v1) to keep everything."
+        ),
+    ).tag(config=True)
+
+    job_max_age_days = Int(
+        30,
+        min=1,
+        help="Records of jobs that ended more than this many days ago are deleted.",
+    ).tag(config=True)
+
+    job_max_count = Int(
+        500,
+        min=1,
+        help=(
+            "At most this many records of ended jobs are kept, the newest; queued and "
+            "running jobs are never deleted."
         ),
     ).tag(config=True)

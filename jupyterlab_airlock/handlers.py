@@ -19,7 +19,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from ._version import __version__
-from .audit import AuditLog
+from .audit import AuditLog, audit_events
 from .cache import ContentCache
 from .catalog import ArtifactCatalog
 from .config import Airlock
@@ -371,7 +371,8 @@ class CreateKernelHandler(AirlockHandler):
 
 
 class AuditHandler(AirlockHandler):
-    """``GET /airlock/audit?action=&user=&limit=``: the audit trail, newest first."""
+    """``GET /airlock/audit?action=&user=&limit=``: the newest end of the audit trail,
+    newest first."""
 
     @tornado.web.authenticated
     @authorized
@@ -382,21 +383,7 @@ class AuditHandler(AirlockHandler):
             limit = max(1, min(int(self.get_query_argument("limit", "200")), 5000))
         except ValueError:
             raise AirlockError("invalid-request", "limit must be a whole number.") from None
-        records = await asyncio.to_thread(self.airlock.audit.read)
-        chosen = [
-            record
-            for record in reversed(records)
-            if (not action or record.get("action") == action)
-            and (not user or record.get("user") == user)
-        ]
-        self.finish(
-            {
-                "records": chosen[:limit],
-                "total": len(chosen),
-                "actions": sorted({str(record.get("action")) for record in records}),
-                "users": sorted({str(record.get("user")) for record in records}),
-            }
-        )
+        self.finish(await asyncio.to_thread(self.airlock.audit.window, action, user, limit))
 
 
 ROUTES: list[tuple[str, type[AirlockHandler]]] = [
@@ -444,9 +431,19 @@ def setup_handlers(server_app: Any, config: Airlock) -> None:
     if policy.broken:
         config.log.error("Airlock policy: %s Installs and copies are refused.", policy.broken)
     audit = AuditLog(
-        Path(config.audit_log) if config.audit_log else profiles.paths.state_dir / "audit.jsonl"
+        Path(config.audit_log) if config.audit_log else profiles.paths.state_dir / "audit.jsonl",
+        config.audit_max_bytes,
+        config.audit_backups,
+        emit=audit_events(server_app.event_logger),
+        log=config.log,
     )
-    jobs = JobManager(profiles.paths.state_dir / "jobs", config.log, audit)
+    jobs = JobManager(
+        profiles.paths.state_dir / "jobs",
+        config.log,
+        audit,
+        max_age_days=config.job_max_age_days,
+        max_count=config.job_max_count,
+    )
     source = ActiveSource(profiles.applier.active, policy)
     spec_manager = web_app.settings["kernel_spec_manager"]
     catalog = ArtifactCatalog(

@@ -4,7 +4,8 @@ One mechanism for all of them: a log, progress, cancel, one job at a time per qu
 environment, a destination), a record on disk so the job list survives a page reload
 and a server restart (a job that a restart cut short is shown as interrupted, not lost),
 and the audit line of how each job ended, written here so that no job and no handler
-writes its own.
+writes its own. Records of ended jobs are deleted past an age and a count, at start and
+whenever a job ends.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,15 @@ class Job:
         return data
 
 
+def _ended(job: Job) -> datetime:
+    try:
+        ended = datetime.fromisoformat(job.finished or job.created)
+    except ValueError:  # a damaged timestamp: old enough to go
+        return datetime.min.replace(tzinfo=timezone.utc)
+    # A hand-edited record may lack the offset: comparing it with UTC times would raise.
+    return ended if ended.tzinfo else ended.replace(tzinfo=timezone.utc)
+
+
 class JobContext:
     """Handed to a job's work: report progress and log lines."""
 
@@ -89,9 +99,17 @@ class JobManager:
     """Runs jobs in the server's event loop and keeps their records in ``state_dir``."""
 
     def __init__(
-        self, state_dir: Path, log: logging.Logger | None = None, audit: AuditLog | None = None
+        self,
+        state_dir: Path,
+        log: logging.Logger | None = None,
+        audit: AuditLog | None = None,
+        *,
+        max_age_days: float = 30,
+        max_count: int = 500,
     ) -> None:
         self._dir = state_dir
+        self._max_age = timedelta(days=max_age_days)
+        self._max_count = max_count
         self._log = log or logging.getLogger(__name__)
         self._audit = audit
         self._jobs: dict[str, Job] = {}
@@ -103,6 +121,7 @@ class JobManager:
         # Set (and replaced) at every change of any job: ``until`` waits on it.
         self._changed = asyncio.Event()
         self._load()
+        self._prune()
 
     def _load(self) -> None:
         if not self._dir.is_dir():
@@ -118,6 +137,26 @@ class JobManager:
                 job.log.append("The Jupyter server stopped while this job was running.")
                 self._save(job)
             self._jobs[job.id] = job
+
+    def _prune(self) -> None:
+        """Delete the records of ended jobs older than the age limit or past the newest
+        ``max_count``; a job whose task still runs (writing its audit line) stays."""
+        # Newest submitted first before the sort: of jobs ended in the same millisecond,
+        # the later one is kept.
+        ended = sorted(
+            (
+                job
+                for job in reversed(self._jobs.values())
+                if job.state in FINISHED and job.id not in self._tasks
+            ),
+            key=_ended,
+            reverse=True,
+        )
+        oldest = datetime.now(timezone.utc) - self._max_age
+        for rank, job in enumerate(ended):
+            if rank >= self._max_count or _ended(job) < oldest:
+                del self._jobs[job.id]
+                (self._dir / f"{job.id}.json").unlink(missing_ok=True)
 
     def _save(self, job: Job) -> None:
         timer = self._unsaved.pop(job.id, None)
@@ -208,6 +247,7 @@ class JobManager:
                     self._audit.append(job.kind, user, **audit, **context.audited, result=job.state)
                 )
             self._tasks.pop(job.id, None)
+            self._prune()
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 
 from jupyterlab_airlock.audit import AuditLog
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.jobs import JobContext, JobManager
+from jupyterlab_airlock.jobs import Job, JobContext, JobManager
 
 
 def run(coroutine: Any) -> Any:
@@ -213,3 +215,63 @@ def test_each_job_end_is_audited_once_with_what_the_work_added(tmp_path: Path) -
     assert records[0]["sha256"] == {"a.csv": "ab" * 32}
     assert records[1]["files"] == ["a.whl"]
     assert records[2]["user"] == "bo"
+
+
+def ended_record(folder: Path, job_id: str, state: str, days_ago: float) -> None:
+    """A job record as an earlier server left it, ended ``days_ago``."""
+    when = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    job = Job(id=job_id, kind="copy", title=job_id, queue="q", state=state)
+    job.created = job.finished = when
+    (folder / f"{job_id}.json").write_text(json.dumps(job.to_json()))
+
+
+def test_at_start_records_of_jobs_ended_too_long_ago_or_past_the_count_are_deleted(
+    tmp_path: Path,
+) -> None:
+    ended_record(tmp_path, "ancient", "succeeded", days_ago=40)
+    for number in range(4):
+        ended_record(tmp_path, f"recent{number}", "failed", days_ago=4 - number)
+    # A job a restart cut short ends now: the newest, whatever its age.
+    ended_record(tmp_path, "cut-short", "running", days_ago=50)
+
+    async def scenario() -> list[str]:
+        jobs = JobManager(tmp_path, max_age_days=30, max_count=3)
+        return [job.id for job in jobs.list()]
+
+    kept = run(scenario())
+    assert sorted(kept) == ["cut-short", "recent2", "recent3"]
+    assert sorted(path.stem for path in tmp_path.glob("*.json")) == sorted(kept)
+
+
+def test_after_each_job_ends_the_oldest_ended_records_go_never_a_queued_or_running_job(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> set[str]:
+        jobs = JobManager(tmp_path, max_count=2)
+        started = asyncio.Event()
+
+        async def hangs(context: JobContext) -> dict[str, Any]:
+            started.set()
+            await asyncio.Event().wait()
+            return {}
+
+        async def quick(context: JobContext) -> dict[str, Any]:
+            return {}
+
+        running = jobs.submit("install", "Running", "busy", hangs)
+        await started.wait()
+        queued = jobs.submit("install", "Queued", "busy", quick)
+        ended = [await jobs.wait(jobs.submit("copy", f"Copy {n}", "q", quick).id) for n in range(3)]
+
+        # The first copy is gone; the running and the queued job, older, stay.
+        assert {job.id for job in jobs.list()} == {ended[2].id, ended[1].id, queued.id, running.id}
+        assert not (tmp_path / f"{ended[0].id}.json").exists()
+        await jobs.cancel(running.id)
+        await jobs.wait(queued.id)
+        # The two that just ended are the newest: the other copies go.
+        assert {job.id for job in jobs.list()} == {running.id, queued.id}
+        return {running.id, queued.id}
+
+    kept = run(scenario())
+    assert {path.stem for path in tmp_path.glob("*.json")} == kept
