@@ -48,7 +48,8 @@ class Airlock(LoggingConfigurable):
         help=(
             "The admin's policy, inline (the same keys as policy_file, which it overrides): "
             "allow, deny (lists of requirements such as 'numpy>=1.26'), require_verified, "
-            "allowed_sources, max_copy_bytes, allow_system_installs. Users cannot change it."
+            "require_signed, deny_advisories, allowed_sources, max_copy_bytes, "
+            "allow_system_installs. Users cannot change it."
         ),
     ).tag(config=True)
 
@@ -57,6 +58,16 @@ class Airlock(LoggingConfigurable):
         help=(
             "A YAML or JSON file with the policy's rules. A file that cannot be read or "
             "parsed refuses every install and copy until it is fixed (fails closed)."
+        ),
+    ).tag(config=True)
+
+    trusted_signers = Unicode(
+        "",
+        help=(
+            "An OpenSSH allowed_signers file: the keys whose signatures of a folder's "
+            "SHA256SUMS.sig or manifest.json.sig Airlock trusts (namespace 'airlock'). "
+            "Empty: signatures are not checked. A file that cannot be read makes every "
+            "signature bad (fails closed)."
         ),
     ).tag(config=True)
 
