@@ -21,15 +21,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from ..errors import AirlockError
-from .build import (
-    build_bundle,
-    check_bundle,
-    freeze_environment,
-    parse_s3_url,
-    quiet,
-    upload_bundle,
-)
+from .build import build_bundle, check_bundle, freeze_environment, quiet
 from .format import BundleInputError, parse_requirement, parse_target, read_requirements_file
+from .upload import parse_s3_url, upload_bundle
 
 PROG = "jupyter airlock"
 

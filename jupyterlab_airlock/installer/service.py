@@ -25,7 +25,6 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..audit import AuditLog
-from ..bundle.format import sha256_file
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
@@ -33,13 +32,9 @@ from ..kernels.environment import describe_environment, describe_kernel
 from ..kernels.resolve import kernel_python
 from ..kinds import classify, fit
 from ..manifests import ManifestEntry
+from ..offline import sha256_file
 from ..package_index import IndexSnapshot, PackageIndex
-from ..platforms import platform_subdir, supported_tags
-from ..policy import Policy
-from ..processes import last_line, run
-from . import conda
-from .conda_channel import build_channel
-from .pip import (
+from ..pip import (
     ReportItem,
     explain_failure,
     parse_requirement,
@@ -48,6 +43,11 @@ from .pip import (
     pip_environment,
     report_items,
 )
+from ..platforms import platform_subdir, supported_tags
+from ..policy import Policy
+from ..processes import last_line, run
+from . import conda
+from .conda_channel import build_channel
 from .plan import Plan, PlanStep, action, changes, package_versions
 
 _MIXED = (

@@ -19,7 +19,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import AirlockError
+from .errors import AirlockError
 
 
 def _pip_runner() -> str:
@@ -74,27 +74,33 @@ def pip_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def parse_requirement(text: str) -> Requirement:
-    """A requirement a user typed, such as ``pandas>=2``; options and URLs are refused."""
-    stripped = text.strip()
-    if stripped.startswith("-"):
+def parse_requirement(text: str, where: str | None = None) -> Requirement:
+    """A requirement someone wrote, such as ``pandas>=2``: a name with versions, extras and
+    markers, nothing else. ``where`` (a file and line, say) starts the message.
+
+    Options (``--index-url``, ``--hash``, ``-e`` ...) and URLs are refused, so that what
+    is written cannot change where the files come from.
+    """
+    shown = text.strip()
+    said = f"{where}: {shown!r}" if where else repr(shown)
+    if re.search(r"(^|\s)--?[A-Za-z]", shown):
         raise AirlockError(
             "invalid-requirement",
-            f"{stripped!r} is an option, not a requirement: give a package name such as pandas>=2.",
+            f"{said} holds a pip option; give requirements only, such as pandas>=2.",
         )
     try:
-        requirement = Requirement(stripped)
+        requirement = Requirement(shown)
     except InvalidRequirement as error:
         raise AirlockError(
             "invalid-requirement",
-            f"{stripped!r} is not a requirement pip understands ({error}); write it like "
+            f"{said} is not a requirement pip understands ({error}); write it like "
             "pandas>=2 or numpy==1.26.4.",
         ) from None
     if requirement.url:
         raise AirlockError(
             "invalid-requirement",
-            f"{stripped!r} names a URL; installs come from the read bucket only: give the "
-            "package name, or select the file in the Artifacts section.",
+            f"{said} names a URL; files come from the index only: give the package name "
+            "and version.",
         )
     return requirement
 
