@@ -4,6 +4,7 @@ file pinned by its sha256.
 The installer (its installs and roll backs), new kernels from bundles and the bundle's own
 check all install this way, through :func:`install_offline`; the folder holds exactly the
 files to install (a staging folder filled with :func:`place`, or a verified bundle).
+:func:`uninstall` is its counterpart, for roll backs and cancelled installs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .pip import pip_command, pip_environment
 from .processes import Completed, run
 
 INSTALL_TIMEOUT = 3600
+# pip gets this long after SIGINT to put back the package it was replacing.
+INTERRUPT_GRACE = 30
 _CHUNK = 1 << 20
 
 
@@ -72,6 +75,24 @@ async def install_offline(
         timeout=timeout,
         env=pip_environment(),
         on_line=on_line,
+        interrupt_grace=interrupt_grace,
+    )
+
+
+async def uninstall(
+    python: str | Path,
+    names: Sequence[str],
+    *,
+    log: Callable[[str], None],
+    interrupt_grace: float = 0,
+) -> Completed:
+    """``pip uninstall --yes`` of the distributions ``names`` from interpreter ``python``,
+    each line pip prints given to ``log``; timeout and cancellation as for installs."""
+    return await run(
+        pip_command(str(python), "uninstall", "--yes", *names),
+        timeout=INSTALL_TIMEOUT,
+        env=pip_environment(),
+        on_line=log,
         interrupt_grace=interrupt_grace,
     )
 

@@ -32,7 +32,8 @@ def _pip_runner() -> str:
 _PIP_RUNNER = _pip_runner()
 # Variables that would point pip somewhere else than the files Airlock chose.
 _DROPPED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV")
-_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# Proxy variables, whatever their case.
+PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
 
 _NOT_FOUND = re.compile(
     r"Could not find a version that satisfies the requirement (?P<requirement>.+?)"
@@ -67,7 +68,9 @@ def pip_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
         name: value
         for name, value in source.items()
-        if not name.startswith("PIP_") and name not in _DROPPED and name.lower() not in _PROXIES
+        if not name.startswith("PIP_")
+        and name not in _DROPPED
+        and name.lower() not in PROXY_VARIABLES
     }
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PYTHONUTF8"] = "1"

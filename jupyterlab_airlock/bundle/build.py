@@ -26,7 +26,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from ..errors import AirlockError
 from ..offline import install_offline, sha256_file
-from ..pip import explain_failure, lacking, pins, pip_command, pip_environment
+from ..pip import PROXY_VARIABLES, explain_failure, lacking, pins, pip_command, pip_environment
 from ..processes import last_line, run
 from ..secrets import redact
 from .format import (
@@ -48,9 +48,6 @@ Log = Callable[[str], None]
 DOWNLOAD_TIMEOUT = 3600
 CHECK_TIMEOUT = 600
 FREEZE_TIMEOUT = 120
-# Proxies only route pip's requests; they do not change what it chooses, and a DMZ machine
-# often reaches the internet through nothing else.
-_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
 _IGNORED_PYTHON = re.compile(
     r"Ignored the following versions that require a different python version: (?P<what>.+)"
 )
@@ -296,7 +293,9 @@ def _download_environment(use_pip_config: bool) -> dict[str, str]:
     if use_pip_config:
         return dict(os.environ)
     env = pip_environment()
-    env.update({k: v for k, v in os.environ.items() if k.lower() in _PROXY_VARIABLES})
+    # Proxies only route pip's requests; they do not change what it chooses, and a DMZ
+    # machine often reaches the internet through nothing else.
+    env.update({k: v for k, v in os.environ.items() if k.lower() in PROXY_VARIABLES})
     return env
 
 
