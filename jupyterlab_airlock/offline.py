@@ -31,8 +31,8 @@ async def install_offline(
     requirements: Path,
     *,
     log: Callable[[str], None],
-    count: int,
     progress: Callable[[float], None] | None = None,
+    count: int = 0,
     options: Sequence[str] = (),
     timeout: float = INSTALL_TIMEOUT,
     interrupt_grace: float = 0,
@@ -41,11 +41,11 @@ async def install_offline(
     ``requirements`` file (``name==version --hash=sha256:...`` lines), from ``folder`` only.
 
     ``log`` gets each line pip prints; ``progress`` the share (0 to 1) of the ``count``
-    files pip has processed so far. ``options`` are further pip options (``--no-deps``,
-    ``--dry-run`` and a target's ``--platform`` ...). A timeout raises
-    ``asyncio.TimeoutError``; on cancellation pip gets SIGINT and ``interrupt_grace``
-    seconds to put back a package it was replacing, then the process group is killed.
-    What pip's exit status means is the caller's to say.
+    files (the requirements' lines) pip has processed so far. ``options`` are further pip
+    options (``--no-deps``, ``--dry-run`` and a target's ``--platform`` ...). A timeout
+    raises ``asyncio.TimeoutError``; on cancellation pip gets SIGINT and
+    ``interrupt_grace`` seconds to put back a package it was replacing, then the process
+    group is killed. What pip's exit status means is the caller's to say.
     """
     argv = pip_command(
         str(python),

@@ -206,7 +206,6 @@ async def check_bundle(folder: Path, log: Log = quiet) -> BundleInfo:
             folder,
             folder / LOCK_FILE,
             log=log,
-            count=len(lock),
             options=["--dry-run", "--ignore-installed", *info.target.pip_options()],
             timeout=CHECK_TIMEOUT,
         )

@@ -158,9 +158,9 @@ def check_platform(tag: str) -> None:
         )
 
 
-def parse_requirement(text: str, where: str) -> Requirement:
-    """One requirement of a bundle (:func:`..pip.parse_requirement`), refused as input that
-    is wrong as given."""
+def bundle_requirement(text: str, where: str) -> Requirement:
+    """A requirement to bundle, read by :func:`..pip.parse_requirement`; one it refuses is
+    input that is wrong as given (``BundleInputError``)."""
     try:
         return pip.parse_requirement(text, where)
     except AirlockError as error:
@@ -186,9 +186,9 @@ def read_requirements_file(path: Path) -> list[Requirement]:
             continue
         line, pending = pending + line, ""
         if line.strip():
-            requirements.append(parse_requirement(line, f"{path}, line {start}"))
+            requirements.append(bundle_requirement(line, f"{path}, line {start}"))
     if pending.strip():
-        requirements.append(parse_requirement(pending, f"{path}, line {start}"))
+        requirements.append(bundle_requirement(pending, f"{path}, line {start}"))
     return requirements
 
 

@@ -158,7 +158,7 @@ class Planner:
     async def _plan_conda(
         self, plan: Plan, keys: Sequence[str], paths: Sequence[str], tags: list[str]
     ) -> None:
-        """Conda packages: solved against a local channel of the source."""
+        """Solve conda packages with py-rattler against a local channel of the source."""
         snapshot = await self._index.snapshot()
         unknown = [key for key in keys if key not in snapshot.by_key]
         if unknown:
@@ -335,8 +335,8 @@ class Planner:
         return plan
 
     def take(self, plan_id: str) -> Plan:
-        """Plan ``plan_id``, to be carried out now: it is handed out once, and only when
-        it is still whole and the policy, asked again, still lets every step in."""
+        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
+        problems and the policy, asked again, still lets every step in."""
         plan = self._plans.get(plan_id)
         if plan is None:
             raise AirlockError(

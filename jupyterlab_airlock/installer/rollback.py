@@ -89,7 +89,6 @@ class Rollbacks:
                         folder,
                         requirements,
                         log=log,
-                        count=len(staged),
                         options=["--no-deps"],
                         interrupt_grace=INTERRUPT_GRACE,
                     )
