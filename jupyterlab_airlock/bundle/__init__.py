@@ -1,7 +1,7 @@
 """Transfer bundles: wheels of a whole dependency closure for one target, with manifests
 and a hash-pinned lock, made on the DMZ side and turned into kernels inside the air gap."""
 
-from .build import build_bundle, check_bundle, freeze_environment, upload_bundle
+from .build import build_bundle, check_bundle, freeze_environment
 from .format import (
     BUNDLE_JSON,
     LOCK_FILE,
@@ -12,6 +12,7 @@ from .format import (
     read_bundle_json,
     read_lock,
 )
+from .upload import upload_bundle
 
 __all__ = [
     "BUNDLE_JSON",

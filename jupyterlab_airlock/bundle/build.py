@@ -1,4 +1,4 @@
-"""Making a transfer bundle on the DMZ side, checking it offline, and uploading it.
+"""Making a transfer bundle on the DMZ side and checking it offline (``upload`` sends it).
 
 pip chooses the files (``pip download`` with the target's platform tags and Python version,
 wheels only), so a bundle holds exactly what pip on the target will want; the check then
@@ -20,17 +20,13 @@ import uuid
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-import boto3
-import botocore.exceptions as boto_errors
-from boto3.exceptions import Boto3Error
 from packaging.requirements import Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from ..errors import AirlockError, exception_chain
-from ..installer.pip import explain_failure, lacking, pins, pip_command, pip_environment
-from ..manifests import MANIFEST_JSON, SHA256SUMS
+from ..errors import AirlockError
+from ..offline import install_offline, sha256_file
+from ..pip import PROXY_VARIABLES, explain_failure, lacking, pins, pip_command, pip_environment
 from ..processes import last_line, run
 from ..secrets import redact
 from .format import (
@@ -43,7 +39,6 @@ from .format import (
     read_lock,
     read_manifest,
     satisfied,
-    sha256_file,
     verify_file,
     write_manifests,
 )
@@ -53,10 +48,6 @@ Log = Callable[[str], None]
 DOWNLOAD_TIMEOUT = 3600
 CHECK_TIMEOUT = 600
 FREEZE_TIMEOUT = 120
-# Proxies only route pip's requests; they do not change what it chooses, and a DMZ machine
-# often reaches the internet through nothing else.
-_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IGNORED_PYTHON = re.compile(
     r"Ignored the following versions that require a different python version: (?P<what>.+)"
 )
@@ -209,22 +200,15 @@ async def check_bundle(folder: Path, log: Log = quiet) -> BundleInfo:
             "make the bundle again.",
             422,
         )
-    argv = pip_command(
-        sys.executable,
-        "install",
-        "--dry-run",
-        "--ignore-installed",
-        "--no-index",
-        "--no-cache-dir",
-        "--find-links",
-        str(folder),
-        *info.target.pip_options(),
-        "--require-hashes",
-        "--requirement",
-        str(folder / LOCK_FILE),
-    )
     try:
-        completed = await run(argv, timeout=CHECK_TIMEOUT, env=pip_environment(), on_line=log)
+        completed = await install_offline(
+            sys.executable,
+            folder,
+            folder / LOCK_FILE,
+            log=log,
+            options=["--dry-run", "--ignore-installed", *info.target.pip_options()],
+            timeout=CHECK_TIMEOUT,
+        )
     except asyncio.TimeoutError:
         raise AirlockError(
             "bundle-timeout", f"pip did not finish checking the bundle in {CHECK_TIMEOUT} s.", 504
@@ -304,115 +288,13 @@ async def freeze_environment(environment: Path, exclude: Collection[str] = ()) -
     return [pinned[name] for name in sorted(pinned)]
 
 
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/prefix`` as (bucket, prefix without slashes at its ends)."""
-    rest = url.removeprefix("s3://")
-    bucket, _, prefix = rest.partition("/")
-    if rest == url or not _BUCKET.fullmatch(bucket):
-        raise BundleInputError(
-            f"{url!r} is not where a bundle can go: give s3://<bucket>/<prefix>, e.g. "
-            "s3://dmz-write/bundles."
-        )
-    return bucket, prefix.strip("/")
-
-
-async def upload_bundle(
-    folder: Path,
-    url: str,
-    *,
-    endpoint_url: str | None = None,
-    aws_profile: str | None = None,
-    log: Log = quiet,
-) -> list[str]:
-    """Upload the bundle's files to ``<url>/<folder name>/``; return the keys written.
-
-    Credentials come from the AWS chain (variables, ~/.aws, ``aws_profile``). The manifests
-    go last, so whoever watches the bucket sees a bundle as listed only once it is whole. A
-    bundle of the same name already there is not overwritten.
-    """
-    bucket, prefix = parse_s3_url(url)
-    base = f"{prefix}/{folder.name}/" if prefix else f"{folder.name}/"
-    manifest = await asyncio.to_thread(read_manifest, folder)
-    last = [LOCK_FILE, BUNDLE_JSON]
-    order = sorted(set(manifest.files) - set(last)) + last + [SHA256SUMS, MANIFEST_JSON]
-    where = f"s3://{bucket}/{base}"
-    try:
-        client = await asyncio.to_thread(_s3_client, endpoint_url, aws_profile)
-        await asyncio.to_thread(_refuse_existing, client, bucket, base, where)
-        keys = []
-        for number, name in enumerate(order, start=1):
-            key = base + name
-            await asyncio.to_thread(client.upload_file, str(folder / name), bucket, key)
-            log(f"[{number}/{len(order)}] uploaded {name}")
-            keys.append(key)
-    except (boto_errors.BotoCoreError, boto_errors.ClientError, Boto3Error) as error:
-        raise _upload_error(error, bucket, where, endpoint_url) from None
-    log(f"Uploaded the bundle to {where}")
-    return keys
-
-
-def _s3_client(endpoint_url: str | None, aws_profile: str | None) -> Any:
-    session = boto3.session.Session(profile_name=aws_profile)
-    return session.client("s3", endpoint_url=endpoint_url)
-
-
-def _refuse_existing(client: Any, bucket: str, base: str, where: str) -> None:
-    try:
-        listing = client.list_objects_v2(Bucket=bucket, Prefix=base, MaxKeys=1)
-    except boto_errors.ClientError as error:
-        # A write-only bucket may not let us list: then there is nothing to compare with.
-        if error.response.get("Error", {}).get("Code") in ("AccessDenied", "403"):
-            return
-        raise
-    if listing.get("KeyCount", 0):
-        raise AirlockError(
-            "bundle-exists",
-            f"{where} already holds files: give the bundle another folder name, or another "
-            "prefix; nothing was uploaded.",
-            409,
-        )
-
-
-def _upload_error(
-    error: BaseException, bucket: str, where: str, endpoint_url: str | None
-) -> AirlockError:
-    endpoint = endpoint_url or "AWS S3"
-    problem = f"{type(error).__name__}: {error}"
-    for cause in exception_chain(error):
-        if isinstance(cause, boto_errors.NoCredentialsError):
-            problem = (
-                "no AWS credentials were found: set AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY, use ~/.aws/credentials, or give --aws-profile"
-            )
-            break
-        if isinstance(cause, boto_errors.ProfileNotFound):
-            problem = f"there is no AWS profile {cause.kwargs.get('profile')!r} in ~/.aws"
-            break
-        if isinstance(cause, boto_errors.EndpointConnectionError):
-            problem = f"{endpoint} cannot be reached"
-            break
-        if isinstance(cause, boto_errors.ClientError):
-            code = cause.response.get("Error", {}).get("Code", "")
-            problem = {
-                "NoSuchBucket": f"there is no bucket {bucket!r} at {endpoint}",
-                "AccessDenied": "the credentials may not write there (s3:PutObject)",
-                "InvalidAccessKeyId": "the credentials were rejected (unknown access key)",
-                "SignatureDoesNotMatch": "the credentials were rejected (wrong secret key)",
-            }.get(code, f"S3 answered {code or 'an error'}: {redact(str(cause))}")
-            break
-    return AirlockError(
-        "upload-failed",
-        f"The bundle could not be uploaded to {where}: {problem}. The local bundle is whole; "
-        "upload it again once this is fixed.",
-        502,
-    )
-
-
 def _download_environment(use_pip_config: bool) -> dict[str, str]:
     if use_pip_config:
         return dict(os.environ)
     env = pip_environment()
-    env.update({k: v for k, v in os.environ.items() if k.lower() in _PROXY_VARIABLES})
+    # Proxies only route pip's requests; they do not change what it chooses, and a DMZ
+    # machine often reaches the internet through nothing else.
+    env.update({k: v for k, v in os.environ.items() if k.lower() in PROXY_VARIABLES})
     return env
 
 

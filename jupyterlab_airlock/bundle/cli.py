@@ -21,15 +21,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from ..errors import AirlockError
-from .build import (
-    build_bundle,
-    check_bundle,
-    freeze_environment,
-    parse_s3_url,
-    quiet,
-    upload_bundle,
-)
-from .format import BundleInputError, parse_requirement, parse_target, read_requirements_file
+from .build import build_bundle, check_bundle, freeze_environment, quiet
+from .format import BundleInputError, bundle_requirement, parse_target, read_requirements_file
+from .upload import parse_s3_url, upload_bundle
 
 PROG = "jupyter airlock"
 
@@ -131,7 +125,7 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
     if arguments.upload:
         parse_s3_url(arguments.upload)  # refused now rather than after the download
     requirements: list[Requirement] = [
-        parse_requirement(name, "command line") for name in arguments.names
+        bundle_requirement(name, "command line") for name in arguments.names
     ]
     for path in arguments.requirement:
         requirements += read_requirements_file(path)

@@ -26,21 +26,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.tags import mac_platforms
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .. import pip
 from ..errors import AirlockError
-from ..manifests import MANIFEST_JSON, SHA256SUMS, Manifest, ManifestEntry, Sha256Verifier, merge
+from ..manifests import MANIFEST_JSON, SHA256SUMS, Manifest, ManifestEntry, merge
 from ..manifests import parse as parse_manifest
+from ..offline import hashed
 from ..platforms import parse_platform
 
 BUNDLE_JSON = "bundle.json"
 LOCK_FILE = "requirements.lock"
 FORMAT = 1
 
-_CHUNK = 1 << 20
 _PYTHON_VERSION = re.compile(r"3\.(\d{1,2})")
 _LINUX_ARCHES = frozenset(
     {"x86_64", "i686", "aarch64", "armv7l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64"}
@@ -157,30 +158,13 @@ def check_platform(tag: str) -> None:
         )
 
 
-def parse_requirement(text: str, where: str) -> Requirement:
-    """One requirement of a bundle: a name with versions, extras, markers; nothing else.
-
-    Options (``--index-url``, ``--hash``, ``-e``...) and URLs are refused, so that what a
-    requirements file says cannot change where the bundle's files come from.
-    """
-    shown = text.strip()
-    if re.search(r"(^|\s)--?[A-Za-z]", shown):
-        raise BundleInputError(
-            f"{where}: {shown!r} holds a pip option; a bundle takes requirements only "
-            "(such as pandas>=2). Give the index with --index-url."
-        )
+def bundle_requirement(text: str, where: str) -> Requirement:
+    """A requirement to bundle, read by :func:`..pip.parse_requirement`; one it refuses is
+    input that is wrong as given (``BundleInputError``)."""
     try:
-        requirement = Requirement(shown)
-    except InvalidRequirement as error:
-        raise BundleInputError(
-            f"{where}: {shown!r} is not a requirement ({error}); write it like pandas>=2."
-        ) from None
-    if requirement.url:
-        raise BundleInputError(
-            f"{where}: {shown!r} names a URL; a bundle takes its files from the index only: "
-            "give the package name and version."
-        )
-    return requirement
+        return pip.parse_requirement(text, where)
+    except AirlockError as error:
+        raise BundleInputError(error.message) from None
 
 
 def read_requirements_file(path: Path) -> list[Requirement]:
@@ -202,9 +186,9 @@ def read_requirements_file(path: Path) -> list[Requirement]:
             continue
         line, pending = pending + line, ""
         if line.strip():
-            requirements.append(parse_requirement(line, f"{path}, line {start}"))
+            requirements.append(bundle_requirement(line, f"{path}, line {start}"))
     if pending.strip():
-        requirements.append(parse_requirement(pending, f"{path}, line {start}"))
+        requirements.append(bundle_requirement(pending, f"{path}, line {start}"))
     return requirements
 
 
@@ -280,12 +264,6 @@ def satisfied(requirement: str, lock: Sequence[LockEntry], python_version: str) 
     )
 
 
-def sha256_file(path: Path) -> tuple[str, int]:
-    """Hex sha256 and size of a file, read in chunks."""
-    verifier = _hashed(path, path.name)
-    return verifier.hexdigest(), verifier.size
-
-
 def write_manifests(folder: Path, files: Mapping[str, tuple[str, int]]) -> None:
     """``manifest.json`` and ``SHA256SUMS`` in ``folder`` for ``files`` (path -> sha256, size)."""
     ordered = sorted(files.items())
@@ -331,15 +309,7 @@ def verify_file(folder: Path, path: str, expected: ManifestEntry) -> None:
             "bundle is incomplete. Transfer it again.",
             422,
         )
-    _hashed(file, path).check(expected)
-
-
-def _hashed(file: Path, name: str) -> Sha256Verifier:
-    verifier = Sha256Verifier(name)
-    with file.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            verifier.update(chunk)
-    return verifier
+    hashed(file, path).check(expected)
 
 
 def _is_version(text: str) -> bool:

@@ -17,7 +17,8 @@ from ..cache import ContentCache
 from ..errors import AirlockError
 from ..package_index import IndexSnapshot, PackageIndex
 from ..policy import Policy
-from . import conda
+from .conda_index import index_packages
+from .conda_records import read_repodata
 
 _SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
 
@@ -37,7 +38,7 @@ async def build_channel(
         loose.append(named)
     if not loose:
         raise AirlockError("no-conda-packages", "The read bucket holds no conda packages.", 404)
-    await conda.index_packages(loose, channel_dir)
+    await index_packages(loose, channel_dir)
     return {}
 
 
@@ -56,7 +57,7 @@ async def _from_repodata(
                 f"The read bucket holds two {subdir} channels ({entry.key} and another): keep one.",
                 409,
             )
-        for record in conda.read_repodata(text, entry.key, subdir):
+        for record in read_repodata(text, entry.key, subdir):
             keys[record.file_name] = folder + record.file_name
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(target.write_text, text, "utf-8")

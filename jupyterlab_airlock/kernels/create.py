@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import json
 import os
-import posixpath
 import re
 import shutil
 import sys
-import tarfile
-import threading
-from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from collections.abc import AsyncIterator, Collection
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,20 +35,17 @@ from ..bundle.format import (
 )
 from ..cache import ContentCache
 from ..errors import AirlockError
-from ..installer.pip import explain_failure, lacking, pip_command, pip_environment
 from ..jobs import JobContext
+from ..offline import INSTALL_TIMEOUT, install_offline
+from ..pip import explain_failure, lacking, pip_environment
 from ..processes import last_line, run
 from ..sources import Entry, Source
+from .archive import check_archive, size_text, unpack
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
 _KERNEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 VENV_TIMEOUT = 300
-INSTALL_TIMEOUT = 3600
 RUN_TIMEOUT = 300
-# Unpacking needs the archive's size and a little more for the file system's own blocks.
-_SPACE_MARGIN = 1.05
-# Only the formats the standard library reads safely (tarfile's "data" filter).
-_TAR_ENDINGS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 _IS_IPYKERNEL_THERE = (
     "import importlib.util, sys; sys.exit(importlib.util.find_spec('ipykernel_launcher') is None)"
 )
@@ -141,22 +134,10 @@ async def create_kernel_from_archive(
     """
     check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
     name = archive_name or archive.name
-    if not name.lower().endswith(_TAR_ENDINGS):
-        raise AirlockError(
-            "unsupported-archive",
-            f"{name} is not a tar archive (.tar.gz, .tgz, .tar.bz2, .tar.xz): pack "
-            "the environment with conda-pack's default format.",
-            422,
-        )
-    context.log(f"Checking every member of {name}")
-    total = await asyncio.to_thread(_scan_archive, archive, name)
-    await asyncio.to_thread(envs_dir.mkdir, parents=True, exist_ok=True)
-    free = shutil.disk_usage(envs_dir).free
-    if total * _SPACE_MARGIN > free:
-        raise _disk_full(envs_dir, f"it needs {_size(total)}, {_size(free)} are free")
+    total = await check_archive(archive, name, envs_dir, context)
     async with _claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
-        context.log(f"Unpacking {_size(total)} into {prefix}")
-        await _unpack(archive, name, prefix, total, context)
+        context.log(f"Unpacking {size_text(total)} into {prefix}")
+        await unpack(archive, name, prefix, total, context)
         python = prefix / "bin" / "python"
         if not python.exists():
             raise AirlockError(
@@ -328,32 +309,17 @@ async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
 
 
 async def _install(python: Path, bundle_dir: Path, count: int, context: JobContext) -> None:
-    argv = pip_command(
-        str(python),
-        "install",
-        "--no-index",
-        "--no-cache-dir",
-        "--progress-bar",
-        "off",
-        "--only-binary=:all:",
-        "--find-links",
-        str(bundle_dir),
-        "--require-hashes",
-        "--requirement",
-        str(bundle_dir / LOCK_FILE),
-    )
-    seen = 0
-
-    def on_line(line: str) -> None:
-        nonlocal seen
-        context.log(line)
-        if line.startswith("Processing "):
-            seen += 1
-            context.progress(0.4 + 0.5 * min(seen, count) / max(count, 1))
-
     context.log(f"Installing {count} package(s) offline from the bundle")
     try:
-        completed = await run(argv, timeout=INSTALL_TIMEOUT, env=pip_environment(), on_line=on_line)
+        completed = await install_offline(
+            python,
+            bundle_dir,
+            bundle_dir / LOCK_FILE,
+            log=context.log,
+            count=count,
+            progress=lambda share: context.progress(0.4 + 0.5 * share),
+            options=["--only-binary=:all:"],
+        )
     except asyncio.TimeoutError:
         raise AirlockError(
             "install-failed", f"pip did not finish in {INSTALL_TIMEOUT} s.", 504
@@ -401,118 +367,3 @@ def _write_kernelspec(
     temporary.write_text(json.dumps(spec, indent=1) + "\n", "utf-8")
     os.replace(temporary, path)
     return path
-
-
-def _scan_archive(archive: Path, name: str) -> int:
-    """The bytes the archive unpacks to, once every member is known to stay inside."""
-    total = 0
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            for member in tar:
-                _check_member(name, member)
-                total += member.size if member.isfile() else 0
-    except (tarfile.TarError, EOFError, OSError) as error:
-        raise AirlockError(
-            "unreadable-archive",
-            f"{name} cannot be read as a tar archive ({error}): it was damaged on "
-            "the way, or it is of another kind.",
-            422,
-        ) from None
-    return total
-
-
-def _check_member(archive: str, member: tarfile.TarInfo) -> None:
-    name = member.name
-    problem = None
-    if name.startswith("/") or re.match(r"[A-Za-z]:", name):
-        problem = "is an absolute path"
-    elif ".." in name.split("/"):
-        problem = "leaves the environment's folder (..)"
-    elif member.isdev():
-        problem = "is a device file"
-    elif member.issym() or member.islnk():
-        link = member.linkname
-        # A symbolic link is relative to its own folder, a hard link to the archive's root.
-        base = posixpath.dirname(name) if member.issym() else ""
-        resolved = posixpath.normpath(posixpath.join(base, link))
-        if link.startswith("/"):
-            problem = f"links to the absolute path {link!r}"
-        elif resolved == ".." or resolved.startswith("../"):
-            problem = f"links to {link!r}, outside the environment's folder"
-    if problem is not None:
-        raise AirlockError(
-            "unsafe-archive",
-            f"{archive} was refused: its member {name!r} {problem}. Nothing was unpacked.",
-            422,
-        )
-
-
-async def _unpack(archive: Path, name: str, prefix: Path, total: int, context: JobContext) -> None:
-    stop = threading.Event()
-    work = asyncio.ensure_future(
-        asyncio.to_thread(_extract, archive, name, prefix, total, stop, context.progress)
-    )
-    try:
-        await asyncio.shield(work)
-    except asyncio.CancelledError:
-        # The thread cannot be interrupted: ask it to stop and wait before anything is removed.
-        stop.set()
-        with contextlib.suppress(Exception):
-            await work
-        raise
-
-
-def _extract(
-    archive: Path,
-    name: str,
-    prefix: Path,
-    total: int,
-    stop: threading.Event,
-    progress: Callable[[float], None],
-) -> None:
-    done = 0
-
-    def members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
-        nonlocal done
-        for member in tar:
-            if stop.is_set():
-                return
-            yield member
-            done += member.size if member.isfile() else 0
-            # Only a number is set here; the job's record is written from the event loop.
-            progress(0.1 + 0.7 * done / total if total else 0.8)
-
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            # The "data" filter refuses again whatever the scan let through.
-            tar.extractall(prefix, members=members(tar), filter="data")
-    except tarfile.FilterError as error:
-        raise AirlockError(
-            "unsafe-archive", f"{name} was refused while unpacking: {error}.", 422
-        ) from None
-    except OSError as error:
-        if error.errno == errno.ENOSPC:
-            raise _disk_full(prefix.parent, "the disk filled up") from None
-        raise AirlockError(
-            "unpack-failed", f"{name} could not be unpacked: {error}.", 500
-        ) from None
-
-
-def _disk_full(where: Path, why: str) -> AirlockError:
-    return AirlockError(
-        "disk-full",
-        f"There is not enough space in {where} to unpack the environment ({why}); nothing "
-        "was kept. Free some space, or ask your admin for more.",
-        507,
-    )
-
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} bytes"
-    value, unit = count / 1024, "KiB"
-    for larger in ("MiB", "GiB", "TiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, larger
-    return f"{value:.1f} {unit}"

@@ -23,9 +23,10 @@ from demo.content import DEMO_AWS_ENV
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle import freeze_environment, upload_bundle
 from jupyterlab_airlock.bundle.cli import main
-from jupyterlab_airlock.bundle.format import BundleInputError, sha256_file, write_manifests
+from jupyterlab_airlock.bundle.format import BundleInputError, write_manifests
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.manifests import parse
+from jupyterlab_airlock.offline import sha256_file
 
 from .wheels import make_wheel
 

@@ -12,15 +12,14 @@ from pathlib import Path
 import pytest
 
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.installer.conda import (
-    CondaSolution,
-    index_packages,
-    install,
+from jupyterlab_airlock.installer.conda_index import index_packages
+from jupyterlab_airlock.installer.conda_link import install
+from jupyterlab_airlock.installer.conda_records import (
     installed_records,
     is_conda_prefix,
     read_repodata,
-    solve,
 )
+from jupyterlab_airlock.installer.conda_solve import CondaSolution, solve
 
 from . import condapackages
 

@@ -17,7 +17,8 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from demo.content import DEMO_AWS_ENV
-from jupyterlab_airlock.installer import conda
+from jupyterlab_airlock.installer.conda_link import install
+from jupyterlab_airlock.installer.conda_solve import solve
 
 from .installs import (
     CLOSURE,
@@ -313,12 +314,12 @@ async def test_the_bucket_is_a_conda_channel_py_rattler_installs_from(
 
     prefix = tmp_path / "conda-env"
     (prefix / "conda-meta").mkdir(parents=True)
-    solution = await conda.solve(channel, ["airlock-cx"], prefix, "linux-64")
+    solution = await solve(channel, ["airlock-cx"], prefix, "linux-64")
     assert [step.name for step in solution.steps] == ["airlock-cy", "airlock-cx"]
     for record in solution.to_fetch:
         package = await client.fetch(f"{channel_url}/{record.path}")
         (channel / record.path).write_bytes(package.body)
-    await conda.install(solution, channel, prefix, lambda line: None, cache_dir=tmp_path / "pkgs")
+    await install(solution, channel, prefix, lambda line: None, cache_dir=tmp_path / "pkgs")
     assert (prefix / "share" / "airlock-cx" / "VERSION").read_text() == "1.0\n"
     refused = await client.fetch(
         f"{channel_url.replace(secret, '0' * 64)}/noarch/repodata.json", raise_error=False

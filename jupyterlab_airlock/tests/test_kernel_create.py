@@ -27,7 +27,7 @@ from packaging.requirements import Requirement
 from demo.content import DEMO_AWS_ENV
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle import build_bundle, parse_target, upload_bundle
-from jupyterlab_airlock.bundle.format import sha256_file, write_manifests
+from jupyterlab_airlock.bundle.format import write_manifests
 from jupyterlab_airlock.cache import ContentCache
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.jobs import Job, JobContext
@@ -36,6 +36,7 @@ from jupyterlab_airlock.kernels.create import (
     create_kernel_from_bundle,
     fetch_bundle,
 )
+from jupyterlab_airlock.offline import sha256_file
 from jupyterlab_airlock.sources import S3Source
 
 from .wheels import make_wheel

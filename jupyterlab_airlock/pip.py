@@ -19,7 +19,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import AirlockError
+from .errors import AirlockError
 
 
 def _pip_runner() -> str:
@@ -32,7 +32,8 @@ def _pip_runner() -> str:
 _PIP_RUNNER = _pip_runner()
 # Variables that would point pip somewhere else than the files Airlock chose.
 _DROPPED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV")
-_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# Proxy variables, whatever their case.
+PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
 
 _NOT_FOUND = re.compile(
     r"Could not find a version that satisfies the requirement (?P<requirement>.+?)"
@@ -67,34 +68,42 @@ def pip_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {
         name: value
         for name, value in source.items()
-        if not name.startswith("PIP_") and name not in _DROPPED and name.lower() not in _PROXIES
+        if not name.startswith("PIP_")
+        and name not in _DROPPED
+        and name.lower() not in PROXY_VARIABLES
     }
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PYTHONUTF8"] = "1"
     return env
 
 
-def parse_requirement(text: str) -> Requirement:
-    """A requirement a user typed, such as ``pandas>=2``; options and URLs are refused."""
-    stripped = text.strip()
-    if stripped.startswith("-"):
+def parse_requirement(text: str, where: str | None = None) -> Requirement:
+    """A requirement someone wrote, such as ``pandas>=2``: a name with versions, extras and
+    markers, nothing else. ``where`` (a file and line, say) starts the message.
+
+    Options (``--index-url``, ``--hash``, ``-e`` ...) and URLs are refused, so that what
+    is written cannot change where the files come from.
+    """
+    shown = text.strip()
+    said = f"{where}: {shown!r}" if where else repr(shown)
+    if re.search(r"(^|\s)--?[A-Za-z]", shown):
         raise AirlockError(
             "invalid-requirement",
-            f"{stripped!r} is an option, not a requirement: give a package name such as pandas>=2.",
+            f"{said} holds a pip option; give requirements only, such as pandas>=2.",
         )
     try:
-        requirement = Requirement(stripped)
+        requirement = Requirement(shown)
     except InvalidRequirement as error:
         raise AirlockError(
             "invalid-requirement",
-            f"{stripped!r} is not a requirement pip understands ({error}); write it like "
+            f"{said} is not a requirement pip understands ({error}); write it like "
             "pandas>=2 or numpy==1.26.4.",
         ) from None
     if requirement.url:
         raise AirlockError(
             "invalid-requirement",
-            f"{stripped!r} names a URL; installs come from the read bucket only: give the "
-            "package name, or select the file in the Artifacts section.",
+            f"{said} names a URL; files come from the index only: give the package name "
+            "and version.",
         )
     return requirement
 

@@ -1,0 +1,238 @@
+"""Carrying out a plan as a job in its environment's queue: pip from a folder holding only
+the planned files, verified, or py-rattler from the plan's local conda channel.
+
+A job waits for the jobs before it in the queue (one per environment prefix); a pip plan
+is refused if another install touched a package it was made around meanwhile. A cancelled
+pip install is undone: what it added is removed, and pip puts back what it was replacing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from ..cache import ContentCache
+from ..errors import AirlockError
+from ..jobs import Job, JobContext, JobManager
+from ..kernels.environment import describe_environment
+from ..kernels.resolve import kernel_python
+from ..manifests import ManifestEntry
+from ..offline import INTERRUPT_GRACE, install_offline, place, sha256_file, uninstall
+from ..package_index import PackageIndex
+from ..pip import pins
+from ..processes import last_line
+from . import conda_link
+from .conda_records import installed_records
+from .plan import Plan, PlanStep, changes, package_versions
+
+
+class Installs:
+    """Plans carried out, each as a job, for the kernels of one Jupyter server."""
+
+    def __init__(
+        self,
+        spec_manager: Any,
+        index: PackageIndex,
+        cache: ContentCache,
+        jobs: JobManager,
+        hide: Callable[[str], str],
+    ) -> None:
+        self._specs = spec_manager
+        self._index = index
+        self._cache = cache
+        self._jobs = jobs
+        self._hide = hide
+
+    def start(self, plan: Plan, user: str | None = None) -> Job:
+        """Start carrying out ``plan`` as a job in its environment's queue."""
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            return await self._install(plan, context)
+
+        asked = ", ".join(step.name for step in plan.steps if step.requested) or "packages"
+        prefix = plan.environment["prefix"]
+        return self._jobs.submit(
+            "install",
+            f"Install {asked} into {plan.display_name}",
+            f"env:{prefix}",
+            work,
+            user=user,
+            audit={"kernel": plan.kernel, "prefix": prefix},
+        )
+
+    async def _install(self, plan: Plan, context: JobContext) -> dict[str, Any]:
+        if plan.conda is not None:
+            return await self._install_conda(plan, context)
+        before = package_versions((await describe_environment(plan.python))["packages"])
+        # Another install may have run meanwhile (they wait in line): that is fine unless
+        # it touched a package this plan was made around.
+        moved = [
+            step.name
+            for step in plan.steps
+            if before.get(canonicalize_name(step.name)) != step.installed
+        ]
+        if moved:
+            raise AirlockError(
+                "environment-changed",
+                f"{', '.join(moved)} changed in {plan.display_name} since this plan was made: "
+                "plan again.",
+                409,
+            )
+        files: list[dict[str, Any]] = []
+        context.audit(files=files)  # what was staged so far, whatever the outcome
+        await asyncio.to_thread(self._cache.root.mkdir, parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".install-", dir=self._cache.root) as scratch:
+            folder = Path(scratch)
+            for number, step in enumerate(plan.steps):
+                sha256 = await self._stage(step, folder)
+                files.append(
+                    {
+                        "name": step.name,
+                        "version": step.version,
+                        "file": step.file,
+                        "sha256": sha256,
+                    }
+                )
+                context.log(f"{step.file}: sha256 {sha256}{' (verified)' if step.verified else ''}")
+                context.progress(0.3 * (number + 1) / len(plan.steps))
+            requirements = folder / "plan.txt"
+            requirements.write_text(pins([(f["name"], f["version"], f["sha256"]) for f in files]))
+            prefix = plan.environment["prefix"]
+            context.log(f"Installing {len(files)} file(s) into {prefix} with pip, offline")
+            try:
+                completed = await install_offline(
+                    plan.python,
+                    folder,
+                    requirements,
+                    log=lambda line: context.log(self._hide(line)),
+                    count=len(plan.steps),
+                    progress=lambda share: context.progress(0.3 + 0.6 * share),
+                    interrupt_grace=INTERRUPT_GRACE,
+                )
+            except asyncio.CancelledError:
+                await asyncio.shield(self._undo_partial(plan, before, context))
+                raise
+        if completed.returncode != 0:
+            raise AirlockError(
+                "install-failed",
+                f"pip could not install into {plan.display_name}: "
+                f"{self._hide(last_line(completed.stderr))}",
+                500,
+            )
+        # pip installed exactly the pinned files (--require-hashes admits nothing else), so
+        # the environment now holds what it held with the plan's versions on top.
+        after = dict(before)
+        after.update((canonicalize_name(file["name"]), file["version"]) for file in files)
+        changed = changes(before, after)
+        return {
+            "kernel": plan.kernel,
+            "prefix": plan.environment["prefix"],
+            "python": plan.python,
+            "changes": changed,
+            "files": files,
+            "kernels": self._kernels_of(plan.environment["prefix"]),
+            "can_roll_back": bool(changed),
+        }
+
+    async def _install_conda(self, plan: Plan, context: JobContext) -> dict[str, Any]:
+        assert plan.channel is not None
+        prefix = Path(plan.environment["prefix"])
+        snapshot = await self._index.snapshot()
+        files: list[dict[str, Any]] = []
+        context.audit(files=files)
+        try:
+            for number, step in enumerate(plan.steps):
+                record = next(r for r in plan.conda.to_fetch if r.file_name == step.file)
+                target = plan.channel / record.subdir / record.file_name
+                if step.key is not None and not target.exists():
+                    indexed = snapshot.by_key[step.key]
+                    expected = ManifestEntry(record.sha256) if record.sha256 else indexed.expected
+                    path, _ = await self._cache.fetch(snapshot.source, indexed.entry, expected)
+                    await asyncio.to_thread(os.link, path, target)
+                sha256 = (await asyncio.to_thread(sha256_file, target))[0]
+                files.append(
+                    {
+                        "name": step.name,
+                        "version": step.version,
+                        "file": step.file,
+                        "sha256": sha256,
+                    }
+                )
+                context.progress(0.3 * (number + 1) / len(plan.steps))
+            before = await asyncio.to_thread(_conda_versions, prefix)
+            await conda_link.install(
+                plan.conda,
+                plan.channel,
+                prefix,
+                context.log,
+                cache_dir=self._cache.root / "rattler",
+            )
+        finally:
+            await asyncio.to_thread(shutil.rmtree, plan.channel, True)
+        after = await asyncio.to_thread(_conda_versions, prefix)
+        return {
+            "kernel": plan.kernel,
+            "prefix": str(prefix),
+            "python": plan.python,
+            "changes": changes(before, after),
+            "files": files,
+            "kernels": self._kernels_of(str(prefix)),
+            # Roll back is pip's for now: conda environments keep their own revisions.
+            "can_roll_back": False,
+        }
+
+    async def _stage(self, step: PlanStep, folder: Path) -> str:
+        """Put the step's file, fetched and verified, in the folder pip installs from."""
+        if step.key is not None:
+            _, path, sha256 = await self._index.file(step.key)
+        elif step.path is not None:
+            path = Path(step.path)
+            sha256, _ = await asyncio.to_thread(sha256_file, path)
+        else:
+            raise AirlockError("plan-source", f"The plan has no file for {step.name}.", 500)
+        if step.sha256 and step.sha256 != sha256:
+            raise AirlockError(
+                "checksum-mismatch",
+                f"{step.file} changed since the plan (sha256 {sha256}, planned "
+                f"{step.sha256}); nothing was installed. Plan again.",
+                409,
+            )
+        await place(path, folder / step.file)
+        return sha256
+
+    async def _undo_partial(self, plan: Plan, before: dict[str, str], context: JobContext) -> None:
+        """After a cancel: remove what the cut-short install added, so the environment
+        holds what it held before (pip itself put back a package it was replacing)."""
+        now = package_versions((await describe_environment(plan.python))["packages"])
+        added = sorted(name for name in now if name not in before)
+        if added:
+            context.log(f"Cancelled: removing what was already installed: {', '.join(added)}")
+            await uninstall(plan.python, added, log=lambda line: context.log(self._hide(line)))
+        changed = [name for name in now if name in before and now[name] != before[name]]
+        if changed:
+            context.log(
+                "Cancelled after these were replaced (use Roll back on an earlier install "
+                f"to restore them): {', '.join(changed)}"
+            )
+
+    def _kernels_of(self, prefix: str) -> list[str]:
+        """The kernelspecs whose interpreter lives in ``prefix``: they need a restart."""
+        names = []
+        for name in self._specs.get_all_specs():
+            with contextlib.suppress(AirlockError):
+                python = os.path.abspath(kernel_python(self._specs, name))
+                if python.startswith(os.path.join(prefix, "")):
+                    names.append(name)
+        return sorted(names)
+
+
+def _conda_versions(prefix: Path) -> dict[str, str]:
+    return {name: version for name, version, _ in installed_records(prefix)}

@@ -1,0 +1,367 @@
+"""Planning an install: what it would change in a kernel's environment, before anything
+changes.
+
+pip resolves wheels and sdists with ``--dry-run --report`` against the artifact source
+served as an index; conda packages are solved with py-rattler against a local channel of
+the source. Either way the policy judges every step, the plan is written to the audit
+log, and it is kept on the server for an hour under its id, to be carried out once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from ..audit import AuditLog
+from ..cache import ContentCache
+from ..errors import AirlockError
+from ..kernels.environment import describe_kernel
+from ..kinds import classify, fit
+from ..package_index import IndexSnapshot, PackageIndex
+from ..pip import (
+    ReportItem,
+    explain_failure,
+    parse_requirement,
+    pip_command,
+    pip_environment,
+    report_items,
+)
+from ..platforms import platform_subdir, supported_tags
+from ..policy import Policy
+from ..processes import run
+from .conda_plan import solve_conda
+from .conda_records import is_conda_prefix
+from .plan import Plan, PlanStep, action, package_versions
+
+_MIXED = (
+    "Conda packages and pip packages are planned separately: install the conda packages "
+    "first, then the wheels or requirements."
+)
+PLAN_LIFETIME = 3600
+RESOLVE_TIMEOUT = 600
+
+
+class Planner:
+    """The plans for the kernels of one Jupyter server, made offline and kept an hour."""
+
+    def __init__(
+        self,
+        spec_manager: Any,
+        index: PackageIndex,
+        index_url: Callable[[], str],
+        cache: ContentCache,
+        audit: AuditLog,
+        root_dir: Path,
+        policy: Policy,
+        hide: Callable[[str], str],
+    ) -> None:
+        self._specs = spec_manager
+        self._index = index
+        self._index_url = index_url
+        self._cache = cache
+        self._audit = audit
+        self._root = root_dir.resolve()
+        self._policy = policy
+        self._hide = hide
+        self._plans: dict[str, Plan] = {}
+
+    async def plan(
+        self,
+        kernel: str,
+        requirements: Sequence[str] = (),
+        keys: Sequence[str] = (),
+        paths: Sequence[str] = (),
+        user: str | None = None,
+    ) -> Plan:
+        """Resolve the request for ``kernel`` offline; nothing in the environment changes."""
+        self._policy.check_intact()
+        parsed = [parse_requirement(text) for text in requirements if text.strip()]
+        if not (parsed or keys or paths):
+            raise AirlockError(
+                "empty-request",
+                "Nothing to install: select files in the Artifacts section or name "
+                "requirements such as pandas>=2.",
+            )
+        described = await describe_kernel(self._specs, kernel)
+        if "error" in described:
+            raise AirlockError("kernel-python", described["error"]["message"], 409)
+        python = described["python"]
+        plan = Plan(
+            kernel=kernel,
+            display_name=described["display_name"],
+            python=python,
+            environment={
+                "prefix": described["prefix"],
+                "kind": described["kind"],
+                "python_version": described["version"],
+            },
+            packages_before=package_versions(described["packages"]),
+        )
+        if not described["writable"]:
+            plan.refused.append({"item": kernel, "message": described["why_not_writable"]})
+            return self._keep(plan)
+        reason = self._policy.environment(described["kind"], described["prefix"])
+        if reason:
+            plan.refused.append({"item": kernel, "message": reason})
+            return await self._audited(plan, user, requirements, keys, paths)
+        tags = await supported_tags(python)
+        await self._index.snapshot(fresh=True)  # the bucket as it is now
+        conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
+        if conda_items and is_conda_prefix(Path(described["prefix"])):
+            if parsed or len(conda_items) != len(keys) + len(paths):
+                plan.refused.append({"item": "request", "message": _MIXED})
+            else:
+                await self._plan_conda(plan, keys, paths, tags)
+            return await self._audited(plan, user, requirements, keys, paths)
+        wanted = [str(requirement) for requirement in parsed]
+        for key in keys:
+            wanted += await self._requirement_for_key(plan, key, tags)
+        for path in paths:
+            wanted += self._requirement_for_path(plan, path, tags)
+        if wanted and not plan.refused:
+            await self._resolve(plan, wanted)
+        return await self._audited(plan, user, requirements, keys, paths)
+
+    async def _audited(
+        self,
+        plan: Plan,
+        user: str | None,
+        requirements: Sequence[str],
+        keys: Sequence[str],
+        paths: Sequence[str],
+    ) -> Plan:
+        for item, reason in self._refusals(plan):
+            plan.refused.append({"item": item, "message": reason})
+        await self._audit.append(
+            "plan",
+            user,
+            kernel=plan.kernel,
+            prefix=plan.environment["prefix"],
+            requirements=list(requirements),
+            keys=list(keys),
+            paths=list(paths),
+            result="ok" if plan.ok else "refused",
+            steps=[f"{step.name}=={step.version}" for step in plan.steps],
+        )
+        return self._keep(plan)
+
+    async def _plan_conda(
+        self, plan: Plan, keys: Sequence[str], paths: Sequence[str], tags: list[str]
+    ) -> None:
+        """Solve conda packages with py-rattler against a local channel of the source."""
+        snapshot = await self._index.snapshot()
+        unknown = [key for key in keys if key not in snapshot.by_key]
+        if unknown:
+            plan.refused += [
+                {"item": key, "message": f"{key} is not in the read bucket."} for key in unknown
+            ]
+            return
+        local = [self._workspace_file(path) for path in paths]
+        await solve_conda(plan, [*keys, *paths], snapshot, self._cache, local, tags)
+
+    async def _requirement_for_key(self, plan: Plan, key: str, tags: list[str]) -> list[str]:
+        snapshot = await self._index.snapshot()
+        info = classify(key)
+        indexed = snapshot.by_key.get(key)
+        if info["kind"] == "conda":
+            plan.refused.append({"item": key, "message": _conda_message(key, plan)})
+            return []
+        if indexed is None:
+            plan.refused.append(
+                {"item": key, "message": f"{key} is not a wheel or sdist in the read bucket."}
+            )
+            return []
+        if not self._fits(plan, key, info, tags):
+            return []
+        return [f"{indexed.project} @ {self._index_url()}files/{key}"]
+
+    def _requirement_for_path(self, plan: Plan, path: str, tags: list[str]) -> list[str]:
+        local = self._workspace_file(path)
+        info = classify(local.name)
+        if info["kind"] == "conda":
+            plan.refused.append({"item": path, "message": _conda_message(path, plan)})
+            return []
+        if info["kind"] not in ("wheel", "sdist"):
+            plan.refused.append(
+                {
+                    "item": path,
+                    "message": f"{path} is not a wheel or an sdist: pip cannot install it.",
+                }
+            )
+            return []
+        if not self._fits(plan, path, info, tags):
+            return []
+        return [f"{canonicalize_name(str(info['name']))} @ {local.as_uri()}"]
+
+    def _fits(self, plan: Plan, item: str, info: dict[str, Any], tags: list[str]) -> bool:
+        if info["kind"] != "wheel":
+            return True
+        verdict = fit(info, tags, platform_subdir(tags))
+        if verdict.get("fits") is False:
+            plan.refused.append(
+                {"item": item, "message": f"{PurePosixPath(item).name}: {verdict['reason']}"}
+            )
+            return False
+        return True
+
+    def _workspace_file(self, path: str) -> Path:
+        relative = PurePosixPath(path.strip())
+        if not path.strip() or relative.is_absolute() or ".." in relative.parts or "\0" in path:
+            raise AirlockError(
+                "invalid-path", f"{path!r} is not a file path inside the workspace.", 400
+            )
+        local = (self._root / relative).resolve()
+        if not local.is_relative_to(self._root) or not local.is_file():
+            raise AirlockError(
+                "invalid-path", f"{path} is not a file in the workspace (or leads outside it).", 400
+            )
+        return local
+
+    async def _resolve(self, plan: Plan, wanted: list[str]) -> None:
+        with tempfile.TemporaryDirectory(prefix="airlock-plan-") as scratch:
+            report_path = Path(scratch) / "report.json"
+            argv = pip_command(
+                plan.python,
+                "install",
+                "--dry-run",
+                "--quiet",
+                "--no-cache-dir",
+                "--progress-bar",
+                "off",
+                "--report",
+                str(report_path),
+                "--index-url",
+                self._index_url() + "simple/",
+                *wanted,
+            )
+            try:
+                completed = await run(argv, timeout=RESOLVE_TIMEOUT, env=pip_environment())
+            except asyncio.TimeoutError:
+                raise AirlockError(
+                    "plan-timeout", f"pip did not finish the plan in {RESOLVE_TIMEOUT} s.", 504
+                ) from None
+            if completed.returncode != 0:
+                missing, problems = explain_failure(self._hide(completed.stderr + completed.stdout))
+                snapshot = await self._index.snapshot()
+                for lacking in missing:
+                    # The index hides what the policy keeps out: say so, not "missing".
+                    reason = self._hidden_by_policy(snapshot, lacking.requirement)
+                    if reason:
+                        plan.refused.append({"item": lacking.requirement, "message": reason})
+                    else:
+                        plan.missing.append(lacking.to_json())
+                plan.problems += problems
+                return
+            report = json.loads(report_path.read_text("utf-8"))
+        items = report_items(report)
+        snapshot = await self._index.snapshot()
+        files_url = self._index_url() + "files/"
+        for item in items:
+            installed = plan.packages_before.get(item.name)
+            step = PlanStep(
+                name=item.display_name,
+                version=item.version,
+                action=action(installed, item.version),
+                installed=installed,
+                kind="wheel",
+                file=unquote(item.url.rpartition("/")[2]),
+                size=None,
+                sha256=item.sha256,
+                verified=False,
+                requested=item.requested,
+                needed_by=_needed_by(item, items),
+            )
+            if item.url.startswith(files_url):
+                step.key = unquote(item.url[len(files_url) :])
+                indexed = snapshot.by_key.get(step.key)
+                if indexed is not None:
+                    step.size = indexed.entry.size
+                    step.verified = indexed.verified
+                    step.kind = indexed.kind
+                    step.sha256 = step.sha256 or (
+                        indexed.expected.sha256 if indexed.expected else None
+                    )
+            elif item.url.startswith("file://"):
+                step.path = unquote(item.url[len("file://") :])
+                step.size = os.stat(step.path).st_size
+                step.kind = str(classify(step.file)["kind"])
+            else:  # pip was given only our index: anything else is a bug worth stopping on
+                raise AirlockError("plan-source", f"pip chose {step.file} from elsewhere.", 500)
+            plan.steps.append(step)
+
+    def _hidden_by_policy(self, snapshot: IndexSnapshot, text: str) -> str | None:
+        """Why the policy hid every file that would satisfy requirement ``text``, or None."""
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            return None
+        reason = self._policy.verdict(requirement.name)
+        if reason:
+            return reason
+        matching = [
+            indexed
+            for indexed in snapshot.projects.get(canonicalize_name(requirement.name), [])
+            if requirement.specifier.contains(indexed.version, prereleases=True)
+        ]
+        reasons = [
+            self._policy.verdict(f.project, f.version, f.entry.name, f.verified) for f in matching
+        ]
+        return reasons[0] if reasons and all(reasons) else None
+
+    def _refusals(self, plan: Plan) -> list[tuple[str, str]]:
+        """Each step the policy keeps out, with the rule in words."""
+        refusals = []
+        for step in plan.steps:
+            reason = self._policy.verdict(step.name, step.version, step.file, step.verified)
+            if reason:
+                refusals.append((f"{step.name} {step.version}", reason))
+        return refusals
+
+    def _keep(self, plan: Plan) -> Plan:
+        now = time.monotonic()
+        for stale in [k for k, p in self._plans.items() if now - p.created > PLAN_LIFETIME]:
+            del self._plans[stale]
+        self._plans[plan.id] = plan
+        return plan
+
+    def take(self, plan_id: str) -> Plan:
+        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
+        problems and the policy, asked again, still lets every step in."""
+        plan = self._plans.get(plan_id)
+        if plan is None:
+            raise AirlockError(
+                "unknown-plan", "This plan has expired or the server restarted: plan again.", 404
+            )
+        if not plan.ok:
+            raise AirlockError("plan-not-ok", plan.summary(), 409)
+        # Checked again here: the policy is the server's word at the moment of install.
+        self._policy.check_intact()
+        refusals = self._refusals(plan)
+        if refusals:
+            item, reason = refusals[0]
+            raise AirlockError("policy-refused", f"{item}: {reason}.", 403)
+        del self._plans[plan_id]  # a plan is carried out once
+        return plan
+
+
+def _needed_by(item: ReportItem, items: list[ReportItem]) -> list[str]:
+    return [
+        f"{other.display_name} {other.version}" for other in items if item.name in other.requires
+    ]
+
+
+def _conda_message(item: str, plan: Plan) -> str:
+    return (
+        f"{PurePosixPath(item).name} is a conda package; {plan.display_name} runs in a "
+        f"{plan.environment['kind']} environment, which conda packages cannot go into."
+    )
