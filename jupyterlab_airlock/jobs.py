@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -114,6 +115,8 @@ class JobManager:
         self._audit = audit
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._end_order: dict[str, int] = {}  # job id -> when it ended, 1 first
+        self._ends = itertools.count(1)
         self._queues: dict[str, asyncio.Lock] = {}
         # Jobs with log lines not yet on disk, and the timer that will write them.
         self._unsaved: dict[str, asyncio.TimerHandle] = {}
@@ -141,21 +144,22 @@ class JobManager:
     def _prune(self) -> None:
         """Delete the records of ended jobs older than the age limit or past the newest
         ``max_count``; a job whose task still runs (writing its audit line) stays."""
-        # Newest submitted first before the sort: of jobs ended in the same millisecond,
-        # the later one is kept.
+        # Of jobs ended in the same millisecond, the one that ended later in this process is
+        # kept (records loaded from disk tie at 0: the newest submitted first).
         ended = sorted(
             (
                 job
                 for job in reversed(self._jobs.values())
                 if job.state in FINISHED and job.id not in self._tasks
             ),
-            key=_ended,
+            key=lambda job: (_ended(job), self._end_order.get(job.id, 0)),
             reverse=True,
         )
         oldest = datetime.now(timezone.utc) - self._max_age
         for rank, job in enumerate(ended):
             if rank >= self._max_count or _ended(job) < oldest:
                 del self._jobs[job.id]
+                self._end_order.pop(job.id, None)
                 (self._dir / f"{job.id}.json").unlink(missing_ok=True)
 
     def _save(self, job: Job) -> None:
@@ -247,6 +251,7 @@ class JobManager:
                     self._audit.append(job.kind, user, **audit, **context.audited, result=job.state)
                 )
             self._tasks.pop(job.id, None)
+            self._end_order[job.id] = next(self._ends)
             self._prune()
 
     def get(self, job_id: str) -> Job:
