@@ -28,6 +28,7 @@ from typing import Any
 from packaging.tags import platform_tags
 
 from .. import manifests
+from ..artifacts import ENV_ARCHIVE_ENDINGS
 from ..bundle.format import (
     BUNDLE_JSON,
     LOCK_FILE,
@@ -45,14 +46,18 @@ from ..processes import last_line, run
 from ..sources import Entry, Source
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
-_KERNEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# GET /airlock/status publishes the rule, so the frontend checks names with this very one.
+KERNEL_NAME_RULE = {
+    "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$",
+    "message": "A kernel name has up to 64 lower-case letters, digits, '.', '_' and '-', and "
+    "starts with a letter or a digit (e.g. analysis-2025).",
+}
+_KERNEL_NAME = re.compile(KERNEL_NAME_RULE["pattern"])
 VENV_TIMEOUT = 300
 INSTALL_TIMEOUT = 3600
 RUN_TIMEOUT = 300
 # Unpacking needs the archive's size and a little more for the file system's own blocks.
 _SPACE_MARGIN = 1.05
-# Only the formats the standard library reads safely (tarfile's "data" filter).
-_TAR_ENDINGS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 _IS_IPYKERNEL_THERE = (
     "import importlib.util, sys; sys.exit(importlib.util.find_spec('ipykernel_launcher') is None)"
 )
@@ -141,10 +146,10 @@ async def create_kernel_from_archive(
     """
     check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
     name = archive_name or archive.name
-    if not name.lower().endswith(_TAR_ENDINGS):
+    if not name.lower().endswith(ENV_ARCHIVE_ENDINGS):
         raise AirlockError(
             "unsupported-archive",
-            f"{name} is not a tar archive (.tar.gz, .tgz, .tar.bz2, .tar.xz): pack "
+            f"{name} is not a tar archive ({', '.join(ENV_ARCHIVE_ENDINGS)}): pack "
             "the environment with conda-pack's default format.",
             422,
         )
@@ -238,8 +243,7 @@ def check_new_kernel(
     if not _KERNEL_NAME.fullmatch(kernel_name):
         raise AirlockError(
             "invalid-kernel-name",
-            f"{kernel_name!r} cannot name a kernel: use up to 64 lower-case letters, digits, "
-            "'.', '_' and '-', starting with a letter or digit (e.g. analysis-2025).",
+            f"{kernel_name!r} cannot name a kernel. {KERNEL_NAME_RULE['message']}",
             400,
         )
     if not display_name.strip():
