@@ -10,6 +10,7 @@ import {
   ICreateKernelRequest,
   IJob,
   IKernelEnvironment,
+  IRule,
   IStatus
 } from './api';
 import { ArtifactsModel } from './artifacts';
@@ -248,16 +249,6 @@ export class AirlockModel {
 }
 
 /**
- * Kernel names the server takes (as `jupyter kernelspec` would).
- */
-const KERNEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-/**
- * Extensions of environment archives (conda-pack, venv-pack).
- */
-const ARCHIVE = /\.(tar\.gz|tgz|tar\.bz2|tar\.zst|zip)$/i;
-
-/**
  * What a new kernel is made from, and the names the dialog suggests.
  */
 export interface IKernelOrigin {
@@ -314,7 +305,10 @@ export function archiveOrigin(entry: IArtifactEntry): IKernelOrigin {
     key: entry.key,
     label: entry.name,
     details: null,
-    base: entry.name.replace(ARCHIVE, '')
+    // The server's format is the ending it recognised the archive by.
+    base: entry.artifact.format
+      ? entry.name.slice(0, -entry.artifact.format.length - 1)
+      : entry.name
   };
 }
 
@@ -358,18 +352,18 @@ function unique(
 }
 
 /**
- * Why the server would refuse these names, or null.
+ * Why the server would refuse these names, or null. `rule` is the server's own rule
+ * for kernel names (`status.rules.kernel_name`); undefined before the status came.
  */
 export function kernelNameProblem(
   name: string,
   displayName: string,
   taken: readonly string[],
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  rule: IRule | undefined
 ): string | null {
-  if (!KERNEL_NAME.test(name)) {
-    return trans.__(
-      'A kernel name has up to 64 lower-case letters, digits, ".", "_" and "-", and starts with a letter or a digit.'
-    );
+  if (rule && !new RegExp(rule.pattern).test(name)) {
+    return rule.message;
   }
   if (taken.includes(name)) {
     return trans.__(

@@ -153,10 +153,11 @@ def off_spec(method: str, path: str, code: int, body: Any) -> HTTPResponse:
     return HTTPResponse(request, code, headers, io.BytesIO(json.dumps(body).encode()))
 
 
+COPIED = {"path": "x", "files": 1, "size": 1, "sha256": None, "verified": False}
 JOB = {
     "id": "0" * 32, "kind": "copy", "title": "Copy x", "queue": "file:x", "state": "succeeded",
     "progress": 1.0, "log": [], "created": "2026-01-01T00:00:00.000+00:00",
-    "finished": "2026-01-01T00:00:01.000+00:00", "result": {"path": "x"}, "error": None,
+    "finished": "2026-01-01T00:00:01.000+00:00", "result": COPIED, "error": None,
 }  # fmt: skip
 
 
@@ -165,6 +166,7 @@ JOB = {
     [
         ("GET", "jobs", 200, {"jobs": [{**JOB, "state": "done"}]}, "at jobs/0/state"),
         ("GET", f"jobs/{'0' * 32}", 200, {**JOB, "result": None, "extra": 1}, "extra"),
+        ("GET", f"jobs/{'0' * 32}", 200, {**JOB, "result": {"path": "x"}}, "at result"),
         ("DELETE", f"jobs/{'0' * 32}", 404, {"code": "no-such-code", "message": "x"}, "at code"),
         ("GET", "kernels", 200, {"kernels": [{"name": "k"}]}, "display_name"),
         ("POST", "status", 405, {"message": "no code"}, "'code' is a required property"),
