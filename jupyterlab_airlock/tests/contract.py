@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -33,8 +34,14 @@ def spec() -> OpenAPI:
 
 
 @functools.cache
+def _document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
+    return document
+
+
+@functools.cache
 def _error_validator() -> OAS30Validator:
-    components = yaml.safe_load(SPEC_PATH.read_text())["components"]
+    components = _document()["components"]
     return OAS30Validator({"$ref": "#/components/schemas/Error", "components": components})
 
 
@@ -48,6 +55,9 @@ def check_response(response: HTTPResponse, base_url: str) -> None:
     path = "/airlock/" + url.path[len(prefix) :]
     method = response.request.method
     content_type = response.headers.get("Content-Type", "")
+    if path.startswith("/airlock/index/"):
+        _check_index(response, method, path[len("/airlock") :], content_type)
+        return
     request = MockRequest("http://localhost", method, path, args=dict(parse_qsl(url.query)))
     answer = MockResponse(response.body or b"", response.code, content_type=content_type)
     try:
@@ -67,6 +77,28 @@ def _check_error(response: HTTPResponse, method: str, path: str) -> None:
         _error_validator().validate(body)
     except ValidationError as error:
         raise AssertionError(_explain(error, method, path, response)) from None
+
+
+def _check_index(response: HTTPResponse, method: str, path: str, content_type: str) -> None:
+    """The package index answers pip and conda in their own formats (HTML, PEP 691 JSON,
+    files): only its status and content type are checked."""
+    for template, item in _document()["paths"].items():
+        # An object key may hold '/'; the other parameters may not.
+        pattern = re.sub(r"\{(\w+)\}", lambda m: ".+" if m[1] == "key" else "[^/]+", template)
+        if not template.startswith("/index/") or not re.fullmatch(pattern, path):
+            continue
+        responses = item[method.lower()]["responses"]
+        declared = responses.get(str(response.code)) or responses.get("default")
+        if declared is not None and "$ref" in declared:
+            declared = _document()["components"]["responses"][declared["$ref"].rpartition("/")[2]]
+        media = content_type.partition(";")[0].strip()
+        if declared is not None and media in declared.get("content", {media: None}):
+            return
+        raise AssertionError(
+            f"{method} {path} answered {response.code} {media}, which {SPEC_PATH.name} does not "
+            f"describe for {template}"
+        )
+    raise AssertionError(f"{method} {path}: no path of {SPEC_PATH.name} matches it")
 
 
 def _explain(error: Exception, method: str, path: str, response: HTTPResponse) -> str:
