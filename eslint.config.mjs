@@ -13,6 +13,8 @@ export default defineConfig([
       'coverage',
       '**/*.js',
       '**/*.d.ts',
+      // Generated from jupyterlab_airlock/openapi.yaml by `jlpm build:types`.
+      'src/openapi.ts',
       '.venv',
       'tests',
       '**/__tests__',

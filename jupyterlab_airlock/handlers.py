@@ -28,6 +28,7 @@ from .index_handlers import INDEX_ROUTES, load_index_secret
 from .installer.conda_channel import CondaChannel
 from .installer.service import Installer
 from .jobs import LOG_TAIL, JobManager
+from .kernels.create import KERNEL_NAME_RULE
 from .kernels.environment import describe_kernels
 from .kernels.factory import KernelFactory
 from .kernels.resolve import kernel_python
@@ -154,6 +155,7 @@ class StatusHandler(AirlockHandler):
                 "problems": profiles.managed.problems,
                 "policy": self.airlock.policy.to_json(),
                 "transfers": asdict(self.airlock.cache.fetched),
+                "rules": {"kernel_name": KERNEL_NAME_RULE},
             }
         )
 

@@ -17,8 +17,9 @@ from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from .manifests import MANIFEST_JSON, SHA256SUMS
 from .platforms import Platform, parse_platform
 
-# Ordered so that ".tar.gz" is tried before any shorter ending it contains.
-_ARCHIVES = (".tar.bz2", ".tar.gz", ".tgz", ".tar.zst", ".zip")
+# Environment archives are what kernel creation unpacks: tarfile's formats, so no .zip
+# and no .tar.zst (the standard library reads zstd only from Python 3.14).
+ENV_ARCHIVE_ENDINGS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 _ENV_STEM = re.compile(r"[-._]env$", re.IGNORECASE)
 _DATASETS = {
     "csv": "csv",
@@ -64,17 +65,17 @@ def classify(name: str) -> dict[str, Any]:
     - ``wheel``: name (normalized), version, build (build tag or None), tags (each
       compressed set expanded, e.g. ``py2.py3-none-any`` gives two), python, abi, platform;
     - ``sdist``: name, version;  ``conda``: name, version, build, subdir;
-    - ``env-archive``: format ("tar.gz", "tgz", "tar.bz2", "tar.zst", "zip");
+    - ``env-archive``: format (an ENV_ARCHIVE_ENDINGS ending without its dot);
     - ``dataset``: format ("csv", "parquet", ...), compression ("gzip", ... or None);
     - ``manifest``: format ("sha256sums", "json", or "conda-index" for repodata.json);
     - ``other``: problem (when it has one).
 
-    Environment archives: conda-pack and venv-pack write ``<env>.tar.gz`` (or .tgz, .tar.zst,
-    .zip), which is what an sdist looks like too. The rule: an archive whose name before the
+    Environment archives: conda-pack and venv-pack write ``<env>.tar.gz`` (or .tgz, ...),
+    which is what an sdist looks like too. The rule: an archive whose name before the
     extension ends in ``-env``, ``.env`` or ``_env`` is an environment archive (a ``.tar.bz2``
     too, else it is a conda package); otherwise a ``.tar.gz`` or ``.zip`` named as an sdist
-    (``<name>-<version>``, a valid version) is an sdist, and any other archive is an
-    environment archive.
+    (``<name>-<version>``, a valid version) is an sdist, and any other tar archive is an
+    environment archive. Any other ``.zip`` is "other": kernel creation cannot unpack it.
     """
     folders, _, base = name.rpartition("/")
     lower = base.lower()
@@ -95,11 +96,11 @@ def classify(name: str) -> dict[str, Any]:
     dataset = _dataset(lower)
     if dataset is not None:
         return dataset
-    extension = next((ext for ext in _ARCHIVES if lower.endswith(ext)), None)
+    extension = next((ext for ext in (*ENV_ARCHIVE_ENDINGS, ".zip") if lower.endswith(ext)), None)
     if extension is None:
         return {"kind": "other"}
     stem = base[: -len(extension)]
-    if _ENV_STEM.search(stem):
+    if _ENV_STEM.search(stem) and extension != ".zip":
         return {"kind": "env-archive", "format": extension[1:]}
     if extension == ".tar.bz2":
         return _conda(stem, extension, folders)
@@ -110,6 +111,11 @@ def classify(name: str) -> dict[str, Any]:
             pass
         else:
             return {"kind": "sdist", "name": project, "version": str(version)}
+    if extension == ".zip" and _ENV_STEM.search(stem):
+        problem = "a .zip cannot become a kernel: pack the environment as .tar.gz instead"
+        return {"kind": "other", "problem": problem}
+    if extension == ".zip":
+        return {"kind": "other"}
     return {"kind": "env-archive", "format": extension[1:]}
 
 

@@ -236,7 +236,7 @@ def load_policy(inline: Mapping[str, Any], path: str) -> Policy:
 
 
 def _build(data: Mapping[str, Any]) -> Policy:
-    unknown = sorted(set(data) - _KEYS)
+    unknown = sorted(str(key) for key in set(data) - _KEYS)
     if unknown:
         raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(sorted(_KEYS))}")
     policy = Policy()

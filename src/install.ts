@@ -12,10 +12,6 @@ import {
 import { JobsModel } from './jobs';
 import { AirlockRequestError, messageOf } from './request';
 
-// Only for model.ts, which imports JobsModel from here until its owner switches it to
-// './jobs' (it is being edited on another branch).
-export { JobsModel };
-
 /**
  * File names the installer takes from the workspace: wheels, sdists and conda packages.
  */

@@ -2,7 +2,7 @@ import { KernelSpec } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ActivityModel } from './activity';
+import { AuditModel } from './audit';
 import {
   AirlockClient,
   IArtifactEntry,
@@ -10,10 +10,12 @@ import {
   ICreateKernelRequest,
   IJob,
   IKernelEnvironment,
+  IRule,
   IStatus
 } from './api';
-import { ArtifactsModel } from './artifacts';
-import { IInstallOptions, JobsModel } from './install';
+import { CatalogModel } from './catalog';
+import { IInstallOptions } from './install';
+import { JobsModel } from './jobs';
 import { ProfilesModel } from './profiles';
 import { messageOf } from './request';
 
@@ -42,9 +44,9 @@ export class AirlockModel {
   ) {
     this.profiles = new ProfilesModel(client);
     this.profiles.changed.connect(this._emitChanged, this);
-    this.artifacts = new ArtifactsModel(client);
+    this.artifacts = new CatalogModel(client);
     this.jobs = new JobsModel(client);
-    this.activity = new ActivityModel(client);
+    this.activity = new AuditModel(client);
     this.artifacts.changed.connect(this._onArtifactsChanged, this);
     // A switch may change the artifact source: show the new one from its root.
     this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
@@ -62,7 +64,7 @@ export class AirlockModel {
   /**
    * The artifact browser (it re-renders on its own signal: its rows change often).
    */
-  readonly artifacts: ArtifactsModel;
+  readonly artifacts: CatalogModel;
 
   /**
    * Every job of the server: copies, installs, roll backs (it re-renders on its own
@@ -73,7 +75,7 @@ export class AirlockModel {
   /**
    * The audit trail (it re-renders on its own signal).
    */
-  readonly activity: ActivityModel;
+  readonly activity: AuditModel;
 
   /**
    * The transfer bundle the Artifacts section has open, if the open folder is one (null
@@ -248,16 +250,6 @@ export class AirlockModel {
 }
 
 /**
- * Kernel names the server takes (as `jupyter kernelspec` would).
- */
-const KERNEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-/**
- * Extensions of environment archives (conda-pack, venv-pack).
- */
-const ARCHIVE = /\.(tar\.gz|tgz|tar\.bz2|tar\.zst|zip)$/i;
-
-/**
  * What a new kernel is made from, and the names the dialog suggests.
  */
 export interface IKernelOrigin {
@@ -314,7 +306,10 @@ export function archiveOrigin(entry: IArtifactEntry): IKernelOrigin {
     key: entry.key,
     label: entry.name,
     details: null,
-    base: entry.name.replace(ARCHIVE, '')
+    // The server's format is the ending it recognised the archive by.
+    base: entry.artifact.format
+      ? entry.name.slice(0, -entry.artifact.format.length - 1)
+      : entry.name
   };
 }
 
@@ -358,18 +353,18 @@ function unique(
 }
 
 /**
- * Why the server would refuse these names, or null.
+ * Why the server would refuse these names, or null. `rule` is the server's own rule
+ * for kernel names (`status.rules.kernel_name`); undefined before the status came.
  */
 export function kernelNameProblem(
   name: string,
   displayName: string,
   taken: readonly string[],
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  rule: IRule | undefined
 ): string | null {
-  if (!KERNEL_NAME.test(name)) {
-    return trans.__(
-      'A kernel name has up to 64 lower-case letters, digits, ".", "_" and "-", and starts with a letter or a digit.'
-    );
+  if (rule && !new RegExp(rule.pattern).test(name)) {
+    return rule.message;
   }
   if (taken.includes(name)) {
     return trans.__(

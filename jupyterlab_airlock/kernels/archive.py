@@ -21,20 +21,19 @@ from pathlib import Path
 
 from ..errors import AirlockError
 from ..jobs import JobContext
+from ..kinds import ENV_ARCHIVE_ENDINGS
 
 # Unpacking needs the archive's size and a little more for the file system's own blocks.
 _SPACE_MARGIN = 1.05
-# Only the formats the standard library reads safely (tarfile's "data" filter).
-_TAR_ENDINGS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 
 
 async def check_archive(archive: Path, name: str, envs_dir: Path, context: JobContext) -> int:
     """The bytes ``archive`` (named ``name``) unpacks to, once it is known to be a tar
     archive whose every member stays inside, and to fit in ``envs_dir``."""
-    if not name.lower().endswith(_TAR_ENDINGS):
+    if not name.lower().endswith(ENV_ARCHIVE_ENDINGS):
         raise AirlockError(
             "unsupported-archive",
-            f"{name} is not a tar archive (.tar.gz, .tgz, .tar.bz2, .tar.xz): pack "
+            f"{name} is not a tar archive ({', '.join(ENV_ARCHIVE_ENDINGS)}): pack "
             "the environment with conda-pack's default format.",
             422,
         )

@@ -43,7 +43,13 @@ from ..sources import Entry, Source
 from .archive import check_archive, size_text, unpack
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
-_KERNEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# GET /airlock/status publishes the rule, so the frontend checks names with this very one.
+KERNEL_NAME_RULE = {
+    "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$",
+    "message": "A kernel name has up to 64 lower-case letters, digits, '.', '_' and '-', and "
+    "starts with a letter or a digit (e.g. analysis-2025).",
+}
+_KERNEL_NAME = re.compile(KERNEL_NAME_RULE["pattern"])
 VENV_TIMEOUT = 300
 RUN_TIMEOUT = 300
 _IS_IPYKERNEL_THERE = (
@@ -219,8 +225,7 @@ def check_new_kernel(
     if not _KERNEL_NAME.fullmatch(kernel_name):
         raise AirlockError(
             "invalid-kernel-name",
-            f"{kernel_name!r} cannot name a kernel: use up to 64 lower-case letters, digits, "
-            "'.', '_' and '-', starting with a letter or digit (e.g. analysis-2025).",
+            f"{kernel_name!r} cannot name a kernel. {KERNEL_NAME_RULE['message']}",
             400,
         )
     if not display_name.strip():

@@ -5,15 +5,37 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from jupyterlab_airlock.profiles import ConfigPaths
 
+from .contract import check_response
 from .installs import fill_bucket
+
+
+@pytest.fixture
+def jp_fetch(
+    jp_fetch: Callable[..., Awaitable[HTTPResponse]], jp_base_url: str
+) -> Callable[..., Awaitable[HTTPResponse]]:
+    """pytest-jupyter's jp_fetch, with every Airlock answer (errors too) checked against
+    openapi.yaml: an off-spec answer fails the test that got it."""
+
+    async def fetch(*parts: str, **kwargs: Any) -> HTTPResponse:
+        try:
+            response = await jp_fetch(*parts, **kwargs)
+        except HTTPClientError as error:
+            if error.response is not None:
+                check_response(error.response, jp_base_url)
+            raise
+        check_response(response, jp_base_url)
+        return response
+
+    return fetch
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from jupyterlab_airlock.kernels.create import (
     create_kernel_from_bundle,
     fetch_bundle,
 )
+from jupyterlab_airlock.kinds import classify
 from jupyterlab_airlock.offline import sha256_file
 from jupyterlab_airlock.sources import S3Source
 
@@ -297,9 +298,10 @@ def test_a_bundle_in_the_read_bucket_is_fetched_verified_and_becomes_a_kernel(
     assert not (tmp_path / "f2").exists()
 
 
-def packed_environment(folder: Path, bundle: Path) -> Path:
+def packed_environment(folder: Path, bundle: Path, ending: str = ".tar.gz") -> Path:
     """A venv with airlock-c in it and a conda-unpack stand-in that leaves a mark, packed as
-    conda-pack packs (links dereferenced: the interpreter travels as a file)."""
+    conda-pack packs (links dereferenced: the interpreter travels as a file); ``ending``
+    .tar.gz or .tar.xz."""
     environment = folder / "packed-env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", environment], check=True)
     quiet = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
@@ -310,17 +312,20 @@ def packed_environment(folder: Path, bundle: Path) -> Path:
     )  # fmt: skip
     script = environment / "bin" / "conda-unpack"
     script.write_text("import pathlib, sys\npathlib.Path(sys.prefix, 'UNPACKED').write_text('y')\n")
-    archive = folder / "analysis-env.tar.gz"
-    with tarfile.open(archive, "w:gz", dereference=True) as tar:
+    archive = folder / f"analysis-env{ending}"
+    with tarfile.open(archive, f"w:{ending.rpartition('.')[2]}", dereference=True) as tar:
         for path in sorted(environment.iterdir()):
             tar.add(path, arcname=path.name)
     return archive
 
 
+@pytest.mark.parametrize("ending", [".tar.gz", ".tar.xz"])
 def test_an_environment_archive_becomes_a_kernel(
-    bundles: dict[str, Path], places: dict[str, Path], tmp_path: Path
+    bundles: dict[str, Path], places: dict[str, Path], tmp_path: Path, ending: str
 ) -> None:
-    packed = packed_environment(tmp_path, bundles["abc"])
+    packed = packed_environment(tmp_path, bundles["abc"], ending)
+    # The listing offers "Create kernel" for exactly what the server calls an env-archive.
+    assert classify(packed.name) == {"kind": "env-archive", "format": ending[1:]}
     # As the content cache keeps it: named by its sha256, its own name given beside.
     archive = packed.rename(tmp_path / sha256_file(packed)[0])
     context, record = job()
@@ -339,7 +344,21 @@ def test_an_environment_archive_becomes_a_kernel(
     spec = json.loads((places["kernels_dir"] / "unpacked" / "kernel.json").read_text())
     assert spec["argv"][0] == str(prefix / "bin" / "python")
     assert any("conda-unpack" in line for line in record.log)
-    assert spec["metadata"]["airlock"]["archive"] == "analysis-env.tar.gz"
+    assert spec["metadata"]["airlock"]["archive"] == packed.name
+
+
+def test_a_zip_is_not_offered_as_an_environment_and_is_refused(
+    places: dict[str, Path], tmp_path: Path
+) -> None:
+    """conda-pack can write a .zip, but kernel creation unpacks tar archives only."""
+    assert classify("envs/tools-env.zip")["kind"] == "other"
+    assert "tar.gz" in classify("envs/tools-env.zip")["problem"]
+    archive = tmp_path / "tools-env.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip file
+    with pytest.raises(AirlockError) as refused:
+        asyncio.run(create_kernel_from_archive(archive, "k", "K", **places, context=job()[0]))
+    assert refused.value.code == "unsupported-archive"
+    assert nothing_made(places)
 
 
 def hostile(folder: Path, member: tarfile.TarInfo) -> Path:

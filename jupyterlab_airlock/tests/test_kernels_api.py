@@ -77,6 +77,7 @@ async def test_a_bundle_without_ipykernel_makes_no_kernel_and_leaves_nothing(
         ({"key": "bundles/analysis/", "name": "python3", "display_name": "P"}, 409, "already"),
         ({"key": "bundles/analysis/", "name": "Bad Name", "display_name": "B"}, 400, "lower-case"),
         ({"key": "bundles/analysis/bundle.json", "name": "x", "display_name": "X"}, 400, "neither"),
+        ({"key": "envs/tools-env.zip", "name": "x", "display_name": "X"}, 400, "neither"),
         ({"key": "../outside/", "name": "x", "display_name": "X"}, 400, ".."),
     ],
 )

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
+from .contract import check_response
 from .wheels import make_wheel
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -54,9 +55,11 @@ def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
     base = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index/{secret}/"
 
     async def get(path: str, accept: str = "text/html") -> Any:
-        return await AsyncHTTPClient().fetch(
+        response = await AsyncHTTPClient().fetch(
             base + path, headers={"Accept": accept}, raise_error=False, follow_redirects=False
         )
+        check_response(response, jp_base_url)
+        return response
 
     return get
 

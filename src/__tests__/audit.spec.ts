@@ -243,31 +243,45 @@ describe('the names of a new kernel', () => {
     });
     // An older bundle.json may lack a name: the folder names it.
     expect(bundleOrigin({ key: 'bundles/stats/' }, trans).base).toBe('stats');
-    expect(
-      archiveOrigin({
-        key: 'envs/tools-env.tar.gz',
-        name: 'tools-env.tar.gz',
-        size: 1,
-        modified: null,
-        artifact: { kind: 'env-archive', format: 'tar.gz' },
-        checksum: 'not-listed',
-        sha256: null,
-        fit: null
-      }).base
-    ).toBe('tools-env');
+    // The base drops the ending the server recognised, whichever it is.
+    for (const format of ['tar.gz', 'tar.xz', 'TAR']) {
+      expect(
+        archiveOrigin({
+          key: `envs/tools-env.${format}`,
+          name: `tools-env.${format}`,
+          size: 1,
+          modified: null,
+          etag: null,
+          artifact: { kind: 'env-archive', format: format.toLowerCase() },
+          checksum: 'not-listed',
+          sha256: null,
+          fit: null,
+          policy: null
+        }).base
+      ).toBe('tools-env');
+    }
   });
 
-  it('says why the server would refuse a name', () => {
-    expect(kernelNameProblem('analysis', 'Analysis', [], trans)).toBeNull();
-    expect(kernelNameProblem('Analysis', 'Analysis', [], trans)).toContain(
-      'lower-case'
+  it('says why the server would refuse a name, by the rule the server publishes', async () => {
+    const client = new AirlockClient(ServerConnection.makeSettings());
+    const rule = (await client.getStatus()).rules.kernel_name;
+    const problem = (
+      name: string,
+      displayName = 'Shown',
+      taken: string[] = []
+    ) => kernelNameProblem(name, displayName, taken, trans, rule);
+
+    expect(problem('analysis-2025')).toBeNull();
+    expect(problem('a'.repeat(64))).toBeNull();
+    for (const name of ['Analysis', '-x', 'a b', 'a'.repeat(65), 'python3\n']) {
+      expect(problem(name)).toBe(rule.message);
+    }
+    expect(rule.message).toContain('lower-case');
+    expect(problem('python3', 'Python', ['python3'])).toContain(
+      'already a kernel named python3'
     );
-    expect(kernelNameProblem('-x', 'X', [], trans)).toContain('lower-case');
-    expect(
-      kernelNameProblem('python3', 'Python', ['python3'], trans)
-    ).toContain('already a kernel named python3');
-    expect(kernelNameProblem('analysis', '  ', [], trans)).toContain(
-      'launcher'
-    );
+    expect(problem('analysis', '  ')).toContain('launcher');
+    // Before the status came, the server alone judges the name.
+    expect(kernelNameProblem('Analysis', 'A', [], trans, undefined)).toBeNull();
   });
 });

@@ -50,7 +50,13 @@ export async function createKernelAsking(
       return null;
     }
     names = answer.value;
-    problem = kernelNameProblem(names.name, names.displayName, taken(), trans);
+    problem = kernelNameProblem(
+      names.name,
+      names.displayName,
+      taken(),
+      trans,
+      model.status?.rules.kernel_name
+    );
     if (problem) {
       continue;
     }
