@@ -435,7 +435,7 @@ export interface components {
          * @description Stable and machine-readable: one of Airlock's own codes (`internal` for an
          *     unexpected failure), or `http-<status>` for an error of the web server itself.
          */
-        ErrorCode: ("access-denied" | "backup-missing" | "bad-credentials" | "body-too-large" | "bucket-not-found" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "checksum-mismatch" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "rollback-failed" | "rollback-needs-files" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-region") | string;
+        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "body-too-large" | "bucket-not-found" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "checksum-mismatch" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-region") | string;
         /**
          * @description Where transferred files arrive: an S3-compatible bucket or a (mounted) folder. In
          *     the policy's `allowed_sources`, the keys a profile's source must match.
@@ -553,6 +553,13 @@ export interface components {
             deny: string[];
             /** @description Every installed file must have a sha256 listed in a manifest of the source. */
             require_verified: boolean;
+            /** @description Every file must be listed in a manifest signed by a trusted signer (c.Airlock.trusted_signers). */
+            require_signed: boolean;
+            /**
+             * @description Packages with a known advisory of at least this CVSS score are refused (0: any
+             *     advisory); null: advisories are shown, not enforced.
+             */
+            deny_advisories: number | null;
             /** @description When a list, the only artifact sources profiles may use. */
             allowed_sources: components["schemas"]["ArtifactSource"][] | null;
             /** @description The largest copy out of the source, in bytes (null, no limit). */
@@ -875,10 +882,14 @@ export interface components {
         };
         AuditPage: {
             records: components["schemas"]["AuditRecord"][];
-            /** @description How many records match (more than records holds when the limit cut them) */
+            /** @description How many records of the window match (more than records holds when the limit cut them) */
             total: number;
             actions: string[];
             users: string[];
+            /** @description Whether total, actions and users cover the whole trail kept, else its newest 4 MiB */
+            complete: boolean;
+            /** @description Time of the oldest record in that window */
+            since: string | null;
         };
         /** @description PEP 691's project list. */
         IndexProjects: {
