@@ -23,11 +23,11 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
     """Register Airlock's routes under ``<base_url>/airlock/``."""
+    from . import extension
     from .config import Airlock
-    from .handlers import setup_handlers
 
     config = Airlock(parent=server_app)
-    setup_handlers(server_app, config)
+    extension.load(server_app, config)
     server_app.log.info(
         "Airlock %s: routes registered under %sairlock/", __version__, server_app.base_url
     )

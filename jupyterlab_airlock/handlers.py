@@ -8,36 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 import tornado.web
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
 
 from ._version import __version__
-from .audit import AuditLog, audit_events
-from .cache import ContentCache
-from .catalog import ArtifactCatalog
-from .config import Airlock
 from .errors import AirlockError
-from .index_handlers import INDEX_ROUTES, load_index_secret
-from .installer.conda_channel import CondaChannel
-from .installer.service import Installer
-from .jobs import LOG_TAIL, JobManager
+from .jobs import LOG_TAIL
 from .kernels.create import KERNEL_NAME_RULE
 from .kernels.environment import describe_kernels
-from .kernels.factory import KernelFactory
-from .kernels.resolve import kernel_python
-from .package_index import PackageIndex
-from .policy import Policy, load_policy
-from .profiles.manager import ProfileManager
-from .sources.active import ActiveSource
+from .state import NAMESPACE, AirlockState
 
-NAMESPACE = "airlock"
 # Every Airlock request is a small JSON object; anything larger is refused unread.
 MAX_BODY = 256 << 10
 
@@ -49,24 +33,6 @@ _MESSAGES_BY_STATUS = {
     "expired. Reload the page and log in again.",
     405: "This Airlock route does not accept that HTTP method.",
 }
-
-
-@dataclass
-class AirlockState:
-    """What the handlers share: the admin's options and the cores built from them."""
-
-    config: Airlock
-    profiles: ProfileManager
-    jobs: JobManager
-    catalog: ArtifactCatalog
-    index: PackageIndex
-    index_secret: str
-    conda_channel: CondaChannel
-    installer: Installer
-    policy: Policy
-    audit: AuditLog
-    kernel_factory: KernelFactory
-    cache: ContentCache
 
 
 class AirlockHandler(APIHandler):
@@ -175,19 +141,7 @@ class ApplyProfileHandler(AirlockHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_object()
-        try:
-            described = self.airlock.profiles.apply(body)
-        except AirlockError as error:
-            await self.airlock.audit.append(
-                "profile-apply", self.user_name, request=body, result=f"refused: {error.code}"
-            )
-            raise
-        active = described["active"]["name"] if described["active"] else None
-        await self.airlock.audit.append(
-            "profile-apply", self.user_name, profile=active, result="succeeded"
-        )
-        self.finish(described)
+        self.finish(await self.airlock.profiles.apply(self.json_object(), self.user_name))
 
 
 class RevertProfileHandler(AirlockHandler):
@@ -196,12 +150,7 @@ class RevertProfileHandler(AirlockHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        described = self.airlock.profiles.revert()
-        active = described["active"]["name"] if described["active"] else None
-        await self.airlock.audit.append(
-            "profile-revert", self.user_name, profile=active, result="succeeded"
-        )
-        self.finish(described)
+        self.finish(await self.airlock.profiles.revert(self.user_name))
 
 
 class EffectiveConfigHandler(AirlockHandler):
@@ -249,7 +198,7 @@ class PreviewHandler(AirlockHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.finish(await self.airlock.catalog.preview(self.get_query_argument("key")))
+        self.finish(await self.airlock.previews.preview(self.get_query_argument("key")))
 
 
 class CopyHandler(AirlockHandler):
@@ -264,7 +213,7 @@ class CopyHandler(AirlockHandler):
             raise AirlockError(
                 "invalid-request", 'Send {"key": "<object>", "destination": "<path>"}.'
             )
-        job = self.airlock.catalog.copy(
+        job = self.airlock.copier.copy(
             key, destination, bool(body.get("overwrite", False)), self.user_name
         )
         self.set_status(202)
@@ -407,92 +356,3 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("install/rollback", RollbackHandler),
     ("audit", AuditHandler),
 ]
-
-
-def _server_url(server_app: Any) -> str:
-    """This server as its own programs (pip) reach it: over loopback when it listens on
-    every address."""
-    host = server_app.ip
-    if host in ("", "0.0.0.0", "*", "::", "localhost"):  # noqa: S104 - a client address
-        host = "127.0.0.1"
-    elif ":" in host:
-        host = f"[{host}]"
-    scheme = "https" if server_app.certfile else "http"
-    return f"{scheme}://{host}:{server_app.port}{server_app.base_url}"
-
-
-def setup_handlers(server_app: Any, config: Airlock) -> None:
-    web_app = server_app.web_app
-    profiles = ProfileManager(config)
-    index_secret = load_index_secret(profiles.paths.state_dir / "index-secret")
-    index_url = f"{NAMESPACE}/index/{index_secret}/"
-    profiles.index_url = lambda: _server_url(server_app) + index_url
-    for problem in [*profiles.managed.problems, *profiles.start()]:
-        config.log.warning("Airlock configuration: %s", problem)
-    policy = load_policy(config.policy, config.policy_file)
-    if policy.broken:
-        config.log.error("Airlock policy: %s Installs and copies are refused.", policy.broken)
-    audit = AuditLog(
-        Path(config.audit_log) if config.audit_log else profiles.paths.state_dir / "audit.jsonl",
-        config.audit_max_bytes,
-        config.audit_backups,
-        emit=audit_events(server_app.event_logger),
-        log=config.log,
-    )
-    jobs = JobManager(
-        profiles.paths.state_dir / "jobs",
-        config.log,
-        audit,
-        max_age_days=config.job_max_age_days,
-        max_count=config.job_max_count,
-    )
-    source = ActiveSource(profiles.applier.active, policy)
-    spec_manager = web_app.settings["kernel_spec_manager"]
-    catalog = ArtifactCatalog(
-        source,
-        jobs,
-        Path(web_app.settings["server_root_dir"]),
-        lambda name: kernel_python(spec_manager, name),
-        policy,
-    )
-    cache = ContentCache(profiles.paths.state_dir / "cache")
-    index = PackageIndex(source.get, cache)
-    installer = Installer(
-        spec_manager,
-        index,
-        profiles.index_url,
-        index_secret,
-        cache,
-        jobs,
-        audit,
-        Path(web_app.settings["server_root_dir"]),
-        policy,
-    )
-    web_app.settings["airlock"] = AirlockState(
-        config=config,
-        profiles=profiles,
-        jobs=jobs,
-        catalog=catalog,
-        index=index,
-        index_secret=index_secret,
-        conda_channel=CondaChannel(index, cache, policy),
-        policy=policy,
-        audit=audit,
-        kernel_factory=KernelFactory(
-            spec_manager,
-            cache,
-            jobs,
-            policy,
-            source,
-            Path(jupyter_data_dir()) / "kernels",
-            profiles.paths.state_dir / "envs",
-        ),
-        installer=installer,
-        cache=cache,
-    )
-    base_url = web_app.settings["base_url"]
-    routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES]
-    web_app.add_handlers(
-        ".*$",
-        [(url_path_join(base_url, NAMESPACE, path), handler) for path, handler in routes],
-    )

@@ -2,19 +2,16 @@
 PEP 658 metadata), under ``<base_url>/airlock/index/<secret>/``.
 
 pip cannot send Jupyter's token or cookies, so these routes are authenticated by a secret
-of this server in their path instead (compared in constant time; a wrong one is a 404, as
-if the route did not exist). Only this server's user learns it: Airlock's own pip runs
+of this server in their path instead (``IndexAddress``; a wrong one is a 404, as if the
+route did not exist). Only this server's user learns it: Airlock's own pip runs
 and, for issue 9, the user's own pip config written with owner-only permissions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import html
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +22,8 @@ from jupyter_server.base.handlers import JupyterHandler
 from packaging.utils import canonicalize_name
 
 from .errors import AirlockError
-from .package_index import IndexedFile, IndexSnapshot, PackageIndex
+from .index_address import IndexAddress
+from .package_index import IndexedFile, PackageIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _CHUNK = 1 << 20
@@ -39,11 +37,14 @@ class IndexHandler(JupyterHandler):
         index: PackageIndex = self.settings["airlock"].index
         return index
 
+    @property
+    def address(self) -> IndexAddress:
+        address: IndexAddress = self.settings["airlock"].index_address
+        return address
+
     def prepare(self) -> None:  # type: ignore[override]
         # Jupyter's login and XSRF checks do not apply: pip has neither. The secret does.
-        expected: str = self.settings["airlock"].index_secret
-        given = str(self.path_kwargs.get("secret", ""))
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        if not self.address.admits(str(self.path_kwargs.get("secret", ""))):
             raise tornado.web.HTTPError(404)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -71,9 +72,9 @@ class IndexHandler(JupyterHandler):
     def permitted(self, files: list[IndexedFile]) -> list[IndexedFile]:
         return [indexed for indexed in files if self.refusal(indexed) is None]
 
-    def file_url(self, secret: str, indexed: IndexedFile, snapshot: IndexSnapshot) -> str:
+    def file_url(self, indexed: IndexedFile) -> str:
         sha256 = indexed.expected.sha256 if indexed.expected else None
-        url = f"{self.base_url}airlock/index/{secret}/files/{quote(indexed.entry.key)}"
+        url = f"{self.address.path}files/{quote(indexed.entry.key)}"
         return url + (f"#sha256={sha256}" if sha256 else "")
 
     async def send_file(self, path: Path) -> None:
@@ -119,7 +120,7 @@ class ProjectHandler(IndexHandler):
     async def get(self, secret: str, project: str) -> None:
         normalized = canonicalize_name(project)
         if normalized != project:
-            self.redirect(f"{self.base_url}airlock/index/{secret}/simple/{normalized}/")
+            self.redirect(f"{self.address.path}simple/{normalized}/")
             return
         snapshot = await self.index.snapshot()
         files = self.permitted(snapshot.projects.get(normalized, []))
@@ -127,24 +128,22 @@ class ProjectHandler(IndexHandler):
             raise AirlockError("not-in-index", f"No files of {project} in the read bucket.", 404)
         if self.wants_json():
             self.set_header("Content-Type", JSON_TYPE)
-            self.finish(json.dumps(self._json(secret, normalized, files, snapshot)))
+            self.finish(json.dumps(self._json(normalized, files)))
             return
         links = ""
         for indexed in files:
             metadata = ' data-dist-info-metadata="true" data-core-metadata="true"'
             links += (
-                f'<a href="{html.escape(self.file_url(secret, indexed, snapshot))}"'
+                f'<a href="{html.escape(self.file_url(indexed))}"'
                 f"{metadata if indexed.kind == 'wheel' else ''}>"
                 f"{html.escape(indexed.entry.name)}</a><br/>\n"
             )
         self.finish(_page(f"Links for {normalized}", links))
 
-    def _json(
-        self, secret: str, name: str, files: list[IndexedFile], snapshot: IndexSnapshot
-    ) -> dict[str, Any]:
+    def _json(self, name: str, files: list[IndexedFile]) -> dict[str, Any]:
         described = []
         for indexed in files:
-            url = self.file_url(secret, indexed, snapshot).partition("#")[0]
+            url = self.file_url(indexed).partition("#")[0]
             item: dict[str, Any] = {
                 "filename": indexed.entry.name,
                 "url": url,
@@ -209,23 +208,6 @@ INDEX_ROUTES: list[tuple[str, type[IndexHandler]]] = [
     (r"index/(?P<secret>[^/]+)/conda/(?P<subdir>[\w-]+)/repodata.json", CondaRepodataHandler),
     (r"index/(?P<secret>[^/]+)/conda/(?P<subdir>[\w-]+)/(?P<name>[^/]+)", CondaFileHandler),
 ]
-
-
-def load_index_secret(path: Path) -> str:
-    """This server's index secret, kept owner-only across restarts: the config files that
-    point pip and conda at the index hold it."""
-    try:
-        secret = path.read_text("ascii").strip()
-        if len(secret) == 64:
-            return secret
-    except (OSError, UnicodeDecodeError):
-        pass
-    secret = secrets.token_hex(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secret)
-    return secret
 
 
 def _page(title: str, body: str) -> str:

@@ -9,11 +9,9 @@ anything fails, what was already written is put back. Backups form a stack in
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,7 +22,19 @@ from jupyter_core.paths import jupyter_data_dir
 
 from ..errors import AirlockError
 from ..secrets import redact
-from .configfiles import ConfigFormatError, merge, owned_settings
+from .configfiles import ConfigFormatError, merge
+from .files import (
+    PRIVATE,
+    Snapshot,
+    decode,
+    json_bytes,
+    not_writable,
+    put,
+    read_snapshot,
+    unreadable,
+    write_atomic,
+)
+from .owned import owned_settings
 from .validation import Profile, validate_profile
 
 # Environment variables Airlock sets in the server process (kernels inherit them). Both cases:
@@ -40,10 +50,6 @@ MANAGED_ENVIRONMENT = (
 )
 
 TOOLS = ("pip", "conda", "npm")
-
-# New configuration files and Airlock's own state: the user's alone (they may name hosts and
-# paths of the site, and the user's own files may hold index passwords).
-_PRIVATE = 0o600
 
 
 @dataclass
@@ -84,14 +90,6 @@ def environment_settings(profile: Profile) -> dict[str, str]:
     if profile.get("ca_bundle"):
         settings["AWS_CA_BUNDLE"] = profile["ca_bundle"]
     return settings
-
-
-@dataclass
-class _Snapshot:
-    """A file's bytes and permission bits before a change; ``data`` None: it did not exist."""
-
-    data: bytes | None
-    mode: int
 
 
 class ProfileApplier:
@@ -135,26 +133,26 @@ class ProfileApplier:
         previous_written = expand(previous) if expand and previous else previous
         reached = set(settings) | set(owned_settings(previous_written) if previous_written else {})
 
-        changes: dict[Path, _Snapshot] = {}
-        originals: dict[Path, _Snapshot] = {}
+        changes: dict[Path, Snapshot] = {}
+        originals: dict[Path, Snapshot] = {}
         notes: list[str] = []
         for tool in TOOLS:
             if tool not in reached:
                 continue
             path = self.paths.of(tool)
-            snapshot = _snapshot(path)
+            snapshot = read_snapshot(path)
             values = settings.get(tool, {})
             if snapshot.data is None and not values:
                 continue
-            text = _decode(path, snapshot.data)
+            text = decode(path, snapshot.data)
             try:
                 merged = merge(tool, text, values)
             except ConfigFormatError as error:
-                raise _unreadable(path, str(error)) from error
+                raise unreadable(path, str(error)) from error
             data = merged.text.encode("utf-8")
             if data == snapshot.data:
                 continue
-            changes[path] = _Snapshot(data, _PRIVATE if private else snapshot.mode)
+            changes[path] = Snapshot(data, PRIVATE if private else snapshot.mode)
             originals[path] = snapshot
             if not merged.layout_kept:
                 notes.append(
@@ -224,7 +222,7 @@ class ProfileApplier:
         try:
             record = json.loads((backup / "record.json").read_text("utf-8"))
             restored = {
-                Path(entry["path"]): _Snapshot(
+                Path(entry["path"]): Snapshot(
                     (backup / f"{number}.bak").read_bytes() if entry["existed"] else None,
                     entry["mode"],
                 )
@@ -238,7 +236,7 @@ class ProfileApplier:
                 "start Airlock's history afresh.",
                 status=409,
             ) from error
-        current = {path: _snapshot(path) for path in restored}
+        current = {path: read_snapshot(path) for path in restored}
         new_state = {
             "active": record["previous_active"],
             "backups": state["backups"][:-1],
@@ -295,10 +293,10 @@ class ProfileApplier:
         except (FileNotFoundError, NotADirectoryError):
             return {"active": None, "backups": [], "environment_before_airlock": {}}
         except (OSError, ValueError) as error:
-            raise _unreadable(self._state_file, str(error)) from error
+            raise unreadable(self._state_file, str(error)) from error
         return state
 
-    def _write_backup(self, record: dict[str, Any], originals: dict[Path, _Snapshot]) -> Path:
+    def _write_backup(self, record: dict[str, Any], originals: dict[Path, Snapshot]) -> Path:
         """A new numbered folder with the replaced files' bytes and the record of the apply."""
         try:
             self._backups_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -306,21 +304,21 @@ class ProfileApplier:
             backup = self._backups_dir / str(max(taken, default=0) + 1)
             backup.mkdir(mode=0o700)
         except OSError as error:
-            raise _not_writable(self._backups_dir, error) from error
+            raise not_writable(self._backups_dir, error) from error
         try:
             for number, snapshot in enumerate(originals.values()):
                 if snapshot.data is not None:
-                    _write_atomic(backup / f"{number}.bak", snapshot.data, _PRIVATE)
-            _write_atomic(backup / "record.json", _json_bytes(record), _PRIVATE)
+                    write_atomic(backup / f"{number}.bak", snapshot.data, PRIVATE)
+            write_atomic(backup / "record.json", json_bytes(record), PRIVATE)
         except OSError as error:
             shutil.rmtree(backup, ignore_errors=True)
-            raise _not_writable(backup, error) from error
+            raise not_writable(backup, error) from error
         return backup
 
     def _commit(
         self,
-        changes: dict[Path, _Snapshot],
-        before: dict[Path, _Snapshot],
+        changes: dict[Path, Snapshot],
+        before: dict[Path, Snapshot],
         state: dict[str, Any],
         backup: Path | None,
     ) -> None:
@@ -330,20 +328,20 @@ class ProfileApplier:
         try:
             for path, change in changes.items():
                 target = path
-                _put(path, change)
+                put(path, change)
                 done.append(path)
             target = self._state_file
-            _write_atomic(target, _json_bytes(state), _PRIVATE)
+            write_atomic(target, json_bytes(state), PRIVATE)
         except OSError as error:
             failed = []
             for path in reversed(done):
                 try:
-                    _put(path, before[path])
+                    put(path, before[path])
                 except OSError as undo_error:
                     failed.append(f"{path} ({undo_error.strerror or undo_error})")
             if backup is not None and not failed:
                 shutil.rmtree(backup, ignore_errors=True)
-            message = _not_writable(target, error).message
+            message = not_writable(target, error).message
             if failed:
                 message += (
                     f" Putting back the files already written failed too: {', '.join(failed)}."
@@ -358,80 +356,5 @@ class ProfileApplier:
                 self.environ[variable] = value
 
 
-# --- files ----------------------------------------------------------------------------------
-
-
-def _snapshot(path: Path) -> _Snapshot:
-    try:
-        return _Snapshot(path.read_bytes(), path.stat().st_mode & 0o7777)
-    except (FileNotFoundError, NotADirectoryError):
-        return _Snapshot(None, _PRIVATE)
-    except OSError as error:
-        raise _unreadable(path, error.strerror or str(error)) from error
-
-
-def _decode(path: Path, data: bytes | None) -> str:
-    try:
-        return "" if data is None else data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _unreadable(path, f"it is not UTF-8 text ({error.reason})") from error
-
-
-def _put(path: Path, content: _Snapshot) -> None:
-    """Give ``path`` the content and mode of ``content``; no data: remove the file."""
-    if content.data is None:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    else:
-        _write_atomic(path, content.data, content.mode)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Readers see the old file or the new one, never half of one, also after a crash."""
-    # Write through a symbolic link (dotfiles managers link these files) instead of over it.
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def _json_bytes(value: Any) -> bytes:
-    return json.dumps(value, indent=2).encode("utf-8")
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _unreadable(path: Path, reason: str) -> AirlockError:
-    reason = redact(reason)  # parsers quote lines, which may hold a password of the user's
-    return AirlockError(
-        "unreadable-config",
-        f"{path} cannot be read: {reason}. Nothing was changed; fix or move it, then switch again.",
-        status=409,
-    )
-
-
-def _not_writable(path: Path, error: OSError) -> AirlockError:
-    reason = error.strerror or str(error)
-    # The errno of a file standing where a folder must be ("File exists", "Not a directory")
-    # does not say which file; name it.
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        reason = f"{blocker} is a file where a folder must be"
-    return AirlockError(
-        "config-not-writable",
-        f"Airlock cannot write {path}: {reason}. Nothing was changed; make {path.parent} a "
-        "writable folder (or free some space), then switch again.",
-        status=409,
-    )

@@ -1,6 +1,6 @@
 """pip.conf, .condarc and .npmrc: read them as their tools do, change only Airlock's keys.
 
-Airlock owns a fixed set of keys in each file (``OWNED``). A merge removes those keys and
+Airlock owns a fixed set of keys in each file (``owned.OWNED``). A merge removes those keys and
 writes the profile's values for them; every other line keeps its bytes, comments included.
 The merged text is parsed again and compared with what it must mean; in the rare layout the
 line editing cannot handle (odd indentation, YAML anchors or flow style at the top level),
@@ -19,21 +19,7 @@ from typing import Any
 
 import yaml
 
-from .validation import Profile
-
-OWNED: dict[str, tuple[str, ...]] = {
-    "pip": ("index-url", "extra-index-url", "trusted-host", "cert", "timeout", "proxy", "no-index"),
-    "conda": (
-        "channels",
-        "channel_alias",
-        "custom_channels",
-        "default_channels",
-        "ssl_verify",
-        "proxy_servers",
-        "offline",
-    ),
-    "npm": ("registry", "proxy", "https-proxy", "cafile"),
-}
+from .owned import OWNED
 
 # The section of pip.conf that applies to every pip command.
 PIP_SECTION = "global"
@@ -47,64 +33,6 @@ class ConfigFormatError(ValueError):
 class Merged:
     text: str
     layout_kept: bool  # False: written in full from the parsed settings, comments not kept
-
-
-def owned_settings(profile: Profile) -> dict[str, dict[str, Any]]:
-    """The value of each Airlock-owned key, per tool, for the tools the profile reaches.
-
-    A tool is reached when the profile has its section, or a proxy, CA bundle or offline
-    flag that maps into it (npm only with an npm section: nobody needs an .npmrc created
-    just for a proxy, which npm also takes from HTTPS_PROXY). A key missing from a tool's
-    values is removed from its file.
-    """
-    pip = profile.get("pip", {})
-    conda = profile.get("conda", {})
-    proxy = profile.get("proxy", {})
-    ca_bundle = profile.get("ca_bundle")
-    offline = profile.get("offline") is True
-    shared = any(key in profile for key in ("proxy", "ca_bundle", "offline"))
-    settings: dict[str, dict[str, Any]] = {}
-
-    if "pip" in profile or shared:
-        values: dict[str, Any] = {
-            key: pip[key]
-            for key in ("index-url", "extra-index-url", "trusted-host", "timeout")
-            if pip.get(key) not in (None, [])
-        }
-        if ca_bundle:
-            values["cert"] = ca_bundle
-        # pip ignores NO_PROXY once its own proxy option is set (it stops trusting the
-        # environment), which would send a mirror listed in no_proxy through the proxy; with
-        # a no_proxy list, pip takes the proxy from HTTP(S)_PROXY, which Airlock also sets.
-        proxy_url = proxy.get("https") or proxy.get("http")
-        if proxy_url and not proxy.get("no_proxy"):
-            values["proxy"] = proxy_url
-        if offline:
-            values["no-index"] = True
-        settings["pip"] = values
-
-    if "conda" in profile or shared:
-        values = {
-            key: conda[key]
-            for key in ("channels", "channel_alias", "custom_channels", "default_channels")
-            if conda.get(key) not in (None, [], {})
-        }
-        if ca_bundle:
-            values["ssl_verify"] = ca_bundle
-        elif "ssl_verify" in conda:
-            values["ssl_verify"] = conda["ssl_verify"]
-        servers = {scheme: proxy[scheme] for scheme in ("http", "https") if proxy.get(scheme)}
-        if servers:
-            values["proxy_servers"] = servers
-        if offline:
-            values["offline"] = True
-        settings["conda"] = values
-
-    if "npm" in profile:
-        npm_keys = {"registry": profile["npm"].get("registry"), "proxy": proxy.get("http")}
-        npm_keys |= {"https-proxy": proxy.get("https"), "cafile": ca_bundle}
-        settings["npm"] = {key: value for key, value in npm_keys.items() if value}
-    return settings
 
 
 def parse(tool: str, text: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .configfiles import owned_settings
+from .owned import owned_settings
 from .urls import host_of, on_hosts
 from .validation import Profile
 

@@ -2,17 +2,20 @@
 
 The admin's profiles (``c.Airlock.profiles``) are *managed*; a user may also apply a
 profile of their own (from JupyterLab's settings) unless the admin locked the managed ones.
+Every switch, and every refused one, goes into the audit trail.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from ..audit import AuditLog
 from ..config import Airlock
 from ..connectivity import check_profile
 from ..errors import AirlockError
+from ..index_address import IndexAddress
 from .applier import ConfigPaths, ProfileApplier
 from .effective import read_effective
 from .leaks import find_leaks, profile_leaks
@@ -22,20 +25,23 @@ from .validation import Profile, ProfileSet, load_profiles, validate_profile
 class ProfileManager:
     """The profiles journey, for one Jupyter server (one user)."""
 
-    def __init__(self, config: Airlock, paths: ConfigPaths | None = None) -> None:
+    def __init__(
+        self, config: Airlock, paths: ConfigPaths, index: IndexAddress, audit: AuditLog
+    ) -> None:
         self._config = config
         self.managed: ProfileSet = load_profiles(config.profiles, config.active_profile)
-        self.paths = paths or ConfigPaths.for_user()
+        self.paths = paths
         self.applier = ProfileApplier(self.paths)
-        # This server's package index (``index_from_source`` profiles), once it is known.
-        self.index_url: Callable[[], str] | None = None
+        # This server's package index, where ``index_from_source`` profiles point.
+        self._index = index
+        self._audit = audit
 
     def expand(self, profile: Profile) -> Profile:
         """The settings a profile writes: an ``index_from_source`` profile points pip and
         conda at this server's index of the read bucket, and at nothing else."""
-        if not profile.get("index_from_source") or self.index_url is None:
+        if not profile.get("index_from_source"):
             return profile
-        url = self.index_url()
+        url = self._index.url()
         written = {key: value for key, value in profile.items() if key != "offline"}
         pip = {k: v for k, v in profile.get("pip", {}).items() if k != "extra-index-url"}
         written["pip"] = {**pip, "index-url": url + "simple/"}
@@ -121,19 +127,32 @@ class ProfileManager:
             return managed
         return profile
 
-    def apply(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        profile = self.resolve(body)
-        if self.locked and profile["name"] not in self.managed.profiles:
-            raise AirlockError(
-                "profile-locked",
-                f"Your administrator locked the mirror profiles: '{profile['name']}' is not "
-                "one of them. Choose a managed profile.",
-                403,
+    async def apply(self, body: Mapping[str, Any], user: str | None) -> dict[str, Any]:
+        """Apply the profile ``body`` names (see ``resolve``) for ``user``; return
+        ``describe()``."""
+        try:
+            profile = self.resolve(body)
+            if self.locked and profile["name"] not in self.managed.profiles:
+                raise AirlockError(
+                    "profile-locked",
+                    f"Your administrator locked the mirror profiles: '{profile['name']}' is "
+                    "not one of them. Choose a managed profile.",
+                    403,
+                )
+            self._apply(profile)
+            described = self.describe()
+        except AirlockError as error:
+            await self._audit.append(
+                "profile-apply", user, request=body, result=f"refused: {error.code}"
             )
-        self._apply(profile)
-        return self.describe()
+            raise
+        await self._audit.append(
+            "profile-apply", user, profile=_active_name(described), result="succeeded"
+        )
+        return described
 
-    def revert(self) -> dict[str, Any]:
+    async def revert(self, user: str | None) -> dict[str, Any]:
+        """Undo the latest switch for ``user``; return ``describe()``."""
         if self.locked:
             raise AirlockError(
                 "profile-locked",
@@ -142,7 +161,11 @@ class ProfileManager:
                 403,
             )
         self.applier.revert()
-        return self.describe()
+        described = self.describe()
+        await self._audit.append(
+            "profile-revert", user, profile=_active_name(described), result="succeeded"
+        )
+        return described
 
     async def effective(self) -> dict[str, Any]:
         effective = await read_effective(self.paths)
@@ -152,10 +175,7 @@ class ProfileManager:
 
     def hide(self, value: dict[str, Any]) -> dict[str, Any]:
         """``value`` with this server's index secret blanked: it goes to the browser."""
-        if self.index_url is None:
-            return value
-        secret = self.index_url().rstrip("/").rpartition("/")[2]
-        hidden: dict[str, Any] = json.loads(json.dumps(value).replace(secret, "***"))
+        hidden: dict[str, Any] = json.loads(self._index.hide(json.dumps(value)))
         return hidden
 
     async def check(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,3 +183,8 @@ class ProfileManager:
         if profile is None:
             raise AirlockError("no-active-profile", "No profile is active: choose one first.", 409)
         return {"profile": profile["name"], "results": await check_profile(profile)}
+
+
+def _active_name(described: Mapping[str, Any]) -> str | None:
+    active = described["active"]
+    return active["name"] if active else None

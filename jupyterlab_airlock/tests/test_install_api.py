@@ -269,7 +269,7 @@ async def test_plain_pip_install_works_against_the_bucket_after_a_profile_switch
 ) -> None:
     body = json.dumps({"name": "bucket-index"})
     await jp_fetch("airlock", "profiles", "apply", method="POST", body=body)
-    secret = jp_serverapp.web_app.settings["airlock"].index_secret
+    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
     pip_conf = jp_home_dir / ".config" / "pip" / "pip.conf"
     assert f"/airlock/index/{secret}/simple/" in pip_conf.read_text()
     assert pip_conf.stat().st_mode & 0o077 == 0  # the secret is the user's alone
@@ -301,7 +301,7 @@ async def test_plain_pip_install_works_against_the_bucket_after_a_profile_switch
 async def test_the_bucket_is_a_conda_channel_py_rattler_installs_from(
     jp_fetch: Any, jp_serverapp: Any, tmp_path: Path
 ) -> None:
-    secret = jp_serverapp.web_app.settings["airlock"].index_secret
+    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
     base = jp_serverapp.web_app.settings["base_url"]
     channel_url = f"http://127.0.0.1:{jp_serverapp.port}{base}airlock/index/{secret}/conda"
     client = AsyncHTTPClient()

@@ -51,7 +51,7 @@ def airlock_config(exchange: Path) -> dict[str, Any]:
 @pytest.fixture
 def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
     """GET a path under this server's index (jp_fetch starts the HTTP listener)."""
-    secret = jp_serverapp.web_app.settings["airlock"].index_secret
+    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
     base = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index/{secret}/"
 
     async def get(path: str, accept: str = "text/html") -> Any:

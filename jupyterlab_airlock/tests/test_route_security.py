@@ -50,7 +50,7 @@ async def test_the_index_answers_only_with_this_servers_secret(
     jp_fetch: Any, jp_serverapp: Any, jp_base_url: str
 ) -> None:
     """(jp_fetch is asked for because it starts the server's HTTP listener.)"""
-    secret = jp_serverapp.web_app.settings["airlock"].index_secret
+    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
     client = AsyncHTTPClient()
     index = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index"
     for wrong in ("0" * 64, secret[:-1] + "x", secret + "0"):

@@ -1,0 +1,243 @@
+"""Copies from the active source into the workspace, as jobs, verified on the way.
+
+A copy streams to a hidden partial file (or folder) beside the destination while hashing,
+checks each file against its folder's manifest, and only takes the final name once every
+file is whole and verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+from collections.abc import AsyncGenerator
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from . import manifests
+from .errors import AirlockError
+from .jobs import Job, JobContext, JobManager
+from .policy import Policy
+from .sources import Entry, Source, clean_key
+from .sources.active import ActiveSource
+
+# Copies read and write 4 MiB at a time: 1 MiB pieces cost a third more CPU in thread hand-offs
+# and allocations (bench/copy.py measures it), and larger ones gain nothing more.
+COPY_CHUNK = 4 * 1024 * 1024
+
+
+class WorkspaceCopier:
+    """Copies into the workspace of one Jupyter server; remembers the sha256 it computed."""
+
+    def __init__(
+        self, active_source: ActiveSource, jobs: JobManager, root_dir: Path, policy: Policy
+    ) -> None:
+        self._policy = policy
+        self._active_source = active_source
+        self._jobs = jobs
+        self._root = root_dir.resolve()
+        # sha256 of objects hashed by a copy, by (source, key, etag): they show as verified.
+        self._hashed: dict[tuple[str, str, str | None], str] = {}
+
+    def hashed(self, source: Source, entry: Entry) -> str | None:
+        """The sha256 a copy computed for this version of ``entry``, or None."""
+        return self._hashed.get((source.describe(), entry.key, entry.etag))
+
+    def copy(
+        self, key: str, destination: str, overwrite: bool = False, user: str | None = None
+    ) -> Job:
+        """Start copying ``key`` (a file, or a folder ending in '/') to ``destination``
+        (relative to the Jupyter root)."""
+        self._policy.check_intact()
+        source = self._active_source.get()
+        key = clean_key(key)
+        target = self._destination(destination)
+        if target.exists() and not overwrite:
+            raise AirlockError(
+                "destination-exists",
+                f"{destination} already exists in the workspace: choose another name, or "
+                "confirm that it may be replaced.",
+                409,
+            )
+        relative = target.relative_to(self._root).as_posix()
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            result = await self._copy(source, key, target, relative, overwrite, context)
+            context.audit(sha256=result.pop("digests"))
+            return result
+
+        return self._jobs.submit(
+            "copy",
+            f"Copy {key} to {relative}",
+            f"file:{target}",
+            work,
+            user=user,
+            audit={"source": source.describe(), "key": key, "destination": relative},
+        )
+
+    def _destination(self, destination: str) -> Path:
+        """A path in the workspace; never outside it, also not through a symbolic link."""
+        relative = PurePosixPath(destination.strip())
+        if (
+            not destination.strip()
+            or relative.is_absolute()
+            or ".." in relative.parts
+            or "\x00" in destination
+        ):
+            raise AirlockError(
+                "invalid-destination",
+                f"{destination!r} is not a path inside the workspace: give a relative path "
+                "such as data/readings.csv.",
+                400,
+            )
+        target = self._root / relative
+        parent = target.parent.resolve()
+        if not parent.is_relative_to(self._root) or target.is_symlink():
+            raise AirlockError(
+                "invalid-destination",
+                f"{destination} leads outside the workspace (through a symbolic link).",
+                400,
+            )
+        return parent / target.name
+
+    async def _files(self, source: Source, key: str) -> list[tuple[Entry, str]]:
+        """The files to copy, each with its path under the destination."""
+        if not key.endswith("/"):
+            return [(await source.stat(key), "")]
+        files: list[tuple[Entry, str]] = []
+        folders = [key]
+        while folders:
+            folder = folders.pop()
+            cursor: str | None = None
+            while True:
+                page = await source.list(folder, cursor)
+                folders += page.folders
+                files += [(entry, entry.key[len(key) :]) for entry in page.entries]
+                cursor = page.next_token
+                if cursor is None:
+                    break
+        return files
+
+    async def _copy(
+        self,
+        source: Source,
+        key: str,
+        target: Path,
+        relative: str,
+        overwrite: bool,
+        context: JobContext,
+    ) -> dict[str, Any]:
+        """Stream every file into a hidden staging path beside the target, verifying each
+        against its folder's manifest; the target name appears only when all are whole."""
+        files = await self._files(source, key)
+        total = sum(entry.size for entry, _ in files)
+        self._policy.copy(key, total)
+        context.log(f"Copying {key} ({len(files)} file(s), {total} bytes) from {source.describe()}")
+        staging = target.with_name(f".{target.name}.airlock-partial")
+        folder_manifests: dict[str, manifests.Manifest | None] = {}
+        copied = 0
+        verified = 0
+        digests: dict[str, str] = {}
+        try:
+            for entry, inside in files:
+                folder = entry.key.rsplit("/", 1)[0] + "/" if "/" in entry.key else ""
+                if folder not in folder_manifests:
+                    manifest, problems = await manifests.read_folder(source, folder)
+                    if problems:
+                        raise AirlockError("invalid-manifest", problems[0], 422)
+                    folder_manifests[folder] = manifest
+                manifest = folder_manifests[folder]
+                out_path = staging / inside if inside else staging
+                await asyncio.to_thread(out_path.parent.mkdir, parents=True, exist_ok=True)
+                verifier = manifests.Sha256Verifier(entry.key)
+                with out_path.open("wb") as out:
+                    chunks = source.stream(entry.key, COPY_CHUNK)
+                    await _receive(chunks, out, verifier, context, copied, total)
+                if verifier.size != entry.size:
+                    raise AirlockError(
+                        "transfer-broken",
+                        f"The transfer of {entry.key} stopped after {verifier.size} of "
+                        f"{entry.size} bytes; nothing was kept. Copy it again.",
+                        502,
+                    )
+                expected = manifest.files.get(entry.name) if manifest else None
+                if manifest is not None and expected is not None:
+                    verifier.check(expected)
+                    verified += 1
+                    context.log(f"{entry.key}: sha256 matches {manifest.source}")
+                else:
+                    context.log(f"{entry.key}: sha256 {verifier.hexdigest()} (not in a manifest)")
+                copied += entry.size
+                digests[entry.key] = verifier.hexdigest()
+                self._hashed[(source.describe(), entry.key, entry.etag)] = verifier.hexdigest()
+            await asyncio.to_thread(_put_in_place, staging, target, relative, overwrite)
+        finally:
+            await asyncio.to_thread(_remove, staging)
+        context.log(f"Saved as {relative}")
+        single = not key.endswith("/")
+        return {
+            "path": relative,
+            "files": len(files),
+            "size": copied,
+            "sha256": digests.get(key) if single else None,
+            "verified": verified == len(files) and bool(files),
+            "digests": digests,
+        }
+
+
+async def _receive(
+    chunks: AsyncGenerator[bytes, None],
+    out: BinaryIO,
+    verifier: manifests.Sha256Verifier,
+    context: JobContext,
+    done: int,
+    total: int,
+) -> None:
+    """Write and hash each chunk in a worker thread while the source fetches the next one.
+
+    The copy then takes as long as the slower of the two rather than their sum, with two
+    chunks in memory; and the event loop neither writes nor hashes: the server keeps answering.
+    """
+
+    def keep(chunk: bytes) -> None:
+        out.write(chunk)
+        verifier.update(chunk)
+
+    saving: asyncio.Future[None] | None = None
+    try:
+        async with contextlib.aclosing(chunks) as stream:
+            async for chunk in stream:
+                if saving is not None:
+                    await asyncio.shield(saving)  # a cancelled copy still lets it end
+                saving = asyncio.ensure_future(asyncio.to_thread(keep, chunk))
+                context.progress((done + verifier.size) / total if total else 1.0)
+        if saving is not None:
+            await asyncio.shield(saving)
+    finally:
+        if saving is not None:
+            # The file is closed next: a write still running must end first. Should it fail
+            # too, the error already on its way is the one that counts.
+            await asyncio.wait([saving])
+            saving.exception()
+
+
+def _put_in_place(staging: Path, target: Path, relative: str, overwrite: bool) -> None:
+    if target.exists() or target.is_symlink():
+        if not overwrite:
+            raise AirlockError(
+                "destination-exists",
+                f"{relative} appeared in the workspace during the copy; it was not replaced.",
+                409,
+            )
+        _remove(target)
+    if not staging.exists():  # an empty folder: nothing was staged
+        staging.mkdir()
+    os.replace(staging, target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,123 @@
+"""The server extension's wiring: build Airlock's cores for this Jupyter server, in the
+order they depend on each other, and register the routes under ``<base_url>airlock/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.utils import url_path_join
+
+from .audit import AuditLog, audit_events
+from .cache import ContentCache
+from .catalog import ArtifactCatalog
+from .config import Airlock
+from .copies import WorkspaceCopier
+from .handlers import ROUTES
+from .index_address import IndexAddress, load_index_secret
+from .index_handlers import INDEX_ROUTES
+from .installer.conda_channel import CondaChannel
+from .installer.service import Installer
+from .jobs import JobManager
+from .kernels.factory import KernelFactory
+from .kernels.resolve import kernel_python
+from .package_index import PackageIndex
+from .policy import load_policy
+from .previews import DatasetPreviews
+from .profiles.applier import ConfigPaths
+from .profiles.manager import ProfileManager
+from .sources.active import ActiveSource
+from .state import NAMESPACE, AirlockState
+
+
+def load(server_app: Any, config: Airlock) -> None:
+    """Build the cores into ``settings["airlock"]`` and register every route."""
+    web_app = server_app.web_app
+    base_url = web_app.settings["base_url"]
+    paths = ConfigPaths.for_user()
+    state_dir = paths.state_dir
+    index_address = IndexAddress(
+        load_index_secret(state_dir / "index-secret"),
+        url_path_join(base_url, NAMESPACE) + "/",
+        lambda: _server_origin(server_app),
+    )
+    audit = AuditLog(
+        Path(config.audit_log) if config.audit_log else state_dir / "audit.jsonl",
+        config.audit_max_bytes,
+        config.audit_backups,
+        emit=audit_events(server_app.event_logger),
+        log=config.log,
+    )
+    jobs = JobManager(
+        state_dir / "jobs",
+        config.log,
+        audit,
+        max_age_days=config.job_max_age_days,
+        max_count=config.job_max_count,
+    )
+    profiles = ProfileManager(config, paths, index_address, audit)
+    for problem in [*profiles.managed.problems, *profiles.start()]:
+        config.log.warning("Airlock configuration: %s", problem)
+    policy = load_policy(config.policy, config.policy_file)
+    if policy.broken:
+        config.log.error("Airlock policy: %s Installs and copies are refused.", policy.broken)
+    source = ActiveSource(profiles.applier.active, policy)
+    spec_manager = web_app.settings["kernel_spec_manager"]
+    root_dir = Path(web_app.settings["server_root_dir"])
+    copier = WorkspaceCopier(source, jobs, root_dir, policy)
+    cache = ContentCache(state_dir / "cache")
+    index = PackageIndex(source.get, cache)
+    web_app.settings["airlock"] = AirlockState(
+        config=config,
+        profiles=profiles,
+        jobs=jobs,
+        catalog=ArtifactCatalog(
+            source, copier, lambda name: kernel_python(spec_manager, name), policy
+        ),
+        previews=DatasetPreviews(source),
+        copier=copier,
+        index=index,
+        index_address=index_address,
+        conda_channel=CondaChannel(index, cache, policy),
+        policy=policy,
+        audit=audit,
+        kernel_factory=KernelFactory(
+            spec_manager,
+            cache,
+            jobs,
+            policy,
+            source,
+            Path(jupyter_data_dir()) / "kernels",
+            state_dir / "envs",
+        ),
+        installer=Installer(
+            spec_manager,
+            index,
+            index_address.url,
+            index_address.secret,
+            cache,
+            jobs,
+            audit,
+            root_dir,
+            policy,
+        ),
+        cache=cache,
+    )
+    routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES]
+    web_app.add_handlers(
+        ".*$",
+        [(url_path_join(base_url, NAMESPACE, path), handler) for path, handler in routes],
+    )
+
+
+def _server_origin(server_app: Any) -> str:
+    """This server as its own programs (pip) reach it: over loopback when it listens on
+    every address."""
+    host = server_app.ip
+    if host in ("", "0.0.0.0", "*", "::", "localhost"):  # noqa: S104 - a client address
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if server_app.certfile else "http"
+    return f"{scheme}://{host}:{server_app.port}"

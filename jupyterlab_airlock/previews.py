@@ -1,0 +1,141 @@
+"""Dataset previews: the first rows of a CSV, TSV or JSON file of the active source, and a
+snippet that reads the whole file in a notebook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from typing import Any
+
+from .errors import AirlockError
+from .kinds import classify
+from .sources import Source, clean_key
+from .sources.active import ActiveSource
+
+PREVIEW_BYTES = 64 * 1024
+PREVIEW_ROWS = 20
+PREVIEW_CELL = 200
+
+_PANDAS_READERS = {
+    "csv": "pd.read_csv({source})",
+    "tsv": "pd.read_csv({source}, sep='\\t')",
+    "jsonl": "pd.read_json({source}, lines=True)",
+    "json": "pd.read_json({source})",
+    "parquet": "pd.read_parquet({source})",
+}
+
+
+class DatasetPreviews:
+    """Previews of the active profile's artifact source, for one Jupyter server."""
+
+    def __init__(self, active_source: ActiveSource) -> None:
+        self._active_source = active_source
+
+    async def preview(self, key: str) -> dict[str, Any]:
+        source = self._active_source.get()
+        key = clean_key(key)
+        info = classify(key)
+        if info["kind"] != "dataset":
+            raise AirlockError(
+                "not-previewable",
+                f"{key} is not a dataset ({info['kind']}); only datasets have a preview.",
+                415,
+            )
+        data_format = str(info.get("format", ""))
+        snippet = self._snippet(source, key, data_format)
+        if data_format not in ("csv", "tsv", "jsonl", "json"):
+            return _preview(key, data_format, [], [], False, snippet,
+                            f"No preview for {data_format} files yet: copy it and open it "
+                            "in a notebook (the snippet below reads it directly).")  # fmt: skip
+        head = await source.read_range(key, 0, PREVIEW_BYTES + 1)
+        truncated = len(head) > PREVIEW_BYTES
+        head = head[:PREVIEW_BYTES]
+        if b"\x00" in head:
+            raise AirlockError(
+                "not-previewable", f"{key} looks binary, not {data_format} text.", 415
+            )
+        text = head.decode("utf-8", "replace")
+        if truncated and "\n" in text:
+            text = text[: text.rindex("\n")]  # drop the line the read cut in two
+        if data_format in ("csv", "tsv"):
+            rows = list(
+                csv.reader(io.StringIO(text), delimiter="\t" if data_format == "tsv" else ",")
+            )
+            columns, body = (rows[0], rows[1:]) if rows else ([], [])
+        else:
+            columns, body = _json_rows(text, data_format, truncated)
+        more = truncated or len(body) > PREVIEW_ROWS
+        return _preview(key, data_format, columns, body[:PREVIEW_ROWS], more, snippet, None)
+
+    def _snippet(self, source: Source, key: str, data_format: str) -> str:
+        reader = _PANDAS_READERS.get(data_format, "open({source}, 'rb').read()")
+        config = self._active_source.config() or {}
+        if config.get("kind") == "folder":
+            path = os.path.join(str(config.get("path", "")), key)
+            return (
+                "import pandas as pd\n\ndf = " + reader.format(source=repr(path)) + "\ndf.head()\n"
+            )
+        prefix = str(config.get("prefix") or "").strip("/")
+        full_key = f"{prefix}/{key}" if prefix else key
+        client = "boto3.client('s3'"
+        if config.get("endpoint_url"):
+            client += f", endpoint_url={config['endpoint_url']!r}"
+        client += ")"
+        return (
+            "import boto3\nimport pandas as pd\n\n"
+            f"s3 = {client}  # credentials: the AWS credential chain\n"
+            f"body = s3.get_object(Bucket={config.get('bucket')!r}, Key={full_key!r})['Body']\n"
+            "df = " + reader.format(source="body") + "\ndf.head()\n"
+        )
+
+
+def _json_rows(text: str, data_format: str, truncated: bool) -> tuple[list[str], list[list[str]]]:
+    if data_format == "jsonl":
+        records = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    break
+    else:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return ["text"], [[text[: PREVIEW_CELL * 10]]] if truncated else [["(not valid JSON)"]]
+        records = document if isinstance(document, list) else [document]
+    columns: list[str] = []
+    for record in records:
+        if isinstance(record, dict):
+            columns += [str(name) for name in record if str(name) not in columns]
+    if not columns:
+        return ["value"], [[json.dumps(record)] for record in records]
+    return columns, [
+        [json.dumps(record.get(column)) if isinstance(record, dict) else "" for column in columns]
+        for record in records
+    ]
+
+
+def _preview(
+    key: str,
+    data_format: str,
+    columns: list[str],
+    rows: list[list[str]],
+    truncated: bool,
+    snippet: str,
+    note: str | None,
+) -> dict[str, Any]:
+    def cell(value: str) -> str:
+        return value if len(value) <= PREVIEW_CELL else value[:PREVIEW_CELL] + "…"
+
+    return {
+        "key": key,
+        "format": data_format,
+        "columns": [cell(column) for column in columns],
+        "rows": [[cell(value) for value in row] for row in rows],
+        "truncated": truncated,
+        "note": note,
+        "snippet": snippet,
+    }
