@@ -17,6 +17,9 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ..advisories import Advisory
+from ..manifests import Trust
+
 
 @dataclass
 class PlanStep:
@@ -35,6 +38,13 @@ class PlanStep:
     # the server (the index URL holds its secret).
     key: str | None = None
     path: str | None = None
+    # Set by ``vetting``: who vouches for the file, and the advisories of its version.
+    trust: Trust | None = None
+    advisories: list[Advisory] = field(default_factory=list)
+
+    @property
+    def signed(self) -> bool:
+        return self.trust is not None and self.trust.signed
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -53,6 +63,8 @@ class Plan:
     missing: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The advisory data the plan was checked against (AdvisoryState.describe()), or None.
+    advisory_data: dict[str, Any] | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: float = field(default_factory=time.monotonic)
     # A conda plan: py-rattler's solution and the local channel it was solved against.
@@ -90,6 +102,7 @@ class Plan:
             "refused": self.refused + [{"item": "pip", "message": p} for p in self.problems],
             "ok": self.ok,
             "summary": self.summary(),
+            "advisory_data": self.advisory_data,
         }
 
 
