@@ -48,7 +48,6 @@ class IndexHandler(JupyterHandler):
         # apply (the routes allow unauthenticated access): pip has no token. The secret does.
         await super().prepare()
         if not self.address.admits(self.request.headers.get("Authorization")):
-            self.set_header("WWW-Authenticate", 'Basic realm="Airlock package index"')
             raise tornado.web.HTTPError(401)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -56,6 +55,8 @@ class IndexHandler(JupyterHandler):
         message = error.message if isinstance(error, AirlockError) else self._reason
         if isinstance(error, AirlockError):
             self.set_status(error.status)
+        if self.get_status() == 401:  # the challenge: pip then sends its credentials
+            self.set_header("WWW-Authenticate", 'Basic realm="Airlock package index"')
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(message + "\n")
 

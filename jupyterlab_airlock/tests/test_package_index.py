@@ -51,8 +51,8 @@ def airlock_config(exchange: Path) -> dict[str, Any]:
 @pytest.fixture
 def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
     """GET a path under this server's index (jp_fetch starts the HTTP listener)."""
-    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
-    base = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index/{secret}/"
+    # The secret is the Basic auth password, in the URL's userinfo as pip is given it.
+    base = jp_serverapp.web_app.settings["airlock"].index_address.url()
 
     async def get(path: str, accept: str = "text/html") -> Any:
         response = await AsyncHTTPClient().fetch(
