@@ -130,8 +130,10 @@ class ArtifactCatalog:
         """Whether the policy lets a package in, and why not."""
         if info["kind"] not in ("wheel", "sdist", "conda"):
             return None
-        reason = self._policy.verdict(
-            str(info["name"]), str(info["version"]), file, trust.listed, trust.signed, known
+        reason = trust.explain(
+            self._policy.verdict(
+                str(info["name"]), str(info["version"]), file, trust.listed, trust.signed, known
+            )
         )
         return {"allowed": reason is None, "reason": reason}
 

@@ -83,6 +83,13 @@ class Trust:
     def to_json(self) -> dict[str, str | None]:
         return {"state": self.state, "principal": self.principal, "reason": self.reason}
 
+    def explain(self, refusal: str | None) -> str | None:
+        """A policy's ``refusal`` of the file, with what is wrong with its signature or
+        checksum when something is (an untrusted key, an unreadable signers file...)."""
+        if refusal is None or self.reason is None or self.signed:
+            return refusal
+        return f"{refusal}; {self.state}: {self.reason}"
+
 
 def trust(
     manifest: Manifest | None, name: str, size: int | None = None, sha256: str | None = None

@@ -69,7 +69,7 @@ class IndexSnapshot:
 
     def refusal(self, policy: Policy, indexed: IndexedFile) -> str | None:
         """Why ``policy`` keeps ``indexed`` out, its signature and advisories considered."""
-        return policy.verdict(
+        reason = policy.verdict(
             indexed.project,
             indexed.version,
             indexed.entry.name,
@@ -77,6 +77,7 @@ class IndexSnapshot:
             indexed.trust.signed,
             self.advisories.affecting(indexed.project, indexed.version) if self.advisories else [],
         )
+        return indexed.trust.explain(reason)
 
 
 class PackageIndex:

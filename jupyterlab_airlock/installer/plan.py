@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..advisories import Advisory
 from ..manifests import Trust
+from ..policy import Policy
 
 
 @dataclass
@@ -45,6 +46,13 @@ class PlanStep:
     @property
     def signed(self) -> bool:
         return self.trust is not None and self.trust.signed
+
+    def refusal(self, policy: Policy) -> str | None:
+        """Why ``policy`` keeps this step out, its trust and advisories weighed, or None."""
+        reason = policy.verdict(
+            self.name, self.version, self.file, self.verified, self.signed, self.advisories
+        )
+        return self.trust.explain(reason) if self.trust else reason
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -324,9 +324,7 @@ class Planner:
         """Each step the policy keeps out, with the rule in words."""
         refusals = []
         for step in plan.steps:
-            reason = self._policy.verdict(
-                step.name, step.version, step.file, step.verified, step.signed, step.advisories
-            )
+            reason = step.refusal(self._policy)
             if reason:
                 refusals.append((f"{step.name} {step.version}", reason))
         return refusals

@@ -96,8 +96,10 @@ class KernelFactory:
             raise AirlockError("invalid-manifest", problems[0], 422)
         for listed in sorted(manifest.files) if manifest else []:
             trust = manifests.trust(manifest, listed)
-            reason = self._policy.verdict(
-                None, file=key + listed, verified=trust.listed, signed=trust.signed
+            reason = trust.explain(
+                self._policy.verdict(
+                    None, file=key + listed, verified=trust.listed, signed=trust.signed
+                )
             )
             if reason:
                 raise AirlockError("policy-refused", f"{reason}.", 403)
@@ -138,8 +140,8 @@ class KernelFactory:
             raise AirlockError("invalid-manifest", problems[0], 422)
         expected = manifest.files.get(file_name) if manifest else None
         trust = manifests.trust(manifest, file_name)
-        reason = self._policy.verdict(
-            None, file=file_name, verified=trust.listed, signed=trust.signed
+        reason = trust.explain(
+            self._policy.verdict(None, file=file_name, verified=trust.listed, signed=trust.signed)
         )
         if reason:
             raise AirlockError("policy-refused", f"{reason}.", 403)
