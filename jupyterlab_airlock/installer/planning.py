@@ -187,6 +187,10 @@ class Planner:
             return []
         if not self._fits(plan, key, info, tags):
             return []
+        reason = snapshot.refusal(self._policy, indexed)  # the index would not serve it
+        if reason:
+            plan.refused.append({"item": key, "message": reason})
+            return []
         return [f"{indexed.project} @ {self._index_url()}files/{key}"]
 
     def _requirement_for_path(self, plan: Plan, path: str, tags: list[str]) -> list[str]:
