@@ -265,7 +265,6 @@ class SbomHandler(AirlockHandler):
     async def get(self, name: str) -> None:
         state = await self.airlock.trust.advisories()
         sbom = await environment_sbom(self.settings["kernel_spec_manager"], name, state)
-        self.set_header("Content-Type", "application/vnd.cyclonedx+json")
         self.set_header("Content-Disposition", f'attachment; filename="{name}.cdx.json"')
         self.finish(json.dumps(sbom))
 

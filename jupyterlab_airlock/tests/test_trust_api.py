@@ -12,13 +12,18 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import AsyncHTTPClient
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from jupyterlab_airlock.bundle.build import write_bundle
+from jupyterlab_airlock.bundle.format import parse_target
 from jupyterlab_airlock.signatures import name_folder
 
 from .installs import finished, plan, start
@@ -26,6 +31,7 @@ from .test_advisories import CRITICAL, export, record
 from .test_signatures import SSH_KEYGEN, make_key
 from .wheels import make_wheel
 
+PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 # Each folder of the exchange holds one package, signed (or not) as its name says.
 FOLDERS = ("signed", "wrongkey", "expired", "changed", "unsigned")
 ADVISORY = record(
@@ -76,6 +82,15 @@ def exchange(tmp_path: Path) -> dict[str, Path]:
     # The signed folder's manifest and signature, copied whole beside another copy of its file.
     shutil.copytree(root / "signed", root / "wrong-folder")
     make_wheel(root, "trust-loose", "1.0")
+    # A bundle of the affected package, signed by the scanner (its manifest.json is not).
+    bundle = root / "bundle"
+    bundle.mkdir()
+    make_wheel(bundle, "trust-signed", "1.0")
+    write_bundle(
+        bundle, "trusted", parse_target(["manylinux_2_17_x86_64"], PYTHON), ["trust-signed"]
+    )
+    sign_folder(bundle, scanner, "bundle/")
+    shutil.copytree(bundle, root / "unsigned-bundle", ignore=shutil.ignore_patterns("*.sig"))
     (root / "osv").mkdir()
     export(root / "osv" / "PyPI.zip", {"PYSEC-2026-7.json": ADVISORY})
     return {"root": root, "allowed": allowed}
@@ -308,3 +323,62 @@ async def test_without_advisory_data_nothing_is_said_about_advisories(jp_fetch: 
     assert all(e["advisories"] is None for e in page["entries"])
     kernels = json.loads((await jp_fetch("airlock", "kernels")).body)["kernels"]
     assert all(kernel["advisories"] is None for kernel in kernels)
+
+
+async def create_kernel(jp_fetch: Any, jp_serverapp: Any, key: str) -> Any:
+    body = json.dumps({"key": key, "name": "trusted", "display_name": "Trusted"})
+    response = await jp_fetch("airlock", "kernels", "create", method="POST", body=body)
+    return await jp_serverapp.web_app.settings["airlock"].jobs.wait(json.loads(response.body)["id"])
+
+
+@pytest.mark.parametrize("policy", [{"require_signed": True}])
+async def test_require_signed_judges_a_bundles_files_before_a_kernel_is_made(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    refused = await create_kernel(jp_fetch, jp_serverapp, "unsigned-bundle/")
+    assert refused.state == "failed"
+    assert "rule 'require_signed'" in refused.error["message"]
+    # The signed bundle passes the policy; it then fails for want of ipykernel in it.
+    signed = await create_kernel(jp_fetch, jp_serverapp, "bundle/")
+    assert "ipykernel" in signed.error["message"]
+
+
+@pytest.mark.parametrize("policy", [{"deny_advisories": "all"}])
+async def test_deny_advisories_refuses_a_bundle_holding_an_affected_package(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    refused = await create_kernel(jp_fetch, jp_serverapp, "bundle/")
+    assert refused.state == "failed"
+    assert "trust-signed 1.0 is affected by PYSEC-2026-7" in refused.error["message"]
+
+
+async def test_kernels_say_what_advisories_affect_them_and_give_their_sbom(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], requirements=["trust-signed", "trust-loose"])
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, planned["id"]))["id"])
+    assert job["state"] == "succeeded", job
+    kernels = json.loads((await jp_fetch("airlock", "kernels")).body)["kernels"]
+    described = next(k for k in kernels if k["name"] == kernel["name"])
+    assert described["advisories"] == {
+        "packages": 1,
+        "advisories": 1,
+        "date": "2026-11-20T08:00:00Z",
+        "problem": None,
+    }
+    response = await jp_fetch("airlock", "kernels", kernel["name"], "sbom")
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.body.decode()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    sbom = json.loads(text)
+    names = {component["name"]: component for component in sbom["components"]}
+    assert names["trust-signed"]["purl"] == "pkg:pypi/trust-signed@1.0"
+    [vulnerability] = sbom["vulnerabilities"]
+    assert vulnerability["id"] == "PYSEC-2026-7"
+    assert vulnerability["affects"] == [{"ref": "pkg:pypi/trust-signed@1.0"}]
+
+
+async def test_the_sbom_of_an_unknown_kernel_is_not_found(jp_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as missing:
+        await jp_fetch("airlock", "kernels", "nothing-here", "sbom")
+    assert missing.value.code == 404
