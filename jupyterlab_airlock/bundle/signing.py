@@ -19,6 +19,7 @@ from ..errors import AirlockError
 from ..manifests import MANIFEST_JSON, SHA256SUMS
 from ..signatures import SIGNATURE_SUFFIX, TrustedSigners, sign, signed_folder
 from .build import Log, quiet
+from .format import BundleInputError
 from .upload import parse_s3_url, s3_client, upload_error
 
 MANIFESTS = (SHA256SUMS, MANIFEST_JSON)
@@ -28,7 +29,7 @@ def folder_name(name: str) -> str:
     """``name`` as a folder of the source: no leading "/", a trailing one ("" stays "")."""
     stripped = name.strip("/")
     if ".." in stripped.split("/"):
-        raise AirlockError("invalid-folder", f"{name!r} leaves the source's root (..).", 400)
+        raise BundleInputError(f"{name!r} is no folder of the source: it leaves its root (..).")
     return stripped + "/" if stripped else ""
 
 
