@@ -62,6 +62,8 @@ class ArtifactCatalog:
             )
         manifest, problems = self._listed_manifests[folder]
         advisories = await self._trust.advisories()
+        # Advisory data that cannot be read keeps every package out under deny_advisories.
+        blocked = advisories.refusal(self._policy) if advisories else None
         tags: list[str] = []
         subdir: str | None = None
         if kernel:
@@ -85,7 +87,7 @@ class ArtifactCatalog:
                     if known is not None
                     else None,
                     "fit": fit(info, tags, subdir) if kernel else None,
-                    "policy": self._verdict(info, entry.name, trust, known or []),
+                    "policy": self._verdict(info, entry.name, trust, known or [], blocked),
                 }
             )
         return {
@@ -125,7 +127,12 @@ class ArtifactCatalog:
         }
 
     def _verdict(
-        self, info: dict[str, Any], file: str, trust: manifests.Trust, known: list[Advisory]
+        self,
+        info: dict[str, Any],
+        file: str,
+        trust: manifests.Trust,
+        known: list[Advisory],
+        blocked: str | None,
     ) -> dict[str, Any] | None:
         """Whether the policy lets a package in, and why not."""
         if info["kind"] not in ("wheel", "sdist", "conda"):
@@ -134,6 +141,7 @@ class ArtifactCatalog:
             self._policy.verdict(
                 str(info["name"]), str(info["version"]), file, trust.listed, trust.signed, known
             )
+            or blocked
         )
         return {"allowed": reason is None, "reason": reason}
 

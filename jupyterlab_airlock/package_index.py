@@ -68,15 +68,20 @@ class IndexSnapshot:
     advisories: AdvisoryState | None = None
 
     def refusal(self, policy: Policy, indexed: IndexedFile) -> str | None:
-        """Why ``policy`` keeps ``indexed`` out, its signature and advisories considered."""
+        """Why ``policy`` keeps ``indexed`` out, its signature and advisories considered
+        (advisory data that cannot be read keeps every package out under
+        ``deny_advisories``)."""
+        advisories = self.advisories
         reason = policy.verdict(
             indexed.project,
             indexed.version,
             indexed.entry.name,
             indexed.verified,
             indexed.trust.signed,
-            self.advisories.affecting(indexed.project, indexed.version) if self.advisories else [],
+            advisories.affecting(indexed.project, indexed.version) if advisories else [],
         )
+        if reason is None and advisories is not None:
+            reason = advisories.refusal(policy)
         return indexed.trust.explain(reason)
 
 

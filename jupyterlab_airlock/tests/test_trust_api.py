@@ -306,14 +306,23 @@ async def test_hostile_advisory_data_is_named_and_affects_nothing_else(
 
 
 @pytest.mark.parametrize("policy", [{"deny_advisories": "all"}])
-async def test_under_deny_advisories_unreadable_data_refuses_the_plan(
-    exchange: dict[str, Path], jp_fetch: Any, kernel: dict[str, Any]
+async def test_under_deny_advisories_unreadable_data_refuses_every_package(
+    exchange: dict[str, Path], jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
 ) -> None:
     (exchange["root"] / "osv" / "PyPI.zip").write_bytes(b"not a zip")
-    refused = await plan(jp_fetch, kernel["name"], requirements=["trust-unsigned"])
+    verdict = (await entry(jp_fetch, "unsigned/"))["policy"]
+    assert verdict["allowed"] is False
+    assert "is not a readable zip" in verdict["reason"]
+    index = jp_serverapp.web_app.settings["airlock"].index_address.url()
+    hidden = await AsyncHTTPClient().fetch(index + "simple/trust-unsigned/", raise_error=False)
+    assert hidden.code == 404
+    refused = await plan(
+        jp_fetch, kernel["name"], keys=["unsigned/trust_unsigned-1.0-py3-none-any.whl"]
+    )
     assert not refused["ok"]
-    assert refused["refused"][0]["item"] == "osv/PyPI.zip"
+    assert refused["refused"][0]["item"] == "unsigned/trust_unsigned-1.0-py3-none-any.whl"
     assert "is not a readable zip" in refused["refused"][0]["message"]
+    assert "rule 'deny_advisories'" in refused["refused"][0]["message"]
 
 
 @pytest.mark.parametrize("advisories", [None])
