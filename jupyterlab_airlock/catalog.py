@@ -1,8 +1,9 @@
 """The artifact browser's listing: what the active source holds, page by page.
 
 Listing adds to each file what it is (kinds.classify), what its folder's manifest says
-of it (or the sha256 a copy computed), whether it fits a chosen kernel and whether the
-policy lets it in. Previews are in ``previews``, copies in ``copies``.
+of it (or the sha256 a copy computed), who vouches for it (a trusted signature, a
+checksum), the offline advisories that affect a package, whether it fits a chosen kernel
+and whether the policy lets it in. Previews are in ``previews``, copies in ``copies``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import manifests
+from .advisories import Advisory
 from .bundle.format import BUNDLE_JSON, read_bundle_json
 from .copies import WorkspaceCopier
 from .errors import AirlockError
@@ -18,7 +20,7 @@ from .kinds import classify, fit
 from .platforms import platform_subdir, supported_tags
 from .policy import Policy
 from .sources import Entry, Source
-from .sources.active import ActiveSource
+from .sources.active import ActiveSource, ActiveTrust, AdvisoryState
 
 
 class ArtifactCatalog:
@@ -30,8 +32,10 @@ class ArtifactCatalog:
         copier: WorkspaceCopier,
         kernel_python: Callable[[str], str],
         policy: Policy,
+        trust: ActiveTrust,
     ) -> None:
         self._policy = policy
+        self._trust = trust
         self._active_source = active_source
         self._copier = copier
         self._kernel_python = kernel_python
@@ -53,8 +57,13 @@ class ArtifactCatalog:
         page = await source.list(prefix, token, limit, starting)
         folder = (source.describe(), page.prefix)
         if token is None or folder not in self._listed_manifests:
-            self._listed_manifests[folder] = await manifests.read_folder(source, page.prefix)
+            self._listed_manifests[folder] = await manifests.read_folder(
+                source, page.prefix, self._trust.signers
+            )
         manifest, problems = self._listed_manifests[folder]
+        advisories = await self._trust.advisories()
+        # Advisory data that cannot be read keeps every package out under deny_advisories.
+        blocked = advisories.refusal(self._policy) if advisories else None
         tags: list[str] = []
         subdir: str | None = None
         if kernel:
@@ -65,16 +74,20 @@ class ArtifactCatalog:
             info = classify(entry.key)
             listed = manifest.files.get(entry.name) if manifest else None
             hashed = self._copier.hashed(source, entry)
+            trust = manifests.trust(manifest, entry.name, entry.size, hashed)
+            known = _advisories(info, advisories)
             entries.append(
                 {
                     **entry.to_json(),
                     "artifact": info,
                     "checksum": manifests.status(manifest, entry.name, entry.size, hashed),
                     "sha256": listed.sha256 if listed else hashed,
+                    "trust": trust.to_json(),
+                    "advisories": [advisory.to_json() for advisory in known]
+                    if known is not None
+                    else None,
                     "fit": fit(info, tags, subdir) if kernel else None,
-                    "policy": self._verdict(
-                        info, entry.name, manifest is not None and listed is not None
-                    ),
+                    "policy": self._verdict(info, entry.name, trust, known or [], blocked),
                 }
             )
         return {
@@ -85,7 +98,9 @@ class ArtifactCatalog:
             "next_token": page.next_token,
             "manifests": [manifest.source] if manifest else [],
             "bundle": await self._bundle(source, page.prefix, page.entries),
-            "problems": problems,
+            "problems": problems
+            + ([advisories.problem] if advisories and advisories.problem else []),
+            "advisory_data": advisories.describe() if advisories else None,
         }
 
     async def _bundle(
@@ -111,9 +126,28 @@ class ArtifactCatalog:
             "files": len(info.packages),
         }
 
-    def _verdict(self, info: dict[str, Any], file: str, verified: bool) -> dict[str, Any] | None:
+    def _verdict(
+        self,
+        info: dict[str, Any],
+        file: str,
+        trust: manifests.Trust,
+        known: list[Advisory],
+        blocked: str | None,
+    ) -> dict[str, Any] | None:
         """Whether the policy lets a package in, and why not."""
         if info["kind"] not in ("wheel", "sdist", "conda"):
             return None
-        reason = self._policy.verdict(str(info["name"]), str(info["version"]), file, verified)
+        reason = trust.explain(
+            self._policy.verdict(
+                str(info["name"]), str(info["version"]), file, trust.listed, trust.signed, known
+            )
+            or blocked
+        )
         return {"allowed": reason is None, "reason": reason}
+
+
+def _advisories(info: dict[str, Any], state: AdvisoryState | None) -> list[Advisory] | None:
+    """The advisories known for a package file; None for other files or without data."""
+    if state is None or info["kind"] not in ("wheel", "sdist", "conda"):
+        return None
+    return state.affecting(str(info["name"]), str(info["version"]))

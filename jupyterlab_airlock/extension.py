@@ -27,7 +27,7 @@ from .policy import load_policy
 from .previews import DatasetPreviews
 from .profiles.applier import ConfigPaths
 from .profiles.manager import ProfileManager
-from .sources.active import ActiveSource
+from .sources.active import ActiveSource, ActiveTrust
 from .state import NAMESPACE, AirlockState
 
 
@@ -67,13 +67,14 @@ def load(server_app: Any, config: Airlock) -> None:
     root_dir = Path(web_app.settings["server_root_dir"])
     copier = WorkspaceCopier(source, jobs, root_dir, policy)
     cache = ContentCache(state_dir / "cache")
-    index = PackageIndex(source.get, cache)
+    trust = ActiveTrust(profiles.applier.active, source, cache, config.trusted_signers)
+    index = PackageIndex(source.get, cache, trust)
     web_app.settings["airlock"] = AirlockState(
         config=config,
         profiles=profiles,
         jobs=jobs,
         catalog=ArtifactCatalog(
-            source, copier, lambda name: kernel_python(spec_manager, name), policy
+            source, copier, lambda name: kernel_python(spec_manager, name), policy, trust
         ),
         previews=DatasetPreviews(source),
         copier=copier,
@@ -88,6 +89,7 @@ def load(server_app: Any, config: Airlock) -> None:
             jobs,
             policy,
             source,
+            trust,
             Path(jupyter_data_dir()) / "kernels",
             state_dir / "envs",
         ),
@@ -103,6 +105,7 @@ def load(server_app: Any, config: Airlock) -> None:
             policy,
         ),
         cache=cache,
+        trust=trust,
     )
     routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES]
     web_app.add_handlers(

@@ -20,6 +20,7 @@ from .errors import AirlockError
 from .jobs import LOG_TAIL
 from .kernels.create import KERNEL_NAME_RULE
 from .kernels.environment import describe_kernels
+from .kernels.inventory import environment_sbom, with_advisories
 from .state import NAMESPACE, AirlockState
 
 # Every Airlock request is a small JSON object; anything larger is refused unread.
@@ -245,12 +246,27 @@ class JobHandler(AirlockHandler):
 
 
 class KernelsHandler(AirlockHandler):
-    """``GET /airlock/kernels``: every kernelspec with the environment behind it."""
+    """``GET /airlock/kernels``: every kernelspec with the environment behind it and the
+    advisories known for its packages."""
 
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.finish({"kernels": await describe_kernels(self.settings["kernel_spec_manager"])})
+        kernels = await describe_kernels(self.settings["kernel_spec_manager"])
+        state = await self.airlock.trust.advisories()
+        self.finish({"kernels": with_advisories(kernels, state)})
+
+
+class SbomHandler(AirlockHandler):
+    """``GET /airlock/kernels/<name>/sbom``: the CycloneDX JSON of a kernel's environment."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        state = await self.airlock.trust.advisories()
+        sbom = await environment_sbom(self.settings["kernel_spec_manager"], name, state)
+        self.set_header("Content-Disposition", f'attachment; filename="{name}.cdx.json"')
+        self.finish(json.dumps(sbom))
 
 
 class PlanHandler(AirlockHandler):
@@ -349,6 +365,7 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("artifacts/copy", CopyHandler),
     ("kernels", KernelsHandler),
     ("kernels/create", CreateKernelHandler),
+    (r"kernels/(?P<name>[^/]+)/sbom", SbomHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[0-9a-f]{32})", JobHandler),
     ("install/plan", PlanHandler),

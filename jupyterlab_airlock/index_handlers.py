@@ -1,10 +1,11 @@
 """The artifact source served as a package index to pip (PEP 503 HTML, PEP 691 JSON,
-PEP 658 metadata), under ``<base_url>/airlock/index/<secret>/``.
+PEP 658 metadata), under ``<base_url>/airlock/index/``.
 
 pip cannot send Jupyter's token or cookies, so these routes are authenticated by a secret
-of this server in their path instead (``IndexAddress``; a wrong one is a 404, as if the
-route did not exist). Only this server's user learns it: Airlock's own pip runs
-and, for issue 9, the user's own pip config written with owner-only permissions.
+of this server sent as the Basic auth password instead (``IndexAddress``; none or a wrong
+one is a 401). Only this server's user learns it: Airlock's own pip runs and the user's
+own pip config written with owner-only permissions. The policy judges every file with its
+signature and the advisories known for it: what it refuses is not served.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from packaging.utils import canonicalize_name
 
 from .errors import AirlockError
 from .index_address import IndexAddress
-from .package_index import IndexedFile, PackageIndex
+from .package_index import IndexedFile, IndexSnapshot, PackageIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _CHUNK = 1 << 20
 
 
 class IndexHandler(JupyterHandler):
-    """Base of the index routes: the path's secret is the credential."""
+    """Base of the index routes: the secret, as the Basic auth password, is the credential."""
 
     @property
     def index(self) -> PackageIndex:
@@ -42,16 +43,20 @@ class IndexHandler(JupyterHandler):
         address: IndexAddress = self.settings["airlock"].index_address
         return address
 
-    def prepare(self) -> None:  # type: ignore[override]
-        # Jupyter's login and XSRF checks do not apply: pip has neither. The secret does.
-        if not self.address.admits(str(self.path_kwargs.get("secret", ""))):
-            raise tornado.web.HTTPError(404)
+    async def prepare(self) -> None:  # type: ignore[override]
+        # Jupyter's own checks (host, CORS, XSRF for writes) first; its login does not
+        # apply (the routes allow unauthenticated access): pip has no token. The secret does.
+        await super().prepare()
+        if not self.address.admits(self.request.headers.get("Authorization")):
+            raise tornado.web.HTTPError(401)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
         message = error.message if isinstance(error, AirlockError) else self._reason
         if isinstance(error, AirlockError):
             self.set_status(error.status)
+        if self.get_status() == 401:  # the challenge: pip then sends its credentials
+            self.set_header("WWW-Authenticate", 'Basic realm="Airlock package index"')
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(message + "\n")
 
@@ -61,16 +66,12 @@ class IndexHandler(JupyterHandler):
         else:
             super().log_exception(typ, value, tb)
 
-    def refusal(self, indexed: IndexedFile) -> str | None:
+    def refusal(self, snapshot: IndexSnapshot, indexed: IndexedFile) -> str | None:
         """Why the admin's policy keeps this file out of the index, or None."""
-        policy = self.settings["airlock"].policy
-        reason: str | None = policy.verdict(
-            indexed.project, indexed.version, indexed.entry.name, indexed.verified
-        )
-        return reason
+        return snapshot.refusal(self.settings["airlock"].policy, indexed)
 
-    def permitted(self, files: list[IndexedFile]) -> list[IndexedFile]:
-        return [indexed for indexed in files if self.refusal(indexed) is None]
+    def permitted(self, snapshot: IndexSnapshot, files: list[IndexedFile]) -> list[IndexedFile]:
+        return [indexed for indexed in files if self.refusal(snapshot, indexed) is None]
 
     def file_url(self, indexed: IndexedFile) -> str:
         sha256 = indexed.expected.sha256 if indexed.expected else None
@@ -93,12 +94,14 @@ class IndexHandler(JupyterHandler):
 
 
 class ProjectsHandler(IndexHandler):
-    """``GET index/<secret>/simple/``: every project of the source."""
+    """``GET index/simple/``: every project of the source."""
 
     @allow_unauthenticated
-    async def get(self, secret: str) -> None:
+    async def get(self) -> None:
         snapshot = await self.index.snapshot()
-        names = sorted(name for name, files in snapshot.projects.items() if self.permitted(files))
+        names = sorted(
+            name for name, files in snapshot.projects.items() if self.permitted(snapshot, files)
+        )
         if self.wants_json():
             self.set_header("Content-Type", JSON_TYPE)
             self.finish(
@@ -114,16 +117,16 @@ class ProjectsHandler(IndexHandler):
 
 
 class ProjectHandler(IndexHandler):
-    """``GET index/<secret>/simple/<project>/``: the files of one project."""
+    """``GET index/simple/<project>/``: the files of one project."""
 
     @allow_unauthenticated
-    async def get(self, secret: str, project: str) -> None:
+    async def get(self, project: str) -> None:
         normalized = canonicalize_name(project)
         if normalized != project:
             self.redirect(f"{self.address.path}simple/{normalized}/")
             return
         snapshot = await self.index.snapshot()
-        files = self.permitted(snapshot.projects.get(normalized, []))
+        files = self.permitted(snapshot, snapshot.projects.get(normalized, []))
         if not files:
             raise AirlockError("not-in-index", f"No files of {project} in the read bucket.", 404)
         if self.wants_json():
@@ -164,14 +167,14 @@ class ProjectHandler(IndexHandler):
 
 
 class FileHandler(IndexHandler):
-    """``GET index/<secret>/files/<key>``: a package file, fetched into the cache and
+    """``GET index/files/<key>``: a package file, fetched into the cache and
     verified first; ``<key>.metadata`` is a wheel's METADATA (PEP 658)."""
 
     @allow_unauthenticated
-    async def get(self, secret: str, key: str) -> None:
+    async def get(self, key: str) -> None:
         snapshot = await self.index.snapshot()
         indexed = snapshot.by_key.get(key.removesuffix(".metadata"))
-        reason = self.refusal(indexed) if indexed is not None else None
+        reason = self.refusal(snapshot, indexed) if indexed is not None else None
         if reason:
             raise AirlockError("policy-refused", f"Not served: {reason}.", 403)
         if key.endswith(".metadata"):
@@ -183,30 +186,30 @@ class FileHandler(IndexHandler):
 
 
 class CondaRepodataHandler(IndexHandler):
-    """``GET index/<secret>/conda/<subdir>/repodata.json``: the source's conda packages
+    """``GET index/conda/<subdir>/repodata.json``: the source's conda packages
     as a channel (the bucket's own repodata, or one made from its loose packages)."""
 
     @allow_unauthenticated
-    async def get(self, secret: str, subdir: str) -> None:
+    async def get(self, subdir: str) -> None:
         self.set_header("Content-Type", "application/json")
         self.finish(await self.settings["airlock"].conda_channel.repodata(subdir))
 
 
 class CondaFileHandler(IndexHandler):
-    """``GET index/<secret>/conda/<subdir>/<file>``: a conda package, from the cache."""
+    """``GET index/conda/<subdir>/<file>``: a conda package, from the cache."""
 
     @allow_unauthenticated
-    async def get(self, secret: str, subdir: str, name: str) -> None:
+    async def get(self, subdir: str, name: str) -> None:
         path = await self.settings["airlock"].conda_channel.file(subdir, name)
         await self.send_file(path)
 
 
 INDEX_ROUTES: list[tuple[str, type[IndexHandler]]] = [
-    (r"index/(?P<secret>[^/]+)/simple/", ProjectsHandler),
-    (r"index/(?P<secret>[^/]+)/simple/(?P<project>[^/]+)/", ProjectHandler),
-    (r"index/(?P<secret>[^/]+)/files/(?P<key>.+)", FileHandler),
-    (r"index/(?P<secret>[^/]+)/conda/(?P<subdir>[\w-]+)/repodata.json", CondaRepodataHandler),
-    (r"index/(?P<secret>[^/]+)/conda/(?P<subdir>[\w-]+)/(?P<name>[^/]+)", CondaFileHandler),
+    (r"index/simple/", ProjectsHandler),
+    (r"index/simple/(?P<project>[^/]+)/", ProjectHandler),
+    (r"index/files/(?P<key>.+)", FileHandler),
+    (r"index/conda/(?P<subdir>[\w-]+)/repodata.json", CondaRepodataHandler),
+    (r"index/conda/(?P<subdir>[\w-]+)/(?P<name>[^/]+)", CondaFileHandler),
 ]
 
 

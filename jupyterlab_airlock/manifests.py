@@ -61,6 +61,56 @@ class Manifest:
         return signature.principal if signature and signature.state == "signed" else None
 
 
+@dataclass(frozen=True)
+class Trust:
+    """Who vouches for a file, as the panel and the plan show it: ``signed`` (by
+    ``principal``), ``checksum`` (a manifest's sha256 only), ``mismatch`` (the file is not
+    what its manifest says), ``bad-signature`` (``reason`` says why) or ``unverified``."""
+
+    state: str
+    principal: str | None = None
+    reason: str | None = None
+
+    @property
+    def listed(self) -> bool:
+        """A manifest of its folder gives its sha256 (the policy's ``verified``)."""
+        return self.state != "unverified"
+
+    @property
+    def signed(self) -> bool:
+        return self.state == "signed"
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"state": self.state, "principal": self.principal, "reason": self.reason}
+
+    def explain(self, refusal: str | None) -> str | None:
+        """A policy's ``refusal`` of the file, with what is wrong with its signature or
+        checksum when something is (an untrusted key, an unreadable signers file...)."""
+        if refusal is None or self.reason is None or self.signed:
+            return refusal
+        return f"{refusal}; {self.state}: {self.reason}"
+
+
+def trust(
+    manifest: Manifest | None, name: str, size: int | None = None, sha256: str | None = None
+) -> Trust:
+    """What vouches for file ``name`` of the manifest's folder (its ``size`` and, once
+    hashed, its ``sha256`` compared with the manifest's)."""
+    checked = status(manifest, name, size, sha256)
+    if checked == "not-listed" or manifest is None:
+        return Trust("unverified")
+    if checked == "mismatch":
+        return Trust("mismatch", reason=f"{name} is not the file {manifest.source} lists")
+    signature = manifest.signatures.get(name)
+    if signature is None or signature.state == "unsigned":
+        return Trust("checksum")
+    if signature.state == "bad":
+        return Trust(
+            "bad-signature", signature.principal, f"{signature.manifest}.sig: {signature.reason}"
+        )
+    return Trust("signed", signature.principal)
+
+
 def parse(text: str, source: str) -> Manifest:
     """Read ``source`` with the parser its file name calls for (``manifest.json`` or not)."""
     if source.rsplit("/", 1)[-1] == MANIFEST_JSON:

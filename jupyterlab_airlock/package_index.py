@@ -25,7 +25,9 @@ from . import manifests
 from .cache import ContentCache, FetchCounter
 from .errors import AirlockError
 from .kinds import classify
+from .policy import Policy
 from .sources import Entry, Source
+from .sources.active import ActiveTrust, AdvisoryState
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.
 METADATA_LIMIT = 4 << 20
@@ -44,6 +46,7 @@ class IndexedFile:
     version: str
     kind: str  # "wheel", "sdist" or "conda"
     expected: manifests.ManifestEntry | None
+    trust: manifests.Trust
 
     @property
     def verified(self) -> bool:
@@ -61,14 +64,40 @@ class IndexSnapshot:
     conda: list[IndexedFile] = field(default_factory=list)
     channels: dict[str, Entry] = field(default_factory=dict)  # folder -> its repodata.json
     problems: list[str] = field(default_factory=list)
+    # The advisory data of the walk's time; None when the profile names none.
+    advisories: AdvisoryState | None = None
+
+    def refusal(self, policy: Policy, indexed: IndexedFile) -> str | None:
+        """Why ``policy`` keeps ``indexed`` out, its signature and advisories considered
+        (advisory data that cannot be read keeps every package out under
+        ``deny_advisories``)."""
+        advisories = self.advisories
+        reason = policy.verdict(
+            indexed.project,
+            indexed.version,
+            indexed.entry.name,
+            indexed.verified,
+            indexed.trust.signed,
+            advisories.affecting(indexed.project, indexed.version) if advisories else [],
+        )
+        if reason is None and advisories is not None:
+            reason = advisories.refusal(policy)
+        return indexed.trust.explain(reason)
 
 
 class PackageIndex:
     """The active source's packages, re-walked at most every ``ttl`` seconds."""
 
-    def __init__(self, source: Callable[[], Source], cache: ContentCache, ttl: float = 30) -> None:
+    def __init__(
+        self,
+        source: Callable[[], Source],
+        cache: ContentCache,
+        trust: ActiveTrust | None = None,
+        ttl: float = 30,
+    ) -> None:
         self._source = source
         self._cache = cache
+        self._trust = trust
         self._ttl = ttl
         self._snapshot: IndexSnapshot | None = None
         self._walking: asyncio.Task[IndexSnapshot] | None = None
@@ -85,7 +114,7 @@ class PackageIndex:
         ):
             return current
         if self._walking is None or self._walking.done():
-            self._walking = asyncio.create_task(_walk(source))
+            self._walking = asyncio.create_task(_walk(source, self._trust))
         self._snapshot = await asyncio.shield(self._walking)
         return self._snapshot
 
@@ -120,12 +149,14 @@ class PackageIndex:
         return await asyncio.to_thread(_wheel_metadata, opener, key)
 
 
-async def _walk(source: Source) -> IndexSnapshot:
+async def _walk(source: Source, trust: ActiveTrust | None) -> IndexSnapshot:
     snapshot = IndexSnapshot(source=source, taken=time.monotonic())
+    signers = trust.signers if trust else None
+    snapshot.advisories = await trust.advisories() if trust else None
     folders = [""]
     while folders:
         folder = folders.pop()
-        manifest, problems = await manifests.read_folder(source, folder)
+        manifest, problems = await manifests.read_folder(source, folder, signers)
         snapshot.problems += problems
         cursor: str | None = None
         while True:
@@ -143,12 +174,12 @@ async def _walk(source: Source) -> IndexSnapshot:
 
 def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | None) -> None:
     info = classify(entry.key)
+    trust = manifests.trust(manifest, entry.name, entry.size)
     if info["kind"] == "conda":
-        indexed = IndexedFile(entry, str(info["name"]), str(info["version"]), "conda", None)
-        if manifest and entry.name in manifest.files:
-            indexed = IndexedFile(
-                entry, indexed.project, indexed.version, "conda", manifest.files[entry.name]
-            )
+        expected = manifest.files.get(entry.name) if manifest else None
+        indexed = IndexedFile(
+            entry, str(info["name"]), str(info["version"]), "conda", expected, trust
+        )
         snapshot.conda.append(indexed)
         snapshot.by_key[entry.key] = indexed
         return
@@ -162,7 +193,7 @@ def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | N
     project = canonicalize_name(str(info["name"]))
     expected = manifest.files.get(entry.name) if manifest else None
     files = snapshot.projects.setdefault(project, [])
-    indexed = IndexedFile(entry, project, str(info["version"]), str(info["kind"]), expected)
+    indexed = IndexedFile(entry, project, str(info["version"]), str(info["kind"]), expected, trust)
     # Every key stays reachable as itself (a file picked in the Artifacts section)...
     snapshot.by_key[entry.key] = indexed
     twin = next((other for other in files if other.entry.name == entry.name), None)

@@ -19,6 +19,7 @@ from .package_index import PackageIndex
 from .policy import Policy
 from .previews import DatasetPreviews
 from .profiles.manager import ProfileManager
+from .sources.active import ActiveTrust
 
 # Every Airlock route lives under "<base_url>airlock/".
 NAMESPACE = "airlock"
@@ -42,3 +43,4 @@ class AirlockState:
     audit: AuditLog
     kernel_factory: KernelFactory
     cache: ContentCache
+    trust: ActiveTrust

@@ -180,6 +180,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kernels/{name}/sbom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A kernelspec name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The CycloneDX 1.6 JSON SBOM of a kernel's environment
+         * @description Every package installed in the environment (name, version, package URL) and the
+         *     advisories of the active profile's offline OSV data that affect them. Answered as
+         *     a download (`Content-Disposition: attachment`).
+         */
+        get: operations["kernelSbom"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/kernels/create": {
         parameters: {
             query?: never;
@@ -308,19 +333,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/index/{secret}/simple/": {
+    "/index/simple/": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                secret: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /**
          * The source's projects as a PEP 503 / PEP 691 index, for pip
-         * @description Authenticated by this server's secret in the path, not by Jupyter's token (pip
-         *     cannot send it). A wrong secret is answered 404. Errors are plain text.
+         * @description Authenticated by this server's secret as the HTTP Basic auth password (the index
+         *     URL pip and conda are given carries it in its userinfo, which they redact when they
+         *     print it), not by Jupyter's token (pip cannot send it); without it, or with a wrong
+         *     one, the answer is 401. Errors are plain text. Files the policy refuses (with their
+         *     signatures and known advisories) are not listed and not served (403).
          */
         get: operations["indexProjects"];
         put?: never;
@@ -331,12 +357,11 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/index/{secret}/simple/{project}/": {
+    "/index/simple/{project}/": {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                secret: string;
                 project: string;
             };
             cookie?: never;
@@ -354,12 +379,11 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/index/{secret}/files/{key}": {
+    "/index/files/{key}": {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                secret: string;
                 /** @description An object key of the source, '/' included */
                 key: string;
             };
@@ -375,12 +399,11 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/index/{secret}/conda/{subdir}/repodata.json": {
+    "/index/conda/{subdir}/repodata.json": {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                secret: string;
                 subdir: string;
             };
             cookie?: never;
@@ -395,12 +418,11 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/index/{secret}/conda/{subdir}/{name}": {
+    "/index/conda/{subdir}/{name}": {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                secret: string;
                 subdir: string;
                 name: string;
             };
@@ -435,7 +457,7 @@ export interface components {
          * @description Stable and machine-readable: one of Airlock's own codes (`internal` for an
          *     unexpected failure), or `http-<status>` for an error of the web server itself.
          */
-        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "body-too-large" | "bucket-not-found" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "checksum-mismatch" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-region") | string;
+        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "bad-signature" | "body-too-large" | "bucket-not-found" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "checksum-mismatch" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-region") | string;
         /**
          * @description Where transferred files arrive: an S3-compatible bucket or a (mounted) folder. In
          *     the policy's `allowed_sources`, the keys a profile's source must match.
@@ -485,6 +507,8 @@ export interface components {
                 registry?: string;
             };
             source?: components["schemas"]["ArtifactSource"];
+            /** @description The source's key of OSV's PyPI export (e.g. osv/PyPI.zip) */
+            advisories?: string;
         };
         /** @description A managed profile by name, or a profile of the user's own (from the settings). */
         ProfileChoice: {
@@ -638,6 +662,60 @@ export interface components {
             allowed: boolean;
             reason: string | null;
         };
+        /**
+         * @description Who vouches for a file: `signed` (listed in a manifest whose signature a trusted
+         *     signer made for this folder; `principal` names the signer), `checksum` (a
+         *     manifest's sha256 only, unsigned or no signers configured), `mismatch` (the file
+         *     is not what its manifest says), `bad-signature` (`reason` says why: an untrusted or
+         *     expired key, a manifest changed after signing, the signature of another folder, an
+         *     unreadable trusted signers file) or `unverified` (no manifest lists it).
+         */
+        Trust: {
+            /** @enum {string} */
+            state: "signed" | "checksum" | "mismatch" | "bad-signature" | "unverified";
+            principal: string | null;
+            reason: string | null;
+        };
+        /** @description One advisory of the offline OSV data that affects a package's version. */
+        Advisory: {
+            /** @description e.g. PYSEC-2026-1 or GHSA-xxxx-xxxx-xxxx */
+            id: string;
+            /** @description e.g. CVE-2026-1111 */
+            aliases: string[];
+            summary: string;
+            /** @description Versions that fix it */
+            fixed: string[];
+            /** @description The CVSS vector, or the database's word (HIGH) */
+            severity: string | null;
+            /** @description The CVSS base score when a vector is given */
+            score: number | null;
+        };
+        /**
+         * @description The offline advisory data the active profile names (`advisories`, an OSV export
+         *     zip of the source): where it is, its sha256, the newest record's date, how many
+         *     records were read and skipped; or `problem` when it cannot be used (then nothing
+         *     is known against any package, and under the policy's `deny_advisories` nothing
+         *     comes in).
+         */
+        AdvisoryData: {
+            source: string;
+            sha256: string | null;
+            date: string | null;
+            records: number;
+            skipped: number;
+            problem: string | null;
+        };
+        /** @description The audit of an environment, e.g. "4 packages with 6 known advisories; data of 2026-11-20". */
+        AdvisorySummary: {
+            /** @description How many installed packages have known advisories */
+            packages: number;
+            /** @description How many distinct advisories affect them */
+            advisories: number;
+            /** @description The advisory data's newest record */
+            date: string | null;
+            /** @description Why the advisory data cannot be used */
+            problem: string | null;
+        };
         /** @description One file of a listing. */
         ArtifactEntry: {
             key: string;
@@ -652,6 +730,9 @@ export interface components {
              */
             checksum: "verified" | "mismatch" | "listed" | "not-listed";
             sha256: string | null;
+            trust: components["schemas"]["Trust"];
+            /** @description The advisories affecting a package file; null for other files or without advisory data. */
+            advisories: components["schemas"]["Advisory"][] | null;
             /** @description Null when no kernel was given. */
             fit: components["schemas"]["Fit"] | components["schemas"]["NullValue"];
             /** @description Null for what is not a package. */
@@ -682,8 +763,10 @@ export interface components {
             manifests: string[];
             /** @description Set when the folder is a transfer bundle. */
             bundle: components["schemas"]["BundleInfo"] | components["schemas"]["NullValue"];
-            /** @description Why the folder's manifests could not be read. */
+            /** @description Why the folder's manifests, or the advisory data, could not be read. */
             problems: string[];
+            /** @description Null when the active profile names no advisory data. */
+            advisory_data: components["schemas"]["AdvisoryData"] | components["schemas"]["NullValue"];
         };
         Preview: {
             key: string;
@@ -812,6 +895,8 @@ export interface components {
                 installer: string | null;
             }[];
             error?: components["schemas"]["Error"];
+            /** @description Null when the active profile names no advisory data, or the environment cannot be described. */
+            advisories?: components["schemas"]["AdvisorySummary"] | components["schemas"]["NullValue"];
         };
         /** @description At least one of requirements, keys and paths is not empty. */
         InstallRequest: {
@@ -842,6 +927,9 @@ export interface components {
             /** @description The user asked for it (else it is a dependency) */
             requested: boolean;
             needed_by: string[];
+            /** @description Who vouches for the file (null only for a plan that stopped before vetting). */
+            trust: components["schemas"]["Trust"] | components["schemas"]["NullValue"];
+            advisories: components["schemas"]["Advisory"][];
         };
         InstallPlan: {
             /** @description The plan to carry out with `install`; valid for a limited time */
@@ -866,6 +954,8 @@ export interface components {
             /** @description Whether the plan can be carried out (else missing and refused say why) */
             ok: boolean;
             summary: string;
+            /** @description The advisory data the steps were checked against; null when the profile names none. */
+            advisory_data: components["schemas"]["AdvisoryData"] | components["schemas"]["NullValue"];
         };
         /**
          * @description One line of the audit trail. Besides these, each action records its inputs
@@ -1201,6 +1291,36 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    kernelSbom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A kernelspec name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SBOM. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        bomFormat: "CycloneDX";
+                        specVersion: string;
+                    };
+                };
+            };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     createKernel: {
         parameters: {
             query?: never;
@@ -1421,9 +1541,7 @@ export interface operations {
                 /** @description application/vnd.pypi.simple.v1+json for JSON (PEP 691), else HTML */
                 Accept?: string;
             };
-            path: {
-                secret: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -1449,7 +1567,6 @@ export interface operations {
                 Accept?: string;
             };
             path: {
-                secret: string;
                 project: string;
             };
             cookie?: never;
@@ -1481,7 +1598,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                secret: string;
                 /** @description An object key of the source, '/' included */
                 key: string;
             };
@@ -1507,7 +1623,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                secret: string;
                 subdir: string;
             };
             cookie?: never;
@@ -1531,7 +1646,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                secret: string;
                 subdir: string;
                 name: string;
             };

@@ -24,6 +24,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
+from ..advisories import AdvisoryData
 from ..errors import AirlockError
 from ..offline import install_offline, sha256_file
 from ..pip import PROXY_VARIABLES, explain_failure, lacking, pins, pip_command, pip_environment
@@ -32,6 +33,7 @@ from ..secrets import redact
 from .format import (
     BUNDLE_JSON,
     LOCK_FILE,
+    SBOM_FILE,
     BundleInfo,
     BundleInputError,
     Target,
@@ -41,6 +43,7 @@ from .format import (
     satisfied,
     verify_file,
     write_manifests,
+    write_sbom,
 )
 
 Log = Callable[[str], None]
@@ -69,6 +72,7 @@ async def build_bundle(
     use_pip_config: bool = False,
     log: Log = quiet,
     pip_log: Log | None = None,
+    advisories: AdvisoryData | None = None,
 ) -> BundleInfo:
     """Download the closure of ``requirements`` for ``target`` into the new folder ``out_dir``.
 
@@ -112,7 +116,7 @@ async def build_bundle(
         if completed.returncode != 0:
             raise _resolution_error(completed.stdout + completed.stderr, target, source)
         info = await asyncio.to_thread(
-            write_bundle, staging, out_dir.name, target, [str(r) for r in requirements]
+            write_bundle, staging, out_dir.name, target, [str(r) for r in requirements], advisories
         )
         log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
         await check_bundle(staging, log=pip_log or quiet)
@@ -146,8 +150,15 @@ def _put_in_place(staging: Path, out_dir: Path) -> None:
     os.replace(staging, out_dir)
 
 
-def write_bundle(folder: Path, name: str, target: Target, requirements: list[str]) -> BundleInfo:
-    """``requirements.lock``, ``bundle.json`` and the manifests for the wheels in ``folder``."""
+def write_bundle(
+    folder: Path,
+    name: str,
+    target: Target,
+    requirements: list[str],
+    advisories: AdvisoryData | None = None,
+) -> BundleInfo:
+    """``requirements.lock``, ``bundle.json``, ``sbom.cdx.json`` (with the ``advisories``
+    known) and the manifests for the wheels in ``folder``."""
     files: dict[str, tuple[str, int]] = {}
     packages: list[dict[str, str]] = []
     locked: list[tuple[str, str, str]] = []
@@ -172,7 +183,8 @@ def write_bundle(folder: Path, name: str, target: Target, requirements: list[str
         packages=sorted(packages, key=lambda package: package["name"]),
     )
     (folder / BUNDLE_JSON).write_text(json.dumps(info.to_json(), indent=1) + "\n", "utf-8")
-    for extra in (LOCK_FILE, BUNDLE_JSON):
+    write_sbom(folder, info, files, advisories)
+    for extra in (LOCK_FILE, BUNDLE_JSON, SBOM_FILE):
         files[extra] = sha256_file(folder / extra)
     write_manifests(folder, files)
     return info

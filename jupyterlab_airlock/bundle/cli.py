@@ -2,8 +2,11 @@
 
     jupyter airlock bundle OUT_DIR [REQUIREMENT ...] [-r FILE] --platform TAG
         --python-version X.Y [--index-url URL] [--pack-venv PATH [--exclude NAME]]
+        [--advisories OSV_ZIP] [--sign-key KEY [--sign-as FOLDER]]
         [--upload s3://BUCKET/PREFIX [--endpoint-url URL] [--aws-profile NAME]]
-    jupyter airlock check-bundle FOLDER
+    jupyter airlock check-bundle FOLDER [--trusted-signers FILE [--as FOLDER]]
+    jupyter airlock sign FOLDER|s3://BUCKET/PREFIX --key KEY [--as FOLDER]
+        [--endpoint-url URL] [--aws-profile NAME]
 
 Problems are one line on stderr, never a traceback. Exit status: 0 done, 1 failed (a
 requirement that cannot be met, a bundle that does not check out, an upload refused),
@@ -20,9 +23,12 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from ..advisories import AdvisoryData, read_osv_zip
 from ..errors import AirlockError
+from ..offline import sha256_file
 from .build import build_bundle, check_bundle, freeze_environment, quiet
 from .format import BundleInputError, bundle_requirement, parse_target, read_requirements_file
+from .signing import check_signatures, folder_name, sign_folder, sign_s3
 from .upload import parse_s3_url, upload_bundle
 
 PROG = "jupyter airlock"
@@ -31,6 +37,7 @@ PROG = "jupyter airlock"
 _COMMANDS = {
     "bundle": "download a dependency closure for a target platform into a verified bundle",
     "check-bundle": "check a bundle folder: its files against its manifests, an offline install",
+    "sign": "sign a folder's manifests (a local folder or an S3 prefix): the scanner's step",
 }
 
 
@@ -69,6 +76,18 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         "--exclude", action="append", default=[], metavar="NAME",
         help="with --pack-venv: leave this installed package out (repeatable)",
     )  # fmt: skip
+    bundle.add_argument(
+        "--advisories", type=Path, metavar="OSV_ZIP",
+        help="OSV's PyPI export: the advisories known go into the bundle's sbom.cdx.json",
+    )  # fmt: skip
+    bundle.add_argument(
+        "--sign-key", type=Path, metavar="KEY", help="sign the manifests with this SSH key"
+    )
+    bundle.add_argument(
+        "--sign-as", metavar="FOLDER",
+        help="with --sign-key: the folder the bundle will be in, relative to the read "
+        "bucket's root (default: the --upload prefix and the bundle's name)",
+    )  # fmt: skip
     bundle.add_argument("--upload", metavar="s3://BUCKET/PREFIX", help="upload the bundle there")
     bundle.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for --upload")
     bundle.add_argument("--aws-profile", metavar="NAME", help="AWS profile for --upload")
@@ -77,8 +96,31 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         prog=f"{PROG} check-bundle", description=_COMMANDS["check-bundle"].capitalize() + "."
     )
     check.add_argument("folder", type=Path, metavar="FOLDER")
+    check.add_argument(
+        "--trusted-signers", type=Path, metavar="FILE",
+        help="an OpenSSH allowed_signers file: the manifests must be signed by one of them",
+    )  # fmt: skip
+    check.add_argument(
+        "--as", dest="as_folder", metavar="FOLDER",
+        help="with --trusted-signers: the folder the signatures must name (default: any)",
+    )  # fmt: skip
     check.add_argument("-v", "--verbose", action="store_true", help="show pip's output")
-    return {"bundle": bundle, "check-bundle": check}
+    signing = argparse.ArgumentParser(
+        prog=f"{PROG} sign",
+        description="Sign the SHA256SUMS and manifest.json of FOLDER (a local folder, or "
+        "s3://BUCKET/PREFIX/ whose manifests are downloaded, signed and uploaded again with "
+        "their .sig) with an SSH key, for the folder Airlock will see them in.",
+    )
+    signing.add_argument("folder", metavar="FOLDER")
+    signing.add_argument("--key", type=Path, required=True, metavar="KEY", help="the private key")
+    signing.add_argument(
+        "--as", dest="as_folder", metavar="FOLDER",
+        help="the folder relative to the read bucket's root, e.g. wheels/pandas/ (default: "
+        "the S3 prefix; the root for a local folder)",
+    )  # fmt: skip
+    signing.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint")
+    signing.add_argument("--aws-profile", metavar="NAME", help="AWS profile")
+    return {"bundle": bundle, "check-bundle": check, "sign": signing}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if chosen.command == "bundle":
             asyncio.run(_bundle(parser, arguments))
+        elif chosen.command == "sign":
+            asyncio.run(_sign(arguments))
         else:
-            asyncio.run(_check(arguments))
+            asyncio.run(_check(parser, arguments))
     except BundleInputError as error:
         print(f"{parser.prog}: error: {error.message}", file=sys.stderr)
         return 2
@@ -121,6 +165,8 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
         parser.error("--endpoint-url is for --upload")
     if arguments.exclude and not arguments.pack_venv:
         parser.error("--exclude is for --pack-venv")
+    if arguments.sign_as is not None and not arguments.sign_key:
+        parser.error("--sign-as is for --sign-key")
     target = parse_target(arguments.platform, arguments.python_version)
     if arguments.upload:
         parse_s3_url(arguments.upload)  # refused now rather than after the download
@@ -131,6 +177,7 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
         requirements += read_requirements_file(path)
     if arguments.pack_venv:
         requirements += await freeze_environment(arguments.pack_venv, arguments.exclude)
+    advisories = await asyncio.to_thread(_advisories, arguments.advisories)
     pip_log = _say if arguments.verbose else None
     await build_bundle(
         arguments.out_dir,
@@ -140,7 +187,14 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
         use_pip_config=arguments.use_pip_config,
         log=_say,
         pip_log=pip_log,
+        advisories=advisories,
     )
+    if arguments.sign_key:
+        name = arguments.sign_as
+        if name is None:
+            prefix = parse_s3_url(arguments.upload)[1] if arguments.upload else ""
+            name = f"{prefix}/{arguments.out_dir.name}" if prefix else arguments.out_dir.name
+        await sign_folder(arguments.out_dir, arguments.sign_key, folder_name(name), _say)
     if arguments.upload:
         await upload_bundle(
             arguments.out_dir,
@@ -151,9 +205,47 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
         )
 
 
-async def _check(arguments: argparse.Namespace) -> None:
+async def _check(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
+    if arguments.as_folder is not None and not arguments.trusted_signers:
+        parser.error("--as is for --trusted-signers")
+    if arguments.trusted_signers:
+        wanted = folder_name(arguments.as_folder) if arguments.as_folder is not None else None
+        for line in await check_signatures(arguments.folder, arguments.trusted_signers, wanted):
+            _say(line)
     info = await check_bundle(arguments.folder, log=_say if arguments.verbose else quiet)
     _say(
         f"Bundle {arguments.folder} ({len(info.packages)} wheel(s) for "
         f"{info.target.describe()}): every file matches its manifest and it installs offline."
     )
+
+
+async def _sign(arguments: argparse.Namespace) -> None:
+    if arguments.folder.startswith("s3://"):
+        prefix = parse_s3_url(arguments.folder)[1]
+        name = folder_name(arguments.as_folder if arguments.as_folder is not None else prefix)
+        await sign_s3(
+            arguments.folder,
+            arguments.key,
+            name,
+            endpoint_url=arguments.endpoint_url,
+            aws_profile=arguments.aws_profile,
+            log=_say,
+        )
+        return
+    if arguments.endpoint_url or arguments.aws_profile:
+        raise BundleInputError("--endpoint-url and --aws-profile are for an s3:// folder.")
+    folder = Path(arguments.folder)
+    if not await asyncio.to_thread(folder.is_dir):
+        raise BundleInputError(f"{folder} is not a folder.")
+    await sign_folder(folder, arguments.key, folder_name(arguments.as_folder or ""), _say)
+
+
+def _advisories(path: Path | None) -> AdvisoryData | None:
+    """OSV's export at ``path``, read with the server's bounds; None without one."""
+    if path is None:
+        return None
+    try:
+        sha256, _ = sha256_file(path)
+    except OSError as error:
+        raise BundleInputError(f"The advisory data {path} cannot be read: {error}.") from None
+    return read_osv_zip(path, sha256, str(path))

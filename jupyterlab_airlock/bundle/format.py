@@ -13,8 +13,11 @@ tags and Python version), side by side, and
 
 - ``requirements.lock``: ``name==version --hash=sha256:<hex>`` for every wheel, which
   ``pip install --require-hashes`` takes as it is;
+- ``sbom.cdx.json``: CycloneDX JSON of its packages, with their sha256 and the advisories
+  known when it was made (``--advisories``);
 - ``manifest.json`` and ``SHA256SUMS`` (the formats of ``manifests.py``) listing every file
-  of the bundle but themselves, so whoever receives it can check each file.
+  of the bundle but themselves, so whoever receives it can check each file; with
+  ``--sign-key``, ``SHA256SUMS.sig`` and ``manifest.json.sig`` beside them (``signatures``).
 """
 
 from __future__ import annotations
@@ -32,14 +35,18 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .. import pip
+from ..advisories import AdvisoryData
 from ..errors import AirlockError
 from ..manifests import MANIFEST_JSON, SHA256SUMS, Manifest, ManifestEntry, merge
 from ..manifests import parse as parse_manifest
 from ..offline import hashed
 from ..platforms import parse_platform
+from ..sbom import cyclonedx_json
 
 BUNDLE_JSON = "bundle.json"
 LOCK_FILE = "requirements.lock"
+# What the bundle holds, as CycloneDX JSON: hashes from its manifest, advisories where known.
+SBOM_FILE = "sbom.cdx.json"
 FORMAT = 1
 
 _PYTHON_VERSION = re.compile(r"3\.(\d{1,2})")
@@ -262,6 +269,18 @@ def satisfied(requirement: str, lock: Sequence[LockEntry], python_version: str) 
         entry.name == name and wanted.specifier.contains(entry.version, prereleases=True)
         for entry in lock
     )
+
+
+def write_sbom(
+    folder: Path,
+    info: BundleInfo,
+    files: Mapping[str, tuple[str, int]],
+    advisories: AdvisoryData | None = None,
+) -> None:
+    """``sbom.cdx.json`` of the bundle's packages, with the sha256 of ``files``."""
+    sha256 = {package["name"]: files[package["file"]][0] for package in info.packages}
+    document = cyclonedx_json(f"bundle {info.name}", info.packages, sha256, advisories)
+    (folder / SBOM_FILE).write_text(json.dumps(document, indent=1) + "\n", "utf-8")
 
 
 def write_manifests(folder: Path, files: Mapping[str, tuple[str, int]]) -> None:

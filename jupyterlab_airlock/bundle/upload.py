@@ -14,6 +14,7 @@ from boto3.exceptions import Boto3Error
 from ..errors import AirlockError, exception_chain
 from ..manifests import MANIFEST_JSON, SHA256SUMS
 from ..secrets import redact
+from ..signatures import SIGNATURE_SUFFIX
 from .build import Log, quiet
 from .format import BUNDLE_JSON, LOCK_FILE, BundleInputError, read_manifest
 
@@ -43,17 +44,22 @@ async def upload_bundle(
     """Upload the bundle's files to ``<url>/<folder name>/``; return the keys written.
 
     Credentials come from the AWS chain (variables, ~/.aws, ``aws_profile``). The manifests
-    go last, so whoever watches the bucket sees a bundle as listed only once it is whole. A
-    bundle of the same name already there is not overwritten.
+    (then their signatures, when the bundle was signed) go last, so whoever watches the
+    bucket sees a bundle as listed only once it is whole. A bundle of the same name already
+    there is not overwritten.
     """
     bucket, prefix = parse_s3_url(url)
     base = f"{prefix}/{folder.name}/" if prefix else f"{folder.name}/"
     manifest = await asyncio.to_thread(read_manifest, folder)
     last = [LOCK_FILE, BUNDLE_JSON]
-    order = sorted(set(manifest.files) - set(last)) + last + [SHA256SUMS, MANIFEST_JSON]
+    manifests = [SHA256SUMS, MANIFEST_JSON]
+    signatures = [
+        m + SIGNATURE_SUFFIX for m in manifests if (folder / (m + SIGNATURE_SUFFIX)).is_file()
+    ]
+    order = sorted(set(manifest.files) - set(last)) + last + manifests + signatures
     where = f"s3://{bucket}/{base}"
     try:
-        client = await asyncio.to_thread(_s3_client, endpoint_url, aws_profile)
+        client = await asyncio.to_thread(s3_client, endpoint_url, aws_profile)
         await asyncio.to_thread(_refuse_existing, client, bucket, base, where)
         keys = []
         for number, name in enumerate(order, start=1):
@@ -62,12 +68,12 @@ async def upload_bundle(
             log(f"[{number}/{len(order)}] uploaded {name}")
             keys.append(key)
     except (boto_errors.BotoCoreError, boto_errors.ClientError, Boto3Error) as error:
-        raise _upload_error(error, bucket, where, endpoint_url) from None
+        raise upload_error(error, bucket, where, endpoint_url) from None
     log(f"Uploaded the bundle to {where}")
     return keys
 
 
-def _s3_client(endpoint_url: str | None, aws_profile: str | None) -> Any:
+def s3_client(endpoint_url: str | None, aws_profile: str | None) -> Any:
     session = boto3.session.Session(profile_name=aws_profile)
     return session.client("s3", endpoint_url=endpoint_url)
 
@@ -89,7 +95,7 @@ def _refuse_existing(client: Any, bucket: str, base: str, where: str) -> None:
         )
 
 
-def _upload_error(
+def upload_error(
     error: BaseException, bucket: str, where: str, endpoint_url: str | None
 ) -> AirlockError:
     endpoint = endpoint_url or "AWS S3"

@@ -65,7 +65,7 @@ class Installs:
             f"env:{prefix}",
             work,
             user=user,
-            audit={"kernel": plan.kernel, "prefix": prefix},
+            audit={"kernel": plan.kernel, "prefix": prefix, "advisory_data": plan.advisory_data},
         )
 
     async def _install(self, plan: Plan, context: JobContext) -> dict[str, Any]:

@@ -17,6 +17,10 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ..advisories import Advisory
+from ..manifests import Trust
+from ..policy import Policy
+
 
 @dataclass
 class PlanStep:
@@ -35,6 +39,20 @@ class PlanStep:
     # the server (the index URL holds its secret).
     key: str | None = None
     path: str | None = None
+    # Set by ``vetting``: who vouches for the file, and the advisories of its version.
+    trust: Trust | None = None
+    advisories: list[Advisory] = field(default_factory=list)
+
+    @property
+    def signed(self) -> bool:
+        return self.trust is not None and self.trust.signed
+
+    def refusal(self, policy: Policy) -> str | None:
+        """Why ``policy`` keeps this step out, its trust and advisories weighed, or None."""
+        reason = policy.verdict(
+            self.name, self.version, self.file, self.verified, self.signed, self.advisories
+        )
+        return self.trust.explain(reason) if self.trust else reason
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -53,6 +71,8 @@ class Plan:
     missing: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The advisory data the plan was checked against (AdvisoryState.describe()), or None.
+    advisory_data: dict[str, Any] | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: float = field(default_factory=time.monotonic)
     # A conda plan: py-rattler's solution and the local channel it was solved against.
@@ -90,6 +110,7 @@ class Plan:
             "refused": self.refused + [{"item": "pip", "message": p} for p in self.problems],
             "ok": self.ok,
             "summary": self.summary(),
+            "advisory_data": self.advisory_data,
         }
 
 

@@ -25,6 +25,7 @@ from packaging.utils import canonicalize_name
 from ..audit import AuditLog
 from ..cache import ContentCache
 from ..errors import AirlockError
+from ..index_address import without_credentials
 from ..kernels.environment import describe_kernel
 from ..kinds import classify, fit
 from ..package_index import IndexSnapshot, PackageIndex
@@ -42,6 +43,7 @@ from ..processes import run
 from .conda_plan import solve_conda
 from .conda_records import is_conda_prefix
 from .plan import Plan, PlanStep, action, package_versions
+from .vetting import vet
 
 _MIXED = (
     "Conda packages and pip packages are planned separately: install the conda packages "
@@ -140,6 +142,7 @@ class Planner:
         keys: Sequence[str],
         paths: Sequence[str],
     ) -> Plan:
+        await vet(plan, self._index, self._policy)
         for item, reason in self._refusals(plan):
             plan.refused.append({"item": item, "message": reason})
         await self._audit.append(
@@ -152,6 +155,7 @@ class Planner:
             paths=list(paths),
             result="ok" if plan.ok else "refused",
             steps=[f"{step.name}=={step.version}" for step in plan.steps],
+            advisory_data=plan.advisory_data,
         )
         return self._keep(plan)
 
@@ -182,6 +186,10 @@ class Planner:
             )
             return []
         if not self._fits(plan, key, info, tags):
+            return []
+        reason = snapshot.refusal(self._policy, indexed)  # the index would not serve it
+        if reason:
+            plan.refused.append({"item": key, "message": reason})
             return []
         return [f"{indexed.project} @ {self._index_url()}files/{key}"]
 
@@ -265,7 +273,7 @@ class Planner:
             report = json.loads(report_path.read_text("utf-8"))
         items = report_items(report)
         snapshot = await self._index.snapshot()
-        files_url = self._index_url() + "files/"
+        files_url = without_credentials(self._index_url()) + "files/"
         for item in items:
             installed = plan.packages_before.get(item.name)
             step = PlanStep(
@@ -313,16 +321,14 @@ class Planner:
             for indexed in snapshot.projects.get(canonicalize_name(requirement.name), [])
             if requirement.specifier.contains(indexed.version, prereleases=True)
         ]
-        reasons = [
-            self._policy.verdict(f.project, f.version, f.entry.name, f.verified) for f in matching
-        ]
+        reasons = [snapshot.refusal(self._policy, f) for f in matching]
         return reasons[0] if reasons and all(reasons) else None
 
     def _refusals(self, plan: Plan) -> list[tuple[str, str]]:
         """Each step the policy keeps out, with the rule in words."""
         refusals = []
         for step in plan.steps:
-            reason = self._policy.verdict(step.name, step.version, step.file, step.verified)
+            reason = step.refusal(self._policy)
             if reason:
                 refusals.append((f"{step.name} {step.version}", reason))
         return refusals

@@ -1,5 +1,6 @@
 """New kernels from the read bucket, as jobs: a bundle folder or an environment archive
-becomes an environment with its kernelspec (``kernels.create`` does the work)."""
+becomes an environment with its kernelspec (``kernels.create`` does the work), once the
+policy has judged what vouches for its files and what advisories affect its packages."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ..jobs import Job, JobContext, JobManager
 from ..kinds import classify
 from ..policy import Policy
 from ..sources import Source, clean_key
-from ..sources.active import ActiveSource
+from ..sources.active import ActiveSource, ActiveTrust
 from .create import (
     check_new_kernel,
     create_kernel_from_archive,
@@ -36,9 +37,11 @@ class KernelFactory:
         jobs: JobManager,
         policy: Policy,
         source: ActiveSource,
+        trust: ActiveTrust,
         kernels_dir: Path,
         envs_dir: Path,
     ) -> None:
+        self._trust = trust
         self._specs = spec_manager
         self._cache = cache
         self._jobs = jobs
@@ -87,12 +90,30 @@ class KernelFactory:
         existing: set[str],
         context: JobContext,
     ) -> dict[str, Any]:
+        # Judged before anything is fetched: who vouches for each file of the folder.
+        manifest, problems = await manifests.read_folder(source, key, self._trust.signers)
+        if problems:
+            raise AirlockError("invalid-manifest", problems[0], 422)
+        for listed in sorted(manifest.files) if manifest else []:
+            trust = manifests.trust(manifest, listed)
+            reason = trust.explain(
+                self._policy.verdict(
+                    None, file=key + listed, verified=trust.listed, signed=trust.signed
+                )
+            )
+            if reason:
+                raise AirlockError("policy-refused", f"{reason}.", 403)
+        advisories = await self._trust.advisories()
+        refusal = advisories.refusal(self._policy) if advisories else None
+        if refusal:
+            raise AirlockError("policy-refused", refusal, 403)
         scratch = self._cache.root / "bundles" / uuid.uuid4().hex
         try:
             local = await fetch_bundle(source, key, self._cache, scratch, context)
             lock = read_lock((local / LOCK_FILE).read_text("utf-8"), key + LOCK_FILE)
             for entry in lock:
-                reason = self._policy.verdict(entry.name, entry.version)
+                known = advisories.affecting(entry.name, entry.version) if advisories else []
+                reason = self._policy.verdict(entry.name, entry.version, advisories=known)
                 if reason:
                     raise AirlockError("policy-refused", f"The bundle holds {reason}.", 403)
             return await create_kernel_from_bundle(
@@ -112,11 +133,16 @@ class KernelFactory:
         context: JobContext,
     ) -> dict[str, Any]:
         folder, _, file_name = key.rpartition("/")
-        manifest, problems = await manifests.read_folder(source, folder + "/" if folder else "")
+        manifest, problems = await manifests.read_folder(
+            source, folder + "/" if folder else "", self._trust.signers
+        )
         if problems:
             raise AirlockError("invalid-manifest", problems[0], 422)
         expected = manifest.files.get(file_name) if manifest else None
-        reason = self._policy.verdict(None, file=file_name, verified=expected is not None)
+        trust = manifests.trust(manifest, file_name)
+        reason = trust.explain(
+            self._policy.verdict(None, file=file_name, verified=trust.listed, signed=trust.signed)
+        )
         if reason:
             raise AirlockError("policy-refused", f"{reason}.", 403)
         path, _ = await self._cache.fetch(source, await source.stat(key), expected)

@@ -76,6 +76,12 @@ def validate_profile(raw: Any) -> Profile:
         problems.append(
             f"{label}: 'ca_bundle' ({ca_bundle!r}) must be an absolute path to a PEM file."
         )
+    advisories = profile.get("advisories")
+    if isinstance(advisories, str) and not profile.get("source"):
+        problems.append(
+            f"{label}: 'advisories' ({advisories!r}) is a key of the artifact source, and the "
+            "profile has no 'source'."
+        )
     if problems:
         raise _invalid(" ".join(problems))
     return copy.deepcopy(profile)

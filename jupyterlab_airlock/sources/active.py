@@ -1,14 +1,19 @@
-"""The active profile's artifact source: the one place every door (the catalog, the index,
-the conda channel, kernel creation) gets its source from."""
+"""The active profile's artifact source, and what vouches for its files: the one place every
+door (the catalog, the index, the conda channel, kernel creation) gets them from."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from ..advisories import MAX_ZIP_BYTES, Advisory, AdvisoryData, read_osv_zip
+from ..cache import ContentCache
 from ..errors import AirlockError
 from ..policy import Policy
+from ..signatures import TrustedSigners
 from . import source_from_config
 from .base import Source
 
@@ -48,3 +53,87 @@ class ActiveSource:
         if key not in self._built:
             self._built[key] = source_from_config(config)
         return self._built[key]
+
+
+@dataclass(frozen=True)
+class AdvisoryState:
+    """The active profile's advisory data, or why it cannot be used (``problem``)."""
+
+    source: str
+    data: AdvisoryData | None = None
+    problem: str | None = None
+
+    def affecting(self, name: str, version: str) -> list[Advisory]:
+        return self.data.affecting(name, version) if self.data else []
+
+    def refusal(self, policy: Policy) -> str | None:
+        """Why nothing may come in while the data cannot be read and the policy denies
+        advisories (fail closed), or None."""
+        if self.problem is None or policy.deny_advisories is None:
+            return None
+        return (
+            f"{self.problem} The policy denies known advisories (rule 'deny_advisories'): "
+            "nothing comes in until they can be read."
+        )
+
+    def describe(self) -> dict[str, Any]:
+        described = self.data.describe() if self.data else _UNREAD | {"source": self.source}
+        return {**described, "problem": self.problem}
+
+
+_UNREAD = {"sha256": None, "date": None, "records": 0, "skipped": 0}
+
+
+class ActiveTrust:
+    """What vouches for the active source's files: the admin's trusted signers, and the
+    advisories of the OSV export the active profile names (``"advisories": "osv/PyPI.zip"``),
+    fetched into the content cache and read once per sha256."""
+
+    def __init__(
+        self,
+        active_profile: Callable[[], Mapping[str, Any] | None],
+        active_source: ActiveSource,
+        cache: ContentCache,
+        trusted_signers: str,
+    ) -> None:
+        self._active_profile = active_profile
+        self._active_source = active_source
+        self._cache = cache
+        # None when the admin trusts no signer: manifests then vouch by checksum only.
+        self.signers = TrustedSigners(trusted_signers) if trusted_signers else None
+        self._read: dict[str, AdvisoryData | AirlockError] = {}
+        self._lock = asyncio.Lock()
+
+    async def advisories(self) -> AdvisoryState | None:
+        """The active profile's advisory data; None when it names none. A zip that cannot
+        be used gives its problem in words and changes nothing else."""
+        active = self._active_profile()
+        key = active.get("advisories") if active else None
+        if not key:
+            return None
+        try:
+            source = self._active_source.get()
+            entry = await source.stat(key)
+            if entry.size > MAX_ZIP_BYTES:
+                # Refused before a byte is fetched: the bound is the zip's size.
+                raise AirlockError(
+                    "advisories-invalid",
+                    f"The advisory data {key} cannot be used: it is {entry.size >> 20} MiB; an "
+                    f"OSV export is at most {MAX_ZIP_BYTES >> 20} MiB.",
+                    422,
+                )
+            async with self._lock:
+                path, sha256 = await self._cache.fetch(source, entry)
+                if sha256 not in self._read:
+                    try:
+                        self._read[sha256] = await asyncio.to_thread(
+                            read_osv_zip, path, sha256, key
+                        )
+                    except AirlockError as error:
+                        self._read[sha256] = error
+            read = self._read[sha256]
+        except AirlockError as error:
+            return AdvisoryState(key, problem=error.message)
+        if isinstance(read, AirlockError):
+            return AdvisoryState(key, problem=read.message)
+        return AdvisoryState(key, read)

@@ -18,6 +18,8 @@ from typing import Any
 
 import boto3
 import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
 
 from demo.content import DEMO_AWS_ENV
 from demo.services import Service, start_moto, start_pypiserver
@@ -25,9 +27,13 @@ from jupyterlab_airlock.bundle import freeze_environment, upload_bundle
 from jupyterlab_airlock.bundle.cli import main
 from jupyterlab_airlock.bundle.format import BundleInputError, write_manifests
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.manifests import parse
+from jupyterlab_airlock.manifests import parse, read_folder
 from jupyterlab_airlock.offline import sha256_file
+from jupyterlab_airlock.signatures import TrustedSigners
+from jupyterlab_airlock.sources import source_from_config
 
+from .test_advisories import export, record
+from .test_signatures import make_key
 from .wheels import make_wheel
 
 LINUX = "manylinux_2_17_x86_64"
@@ -37,7 +43,7 @@ CLOSURE = {
     "airlock_b-2.0-py3-none-any.whl",
     "airlock_c-1.0-py3-none-any.whl",
 }
-BUNDLE_FILES = {"bundle.json", "requirements.lock", "manifest.json", "SHA256SUMS"}
+BUNDLE_FILES = {"bundle.json", "requirements.lock", "sbom.cdx.json", "manifest.json", "SHA256SUMS"}
 BUCKET = "dmz-write"
 
 
@@ -101,7 +107,7 @@ def built(index: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_bundle_holds_the_closure_for_the_target_with_manifests_and_lock(built: Path) -> None:
     assert {path.name for path in built.iterdir()} == CLOSURE | {NATIVE_LINUX} | BUNDLE_FILES
     assert leftovers(built.parent) == []
-    wheels_and_lock = CLOSURE | {NATIVE_LINUX, "bundle.json", "requirements.lock"}
+    wheels_and_lock = CLOSURE | {NATIVE_LINUX, "bundle.json", "requirements.lock", "sbom.cdx.json"}
     for name in ("manifest.json", "SHA256SUMS"):
         manifest = parse((built / name).read_text(), name)
         assert set(manifest.files) == wheels_and_lock
@@ -325,3 +331,87 @@ def test_jupyter_airlock_runs_the_same_command_line() -> None:
     assert result.returncode == 0, result.stderr
     assert "OUT_DIR" in result.stdout
     assert "--pack-venv" in result.stdout
+
+
+def test_a_signed_bundle_with_advisories_is_checked_against_trusted_signers(
+    index: str, moto: Service, tmp_path: Path
+) -> None:
+    scanner, public = make_key(tmp_path, "builder")
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f'builder@dmz namespaces="airlock" {public}\n')
+    osv = export(
+        tmp_path / "PyPI.zip", {"A.json": record("PYSEC-1", "airlock-b", [{"introduced": "0"}])}
+    )
+    client = s3(moto)
+    client.create_bucket(Bucket="signed-bundles")
+    env = {**os.environ, **DEMO_AWS_ENV}
+    out = tmp_path / "weekly"
+    result = airlock(
+        "bundle", out, "airlock-a", *target(index), "--advisories", osv, "--sign-key", scanner,
+        "--upload", "s3://signed-bundles/bundles", "--endpoint-url", moto.url, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "for folder 'bundles/weekly/'" in result.stdout
+    listed = client.list_objects_v2(Bucket="signed-bundles", Prefix="bundles/weekly/")["Contents"]
+    keys = {item["Key"].rpartition("/")[2] for item in listed}
+    assert {"SHA256SUMS.sig", "manifest.json.sig", "sbom.cdx.json"} <= keys
+
+    sbom = (out / "sbom.cdx.json").read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(sbom) is None
+    document = json.loads(sbom)
+    wheel = out / "airlock_b-2.0-py3-none-any.whl"
+    hashes = {c["name"]: c["hashes"][0]["content"] for c in document["components"]}
+    assert hashes["airlock-b"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert [v["id"] for v in document["vulnerabilities"]] == ["PYSEC-1"]
+
+    checked = airlock("check-bundle", out, "--trusted-signers", allowed)
+    assert checked.returncode == 0, checked.stderr
+    assert "SHA256SUMS: signed by builder@dmz for folder 'bundles/weekly/'" in checked.stdout
+    elsewhere = airlock("check-bundle", out, "--trusted-signers", allowed, "--as", "other/")
+    assert elsewhere.returncode == 1
+    assert "signed for folder 'bundles/weekly/', not for 'other/'" in (
+        one_line_error(elsewhere.stderr)
+    )
+    stranger = tmp_path / "stranger_signers"
+    stranger.write_text(f'someone@else namespaces="airlock" {make_key(tmp_path, "other")[1]}\n')
+    refused = airlock("check-bundle", out, "--trusted-signers", stranger)
+    assert "no trusted signer made this signature" in one_line_error(refused.stderr)
+
+
+def test_sign_signs_a_local_folder_and_an_s3_prefix_for_the_folder_airlock_sees(
+    moto: Service, tmp_path: Path
+) -> None:
+    scanner, public = make_key(tmp_path, "scanner")
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f'scanner@dmz namespaces="airlock" {public}\n')
+    sums = f"{'ab' * 32}  airlock_a-1.0-py3-none-any.whl\n"
+    local = tmp_path / "exchange" / "wheels"
+    local.mkdir(parents=True)
+    (local / "SHA256SUMS").write_text(sums)
+    signed = airlock("sign", local, "--key", scanner, "--as", "wheels")
+    assert signed.returncode == 0, signed.stderr
+    source = source_from_config({"kind": "folder", "path": str(tmp_path / "exchange")})
+    manifest, _ = asyncio.run(read_folder(source, "wheels/", TrustedSigners(str(allowed))))
+    assert manifest is not None
+    assert manifest.signed_by("airlock_a-1.0-py3-none-any.whl") == "scanner@dmz"
+
+    client = s3(moto)
+    client.create_bucket(Bucket="read-bucket")
+    client.put_object(Bucket="read-bucket", Key="approved/wheels/SHA256SUMS", Body=sums)
+    env = {**os.environ, **DEMO_AWS_ENV}
+    url = "s3://read-bucket/approved/wheels/"
+    signed = airlock(
+        "sign", url, "--key", scanner, "--as", "wheels/", "--endpoint-url", moto.url, env=env
+    )
+    assert signed.returncode == 0, signed.stderr
+    bucket = source_from_config(
+        {"kind": "s3", "endpoint_url": moto.url, "bucket": "read-bucket", "prefix": "approved/"}
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in DEMO_AWS_ENV.items():
+            patch.setenv(name, value)
+        manifest, _ = asyncio.run(read_folder(bucket, "wheels/", TrustedSigners(str(allowed))))
+    assert manifest is not None
+    assert manifest.signed_by("airlock_a-1.0-py3-none-any.whl") == "scanner@dmz"
+    missing = airlock("sign", tmp_path, "--key", scanner)
+    assert "there is nothing to sign" in one_line_error(missing.stderr)

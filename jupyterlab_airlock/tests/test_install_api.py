@@ -271,10 +271,12 @@ async def test_plain_pip_install_works_against_the_bucket_after_a_profile_switch
     await jp_fetch("airlock", "profiles", "apply", method="POST", body=body)
     secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
     pip_conf = jp_home_dir / ".config" / "pip" / "pip.conf"
-    assert f"/airlock/index/{secret}/simple/" in pip_conf.read_text()
+    assert f"airlock:{secret}@127.0.0.1:{jp_serverapp.port}/" in pip_conf.read_text()
+    assert "/airlock/index/simple/" in pip_conf.read_text()
     assert pip_conf.stat().st_mode & 0o077 == 0  # the secret is the user's alone
     condarc = (jp_home_dir / ".condarc").read_text()
-    assert f"/airlock/index/{secret}/conda" in condarc
+    assert f"airlock:{secret}@127.0.0.1:{jp_serverapp.port}/" in condarc
+    assert "/airlock/index/conda" in condarc
     assert (jp_home_dir / ".condarc").stat().st_mode & 0o077 == 0
     effective = await jp_fetch("airlock", "profiles", "effective")
     assert secret.encode() not in effective.body
@@ -302,8 +304,7 @@ async def test_the_bucket_is_a_conda_channel_py_rattler_installs_from(
     jp_fetch: Any, jp_serverapp: Any, tmp_path: Path
 ) -> None:
     secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
-    base = jp_serverapp.web_app.settings["base_url"]
-    channel_url = f"http://127.0.0.1:{jp_serverapp.port}{base}airlock/index/{secret}/conda"
+    channel_url = jp_serverapp.web_app.settings["airlock"].index_address.url() + "conda"
     client = AsyncHTTPClient()
     channel = tmp_path / "channel"
     (channel / "noarch").mkdir(parents=True)
@@ -324,4 +325,4 @@ async def test_the_bucket_is_a_conda_channel_py_rattler_installs_from(
     refused = await client.fetch(
         f"{channel_url.replace(secret, '0' * 64)}/noarch/repodata.json", raise_error=False
     )
-    assert refused.code == 404
+    assert refused.code == 401

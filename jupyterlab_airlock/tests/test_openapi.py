@@ -171,8 +171,8 @@ JOB = {
         ("GET", "kernels", 200, {"kernels": [{"name": "k"}]}, "display_name"),
         ("POST", "status", 405, {"message": "no code"}, "'code' is a required property"),
         ("PUT", "status", 418, {"code": "http-418", "message": "x"}, "answered 418"),
-        ("GET", "index/secret/simple/", 200, {"projects": []}, "200 application/json, which"),
-        ("GET", "index/secret/elsewhere", 200, {}, "no path of openapi.yaml matches"),
+        ("GET", "index/simple/", 200, {"projects": []}, "200 application/json, which"),
+        ("GET", "index/elsewhere", 200, {}, "no path of openapi.yaml matches"),
     ],
 )
 def test_the_validator_catches_an_off_spec_answer(

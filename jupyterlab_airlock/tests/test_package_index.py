@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient
+
+from jupyterlab_airlock.pip import pip_environment
+from jupyterlab_airlock.processes import run
 
 from .contract import check_response
 from .wheels import make_wheel
@@ -51,8 +56,8 @@ def airlock_config(exchange: Path) -> dict[str, Any]:
 @pytest.fixture
 def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
     """GET a path under this server's index (jp_fetch starts the HTTP listener)."""
-    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
-    base = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index/{secret}/"
+    # The secret is the Basic auth password, in the URL's userinfo as pip is given it.
+    base = jp_serverapp.web_app.settings["airlock"].index_address.url()
 
     async def get(path: str, accept: str = "text/html") -> Any:
         response = await AsyncHTTPClient().fetch(
@@ -166,3 +171,27 @@ async def test_unknown_projects_and_files_are_not_found(index: Any) -> None:
     assert (await index("simple/not-there/")).code == 404
     assert (await index("files/later/broken-name.whl")).code == 404
     assert (await index("files/../outside.whl")).code == 404
+
+
+async def test_pip_prints_and_the_server_logs_no_secret(
+    jp_fetch: Any, jp_serverapp: Any, tmp_path: Path, caplog: Any
+) -> None:
+    """Real pip through the index, a hit and a 404 (airlock-tool 1.0 needs airlock-dep,
+    which is not there): its whole verbose output and the server's log hold no secret."""
+    caplog.set_level(logging.DEBUG)
+    address = jp_serverapp.web_app.settings["airlock"].index_address
+    output = ""
+    for wanted, succeeds in (("airlock-tool", True), ("airlock-tool==1.0", False)):
+        argv = [
+            sys.executable, "-m", "pip", "install", "-v", "--no-cache-dir",
+            "--target", str(tmp_path / "target"), "--index-url", address.url() + "simple/",
+            wanted,
+        ]  # fmt: skip
+        completed = await run(argv, timeout=120, env=pip_environment())
+        assert (completed.returncode == 0) is succeeds, completed.stdout + completed.stderr
+        output += completed.stdout + completed.stderr
+    assert "Looking in indexes: http://airlock:****@127.0.0.1" in output
+    assert "No matching distribution found for airlock-dep" in output
+    assert "/airlock/index/simple/airlock-dep/" in caplog.text  # the 404, logged
+    assert address.secret not in output
+    assert address.secret not in caplog.text

@@ -86,9 +86,7 @@ async def test_a_denied_package_is_refused_and_not_served_by_the_index(
     assert planned["refused"] == [
         {"item": "unrelated-1", "message": "unrelated-1 is denied by the policy rule 'unrelated-1'"}
     ]
-    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
-    base = jp_serverapp.web_app.settings["base_url"]
-    index = f"http://127.0.0.1:{jp_serverapp.port}{base}airlock/index/{secret}/"
+    index = jp_serverapp.web_app.settings["airlock"].index_address.url()
     client = AsyncHTTPClient()
     assert (await client.fetch(index + "simple/unrelated-1/", raise_error=False)).code == 404
     listing = (await client.fetch(index + "simple/")).body

@@ -96,6 +96,14 @@ def test_a_complete_profile_is_valid_and_returned_as_a_copy() -> None:
             {"name": "x", "ca_bundle": "certs/ca.pem"},
             "'ca_bundle' ('certs/ca.pem') must be an absolute path",
         ),
+        (
+            {"name": "x", "advisories": "osv/PyPI.zip"},
+            "'advisories' ('osv/PyPI.zip') is a key of the artifact source, and the profile has",
+        ),
+        (
+            {"name": "x", "source": {"kind": "folder", "path": "/x"}, "advisories": "/osv.zip"},
+            "'advisories' is \"/osv.zip\", which is not valid",
+        ),
     ],
 )
 def test_a_wrong_profile_is_refused_naming_the_key(raw: Any, expected: str) -> None:

@@ -52,13 +52,24 @@ async def test_the_index_answers_only_with_this_servers_secret(
     """(jp_fetch is asked for because it starts the server's HTTP listener.)"""
     secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
     client = AsyncHTTPClient()
-    index = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index"
-    for wrong in ("0" * 64, secret[:-1] + "x", secret + "0"):
-        refused = await client.fetch(f"{index}/{wrong}/simple/", raise_error=False)
-        assert (refused.code, refused.body) == (404, b"Not Found\n")
-    # The right one needs no Jupyter token (pip has none): the answer comes from the
-    # source, here a folder that is not mounted.
-    page = await client.fetch(f"{index}/{secret}/simple/", raise_error=False)
+    index = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}airlock/index/simple/"
+    for wrong in ("0" * 64, secret[:-1] + "x", secret + "0", ""):
+        refused = await client.fetch(
+            index, auth_username="airlock", auth_password=wrong, raise_error=False
+        )
+        assert (refused.code, refused.body) == (401, b"Unauthorized\n")
+        assert refused.headers["WWW-Authenticate"].startswith("Basic ")
+    assert (await client.fetch(index, raise_error=False)).code == 401
+    # Jupyter's own token is no credential here, and the right secret needs none (pip has
+    # none): the answer comes from the source, here a folder that is not mounted.
+    token = await client.fetch(
+        index, headers={"Authorization": f"token {jp_serverapp.identity_provider.token}"},
+        raise_error=False,
+    )  # fmt: skip
+    assert token.code == 401
+    page = await client.fetch(
+        index, auth_username="anyone", auth_password=secret, raise_error=False
+    )
     assert b"the folder /mnt/exchange does not exist" in page.body
 
 

@@ -255,6 +255,8 @@ describe('the names of a new kernel', () => {
           artifact: { kind: 'env-archive', format: format.toLowerCase() },
           checksum: 'not-listed',
           sha256: null,
+          trust: { state: 'unverified', principal: null, reason: null },
+          advisories: null,
           fit: null,
           policy: null
         }).base
