@@ -171,6 +171,15 @@ class CheckProfileHandler(AirlockHandler):
         self.finish(await self.airlock.profiles.check(self.json_object()))
 
 
+class DoctorHandler(AirlockHandler):
+    """``POST /airlock/profiles/doctor``: each package tool tries to reach the mirror."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.finish(await self.airlock.profiles.doctor(self.json_object(), self.user_name))
+
+
 class ArtifactsHandler(AirlockHandler):
     """``GET /airlock/artifacts``: one page of one folder of the active source."""
 
@@ -344,6 +353,7 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("profiles/revert", RevertProfileHandler),
     ("profiles/effective", EffectiveConfigHandler),
     ("profiles/check", CheckProfileHandler),
+    ("profiles/doctor", DoctorHandler),
     ("artifacts", ArtifactsHandler),
     ("artifacts/preview", PreviewHandler),
     ("artifacts/copy", CopyHandler),

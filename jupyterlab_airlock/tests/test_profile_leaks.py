@@ -250,7 +250,8 @@ async def test_uv_and_the_extension_manager_are_checked_in_their_files(
     paths: ConfigPaths, environ: dict[str, str]
 ) -> None:
     ProfileApplier(paths, environ).apply(SEALED)
-    assert paths.uv is not None and paths.jupyter is not None
+    assert paths.uv is not None
+    assert paths.jupyter is not None
     with paths.uv.open("a") as file:
         file.write('\n[[index]]\nname = "torch"\nurl = "https://download.example/whl"\n')
     paths.jupyter.write_text('{"PyPIExtensionManager": {"base_url": "https://pypi.org/pypi"}}')
