@@ -104,7 +104,7 @@ def environment_settings(profile: Profile) -> dict[str, str]:
     if proxy.get("no_proxy"):
         settings["NO_PROXY"] = settings["no_proxy"] = ",".join(proxy["no_proxy"])
     if profile.get("ca_bundle"):
-        settings |= dict.fromkeys(CA_VARIABLES, profile["ca_bundle"])
+        settings |= dict.fromkeys(CA_VARIABLES, str(profile["ca_bundle"]))
     return settings
 
 

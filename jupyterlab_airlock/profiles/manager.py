@@ -188,11 +188,12 @@ class ProfileManager:
         active = self.applier.active()
         if active is None:
             raise AirlockError("no-active-profile", "No profile is active: choose one first.", 409)
-        packages = {
-            key: _package_name(body.get(key), default)
-            for key, default in (("python_package", "pip"), ("npm_package", "npm"))
-        }
-        results = await run_doctor(self.expand(active), os.environ, **packages)
+        results = await run_doctor(
+            self.expand(active),
+            os.environ,
+            python_package=_package_name(body.get("python_package"), "pip"),
+            npm_package=_package_name(body.get("npm_package"), "npm"),
+        )
         failed = [result["tool"] for result in results if not result["ok"]]
         outcome = f"failed: {', '.join(failed)}" if failed else "succeeded"
         await self._audit.append("profile-doctor", user, profile=active["name"], result=outcome)

@@ -119,7 +119,7 @@ def extension_index(profile: Profile) -> str | None:
     where the index is ``.../simple``; the profile may name it when the mirror differs.
     """
     named: str | None = profile.get("jupyterlab", {}).get("extension_index")
-    index = profile.get("pip", {}).get("index-url", "")
+    index: str = profile.get("pip", {}).get("index-url", "")
     stem = index.rstrip("/")
     if named or not stem.endswith("/simple"):
         return named

@@ -24,7 +24,7 @@ from .owned import OWNED
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - the same parser, from PyPI, before Python 3.11
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found]
 
 
 # --- uv.toml --------------------------------------------------------------------------------
@@ -32,9 +32,10 @@ else:  # pragma: no cover - the same parser, from PyPI, before Python 3.11
 
 def parse_uv(text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        settings: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigFormatError(str(error)) from error
+    return settings
 
 
 def merge_uv(text: str, values: dict[str, Any]) -> Merged:
