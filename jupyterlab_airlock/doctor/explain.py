@@ -7,14 +7,17 @@ at once more, directly, to name the CA that signed it.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from cryptography import x509
 
+from ..connectivity import check_profile
 from ..secrets import redact
 
 
@@ -26,6 +29,7 @@ class Target:
     proxy: str | None
     package: str
     ca_bundle: str | None
+    index: bool  # a PyPI-style index (pip, uv), whose own page answers when its path is right
 
     @property
     def parts(self) -> SplitResult:
@@ -84,7 +88,7 @@ _NOT_FOUND = _any(
 )
 
 
-def explain(output: str, target: Target, tool: str, timeout: float) -> str:
+async def explain(output: str, target: Target, tool: str, timeout: float) -> str:
     """The cause of a failed check, from the tool's ``output``."""
     host = target.host
     proxy_host = urlsplit(target.proxy).netloc if target.proxy else ""
@@ -94,7 +98,7 @@ def explain(output: str, target: Target, tool: str, timeout: float) -> str:
             "the certificate names in the profile's URLs"
         )
     if _UNTRUSTED.search(output):
-        signer = certificate_issuer(target, timeout)
+        signer = await asyncio.to_thread(certificate_issuer, target, timeout)
         signed = f"it was signed by '{signer}', a CA" if signer else "its CA is one"
         ca = target.ca_bundle or "none is set"
         return (
@@ -144,12 +148,28 @@ def explain(output: str, target: Target, tool: str, timeout: float) -> str:
             "in ~/.netrc or your keyring"
         )
     if _NOT_FOUND.search(output):
+        shown = redact(target.url)
+        if target.index and not await _index_answers(target, timeout):
+            return (
+                f"the index path is wrong: {shown} is no package index (HTTP 404); check "
+                "the profile's index URL (a PyPI-style index usually ends in /simple/)"
+            )
         return (
-            f"{tool} reached {redact(target.url)} but found no package '{target.package}' "
-            "there (HTTP 404): check the index path (a PyPI-style index usually ends in "
-            "/simple/), or name a package the mirror carries"
+            f"{tool} reached {shown}, but the mirror has no package '{target.package}': "
+            "name a package the mirror carries"
         )
     return f"{tool} failed: {redact(_last_error(output))}"
+
+
+async def _index_answers(target: Target, timeout: float) -> bool:
+    """Whether the index page itself answers, asked as the profile's probe asks it."""
+    profile: dict[str, Any] = {"name": "doctor", "pip": {"index-url": target.url}}
+    if target.proxy:
+        profile["proxy"] = {target.parts.scheme: target.proxy}
+    if target.ca_bundle:
+        profile["ca_bundle"] = target.ca_bundle
+    [result] = await check_profile(profile, timeout)
+    return bool(result["ok"])
 
 
 def _last_error(output: str) -> str:

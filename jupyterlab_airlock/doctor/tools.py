@@ -113,8 +113,9 @@ async def _check(
         message = f"{tool} found '{package}'{where}."
         return _result(tool, command, "reached", True, message, "")
     net = network_of(profile, timeout)
-    target = Target(url, net.proxy_for(urlsplit(url)) if url else None, package, net.ca_bundle)
-    cause = await asyncio.to_thread(explain, output, target, tool, min(timeout, 10.0))
+    proxy = net.proxy_for(urlsplit(url)) if url else None
+    target = Target(url, proxy, package, net.ca_bundle, index=tool in ("pip", "uv"))
+    cause = await explain(output, target, tool, min(timeout, 10.0))
     shown = "\n".join(
         [line for line in output.splitlines() if _TELLING.search(line)][-OUTPUT_LINES:]
     )

@@ -152,7 +152,7 @@ def test_a_proxy_that_is_not_running(
         ), found[tool]
 
 
-def test_a_wrong_index_path_and_a_package_the_mirror_lacks(
+def test_a_wrong_index_path(
     mirror: Service, proxy: Service, ca: dict[str, Path], kernel_env: dict[str, str],
     paths: ConfigPaths,
 ) -> None:  # fmt: skip
@@ -168,8 +168,24 @@ def test_a_wrong_index_path_and_a_package_the_mirror_lacks(
 
     for tool in ("pip", "uv"):
         assert found[tool]["message"].startswith(
-            f"{tool} reached {wrong} but found no package '{PACKAGE}' there (HTTP 404)"
+            f"The index path is wrong: {wrong} is no package index (HTTP 404)"
         ), found[tool]
+
+
+def test_a_package_the_mirror_lacks(
+    mirror: Service, proxy: Service, ca: dict[str, Path], kernel_env: dict[str, str],
+    paths: ConfigPaths,
+) -> None:  # fmt: skip
+    profile = profile_for(mirror, ca_bundle=str(ca["ca"]), proxy={"https": proxy.url})
+    ProfileApplier(paths, kernel_env).apply(profile)
+
+    results = asyncio.run(run_doctor(profile, kernel_env, python_package="not-on-the-mirror"))
+
+    for result in results[:2]:
+        assert result["message"] == (
+            f"{result['tool']} reached {mirror.url}, but the mirror has no package "
+            "'not-on-the-mirror': name a package the mirror carries."
+        ), result
 
 
 class _Refusing(http.server.BaseHTTPRequestHandler):
@@ -225,7 +241,7 @@ def test_npm_reaches_the_registry_with_the_ca_of_the_profile(
 
     assert "is not trusted: it was signed by 'OU=Testing CA #" in untrusted["message"]
     # pypiserver is no npm registry: trusted and through the proxy, npm gets its 404.
-    assert found["message"].startswith(f"npm reached {registry} but found no package")
+    assert found["message"].startswith(f"npm reached {registry}, but the mirror has no package")
     assert found["command"].startswith(f"npm view {PACKAGE} version")
 
 
