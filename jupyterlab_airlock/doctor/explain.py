@@ -88,15 +88,16 @@ _NOT_FOUND = _any(
 )
 
 
-async def explain(output: str, target: Target, tool: str, timeout: float) -> str:
-    """The cause of a failed check, from the tool's ``output``."""
+async def explain(output: str, target: Target, tool: str, timeout: float) -> tuple[str, bool]:
+    """The cause of a failed check, from the tool's ``output``, and whether the tool did
+    reach the mirror (which then lacks the package asked for)."""
     host = target.host
     proxy_host = urlsplit(target.proxy).netloc if target.proxy else ""
     if _HOSTNAME.search(output):
         return (
             f"the TLS certificate of {host} was issued for another name: use the host name "
             "the certificate names in the profile's URLs"
-        )
+        ), False
     if _UNTRUSTED.search(output):
         signer = await asyncio.to_thread(certificate_issuer, target, timeout)
         signed = f"it was signed by '{signer}', a CA" if signer else "its CA is one"
@@ -105,7 +106,7 @@ async def explain(output: str, target: Target, tool: str, timeout: float) -> str
             f"the TLS certificate of {host} is not trusted: {signed} that {tool} does not "
             f"trust (the profile's CA bundle: {ca}). Set the profile's CA bundle to a PEM "
             "file holding that CA"
-        )
+        ), False
     tunnel = _TUNNEL.search(output)
     status = tunnel and (tunnel["pip"] or tunnel["npm"])
     # A proxy that is down fails the tunnel too, in uv's words, but answers no status.
@@ -113,52 +114,56 @@ async def explain(output: str, target: Target, tool: str, timeout: float) -> str
         return (
             f"the proxy {proxy_host} cannot be reached (connection refused): check the "
             "profile's proxy, or whether the mirror is reached without one"
-        )
+        ), False
     if _PROXY_AUTH.search(output):
-        return "the proxy asks for credentials (HTTP 407): check the profile's proxy settings"
+        return (
+            "the proxy asks for credentials (HTTP 407): check the profile's proxy settings",
+            False,
+        )
     if tunnel and target.proxy:
         answered = f" (HTTP {status})" if status else ""
         return (
             f"the proxy {proxy_host} refused the tunnel to {host}{answered}: ask the proxy's "
             f"admin to allow {host}, or add it to the profile's no_proxy if it is reached "
             "directly"
-        )
+        ), False
     if _DNS.search(output):
         if target.proxy:
             return (
                 f"a name does not resolve (the proxy {proxy_host}, or {host} behind it): "
                 "check the profile's proxy and the mirror's URL"
-            )
+            ), False
         return (
             f"the name {host} does not resolve here: the mirror may only be reachable "
             "through the site's proxy (set the profile's proxy), or its URL is wrong"
-        )
+        ), False
     if _REFUSED.search(output):
-        return f"{target.parts.netloc} refused the connection: is the mirror running there?"
+        return f"{target.parts.netloc} refused the connection: is the mirror running there?", False
     if _TIMEOUT.search(output):
         return (
             f"{host} did not answer in time: the host may be down or a firewall drops the "
             "traffic; check the URL and the proxy settings"
-        )
+        ), False
     access = _ACCESS.search(output)
     if access:
         status = access["status"] or access["npm"]
         return (
             f"the mirror refused access (HTTP {status}): check the credentials for {host} "
             "in ~/.netrc or your keyring"
-        )
+        ), False
     if _NOT_FOUND.search(output):
         shown = redact(target.url)
         if target.index and not await _index_answers(target, timeout):
             return (
                 f"the index path is wrong: {shown} is no package index (HTTP 404); check "
                 "the profile's index URL (a PyPI-style index usually ends in /simple/)"
-            )
-        return (
-            f"{tool} reached {shown}, but the mirror has no package '{target.package}': "
-            "name a package the mirror carries"
-        )
-    return f"{tool} failed: {redact(_last_error(output))}"
+            ), False
+        # The index answered: TLS, proxy and credentials work; only the package is missing.
+        lacks = f"{tool} reached {shown}, but the mirror has no package '{target.package}'"
+        if target.index:
+            return f"{lacks}, so nothing was resolved", True
+        return f"{lacks}: check the registry URL, or name a package the mirror carries", False
+    return f"{tool} failed: {redact(_last_error(output))}", False
 
 
 async def _index_answers(target: Target, timeout: float) -> bool:

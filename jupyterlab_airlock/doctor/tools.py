@@ -92,8 +92,13 @@ async def _check(
     if not url and not profile.get("offline"):
         message = f"The profile names no {_WHAT[tool]}: {tool} keeps its own settings."
         return _result(tool, "", "not-configured", True, message, "")
-    argv = argv_of(program, package, python, Path(scratch) / tool)
+    argv = argv_of(program, package, python)
     command = redact(shlex.join([Path(argv[0]).name, *argv[1:]]))
+    # uv reads the requirement from its standard input: no file of the user's involved.
+    stdin = Path(scratch) / "requirements.in" if tool == "uv" else None
+    if stdin is not None:
+        stdin.write_text(f"{package}\n", "utf-8")
+        command = f"echo {shlex.quote(package)} | {command}"
     if profile.get("offline"):
         message = (
             f"The profile '{profile.get('name')}' is offline: {tool} is set to reach no "
@@ -101,7 +106,9 @@ async def _check(
         )
         return _result(tool, command, "offline", True, message, "")
     try:
-        completed = await run(argv, timeout=timeout, env={**env, **_QUICK.get(tool, {})})
+        completed = await run(
+            argv, timeout=timeout, env={**env, **_QUICK.get(tool, {})}, stdin=stdin
+        )
     except asyncio.TimeoutError:
         return _result(tool, command, "failed", False, f"{tool} did not finish in time.", "")
     except OSError as error:
@@ -115,7 +122,9 @@ async def _check(
     net = network_of(profile, timeout)
     proxy = net.proxy_for(urlsplit(url)) if url else None
     target = Target(url, proxy, package, net.ca_bundle, index=tool in ("pip", "uv"))
-    cause = await explain(output, target, tool, min(timeout, 10.0))
+    cause, reached = await explain(output, target, tool, min(timeout, 10.0))
+    if reached:
+        return _result(tool, command, "reached", True, _sentence(cause, tool), "")
     shown = "\n".join(
         [line for line in output.splitlines() if _TELLING.search(line)][-OUTPUT_LINES:]
     )
@@ -167,7 +176,7 @@ def _uv_binary(path: str) -> list[str] | None:
 # --- the harmless commands ------------------------------------------------------------------
 
 
-def _pip(program: list[str], package: str, python: str, scratch: Path) -> list[str]:
+def _pip(program: list[str], package: str, python: str) -> list[str]:
     # --ignore-installed: an installed package would be "already satisfied" without asking.
     # -vv: pip tells why it could not fetch an index page only in its debug output.
     return [
@@ -188,15 +197,12 @@ def _pip(program: list[str], package: str, python: str, scratch: Path) -> list[s
     ]
 
 
-def _uv(program: list[str], package: str, python: str, scratch: Path) -> list[str]:
-    scratch.mkdir(parents=True, exist_ok=True)
-    requirements = scratch / "requirements.in"
-    requirements.write_text(f"{package}\n", "utf-8")
+def _uv(program: list[str], package: str, python: str) -> list[str]:
     return [
         *program,
         "pip",
         "compile",
-        str(requirements),
+        "-",
         "--no-deps",
         "--no-cache",
         "--no-header",
@@ -205,11 +211,11 @@ def _uv(program: list[str], package: str, python: str, scratch: Path) -> list[st
     ]
 
 
-def _conda(program: list[str], package: str, python: str, scratch: Path) -> list[str]:
+def _conda(program: list[str], package: str, python: str) -> list[str]:
     return [*program, "search", "--json", package]
 
 
-def _npm(program: list[str], package: str, python: str, scratch: Path) -> list[str]:
+def _npm(program: list[str], package: str, python: str) -> list[str]:
     return [
         *program,
         "view",
@@ -218,5 +224,4 @@ def _npm(program: list[str], package: str, python: str, scratch: Path) -> list[s
         "--prefer-online",
         "--fetch-retries=0",
         "--fetch-timeout=10000",
-        f"--cache={scratch}",
     ]
