@@ -159,11 +159,11 @@ async def explain(output: str, target: Target, tool: str, timeout: float) -> tup
                 "the profile's index URL (a PyPI-style index usually ends in /simple/)"
             ), False
         # The index answered: TLS, proxy and credentials work; only the package is missing.
-        lacks = f"{tool} reached {shown}, but the mirror has no package '{target.package}'"
+        lacks = f"reached {shown}, but the mirror has no package '{target.package}'"
         if target.index:
             return f"{lacks}, so nothing was resolved", True
         return f"{lacks}: check the registry URL, or name a package the mirror carries", False
-    return f"{tool} failed: {redact(_last_error(output))}", False
+    return f"failed: {redact(_last_error(output))}", False
 
 
 async def _index_answers(target: Target, timeout: float) -> bool:

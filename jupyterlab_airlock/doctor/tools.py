@@ -88,7 +88,9 @@ async def _check(
     scratch: str,
 ) -> dict[str, Any]:
     if program is None:
-        return _result(tool, "", "not-installed", True, f"{tool} is not installed here.", "")
+        return _result(
+            tool, "", "not-installed", True, "Not installed on the server's machine.", ""
+        )
     if not url and not profile.get("offline"):
         message = f"The profile names no {_WHAT[tool]}: {tool} keeps its own settings."
         return _result(tool, "", "not-configured", True, message, "")
@@ -110,31 +112,29 @@ async def _check(
             argv, timeout=timeout, env={**env, **_QUICK.get(tool, {})}, stdin=stdin
         )
     except asyncio.TimeoutError:
-        return _result(tool, command, "failed", False, f"{tool} did not finish in time.", "")
+        return _result(tool, command, "failed", False, "Did not finish in time.", "")
     except OSError as error:
-        message = f"{tool} cannot be run: {error.strerror or error}"
+        message = f"Cannot be run: {error.strerror or error}."
         return _result(tool, command, "failed", False, message, "")
     output = completed.stdout + completed.stderr
     if completed.returncode == 0:
         where = f" at {redact(url)}" if url else ""
-        message = f"{tool} found '{package}'{where}."
+        message = f"Found '{package}'{where}."
         return _result(tool, command, "reached", True, message, "")
     net = network_of(profile, timeout)
     proxy = net.proxy_for(urlsplit(url)) if url else None
     target = Target(url, proxy, package, net.ca_bundle, index=tool in ("pip", "uv"))
     cause, reached = await explain(output, target, tool, min(timeout, 10.0))
     if reached:
-        return _result(tool, command, "reached", True, _sentence(cause, tool), "")
+        return _result(tool, command, "reached", True, _sentence(cause), "")
     shown = "\n".join(
         [line for line in output.splitlines() if _TELLING.search(line)][-OUTPUT_LINES:]
     )
-    return _result(tool, command, "failed", False, _sentence(cause, tool), shown)
+    return _result(tool, command, "failed", False, _sentence(cause), shown)
 
 
-def _sentence(cause: str, tool: str) -> str:
-    """A cause as a sentence; one that starts with the tool's name keeps its spelling."""
-    start = cause if cause.startswith(tool) else cause[0].upper() + cause[1:]
-    return start + "."
+def _sentence(cause: str) -> str:
+    return cause[0].upper() + cause[1:] + "."
 
 
 def _result(

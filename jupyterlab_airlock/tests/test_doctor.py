@@ -84,7 +84,7 @@ def test_trusted_ca_and_the_needed_proxy_reach_the_mirror(
 
     for tool in ("pip", "uv"):
         assert found[tool]["outcome"] == "reached", found[tool]
-        assert found[tool]["message"] == f"{tool} found '{PACKAGE}' at {mirror.url}."
+        assert found[tool]["message"] == f"Found '{PACKAGE}' at {mirror.url}."
     assert found["pip"]["command"].startswith("python -m pip install -vv --dry-run")
     assert found["uv"]["command"].startswith(f"echo {PACKAGE} | uv pip compile - --no-deps")
     assert found["npm"]["outcome"] in ("not-configured", "not-installed")
@@ -183,7 +183,7 @@ def test_a_package_the_mirror_lacks(
 
     for result in results[:2]:
         assert result["message"] == (
-            f"{result['tool']} reached {mirror.url}, but the mirror has no package "
+            f"Reached {mirror.url}, but the mirror has no package "
             "'not-on-the-mirror', so nothing was resolved."
         ), result
         assert (result["outcome"], result["ok"]) == ("reached", True)
@@ -242,7 +242,7 @@ def test_npm_reaches_the_registry_with_the_ca_of_the_profile(
 
     assert "is not trusted: it was signed by 'OU=Testing CA #" in untrusted["message"]
     # pypiserver is no npm registry: trusted and through the proxy, npm gets its 404.
-    assert found["message"].startswith(f"npm reached {registry}, but the mirror has no package")
+    assert found["message"].startswith(f"Reached {registry}, but the mirror has no package")
     assert found["command"].startswith(f"npm view {PACKAGE} version")
 
 
