@@ -136,7 +136,7 @@ class ProfilesHandler(AirlockHandler):
 
 
 class ApplyProfileHandler(AirlockHandler):
-    """``POST /airlock/profiles/apply``: write pip's, conda's and npm's config for a profile."""
+    """``POST /airlock/profiles/apply``: write the tools' config (pip, uv, conda, npm, Jupyter)."""
 
     @tornado.web.authenticated
     @authorized

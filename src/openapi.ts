@@ -48,10 +48,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Switch to a profile, rewriting pip's, conda's and npm's user config
-         * @description Merges the profile's keys into the user's `pip.conf`, `.condarc` and `.npmrc`
-         *     (other keys are kept), atomically, after a backup; sets the proxy and CA bundle
-         *     environment of the server for kernels started afterwards. Nothing changes when the
+         * Switch to a profile, rewriting the user config of pip, uv, conda, npm and the Jupyter server
+         * @description Merges the profile's keys into the user's `pip.conf`, `uv.toml`, `.condarc`,
+         *     `.npmrc` and `jupyter_server_config.json` (other keys are kept), atomically, after
+         *     a backup; sets the proxy and CA bundle environment of the server for kernels and
+         *     terminals started afterwards. Nothing changes when the
          *     profile is invalid, a file cannot be parsed or written, or profiles are locked.
          */
         post: operations["applyProfile"];
@@ -85,7 +86,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What pip, conda and npm now see, read back from their files, and leaks */
+        /** What pip, uv, conda, npm and the Extension Manager now see, read back from their files, and leaks */
         get: operations["getEffectiveConfig"];
         put?: never;
         post?: never;

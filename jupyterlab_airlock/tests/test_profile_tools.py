@@ -90,8 +90,9 @@ def test_an_offline_profile_makes_uv_offline_and_the_extension_manager_read_only
 ) -> None:
     uv, jupyter = files(paths)
 
-    ProfileApplier(paths, environ).apply({"name": "sealed", "offline": True})
+    record = ProfileApplier(paths, environ).apply({"name": "sealed", "offline": True})
 
+    assert any("restart the server" in note for note in record["notes"])
     assert tomllib.loads(uv.read_text()) == {"offline": True, "no-index": True}
     assert json.loads(jupyter.read_text()) == {"LabApp": {"extension_manager": "readonly"}}
 

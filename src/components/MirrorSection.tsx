@@ -223,7 +223,7 @@ function EffectiveConfig(props: {
       ))}
       <details className="jp-Airlock-settingsDetails">
         <summary className="jp-Airlock-subtitle">
-          {trans.__('What pip, conda and npm now see')}
+          {trans.__('What pip, uv, conda, npm and JupyterLab now see')}
         </summary>
         <div
           className="jp-Airlock-settings"
