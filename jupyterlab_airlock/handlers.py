@@ -137,7 +137,7 @@ class ProfilesHandler(AirlockHandler):
 
 
 class ApplyProfileHandler(AirlockHandler):
-    """``POST /airlock/profiles/apply``: write pip's, conda's and npm's config for a profile."""
+    """``POST /airlock/profiles/apply``: write the tools' config (pip, uv, conda, npm, Jupyter)."""
 
     @tornado.web.authenticated
     @authorized
@@ -170,6 +170,15 @@ class CheckProfileHandler(AirlockHandler):
     @authorized
     async def post(self) -> None:
         self.finish(await self.airlock.profiles.check(self.json_object()))
+
+
+class DoctorHandler(AirlockHandler):
+    """``POST /airlock/profiles/doctor``: each package tool tries to reach the mirror."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.finish(await self.airlock.profiles.doctor(self.json_object(), self.user_name))
 
 
 class ArtifactsHandler(AirlockHandler):
@@ -360,6 +369,7 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("profiles/revert", RevertProfileHandler),
     ("profiles/effective", EffectiveConfigHandler),
     ("profiles/check", CheckProfileHandler),
+    ("profiles/doctor", DoctorHandler),
     ("artifacts", ArtifactsHandler),
     ("artifacts/preview", PreviewHandler),
     ("artifacts/copy", CopyHandler),

@@ -48,6 +48,14 @@ export type IProbeResult = Schemas['ProbeResult'];
  */
 export type IConnectivity = Schemas['Connectivity'];
 /**
+ * What one package tool answered when the doctor asked it to reach the mirror.
+ */
+export type IDoctorResult = Schemas['DoctorResult'];
+/**
+ * `POST /airlock/profiles/doctor`.
+ */
+export type IDoctorReport = Schemas['DoctorReport'];
+/**
  * The admin's policy, as the server enforces it (read-only: users cannot change it).
  */
 export type IPolicy = Schemas['Policy'];
@@ -318,6 +326,16 @@ export class AirlockClient {
     return requestAPI<IConnectivity>('profiles/check', this.serverSettings, {
       method: 'POST',
       body: JSON.stringify(choice ?? {})
+    });
+  }
+
+  /**
+   * Ask pip, uv, conda and npm to reach the active profile's mirror.
+   */
+  runDoctor(request: Schemas['DoctorRequest'] = {}): Promise<IDoctorReport> {
+    return requestAPI<IDoctorReport>('profiles/doctor', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify(request)
     });
   }
 }

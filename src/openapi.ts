@@ -48,10 +48,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Switch to a profile, rewriting pip's, conda's and npm's user config
-         * @description Merges the profile's keys into the user's `pip.conf`, `.condarc` and `.npmrc`
-         *     (other keys are kept), atomically, after a backup; sets the proxy and CA bundle
-         *     environment of the server for kernels started afterwards. Nothing changes when the
+         * Switch to a profile, rewriting the user config of pip, uv, conda, npm and the Jupyter server
+         * @description Merges the profile's keys into the user's `pip.conf`, `uv.toml`, `.condarc`,
+         *     `.npmrc` and `jupyter_server_config.json` (other keys are kept), atomically, after
+         *     a backup; sets the proxy and CA bundle environment of the server for kernels and
+         *     terminals started afterwards. Nothing changes when the
          *     profile is invalid, a file cannot be parsed or written, or profiles are locked.
          */
         post: operations["applyProfile"];
@@ -85,7 +86,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What pip, conda and npm now see, read back from their files, and leaks */
+        /** What pip, uv, conda, npm and the Extension Manager now see, read back from their files, and leaks */
         get: operations["getEffectiveConfig"];
         put?: never;
         post?: never;
@@ -106,6 +107,29 @@ export interface paths {
         put?: never;
         /** Probe every endpoint of a profile (the active one when the body is empty) */
         post: operations["checkProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profiles/doctor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask each package tool on the machine to reach the active profile's mirror
+         * @description pip, uv, conda (or micromamba) and npm each resolve one package, installing nothing
+         *     (`pip install --dry-run`, `uv pip compile`, `conda search`, `npm view`), with the
+         *     files the profile wrote and the environment a kernel gets. A failure says why in
+         *     plain words. Recorded in the audit log as `profile-doctor`.
+         */
+        post: operations["runDoctor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -506,6 +530,9 @@ export interface components {
             npm?: {
                 registry?: string;
             };
+            jupyterlab?: {
+                extension_index?: string;
+            };
             source?: components["schemas"]["ArtifactSource"];
             /** @description The source's key of OSV's PyPI export (e.g. osv/PyPI.zip) */
             advisories?: string;
@@ -550,6 +577,9 @@ export interface components {
                 pip: components["schemas"]["Setting"][];
                 conda: components["schemas"]["Setting"][];
                 npm: components["schemas"]["Setting"][];
+                uv: components["schemas"]["Setting"][];
+                /** @description JupyterLab's Extension Manager settings in the Jupyter server's user config. */
+                jupyter: components["schemas"]["Setting"][];
                 environment: components["schemas"]["Setting"][];
             };
             leaks: components["schemas"]["Leak"][];
@@ -564,6 +594,32 @@ export interface components {
             /** @description Null when the endpoint did not answer at all. */
             latency_ms: number | null;
             cause: string | null;
+        };
+        DoctorRequest: {
+            /** @description The Python package pip and uv resolve (default pip); one the mirror carries. */
+            python_package?: string;
+            /** @description The npm package npm views (default npm). */
+            npm_package?: string;
+        };
+        /** @description What one tool answered. */
+        DoctorResult: {
+            /** @enum {string} */
+            tool: "pip" | "uv" | "conda" | "npm";
+            /** @description The command run, as typed in a terminal ('' when nothing was run). */
+            command: string;
+            /** @enum {string} */
+            outcome: "reached" | "failed" | "offline" | "not-configured" | "not-installed";
+            ok: boolean;
+            /** @description What happened, in plain words. */
+            message: string;
+            /** @description The lines of the tool's output that say why it failed. */
+            output: string;
+        };
+        DoctorReport: {
+            profile: string;
+            /** Format: date-time */
+            time: string;
+            results: components["schemas"]["DoctorResult"][];
         };
         Connectivity: {
             profile: string;
@@ -1175,6 +1231,33 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    runDoctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DoctorRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per tool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorReport"];
+                };
+            };
+            400: components["responses"]["Error"];
             409: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };

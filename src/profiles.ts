@@ -4,6 +4,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   AirlockClient,
   IConnectivity,
+  IDoctorReport,
   IEffectiveConfig,
   IProfile,
   IProfiles,
@@ -50,6 +51,17 @@ export class ProfilesModel {
 
   get connectivity(): IConnectivity | null {
     return this._connectivity;
+  }
+
+  /**
+   * The doctor's last report for the active profile; null before it ran or after a switch.
+   */
+  get doctor(): IDoctorReport | null {
+    return this._doctor;
+  }
+
+  get doctoring(): boolean {
+    return this._doctoring;
   }
 
   get busy(): boolean {
@@ -156,12 +168,30 @@ export class ProfilesModel {
     }
   }
 
+  /**
+   * Ask each package tool on the server's machine to reach the active profile's mirror.
+   */
+  async runDoctor(): Promise<void> {
+    this._doctoring = true;
+    this._changed.emit();
+    try {
+      this._doctor = await this.client.runDoctor();
+      this._error = null;
+    } catch (reason) {
+      this._error = messageOf(reason);
+    } finally {
+      this._doctoring = false;
+      this._changed.emit();
+    }
+  }
+
   private async _changeActive(
     action: () => Promise<IProfiles>
   ): Promise<boolean> {
     const ok = await this._run(async () => {
       this._state = await action();
       this._connectivity = null;
+      this._doctor = null;
       this._effective = await this.client.getEffectiveConfig();
     });
     if (ok) {
@@ -190,6 +220,8 @@ export class ProfilesModel {
   private _state: IProfiles | null = null;
   private _effective: IEffectiveConfig | null = null;
   private _connectivity: IConnectivity | null = null;
+  private _doctor: IDoctorReport | null = null;
+  private _doctoring = false;
   private _userProfiles: IProfile[] = [];
   private _busy = false;
   private _checking = false;

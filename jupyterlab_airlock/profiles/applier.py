@@ -1,4 +1,5 @@
-"""Applying a profile: write pip's, conda's and npm's own files, set the proxy environment.
+"""Applying a profile: write pip's, conda's, npm's and uv's own files and the Jupyter
+server's configuration, set the proxy and CA environment.
 
 The tools read their usual user files, so every kernel and terminal follows the mirror
 without Airlock in the loop. Every apply is one transaction: all files are read and merged
@@ -18,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.paths import jupyter_data_dir
+from jupyter_core.paths import jupyter_config_dir, jupyter_data_dir
 
 from ..errors import AirlockError
 from ..secrets import redact
@@ -37,6 +38,10 @@ from .files import (
 from .owned import owned_settings
 from .validation import Profile, validate_profile
 
+# The variables that name a CA bundle, each read by other tools: OpenSSL's default (Python's
+# ssl, uv, curl), requests (conda, scripts), Node.js (npm) and the AWS SDKs (S3).
+CA_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "AWS_CA_BUNDLE")
+
 # Environment variables Airlock sets in the server process (kernels inherit them). Both cases:
 # curl and many libraries read only the lower-case proxy variables, others only upper case.
 MANAGED_ENVIRONMENT = (
@@ -46,24 +51,33 @@ MANAGED_ENVIRONMENT = (
     "https_proxy",
     "NO_PROXY",
     "no_proxy",
-    "AWS_CA_BUNDLE",
+    *CA_VARIABLES,
 )
 
-TOOLS = ("pip", "conda", "npm")
+TOOLS = ("pip", "conda", "npm", "uv", "jupyter")
 
 
 @dataclass
 class ConfigPaths:
-    """Where each tool's user configuration lives, and where Airlock keeps its state."""
+    """Where each tool's user configuration lives, and where Airlock keeps its state.
+
+    ``uv`` and ``jupyter`` None: those files are left alone.
+    """
 
     pip: Path
     conda: Path
     npm: Path
     state_dir: Path
+    uv: Path | None = None
+    jupyter: Path | None = None
 
     @classmethod
     def for_user(cls) -> ConfigPaths:
-        """The files pip, conda and npm read for the user running the server (Linux layout)."""
+        """The files the tools read for the user running the server (Linux layout).
+
+        uv's is its user file, which a UV_CONFIG_FILE of the user's replaces (see
+        ``uv_overridden``); the Jupyter server's is read by servers started afterwards.
+        """
         home = Path.home()
         config_home = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
         return cls(
@@ -71,10 +85,12 @@ class ConfigPaths:
             conda=home / ".condarc",
             npm=home / ".npmrc",
             state_dir=Path(jupyter_data_dir()) / "airlock",
+            uv=Path(config_home) / "uv" / "uv.toml",
+            jupyter=Path(jupyter_config_dir()) / "jupyter_server_config.json",
         )
 
-    def of(self, tool: str) -> Path:
-        path: Path = getattr(self, tool)
+    def of(self, tool: str) -> Path | None:
+        path: Path | None = getattr(self, tool)
         return path
 
 
@@ -88,7 +104,7 @@ def environment_settings(profile: Profile) -> dict[str, str]:
     if proxy.get("no_proxy"):
         settings["NO_PROXY"] = settings["no_proxy"] = ",".join(proxy["no_proxy"])
     if profile.get("ca_bundle"):
-        settings["AWS_CA_BUNDLE"] = profile["ca_bundle"]
+        settings |= dict.fromkeys(CA_VARIABLES, str(profile["ca_bundle"]))
     return settings
 
 
@@ -137,9 +153,9 @@ class ProfileApplier:
         originals: dict[Path, Snapshot] = {}
         notes: list[str] = []
         for tool in TOOLS:
-            if tool not in reached:
-                continue
             path = self.paths.of(tool)
+            if tool not in reached or path is None:
+                continue
             snapshot = read_snapshot(path)
             values = settings.get(tool, {})
             if snapshot.data is None and not values:
@@ -164,6 +180,16 @@ class ProfileApplier:
             notes.append(
                 "pip takes the proxy from HTTP(S)_PROXY rather than pip.conf, because pip "
                 "ignores NO_PROXY once pip.conf names a proxy."
+            )
+        if self.paths.uv is not None and self.environ.get("UV_CONFIG_FILE") and "uv" in settings:
+            notes.append(
+                f"UV_CONFIG_FILE names {self.environ['UV_CONFIG_FILE']}, so uv reads that file "
+                f"instead of {self.paths.uv}: set the mirror there too, or unset it."
+            )
+        if self.paths.jupyter in changes:
+            notes.append(
+                "JupyterLab's Extension Manager follows the profile in servers started from "
+                "now on: restart the server to list and install extensions from the mirror."
             )
 
         wanted_environment = environment_settings(written)

@@ -1,4 +1,5 @@
-"""pip.conf, .condarc and .npmrc: read them as their tools do, change only Airlock's keys.
+"""pip.conf, .condarc, .npmrc, uv.toml and Jupyter's JSON: read them as their tools do,
+change only Airlock's keys.
 
 Airlock owns a fixed set of keys in each file (``owned.OWNED``). A merge removes those keys and
 writes the profile's values for them; every other line keeps its bytes, comments included.
@@ -19,20 +20,14 @@ from typing import Any
 
 import yaml
 
+from .files import ConfigFormatError, Merged
 from .owned import OWNED
+from .toolfiles import merge_jupyter, merge_uv, parse_jupyter, parse_uv
+
+__all__ = ["ConfigFormatError", "Merged", "merge", "parse", "pip_key"]
 
 # The section of pip.conf that applies to every pip command.
 PIP_SECTION = "global"
-
-
-class ConfigFormatError(ValueError):
-    """A configuration file its tool could not parse either; ``str()`` is the parser's reason."""
-
-
-@dataclass(frozen=True)
-class Merged:
-    text: str
-    layout_kept: bool  # False: written in full from the parsed settings, comments not kept
 
 
 def parse(tool: str, text: str) -> dict[str, Any]:
@@ -311,6 +306,8 @@ _FORMATS: dict[
     "pip": (_parse_pip, _merge_pip),
     "conda": (_parse_conda, _merge_conda),
     "npm": (_parse_npm, _merge_npm),
+    "uv": (parse_uv, merge_uv),
+    "jupyter": (parse_jupyter, merge_jupyter),
 }
 
 

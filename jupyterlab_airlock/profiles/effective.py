@@ -1,4 +1,5 @@
-"""What pip, conda and npm see now, read back from their files, with the file of each value.
+"""What pip, conda, npm, uv and JupyterLab's Extension Manager see now, read back from
+their files, with the file of each value.
 
 Not what Airlock wrote, but what the tools will use: the user's own lines, the admin's
 system-wide files and environment variables all count. pip answers for itself (``pip config
@@ -23,6 +24,7 @@ from ..processes import run
 from ..secrets import redact
 from .applier import MANAGED_ENVIRONMENT, ConfigPaths
 from .configfiles import ConfigFormatError, parse, pip_key
+from .owned import OWNED
 
 Entry = dict[str, Any]
 
@@ -34,7 +36,7 @@ UNREADABLE = "(unreadable)"
 async def read_effective(
     paths: ConfigPaths, python: str = sys.executable, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """``{"pip": [...], "conda": [...], "npm": [...], "environment": [...]}``.
+    """``{"pip", "conda", "npm", "uv", "jupyter", "environment"}``, each a list.
 
     Each list holds ``{"key", "value", "source"}`` (value as text; lists comma-separated for
     conda and space-separated for pip, as each tool writes them) for each key now; a file
@@ -43,7 +45,14 @@ async def read_effective(
     """
     env = dict(os.environ if environ is None else environ)
     pip, conda = await asyncio.gather(_pip(python, env), _conda(paths, env))
-    result = {"pip": pip, "conda": conda, "npm": _npm(paths, env), "environment": _server(env)}
+    result = {
+        "pip": pip,
+        "conda": conda,
+        "npm": _npm(paths, env),
+        "uv": _uv(paths, env),
+        "jupyter": _jupyter(paths),
+        "environment": _server(env),
+    }
     redacted: dict[str, Any] = redact(result)
     return redacted
 
@@ -299,5 +308,77 @@ def _server(env: Mapping[str, str]) -> list[Entry]:
     return [
         {"key": variable, "value": value, "source": SERVER_ENVIRONMENT}
         for variable, value in sorted(env.items())
-        if variable in MANAGED_ENVIRONMENT or variable.startswith(("PIP_", "CONDA_"))
+        if variable in MANAGED_ENVIRONMENT or variable.startswith(("PIP_", "CONDA_", "UV_"))
+    ]
+
+
+# --- uv and the Jupyter server --------------------------------------------------------------
+
+# uv's variables for the keys Airlock cares about (they beat every file).
+_UV_VARIABLES = {
+    "UV_INDEX_URL": "index-url",
+    "UV_DEFAULT_INDEX": "index-url",
+    "UV_EXTRA_INDEX_URL": "extra-index-url",
+    "UV_INDEX": "index",
+    "UV_OFFLINE": "offline",
+    "UV_NO_INDEX": "no-index",
+    "UV_NATIVE_TLS": "native-tls",
+}
+
+
+def uv_files(paths: ConfigPaths, env: Mapping[str, str]) -> list[Path]:
+    """The files uv reads, weakest first: the system's, then the user's or UV_CONFIG_FILE."""
+    if env.get("UV_CONFIG_FILE"):
+        return [Path(env["UV_CONFIG_FILE"])]
+    found = [Path("/etc/uv/uv.toml")]
+    return found + ([paths.uv] if paths.uv else [])
+
+
+def _uv(paths: ConfigPaths, env: Mapping[str, str]) -> list[Entry]:
+    entries: dict[str, Entry] = {}
+    for path in uv_files(paths, env):
+        try:
+            settings = parse("uv", path.read_text("utf-8"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except (OSError, UnicodeDecodeError, ConfigFormatError) as error:
+            entries[f"{UNREADABLE} {path}"] = _unreadable(str(error), str(path))
+            continue
+        for key, value in _flat_uv(settings):
+            entries[key] = {"key": key, "value": _text(value), "source": str(path)}
+    for variable, key in _UV_VARIABLES.items():
+        if variable in env:
+            source = f"environment variable {variable}"
+            entries[key] = {"key": key, "value": env[variable], "source": source}
+    return list(entries.values())
+
+
+def _flat_uv(settings: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Top-level keys, ``pip.<key>`` (uv pip's own table) and each index as ``index``."""
+    flat: list[tuple[str, Any]] = []
+    for key, value in settings.items():
+        if key == "index" and isinstance(value, list):
+            urls = [entry.get("url", "") for entry in value if isinstance(entry, dict)]
+            flat.append(("index", urls))
+        elif key == "pip" and isinstance(value, dict):
+            flat += [(f"pip.{name}", item) for name, item in value.items()]
+        elif not isinstance(value, (dict, list)) or key in OWNED["uv"]:
+            flat.append((key, value))
+    return flat
+
+
+def _jupyter(paths: ConfigPaths) -> list[Entry]:
+    """Only the Extension Manager's keys: the rest of that file may hold tokens."""
+    if paths.jupyter is None:
+        return []
+    try:
+        settings = parse("jupyter", paths.jupyter.read_text("utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except (OSError, UnicodeDecodeError, ConfigFormatError) as error:
+        return [_unreadable(str(error), str(paths.jupyter))]
+    return [
+        {"key": key, "value": _text(settings[key]), "source": str(paths.jupyter)}
+        for key in OWNED["jupyter"]
+        if key in settings
     ]

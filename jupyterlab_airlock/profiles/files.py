@@ -19,6 +19,16 @@ from ..secrets import redact
 PRIVATE = 0o600
 
 
+class ConfigFormatError(ValueError):
+    """A configuration file its tool could not parse either; ``str()`` is the parser's reason."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    text: str
+    layout_kept: bool  # False: written in full from the parsed settings, comments not kept
+
+
 @dataclass
 class Snapshot:
     """A file's bytes and permission bits before a change; ``data`` None: it did not exist."""

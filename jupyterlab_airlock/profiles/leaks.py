@@ -1,4 +1,5 @@
-"""Leak check: every effective setting that would make pip, conda or npm reach past the mirror.
+"""Leak check: every effective setting that would make pip, conda, npm, uv or JupyterLab's
+Extension Manager reach past the mirror.
 
 It reads the effective settings (``read_effective``), not the profile, so a stray line in the
 user's own file or a variable set by someone else is caught too. A setting the tool falls
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .owned import owned_settings
+from .owned import EXTENSION_INDEX, EXTENSION_MANAGER, OWNED, owned_settings
 from .urls import host_of, on_hosts
 from .validation import Profile
 
@@ -36,6 +37,8 @@ def find_leaks(profile: Profile | None, effective: dict[str, Any]) -> list[Leak]
         *_pip_leaks(profile or {}, effective.get("pip", [])),
         *_conda_leaks(profile or {}, effective.get("conda", [])),
         *_npm_leaks(profile or {}, effective.get("npm", [])),
+        *_uv_leaks(profile or {}, effective.get("uv", [])),
+        *_jupyter_leaks(profile or {}, effective.get("jupyter", [])),
     ]
 
 
@@ -43,7 +46,7 @@ def profile_leaks(profile: Profile) -> list[Leak]:
     """The leaks a profile would have on its own, before it is applied."""
     source = f"profile '{profile.get('name')}'"
     settings = owned_settings(profile)
-    effective: dict[str, list[dict[str, Any]]] = {"pip": [], "conda": [], "npm": []}
+    effective: dict[str, list[dict[str, Any]]] = {tool: [] for tool in OWNED}
     for key, value in settings.get("pip", {}).items():
         shown = " ".join(value) if isinstance(value, list) else str(value)
         shown = "true" if value is True else shown
@@ -53,8 +56,9 @@ def profile_leaks(profile: Profile) -> list[Leak]:
         for name, item in flat:
             shown_key = key if name is None else f"{key}.{name}"
             effective["conda"].append({"key": shown_key, "value": item, "source": source})
-    for key, value in settings.get("npm", {}).items():
-        effective["npm"].append({"key": key, "value": value, "source": source})
+    for tool in ("npm", "uv", "jupyter"):
+        for key, value in settings.get(tool, {}).items():
+            effective[tool].append({"key": key, "value": value, "source": source})
     return find_leaks(profile, effective)
 
 
@@ -218,4 +222,59 @@ def _npm_leaks(profile: Profile, entries: list[dict[str, Any]]) -> list[Leak]:
         return [
             _leak("npm", _missing("registry", default, "npm's built-in default"), default, message)
         ]
+    return []
+
+
+def _uv_leaks(profile: Profile, entries: list[dict[str, Any]]) -> list[Leak]:
+    def named(*keys: str) -> list[dict[str, Any]]:
+        return [e for e in entries if e["key"] in keys]
+
+    leaks: list[Leak] = []
+    offline = any(_truthy(e["value"]) for e in named("offline", "no-index", "pip.no-index"))
+    if profile.get("offline") and not offline:
+        message = (
+            "The profile says this site is offline, but uv's offline is not set: uv will "
+            "still try to reach a package index."
+        )
+        leaks.append(_leak("uv", _missing("offline"), NOT_SET, message))
+    if offline:
+        return leaks
+    indexes = named("index-url", "pip.index-url")
+    for entry in indexes:
+        if on_hosts(str(entry["value"]), PYPI_HOSTS):
+            message = f"uv downloads from {host_of(str(entry['value']))}, not the mirror."
+            leaks.append(_leak("uv", entry, entry["value"], message))
+    if not indexes and "pip" in profile:
+        default = "https://pypi.org/simple"
+        message = "No index is set for uv, so it downloads from the public PyPI (pypi.org)."
+        leaks.append(
+            _leak("uv", _missing("index-url", default, "uv's built-in default"), default, message)
+        )
+    for entry in named("extra-index-url", "pip.extra-index-url", "index"):
+        for url in _items(entry["value"], ","):
+            message = (
+                f"uv also consults {url} beside the mirror: a package missing from the mirror "
+                "is taken from there. Serve everything from one mirror index instead."
+            )
+            leaks.append(_leak("uv", entry, url, message))
+    return leaks
+
+
+def _jupyter_leaks(profile: Profile, entries: list[dict[str, Any]]) -> list[Leak]:
+    settings = {e["key"]: e for e in entries}
+    manager = settings.get(EXTENSION_MANAGER)
+    if manager is not None and manager["value"] == "readonly":
+        return []
+    index = settings.get(EXTENSION_INDEX)
+    if index is not None and on_hosts(str(index["value"]), PYPI_HOSTS):
+        message = "JupyterLab's Extension Manager lists extensions from the public PyPI."
+        return [_leak("jupyter", index, index["value"], message)]
+    if index is None and ("pip" in profile or "jupyterlab" in profile):
+        default = "https://pypi.org/pypi"
+        message = (
+            "JupyterLab's Extension Manager lists extensions from the public PyPI: name the "
+            "mirror's PyPI JSON API as the profile's jupyterlab.extension_index."
+        )
+        missing = _missing(EXTENSION_INDEX, default, "JupyterLab's built-in default")
+        return [_leak("jupyter", missing, default, message)]
     return []

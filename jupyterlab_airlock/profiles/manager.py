@@ -8,14 +8,19 @@ Every switch, and every refused one, goes into the audit trail.
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from ..audit import AuditLog
 from ..config import Airlock
 from ..connectivity import check_profile
+from ..doctor import run_doctor
 from ..errors import AirlockError
 from ..index_address import IndexAddress
+from ..secrets import redact
 from .applier import ConfigPaths, ProfileApplier
 from .effective import read_effective
 from .leaks import find_leaks, profile_leaks
@@ -178,11 +183,45 @@ class ProfileManager:
         hidden: dict[str, Any] = json.loads(self._index.hide(json.dumps(value)))
         return hidden
 
+    async def doctor(self, body: Mapping[str, Any], user: str | None) -> dict[str, Any]:
+        """Ask each package tool to reach the active profile's mirror; audited."""
+        active = self.applier.active()
+        if active is None:
+            raise AirlockError("no-active-profile", "No profile is active: choose one first.", 409)
+        results = await run_doctor(
+            self.expand(active),
+            os.environ,
+            python_package=_package_name(body.get("python_package"), "pip"),
+            npm_package=_package_name(body.get("npm_package"), "npm"),
+        )
+        failed = [result["tool"] for result in results if not result["ok"]]
+        outcome = f"failed: {', '.join(failed)}" if failed else "succeeded"
+        await self._audit.append("profile-doctor", user, profile=active["name"], result=outcome)
+        time = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        report = {"profile": active["name"], "time": time, "results": results}
+        return self.hide(report)
+
     async def check(self, body: Mapping[str, Any]) -> dict[str, Any]:
         profile = self.resolve(body) if body else self.applier.active()
         if profile is None:
             raise AirlockError("no-active-profile", "No profile is active: choose one first.", 409)
         return {"profile": profile["name"], "results": await check_profile(profile)}
+
+
+# A package name, never an option: the doctor passes it to pip, uv and npm as an argument.
+_PACKAGE_NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*$")
+
+
+def _package_name(value: Any, default: str) -> str:
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or not _PACKAGE_NAME.match(value):
+        raise AirlockError(
+            "invalid-request",
+            f"{redact(str(value))!r} is not a package name: name one package the mirror "
+            "carries, such as 'pip' or 'npm'.",
+        )
+    return value
 
 
 def _active_name(described: Mapping[str, Any]) -> str | None:

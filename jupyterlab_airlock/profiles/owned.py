@@ -1,11 +1,15 @@
-"""The keys Airlock owns in pip's, conda's and npm's files, and the values a profile gives
-them. Every other key in those files is the user's and is never touched."""
+"""The keys Airlock owns in pip's, conda's, npm's and uv's files and in the Jupyter server's
+configuration, and the values a profile gives them. Every other key in those files is the
+user's and is never touched."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .validation import Profile
+
+EXTENSION_INDEX = "PyPIExtensionManager.base_url"
+EXTENSION_MANAGER = "LabApp.extension_manager"
 
 OWNED: dict[str, tuple[str, ...]] = {
     "pip": ("index-url", "extra-index-url", "trusted-host", "cert", "timeout", "proxy", "no-index"),
@@ -19,6 +23,16 @@ OWNED: dict[str, tuple[str, ...]] = {
         "offline",
     ),
     "npm": ("registry", "proxy", "https-proxy", "cafile"),
+    "uv": (
+        "index-url",
+        "extra-index-url",
+        "allow-insecure-host",
+        "native-tls",
+        "offline",
+        "no-index",
+    ),
+    # JupyterLab's Extension Manager (jupyterlab.extensions.pypi), as Section.trait.
+    "jupyter": (EXTENSION_INDEX, EXTENSION_MANAGER),
 }
 
 
@@ -73,8 +87,49 @@ def owned_settings(profile: Profile) -> dict[str, dict[str, Any]]:
             values["offline"] = True
         settings["conda"] = values
 
+    if "pip" in profile or shared:
+        uv: dict[str, Any] = {
+            key: settings["pip"][key]
+            for key in ("index-url", "extra-index-url")
+            if key in settings["pip"]
+        }
+        if pip.get("trusted-host"):
+            uv["allow-insecure-host"] = pip["trusted-host"]
+        if ca_bundle:
+            # The system store plus SSL_CERT_FILE (set for kernels), as pip's cert does.
+            uv["native-tls"] = True
+        if offline:
+            uv["offline"] = uv["no-index"] = True
+        settings["uv"] = uv
+
+    if "pip" in profile or "jupyterlab" in profile or offline:
+        settings["jupyter"] = _extension_manager(profile, offline)
+
     if "npm" in profile:
         npm_keys = {"registry": profile["npm"].get("registry"), "proxy": proxy.get("http")}
         npm_keys |= {"https-proxy": proxy.get("https"), "cafile": ca_bundle}
         settings["npm"] = {key: value for key, value in npm_keys.items() if value}
     return settings
+
+
+def extension_index(profile: Profile) -> str | None:
+    """The PyPI JSON API JupyterLab's Extension Manager lists and reads extensions from.
+
+    Mirrors serve it beside their simple index: Nexus and Artifactory at ``.../pypi``
+    where the index is ``.../simple``; the profile may name it when the mirror differs.
+    """
+    named: str | None = profile.get("jupyterlab", {}).get("extension_index")
+    index: str = profile.get("pip", {}).get("index-url", "")
+    stem = index.rstrip("/")
+    if named or not stem.endswith("/simple"):
+        return named
+    return stem.removesuffix("simple") + "pypi"
+
+
+def _extension_manager(profile: Profile, offline: bool) -> dict[str, Any]:
+    # Offline, or with the read bucket as the only index, there is no PyPI API to list
+    # extensions from: the read-only manager keeps JupyterLab from trying pypi.org.
+    if offline or profile.get("index_from_source"):
+        return {EXTENSION_MANAGER: "readonly"}
+    url = extension_index(profile)
+    return {EXTENSION_INDEX: url} if url else {}

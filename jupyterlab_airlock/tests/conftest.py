@@ -40,13 +40,16 @@ def jp_fetch(
 
 @pytest.fixture
 def paths(tmp_path: Path) -> ConfigPaths:
-    """pip's, conda's and npm's user files under a home of the test's own."""
+    """The tools' user files under a home of the test's own, where the tools look for them
+    when HOME is that home."""
     home = tmp_path / "home"
     return ConfigPaths(
         pip=home / ".config" / "pip" / "pip.conf",
         conda=home / ".condarc",
         npm=home / ".npmrc",
         state_dir=tmp_path / "data" / "airlock",
+        uv=home / ".config" / "uv" / "uv.toml",
+        jupyter=home / ".jupyter" / "jupyter_server_config.json",
     )
 
 

@@ -116,8 +116,10 @@ def test_apply_sets_airlocks_keys_and_keeps_everything_else(
         str(paths.pip),
         str(paths.conda),
         str(paths.npm),
+        str(paths.uv),
+        str(paths.jupyter),
     ]
-    assert all(f["existed"] for f in record["files"])
+    assert [f["existed"] for f in record["files"]] == [True, True, True, False, False]
     pip = pip_conf(paths)
     assert pip["global"]["index-url"] == f"{MIRROR}/pypi/simple/"
     assert pip["global"]["extra-index-url"].split() == [
@@ -473,6 +475,7 @@ def test_config_paths_for_the_user_follow_xdg(
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter-config"))
 
     paths = ConfigPaths.for_user()
 
@@ -481,7 +484,10 @@ def test_config_paths_for_the_user_follow_xdg(
         conda=tmp_path / ".condarc",
         npm=tmp_path / ".npmrc",
         state_dir=tmp_path / "jupyter" / "airlock",
+        uv=tmp_path / "xdg" / "uv" / "uv.toml",
+        jupyter=tmp_path / "jupyter-config" / "jupyter_server_config.json",
     )
     monkeypatch.delenv("XDG_CONFIG_HOME")
     assert ConfigPaths.for_user().pip == tmp_path / ".config" / "pip" / "pip.conf"
+    assert ConfigPaths.for_user().uv == tmp_path / ".config" / "uv" / "uv.toml"
     assert os.path.isabs(ConfigPaths.for_user().state_dir)

@@ -95,6 +95,7 @@ async def test_offline_without_no_index_is_a_leak_until_an_offline_profile_is_ap
     assert keyed(find_leaks(offline, before)) == [
         ("pip", "global.no-index", "(not set)"),
         ("conda", "offline", "(not set)"),
+        ("uv", "offline", "(not set)"),
     ]
 
     ProfileApplier(paths, environ).apply(offline)
@@ -200,6 +201,7 @@ def test_no_index_stops_pip_index_leaks_and_offline_stops_conda_leaks() -> None:
         effective(
             pip=[("global.index-url", "https://pypi.org/simple/"), (":env:.no-index", "1")],
             conda=[("channels", "defaults"), ("offline", "true")],
+            uv=[("index-url", "https://pypi.org/simple/"), ("offline", "true")],
         ),
     )
 
@@ -215,6 +217,8 @@ def test_a_tool_the_profile_configures_leaks_by_its_built_in_default() -> None:
         ("pip", "pip's built-in default"),
         ("conda", "conda's built-in default"),
         ("npm", "npm's built-in default"),
+        ("uv", "uv's built-in default"),
+        ("jupyter", "JupyterLab's built-in default"),
     ]
     assert find_leaks({"name": "p"}, effective(pip=[], conda=[], npm=[])) == []
 
@@ -237,5 +241,39 @@ def test_a_profile_not_yet_applied_is_checked_on_its_own() -> None:
         ("pip", "global.extra-index-url", "https://pypi.org/simple/"),
         ("conda", "channels", "defaults"),
         ("npm", "registry", "https://registry.npmjs.org/"),
+        ("uv", "extra-index-url", "https://pypi.org/simple/"),
     ]
     assert {leak["source"] for leak in found} == {"profile 'leaky'"}
+
+
+async def test_uv_and_the_extension_manager_are_checked_in_their_files(
+    paths: ConfigPaths, environ: dict[str, str]
+) -> None:
+    ProfileApplier(paths, environ).apply(SEALED)
+    assert paths.uv is not None
+    assert paths.jupyter is not None
+    with paths.uv.open("a") as file:
+        file.write('\n[[index]]\nname = "torch"\nurl = "https://download.example/whl"\n')
+    paths.jupyter.write_text('{"PyPIExtensionManager": {"base_url": "https://pypi.org/pypi"}}')
+
+    found = find_leaks(SEALED, await read_effective(paths, sys.executable, environ))
+
+    assert keyed(found) == [
+        ("uv", "index", "https://download.example/whl"),
+        ("jupyter", "PyPIExtensionManager.base_url", "https://pypi.org/pypi"),
+    ]
+    assert found[0]["source"] == str(paths.uv)
+    assert "beside the mirror" in found[0]["message"]
+
+
+async def test_uv_config_file_of_the_users_replaces_the_written_one(
+    paths: ConfigPaths, environ: dict[str, str], tmp_path: Path
+) -> None:
+    ProfileApplier(paths, environ).apply(SEALED)
+    own = tmp_path / "own-uv.toml"
+    own.write_text('index-url = "https://pypi.org/simple"\n')
+    environ["UV_CONFIG_FILE"] = str(own)
+
+    found = find_leaks(SEALED, await read_effective(paths, sys.executable, environ))
+
+    assert [(leak["tool"], leak["source"]) for leak in found] == [("uv", str(own))]

@@ -237,3 +237,32 @@ async def test_each_managed_profile_says_what_would_leak_before_it_is_applied(
     assert leaks["leaky"], "an extra index on pypi.org must be flagged"
     assert all("pypi.org" in leak["value"] for leak in leaks["leaky"])
     assert leaks["leaky"][0]["source"] == "profile 'leaky'"
+
+
+async def test_the_doctor_asks_pip_and_uv_and_is_audited(jp_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as no_profile:
+        await post(jp_fetch, "doctor")
+    assert no_profile.value.code == 409
+    await post(jp_fetch, "apply", {"name": "lab-mirror"})
+
+    report = await post(jp_fetch, "doctor", {"python_package": "airlock-demo-hello"})
+
+    assert report["profile"] == "lab-mirror"
+    tools = {result["tool"]: result for result in report["results"]}
+    assert list(tools) == ["pip", "uv", "conda", "npm"]
+    assert tools["pip"]["outcome"] == "reached", tools["pip"]
+    assert tools["uv"]["outcome"] == "reached", tools["uv"]
+    assert tools["npm"]["outcome"] in ("not-configured", "not-installed")
+    activity = json.loads((await jp_fetch("airlock", "audit")).body)
+    doctor = next(r for r in activity["records"] if r["action"] == "profile-doctor")
+    assert (doctor["profile"], doctor["result"]) == ("lab-mirror", "succeeded")
+
+
+async def test_the_doctor_refuses_an_option_as_a_package_name(jp_fetch: Any) -> None:
+    await post(jp_fetch, "apply", {"name": "lab-mirror"})
+
+    with pytest.raises(HTTPClientError) as refused:
+        await post(jp_fetch, "doctor", {"python_package": "--index-url=https://evil/simple"})
+
+    assert refused.value.code == 400
+    assert json.loads(refused.value.response.body)["code"] == "invalid-request"

@@ -157,6 +157,19 @@ describe('AirlockModel', () => {
     expect(model.profiles.activeName).toBeNull();
   });
 
+  it('says why the doctor cannot run while no profile is active', async () => {
+    const model = new AirlockModel(
+      new AirlockClient(ServerConnection.makeSettings())
+    );
+    await model.refresh();
+
+    await model.profiles.runDoctor();
+
+    expect(model.profiles.doctor).toBeNull();
+    expect(model.profiles.doctoring).toBe(false);
+    expect(model.profiles.error).toContain('No profile is active');
+  });
+
   it('lists the kernels of the server', async () => {
     const specs = new KernelSpecManager({
       serverSettings: ServerConnection.makeSettings()

@@ -2,7 +2,12 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IEffectiveConfig, IProbeResult, ISetting } from '../api';
+import {
+  IDoctorResult,
+  IEffectiveConfig,
+  IProbeResult,
+  ISetting
+} from '../api';
 import { ProfilesModel } from '../profiles';
 
 /**
@@ -87,7 +92,7 @@ export function MirrorSection(props: {
           disabled={model.busy || !state?.can_revert}
           onClick={() => void model.revert()}
           title={trans.__(
-            'Put pip.conf, .condarc and .npmrc back as they were before the last switch'
+            "Put the tools' configuration files back as they were before the last switch"
           )}
         >
           {trans.__('Revert')}
@@ -102,9 +107,23 @@ export function MirrorSection(props: {
             ? trans.__('Checking…')
             : trans.__('Check connectivity')}
         </Button>
+        <Button
+          small
+          minimal
+          disabled={model.doctoring || !active}
+          onClick={() => void model.runDoctor()}
+          title={trans.__(
+            'Ask pip, uv, conda and npm to reach the mirror, as a kernel would'
+          )}
+        >
+          {model.doctoring ? trans.__('Asking the tools…') : trans.__('Doctor')}
+        </Button>
       </div>
       {model.connectivity && (
         <ProbeResults results={model.connectivity.results} trans={trans} />
+      )}
+      {model.doctor && (
+        <DoctorResults results={model.doctor.results} trans={trans} />
       )}
       {model.effective && (
         <EffectiveConfig effective={model.effective} trans={trans} />
@@ -139,6 +158,41 @@ function ProbeResults(props: {
   );
 }
 
+function DoctorResults(props: {
+  results: IDoctorResult[];
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { results, trans } = props;
+  return (
+    <ul
+      className="jp-Airlock-probes"
+      aria-label={trans.__('Doctor')}
+      data-testid="airlock-doctor"
+    >
+      {results.map(result => (
+        <li
+          key={result.tool}
+          className={result.ok ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
+        >
+          <span aria-hidden="true">{result.ok ? '✓ ' : '✗ '}</span>
+          <strong>{result.tool}</strong> {result.message}
+          {result.command && (
+            <div className="jp-Airlock-muted">
+              <code>{result.command}</code>
+            </div>
+          )}
+          {result.output && (
+            <details>
+              <summary>{trans.__('Output')}</summary>
+              <pre className="jp-Airlock-muted">{result.output}</pre>
+            </details>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function EffectiveConfig(props: {
   effective: IEffectiveConfig;
   trans: TranslationBundle;
@@ -148,6 +202,8 @@ function EffectiveConfig(props: {
     ['pip', effective.effective.pip],
     ['conda', effective.effective.conda],
     ['npm', effective.effective.npm],
+    ['uv', effective.effective.uv],
+    [trans.__('Extension Manager'), effective.effective.jupyter],
     [trans.__('environment'), effective.effective.environment]
   ];
   return (
@@ -167,7 +223,7 @@ function EffectiveConfig(props: {
       ))}
       <details className="jp-Airlock-settingsDetails">
         <summary className="jp-Airlock-subtitle">
-          {trans.__('What pip, conda and npm now see')}
+          {trans.__('What pip, uv, conda, npm and JupyterLab now see')}
         </summary>
         <div
           className="jp-Airlock-settings"

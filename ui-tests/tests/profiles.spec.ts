@@ -63,4 +63,26 @@ test.describe('Mirror profiles', () => {
     await expect(probes).toContainText('artifact source');
     await expect(probes.locator('.jp-Airlock-failed')).toHaveCount(0);
   });
+
+  test('the doctor asks each tool to reach the mirror and shows the command it ran', async ({
+    page
+  }, testInfo) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+
+    await panel.getByRole('button', { name: 'Doctor' }).click();
+
+    const doctor = panel.getByTestId('airlock-doctor');
+    // pip resolves for real (a dry run), which takes a few seconds.
+    await expect(doctor).toContainText('python -m pip install -vv --dry-run', {
+      timeout: 120000
+    });
+    await expect(doctor).toContainText('echo pip | uv pip compile -');
+    // The demo mirror carries the demo's packages, not pip: the tools reach it and say so.
+    await expect(doctor).toContainText(
+      "but the mirror has no package 'pip', so nothing was resolved"
+    );
+    await expect(doctor.locator('.jp-Airlock-failed')).toHaveCount(0);
+    await panel.screenshot({ path: testInfo.outputPath('doctor.png') });
+  });
 });
