@@ -1,5 +1,5 @@
-"""Installing files that crossed the air gap: pip with no index, from one folder, every
-file pinned by its sha256.
+"""Installing files that crossed the air gap: uv with no index, offline, from one folder,
+every file pinned by its sha256.
 
 The installer (its installs and roll backs), new kernels from bundles and the bundle's own
 check all install this way, through :func:`install_offline`; the folder holds exactly the
@@ -16,13 +16,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .manifests import Sha256Verifier
-from .pip import pip_command, pip_environment
 from .processes import Completed, run
+from .uv import uv_command, uv_environment
 
 INSTALL_TIMEOUT = 3600
-# pip gets this long after SIGINT to put back the package it was replacing.
+# The installer gets this long after SIGINT to stop cleanly (uv stops at once; what it had
+# already linked is the caller's to undo).
 INTERRUPT_GRACE = 30
 _CHUNK = 1 << 20
+# How far along uv is, by the summary lines it prints as it goes.
+_STAGES = {"Resolved ": 0.1, "Prepared ": 0.6, "Uninstalled ": 0.7, "Installed ": 1.0}
 
 
 async def install_offline(
@@ -31,29 +34,27 @@ async def install_offline(
     requirements: Path,
     *,
     log: Callable[[str], None],
+    cache_dir: Path | None = None,
     progress: Callable[[float], None] | None = None,
-    count: int = 0,
     options: Sequence[str] = (),
     timeout: float = INSTALL_TIMEOUT,
     interrupt_grace: float = 0,
 ) -> Completed:
-    """``pip install --no-index --require-hashes`` into interpreter ``python`` of the
-    ``requirements`` file (``name==version --hash=sha256:...`` lines), from ``folder`` only.
+    """``uv pip install --offline --no-index --require-hashes`` into interpreter ``python``
+    of the ``requirements`` file (``name==version --hash=sha256:...`` lines), from
+    ``folder`` only, with uv's cache in ``cache_dir`` (none when not given).
 
-    ``log`` gets each line pip prints; ``progress`` the share (0 to 1) of the ``count``
-    files (the requirements' lines) pip has processed so far. ``options`` are further pip
-    options (``--no-deps``, ``--dry-run`` and a target's ``--platform`` ...). A timeout
-    raises ``asyncio.TimeoutError``; on cancellation pip gets SIGINT and
-    ``interrupt_grace`` seconds to put back a package it was replacing, then the process
-    group is killed. What pip's exit status means is the caller's to say.
+    ``log`` gets each line uv prints; ``progress`` the share (0 to 1) done, by uv's
+    stages. ``options`` are further uv options (``--no-deps``, ``--dry-run``, a target's
+    ``--python-platform`` ...). A timeout raises ``asyncio.TimeoutError``; on cancellation
+    uv gets SIGINT and ``interrupt_grace`` seconds, then the process group is killed. What
+    uv's exit status means is the caller's to say.
     """
-    argv = pip_command(
-        str(python),
+    argv = uv_command(
         "install",
+        python,
+        "--offline",
         "--no-index",
-        "--no-cache-dir",
-        "--progress-bar",
-        "off",
         *options,
         "--find-links",
         str(folder),
@@ -61,19 +62,17 @@ async def install_offline(
         "--requirement",
         str(requirements),
     )
-    seen = 0
 
     def on_line(line: str) -> None:
-        nonlocal seen
         log(line)
-        if progress is not None and line.startswith("Processing "):
-            seen += 1
-            progress(min(seen, count) / max(count, 1))
+        stage = next((share for word, share in _STAGES.items() if line.startswith(word)), None)
+        if progress is not None and stage is not None:
+            progress(stage)
 
     return await run(
         argv,
         timeout=timeout,
-        env=pip_environment(),
+        env=uv_environment(cache_dir),
         on_line=on_line,
         interrupt_grace=interrupt_grace,
     )
@@ -86,12 +85,12 @@ async def uninstall(
     log: Callable[[str], None],
     interrupt_grace: float = 0,
 ) -> Completed:
-    """``pip uninstall --yes`` of the distributions ``names`` from interpreter ``python``,
-    each line pip prints given to ``log``; timeout and cancellation as for installs."""
+    """``uv pip uninstall`` of the distributions ``names`` from interpreter ``python``,
+    each line uv prints given to ``log``; timeout and cancellation as for installs."""
     return await run(
-        pip_command(str(python), "uninstall", "--yes", *names),
+        uv_command("uninstall", python, *names),
         timeout=INSTALL_TIMEOUT,
-        env=pip_environment(),
+        env=uv_environment(None),
         on_line=log,
         interrupt_grace=interrupt_grace,
     )

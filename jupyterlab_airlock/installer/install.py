@@ -28,7 +28,7 @@ from ..manifests import ManifestEntry
 from ..offline import INTERRUPT_GRACE, install_offline, place, sha256_file, uninstall
 from ..package_index import PackageIndex
 from ..pip import pins
-from ..processes import last_line
+from ..uv import uv_errors
 from . import conda_link
 from .conda_records import installed_records
 from .plan import Plan, PlanStep, changes, package_versions
@@ -106,14 +106,17 @@ class Installs:
             requirements = folder / "plan.txt"
             requirements.write_text(pins([(f["name"], f["version"], f["sha256"]) for f in files]))
             prefix = plan.environment["prefix"]
-            context.log(f"Installing {len(files)} file(s) into {prefix} with pip, offline")
+            context.log(f"Installing {len(files)} file(s) into {prefix} with uv, offline")
             try:
                 completed = await install_offline(
                     plan.python,
                     folder,
                     requirements,
                     log=lambda line: context.log(self._hide(line)),
-                    count=len(plan.steps),
+                    cache_dir=self._cache.root / "uv",
+                    # The plan is the resolution: its files, and nothing else (uv would
+                    # ask for the hashes of dependencies already installed, too).
+                    options=["--no-deps"],
                     progress=lambda share: context.progress(0.3 + 0.6 * share),
                     interrupt_grace=INTERRUPT_GRACE,
                 )
@@ -123,8 +126,8 @@ class Installs:
         if completed.returncode != 0:
             raise AirlockError(
                 "install-failed",
-                f"pip could not install into {plan.display_name}: "
-                f"{self._hide(last_line(completed.stderr))}",
+                f"uv could not install into {plan.display_name}: "
+                f"{self._hide(uv_errors(completed.stderr))}",
                 500,
             )
         # pip installed exactly the pinned files (--require-hashes admits nothing else), so

@@ -18,7 +18,8 @@ from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
 from ..offline import INTERRUPT_GRACE, install_offline, place, uninstall
 from ..pip import pins
-from ..processes import Completed, last_line
+from ..processes import Completed
+from ..uv import uv_errors
 
 
 class Rollbacks:
@@ -89,6 +90,7 @@ class Rollbacks:
                         folder,
                         requirements,
                         log=log,
+                        cache_dir=self._cache.root / "uv",
                         options=["--no-deps"],
                         interrupt_grace=INTERRUPT_GRACE,
                     )
@@ -117,5 +119,5 @@ class Rollbacks:
     def _check(self, completed: Completed) -> None:
         if completed.returncode != 0:
             raise AirlockError(
-                "rollback-failed", f"pip failed: {self._hide(last_line(completed.stderr))}", 500
+                "rollback-failed", f"uv failed: {self._hide(uv_errors(completed.stderr))}", 500
             )

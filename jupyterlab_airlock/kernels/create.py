@@ -4,7 +4,7 @@ Each becomes an environment at ``envs_dir/<kernel name>`` and a kernelspec at
 ``kernels_dir/<kernel name>/kernel.json``. Both names are claimed before any work and
 removed again when the work fails or is cancelled, so a kernel is whole or absent; the
 kernel.json is written last, so the launcher never lists a kernel that cannot start.
-Nothing here reaches a network: pip gets ``--no-index`` and the bundle's folder only.
+Nothing here reaches a network: uv runs ``--offline --no-index`` on the bundle's folder only.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import JobContext
 from ..offline import INSTALL_TIMEOUT, install_offline
-from ..pip import explain_failure, lacking, pip_environment
+from ..pip import lacking, pip_environment
 from ..processes import last_line, run
 from ..sources import Entry, Source
+from ..uv import unresolved, uv_errors
 from .archive import check_archive, size_text, unpack
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
@@ -67,9 +68,11 @@ async def create_kernel_from_bundle(
     *,
     require_ipykernel: bool = True,
     existing_kernels: Collection[str] = (),
+    uv_cache: Path | None = None,
 ) -> dict[str, Any]:
     """A virtual environment of the server's Python with the bundle installed offline, and
-    its kernelspec. Every file is verified against the bundle's manifests first.
+    its kernelspec. Every file is verified against the bundle's manifests first; uv keeps
+    its cache in ``uv_cache`` (none when not given).
 
     ``existing_kernels``: kernel names found elsewhere on the kernelspec path (the server's
     ``python3``...), which a new kernel must not shadow. Errors are AirlockErrors: 409 for a
@@ -102,7 +105,7 @@ async def create_kernel_from_bundle(
         )
         python = prefix / "bin" / "python"
         context.progress(0.35)
-        await _install(python, bundle_dir, len(lock), context)
+        await _install(python, bundle_dir, len(lock), context, uv_cache)
         if require_ipykernel:
             await _require_ipykernel(python)
         spec = _write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
@@ -313,7 +316,9 @@ async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
         raise AirlockError("kernel-create-failed", f"{failure}: {last_line(output)}", 500)
 
 
-async def _install(python: Path, bundle_dir: Path, count: int, context: JobContext) -> None:
+async def _install(
+    python: Path, bundle_dir: Path, count: int, context: JobContext, uv_cache: Path | None
+) -> None:
     context.log(f"Installing {count} package(s) offline from the bundle")
     try:
         completed = await install_offline(
@@ -321,17 +326,18 @@ async def _install(python: Path, bundle_dir: Path, count: int, context: JobConte
             bundle_dir,
             bundle_dir / LOCK_FILE,
             log=context.log,
-            count=count,
+            cache_dir=uv_cache,
             progress=lambda share: context.progress(0.4 + 0.5 * share),
-            options=["--only-binary=:all:"],
+            options=["--only-binary", ":all:"],
         )
     except asyncio.TimeoutError:
         raise AirlockError(
-            "install-failed", f"pip did not finish in {INSTALL_TIMEOUT} s.", 504
+            "install-failed", f"uv did not finish in {INSTALL_TIMEOUT} s.", 504
         ) from None
     if completed.returncode == 0:
         return
-    missing, problems = explain_failure(completed.stdout + completed.stderr)
+    output = completed.stdout + completed.stderr
+    missing = unresolved(output)
     if missing:
         lacks = lacking(missing)
         raise AirlockError(
@@ -341,7 +347,7 @@ async def _install(python: Path, bundle_dir: Path, count: int, context: JobConte
             422,
         )
     raise AirlockError(
-        "install-failed", f"pip could not install the bundle: {' '.join(problems)}", 500
+        "install-failed", f"uv could not install the bundle: {uv_errors(output)}", 500
     )
 
 
