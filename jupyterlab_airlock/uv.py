@@ -31,7 +31,7 @@ _SPEC = r"(?:[<>=!~][^\s]*)?"
 _BLAMED = re.compile(
     rf"(?P<a>{_NAME})(?:==\S+)? (?:was not found in|has no wheels with|has no usable)"
     rf"|only (?P<b>{_NAME})==\S+ (?:is|are) available"
-    rf"|there (?:is|are) no versions of (?P<c>{_NAME})"
+    rf"|there (?:is|are) no versions? of (?P<c>{_NAME})"
 )
 _ASKED = re.compile(
     rf"(?:(?P<by>{_NAME})(?:\[[^\]]*\])?(?:[<>=!~]=?\S+?)? depends? on|you require) "

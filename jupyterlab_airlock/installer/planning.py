@@ -19,15 +19,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name, parse_wheel_filename
-from packaging.version import Version
+from packaging.utils import canonicalize_name
 
 from ..audit import AuditLog
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..kernels.environment import describe_kernel
 from ..kinds import classify, fit
-from ..package_index import IndexedFile, IndexSnapshot, PackageIndex
+from ..package_index import IndexSnapshot, PackageIndex
 from ..pip import Missing, parse_requirement
 from ..platforms import platform_subdir, supported_tags
 from ..policy import Policy
@@ -43,6 +42,7 @@ from ..uv import (
 )
 from .conda_plan import solve_conda
 from .conda_records import is_conda_prefix
+from .files import best_file, described, unusable
 from .plan import Plan, PlanStep, action, package_versions
 
 _MIXED = (
@@ -304,7 +304,7 @@ class Planner:
         if url is not None:
             indexed = snapshot.by_key.get(unquote(url.removeprefix(self._index_url() + "files/")))
         else:
-            indexed = _best_file(snapshot.projects.get(canonicalize_name(change.name), []),
+            indexed = best_file(snapshot.projects.get(canonicalize_name(change.name), []),
                                  step.version, tags)  # fmt: skip
         if indexed is None:  # uv was given only our index: a bug worth stopping on
             raise AirlockError("plan-source", f"uv chose {change.name} from elsewhere.", 500)
@@ -334,26 +334,15 @@ class Planner:
     def _unusable(
         self, lacking: Missing, snapshot: IndexSnapshot, tags: list[str]
     ) -> dict[str, Any]:
-        """``lacking`` as the plan shows it: the files of its project in the source, each
-        with the reason it cannot serve (another version, Python, platform, the policy)."""
+        """``lacking`` as the plan shows it, with the files of its project in the source
+        that could not serve and why."""
         requirement = Requirement(lacking.requirement)
-        files = []
-        for indexed in snapshot.projects.get(canonicalize_name(requirement.name), []):
-            name = PurePosixPath(indexed.entry.key).name
-            reason = self._policy.verdict(
-                indexed.project, indexed.version, indexed.entry.name, indexed.verified
-            )
-            if not reason and not requirement.specifier.contains(indexed.version, True):
-                reason = f"version {indexed.version} does not meet {requirement}"
-            if not reason and indexed.kind == "wheel" and _priority(name, tags) is None:
-                reason = fit(classify(name), tags, platform_subdir(tags)).get("reason")
-            files.append({"file": name, "reason": reason or "uv could not use it"})
-        found = lacking.to_json()
-        if files:
-            said = "; ".join(f"{f['file']}: {f['reason']}" for f in files)
+        files = snapshot.projects.get(canonicalize_name(requirement.name), [])
+        found: dict[str, Any] = lacking.to_json()
+        found["unusable"] = unusable(requirement, files, tags, self._policy)
+        if found["unusable"]:
             head = lacking.message.removesuffix(" is not in the read bucket.")
-            found["message"] = f"{head}: the read bucket holds no file the kernel can use ({said})."
-        found["unusable"] = files
+            found["message"] = described(head, found["unusable"])
         return found
 
     def _hidden_by_policy(self, snapshot: IndexSnapshot, text: str) -> str | None:
@@ -409,26 +398,6 @@ class Planner:
             raise AirlockError("policy-refused", f"{item}: {reason}.", 403)
         del self._plans[plan_id]  # a plan is carried out once
         return plan
-
-
-def _priority(file: str, tags: list[str]) -> int | None:
-    """How much the kernel prefers wheel ``file`` (0: most), None when it cannot use it."""
-    ranks = [tags.index(str(tag)) for tag in parse_wheel_filename(file)[3] if str(tag) in tags]
-    return min(ranks) if ranks else None
-
-
-def _best_file(files: list[IndexedFile], version: str, tags: list[str]) -> IndexedFile | None:
-    """The file uv installs for ``version``: the wheel the kernel prefers, else the sdist."""
-    wanted = Version(version)
-    ranked = []
-    for indexed in files:
-        if indexed.kind not in ("wheel", "sdist") or Version(indexed.version) != wanted:
-            continue
-        name = PurePosixPath(indexed.entry.key).name
-        rank = _priority(name, tags) if indexed.kind == "wheel" else len(tags)
-        if rank is not None:
-            ranked.append((rank, indexed))
-    return min(ranked, key=lambda pair: pair[0])[1] if ranked else None
 
 
 def _conda_message(item: str, plan: Plan) -> str:
