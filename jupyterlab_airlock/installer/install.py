@@ -106,6 +106,16 @@ class Installs:
             requirements = folder / "plan.txt"
             requirements.write_text(pins([(f["name"], f["version"], f["sha256"]) for f in files]))
             prefix = plan.environment["prefix"]
+            # Should the server stop now, the restart looks at the environment with these.
+            context.keep(
+                kernel=plan.kernel,
+                display_name=plan.display_name,
+                prefix=prefix,
+                python=plan.python,
+                before=before,
+                files=files,
+                staging=scratch,
+            )
             context.log(f"Installing {len(files)} file(s) into {prefix} with uv, offline")
             try:
                 completed = await install_offline(
@@ -141,7 +151,7 @@ class Installs:
             "python": plan.python,
             "changes": changed,
             "files": files,
-            "kernels": self._kernels_of(plan.environment["prefix"]),
+            "kernels": self.kernels_of(plan.environment["prefix"]),
             "can_roll_back": bool(changed),
         }
 
@@ -187,7 +197,7 @@ class Installs:
             "python": plan.python,
             "changes": changes(before, after),
             "files": files,
-            "kernels": self._kernels_of(str(prefix)),
+            "kernels": self.kernels_of(str(prefix)),
             # Roll back is pip's for now: conda environments keep their own revisions.
             "can_roll_back": False,
         }
@@ -226,7 +236,7 @@ class Installs:
                 f"to restore them): {', '.join(changed)}"
             )
 
-    def _kernels_of(self, prefix: str) -> list[str]:
+    def kernels_of(self, prefix: str) -> list[str]:
         """The kernelspecs whose interpreter lives in ``prefix``: they need a restart."""
         names = []
         for name in self._specs.get_all_specs():

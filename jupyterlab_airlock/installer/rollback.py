@@ -34,7 +34,9 @@ class Rollbacks:
         """Undo succeeded install ``job_id``: remove what it added, put back what it
         replaced, offline. Refused (409) up front, naming the files, if any is missing."""
         job = self._jobs.get(job_id)
-        if job.kind != "install" or job.state != "succeeded" or not job.result:
+        # An install a restart interrupted can be rolled back once it is reconciled.
+        ended = job.state in ("succeeded", "interrupted")
+        if job.kind != "install" or not ended or not job.result:
             raise AirlockError(
                 "cannot-roll-back",
                 f"'{job.title}' is not a finished install; nothing to undo.",

@@ -20,6 +20,8 @@ from uv import find_uv_bin
 from demo.content import DEMO_AWS_ENV
 from jupyterlab_airlock.installer.conda_link import install
 from jupyterlab_airlock.installer.conda_solve import solve
+from jupyterlab_airlock.installer.service import Installer
+from jupyterlab_airlock.jobs import JobManager
 
 from .installs import (
     CLOSURE,
@@ -268,6 +270,58 @@ async def test_cancel_mid_install_leaves_the_environment_as_it_was(
     again = await plan(jp_fetch, kernel["name"], requirements=["airlock-c"])
     done = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, again["id"]))["id"])
     assert done["state"] == "succeeded"
+
+
+async def test_after_a_restart_an_interrupted_install_says_what_landed_and_rolls_back(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    airlock = jp_serverapp.web_app.settings["airlock"]
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-slow"])
+    job = await start(jp_fetch, planned["id"])
+    jobs = airlock.jobs
+    await jobs.until(lambda: any(line.startswith("Installing") for line in jobs.get(job["id"]).log))
+    # What the disk holds when the server dies now: a running job with the plan's pins.
+    record = jobs._dir / f"{job['id']}.json"
+    left = json.loads(record.read_text())
+    assert left["state"] == "running"
+    assert {f["name"] for f in left["resume"]["files"]} == {"airlock-slow", "airlock-c"}
+    await jp_fetch("airlock", "jobs", job["id"], method="DELETE")
+    # Part of the plan landed before the server died: airlock-c, not airlock-slow.
+    part = await plan(jp_fetch, kernel["name"], requirements=["airlock-c"])
+    await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, part["id"]))["id"])
+    record.write_text(json.dumps(left))
+
+    # The restart: new jobs and installer over the same state.
+    restarted = JobManager(jobs._dir, audit=airlock.audit)
+    assert restarted.get(job["id"]).state == "interrupted"
+    installer = Installer(
+        jp_serverapp.web_app.settings["kernel_spec_manager"],
+        airlock.index,
+        airlock.index_address,
+        airlock.cache,
+        restarted,
+        airlock.audit,
+        Path(jp_serverapp.web_app.settings["server_root_dir"]),
+        airlock.policy,
+    )
+    await installer.reconcile()
+    settled = restarted.get(job["id"])
+    assert settled.state == "interrupted"
+    assert settled.log[-1] == (
+        "After the restart: 1 of 2 planned package(s) are in Test env; not installed: "
+        "airlock-slow 1.0. Roll back puts the environment back as it was before this install."
+    )
+    assert settled.result is not None
+    assert [(c["name"], c["action"]) for c in settled.result["changes"]] == [
+        ("airlock-c", "install")
+    ]
+    assert settled.result["can_roll_back"]
+    assert not await asyncio.to_thread(os.path.exists, left["resume"]["staging"])
+
+    rollback = await installer.rollback(job["id"])
+    assert (await restarted.wait(rollback.id)).state == "succeeded"
+    assert not imports(kernel["python"], "airlock_c")
+    assert restarted.get(job["id"]).result["can_roll_back"] is False
 
 
 async def test_two_installs_into_one_environment_wait_in_line(
