@@ -1,10 +1,12 @@
-"""Installing files that crossed the air gap: uv with no index, offline, from one folder,
-every file pinned by its sha256.
+"""Installing files that crossed the air gap: uv with no index, offline, from folders
+that hold exactly the files to install, every file pinned by its sha256.
 
 The installer (its installs and roll backs), new kernels from bundles and the bundle's own
-check all install this way, through :func:`install_offline`; the folder holds exactly the
-files to install (a staging folder filled with :func:`place`, or a verified bundle).
-:func:`uninstall` is its counterpart, for roll backs and cancelled installs.
+check all install this way, through :func:`install_offline`: from a verified bundle's
+folder, or from the content cache's files each :func:`linked` into a folder of its own
+named by its sha256. uv knows a local wheel it has unpacked by its path: the same file at
+the same path is unpacked once, and later installs link from uv's cache at uv's speed.
+:func:`uninstall` is the counterpart, for roll backs and cancelled installs.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ _STAGES = {"Resolved ": 0.1, "Prepared ": 0.6, "Uninstalled ": 0.7, "Installed "
 
 async def install_offline(
     python: str | Path,
-    folder: Path,
+    folders: Sequence[Path],
     requirements: Path,
     *,
     log: Callable[[str], None],
@@ -42,7 +44,7 @@ async def install_offline(
 ) -> Completed:
     """``uv pip install --offline --no-index --require-hashes`` into interpreter ``python``
     of the ``requirements`` file (``name==version --hash=sha256:...`` lines), from
-    ``folder`` only, with uv's cache in ``cache_dir`` (none when not given).
+    ``folders`` only, with uv's cache in ``cache_dir`` (none when not given).
 
     ``log`` gets each line uv prints; ``progress`` the share (0 to 1) done, by uv's
     stages. ``options`` are further uv options (``--no-deps``, ``--dry-run``, a target's
@@ -56,8 +58,7 @@ async def install_offline(
         "--offline",
         "--no-index",
         *options,
-        "--find-links",
-        str(folder),
+        *(argument for folder in folders for argument in ("--find-links", str(folder))),
         "--require-hashes",
         "--requirement",
         str(requirements),
@@ -96,13 +97,20 @@ async def uninstall(
     )
 
 
-async def place(path: Path, target: Path) -> None:
-    """Put the file ``path`` at ``target`` in a folder to install from: a hard link, so
-    that the bytes hashed are the bytes installed, or a copy on another file system."""
-    try:
-        await asyncio.to_thread(os.link, path, target)
-    except OSError:
-        await asyncio.to_thread(shutil.copyfile, path, target)
+async def linked(path: Path, sha256: str, name: str, links: Path) -> Path:
+    """The file ``path`` (of that sha256) as ``links/<sha256>/<name>``, in a folder of its
+    own to install from: a hard link, so that the bytes hashed are the bytes installed,
+    or a copy on another file system. Made once; the same path every time after."""
+    target = links / sha256 / name
+    if not await asyncio.to_thread(target.is_file):
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        partial = target.with_name(f".{name}.{os.getpid()}")
+        try:
+            await asyncio.to_thread(os.link, path, partial)
+        except OSError:
+            await asyncio.to_thread(shutil.copyfile, path, partial)
+        await asyncio.to_thread(os.replace, partial, target)
+    return target
 
 
 def sha256_file(path: Path) -> tuple[str, int]:

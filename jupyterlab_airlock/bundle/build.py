@@ -207,7 +207,7 @@ async def check_bundle(folder: Path, log: Log = quiet) -> BundleInfo:
         # is installed here does not count (--reinstall).
         completed = await install_offline(
             sys.executable,
-            folder,
+            [folder],
             folder / LOCK_FILE,
             log=log,
             options=[

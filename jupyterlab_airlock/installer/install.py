@@ -1,4 +1,4 @@
-"""Carrying out a plan as a job in its environment's queue: pip from a folder holding only
+"""Carrying out a plan as a job in its environment's queue: uv from folders holding only
 the planned files, verified, or py-rattler from the plan's local conda channel.
 
 A job waits for the jobs before it in the queue (one per environment prefix); a pip plan
@@ -25,7 +25,7 @@ from ..jobs import Job, JobContext, JobManager
 from ..kernels.environment import describe_environment
 from ..kernels.resolve import kernel_python
 from ..manifests import ManifestEntry
-from ..offline import INTERRUPT_GRACE, install_offline, place, sha256_file, uninstall
+from ..offline import INTERRUPT_GRACE, install_offline, linked, sha256_file, uninstall
 from ..package_index import PackageIndex
 from ..pip import pins
 from ..uv import uv_errors
@@ -91,8 +91,10 @@ class Installs:
         await asyncio.to_thread(self._cache.root.mkdir, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".install-", dir=self._cache.root) as scratch:
             folder = Path(scratch)
+            wheels = []
             for number, step in enumerate(plan.steps):
-                sha256 = await self._stage(step, folder)
+                sha256, wheel = await self._stage(step)
+                wheels.append(wheel)
                 files.append(
                     {
                         "name": step.name,
@@ -120,7 +122,7 @@ class Installs:
             try:
                 completed = await install_offline(
                     plan.python,
-                    folder,
+                    [wheel.parent for wheel in wheels],
                     requirements,
                     log=lambda line: context.log(self._hide(line)),
                     cache_dir=self._cache.root / "uv",
@@ -202,8 +204,8 @@ class Installs:
             "can_roll_back": False,
         }
 
-    async def _stage(self, step: PlanStep, folder: Path) -> str:
-        """Put the step's file, fetched and verified, in the folder pip installs from."""
+    async def _stage(self, step: PlanStep) -> tuple[str, Path]:
+        """The step's file, fetched and verified, and where uv installs it from."""
         if step.key is not None:
             _, path, sha256 = await self._index.file(step.key)
         elif step.path is not None:
@@ -218,8 +220,7 @@ class Installs:
                 f"{step.sha256}); nothing was installed. Plan again.",
                 409,
             )
-        await place(path, folder / step.file)
-        return sha256
+        return sha256, await linked(path, sha256, step.file, self._cache.root / "links")
 
     async def _undo_partial(self, plan: Plan, before: dict[str, str], context: JobContext) -> None:
         """After a cancel: remove what the cut-short install added, so the environment

@@ -323,7 +323,7 @@ async def _install(
     try:
         completed = await install_offline(
             python,
-            bundle_dir,
+            [bundle_dir],
             bundle_dir / LOCK_FILE,
             log=context.log,
             cache_dir=uv_cache,
