@@ -33,9 +33,6 @@ from . import conda_link
 from .conda_records import installed_records
 from .plan import Plan, PlanStep, changes, package_versions
 
-# Files fetched at once while staging: from a bucket, transfers overlap.
-STAGE_CONCURRENCY = 4
-
 
 class Installs:
     """Plans carried out, each as a job, for the kernels of one Jupyter server."""
@@ -94,12 +91,9 @@ class Installs:
         await asyncio.to_thread(self._cache.root.mkdir, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".install-", dir=self._cache.root) as scratch:
             folder = Path(scratch)
-            wheels: list[Path] = []
-            fetching = asyncio.Semaphore(STAGE_CONCURRENCY)
-
-            async def stage(step: PlanStep) -> None:
-                async with fetching:
-                    sha256, wheel = await self._stage(step)
+            wheels = []
+            for number, step in enumerate(plan.steps):
+                sha256, wheel = await self._stage(step)
                 wheels.append(wheel)
                 files.append(
                     {
@@ -110,9 +104,7 @@ class Installs:
                     }
                 )
                 context.log(f"{step.file}: sha256 {sha256}{' (verified)' if step.verified else ''}")
-                context.progress(0.3 * len(files) / len(plan.steps))
-
-            await asyncio.gather(*(stage(step) for step in plan.steps))
+                context.progress(0.3 * (number + 1) / len(plan.steps))
             requirements = folder / "plan.txt"
             requirements.write_text(pins([(f["name"], f["version"], f["sha256"]) for f in files]))
             prefix = plan.environment["prefix"]
