@@ -117,8 +117,9 @@ class Planner:
         if reason:
             plan.refused.append({"item": kernel, "message": reason})
             return await self._audited(plan, user, requirements, keys, paths)
-        tags = await supported_tags(python)
-        await self._index.snapshot(fresh=True)  # the bucket as it is now
+        # The interpreter's tags and the bucket as it is now, asked at once: a subprocess
+        # and a listing, neither waiting for the other.
+        tags, _ = await asyncio.gather(supported_tags(python), self._index.snapshot(fresh=True))
         conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
         if conda_items and is_conda_prefix(Path(described["prefix"])):
             if parsed or len(conda_items) != len(keys) + len(paths):
