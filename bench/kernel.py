@@ -46,7 +46,7 @@ def run(scale: Scale) -> Iterator[Outcome]:
             asyncio.run(
                 create_kernel_from_bundle(
                     bundle, f"k{made}", "Bench", work / "kernels", work / "envs", context,
-                    uv_cache=work / "uv",
+                    cache_root=work / "cache",
                 )
             )  # fmt: skip
             elapsed = time.perf_counter() - start

@@ -36,7 +36,7 @@ from ..bundle.format import (
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import JobContext
-from ..offline import INSTALL_TIMEOUT, install_offline
+from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
 from ..processes import last_line, run
 from ..sources import Entry, Source
@@ -68,11 +68,13 @@ async def create_kernel_from_bundle(
     *,
     require_ipykernel: bool = True,
     existing_kernels: Collection[str] = (),
-    uv_cache: Path | None = None,
+    cache_root: Path | None = None,
 ) -> dict[str, Any]:
     """A virtual environment of the server's Python with the bundle installed offline, and
-    its kernelspec. Every file is verified against the bundle's manifests first; uv keeps
-    its cache in ``uv_cache`` (none when not given).
+    its kernelspec. Every file is verified against the bundle's manifests first. With
+    ``cache_root`` (the content cache's folder), uv keeps its cache there and installs
+    each wheel linked there at a path of its own (uv knows an unpacked wheel by its path:
+    another kernel from the same files links from uv's cache); else uv caches nothing.
 
     ``existing_kernels``: kernel names found elsewhere on the kernelspec path (the server's
     ``python3``...), which a new kernel must not shadow. Errors are AirlockErrors: 409 for a
@@ -105,7 +107,16 @@ async def create_kernel_from_bundle(
         )
         python = prefix / "bin" / "python"
         context.progress(0.35)
-        await _install(python, bundle_dir, len(lock), context, uv_cache)
+        folders = [bundle_dir]
+        if cache_root is not None:
+            folders = [
+                (await linked(bundle_dir / path, expected.sha256, Path(path).name,
+                              cache_root / "links")).parent
+                for path, expected in listed
+                if path.endswith(".whl")
+            ]  # fmt: skip
+        uv_cache = cache_root / "uv" if cache_root is not None else None
+        await _install(python, folders, bundle_dir / LOCK_FILE, len(lock), context, uv_cache)
         if require_ipykernel:
             await _require_ipykernel(python)
         spec = _write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
@@ -317,14 +328,19 @@ async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
 
 
 async def _install(
-    python: Path, bundle_dir: Path, count: int, context: JobContext, uv_cache: Path | None
+    python: Path,
+    folders: list[Path],
+    lock: Path,
+    count: int,
+    context: JobContext,
+    uv_cache: Path | None,
 ) -> None:
     context.log(f"Installing {count} package(s) offline from the bundle")
     try:
         completed = await install_offline(
             python,
-            [bundle_dir],
-            bundle_dir / LOCK_FILE,
+            folders,
+            lock,
             log=context.log,
             cache_dir=uv_cache,
             progress=lambda share: context.progress(0.4 + 0.5 * share),
