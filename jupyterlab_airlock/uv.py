@@ -165,6 +165,9 @@ def _target(tag: str) -> tuple[tuple[int, int], str] | None:
     if tag.startswith("win_"):
         arch = _ARCH.get(tag[len("win_") :])
         return ((0, 0), f"{arch}-pc-windows-msvc") if arch else None
+    if tag.startswith("musllinux_"):
+        arch = _ARCH.get(tag.split("_", 3)[-1])
+        return ((0, 0), f"{arch}-unknown-linux-musl") if arch else None
     if tag.startswith("linux_"):
         arch = _ARCH.get(tag[len("linux_") :])
         return ((0, 0), f"{arch}-unknown-linux-gnu") if arch else None
