@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): every benchmark against its baseline, one line each.
 
-Usage: python -m bench [--quick] [--rounds N] [bundle] [copy] [install] [listing] [render]
+Usage: python -m bench [--quick] [--rounds N] [bundle] [kernel] [copy] [install] [listing]
+[render]
 
 The benchmarks that need servers share one moto S3 server and one Jupyter server with
 Airlock, started here and stopped at the end; render drives that server's JupyterLab in
@@ -16,11 +17,14 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bench import bundle, copy, install, listing, render
+from bench import bundle, copy, install, kernel, listing, render
 from bench.common import BenchError, Outcome, Scale, Servers, machine, servers
 
 # In the order they run: the quick ones first.
-STANDALONE: dict[str, Callable[[Scale], Iterable[Outcome]]] = {"bundle": bundle.run}
+STANDALONE: dict[str, Callable[[Scale], Iterable[Outcome]]] = {
+    "bundle": bundle.run,
+    "kernel": kernel.run,
+}
 WITH_SERVERS: dict[str, Callable[[Servers, Scale], Iterable[Outcome]]] = {
     "copy": copy.run,
     # Before listing: its plans walk the whole bucket, as a user's do, and the 100,000

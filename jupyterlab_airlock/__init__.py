@@ -31,3 +31,8 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     server_app.log.info(
         "Airlock %s: routes registered under %sairlock/", __version__, server_app.base_url
     )
+
+
+async def _start_jupyter_server_extension(server_app: Any) -> None:
+    """Once the server runs: settle the installs its last stop interrupted."""
+    server_app.web_app.settings["airlock"].installer.start_reconciling()

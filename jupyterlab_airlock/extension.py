@@ -96,8 +96,7 @@ def load(server_app: Any, config: Airlock) -> None:
         installer=Installer(
             spec_manager,
             index,
-            index_address.url,
-            index_address.secret,
+            index_address,
             cache,
             jobs,
             audit,

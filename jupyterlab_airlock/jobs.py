@@ -53,9 +53,13 @@ class Job:
     finished: str | None = None
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
+    # What a running job keeps on disk to make sense of itself if the server stops (an
+    # install's planned pins): the server's, not shown.
+    resume: dict[str, Any] | None = None
 
     def to_json(self, log_tail: int | None = None) -> dict[str, Any]:
         data = asdict(self)
+        del data["resume"]
         if log_tail is not None:
             data["log"] = self.log[-log_tail:]
         return data
@@ -73,10 +77,23 @@ def _ended(job: Job) -> datetime:
 class JobContext:
     """Handed to a job's work: report progress and log lines."""
 
-    def __init__(self, job: Job, logged: Callable[[Job], None]) -> None:
+    def __init__(
+        self,
+        job: Job,
+        logged: Callable[[Job], None],
+        saved: Callable[[Job], None] | None = None,
+    ) -> None:
         self._job = job
         self._logged = logged
+        # Writes the record now (``logged`` may wait a moment before it does).
+        self._saved = saved or logged
         self.audited: dict[str, Any] = {}
+
+    def keep(self, **fields: Any) -> None:
+        """Write ``fields`` into the job's record at once, for whoever finds the job
+        interrupted after a restart (``JobManager.interrupted``); dropped when it ends."""
+        self._job.resume = {**(self._job.resume or {}), **fields}
+        self._saved(self._job)
 
     def audit(self, **fields: Any) -> None:
         """Add to the audit line this job's end writes (what it fetched, where it went),
@@ -169,7 +186,7 @@ class JobManager:
         self._dir.mkdir(parents=True, exist_ok=True)
         path = self._dir / f"{job.id}.json"
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(job.to_json()), "utf-8")
+        temporary.write_text(json.dumps({**job.to_json(), "resume": job.resume}), "utf-8")
         os.replace(temporary, path)
         self._notify()
 
@@ -219,7 +236,7 @@ class JobManager:
         self, job: Job, work: Work, user: str | None, audit: Mapping[str, Any] | None
     ) -> None:
         lock = self._queues.setdefault(job.queue, asyncio.Lock())
-        context = JobContext(job, self._logged)
+        context = JobContext(job, self._logged, self._save)
         try:
             async with lock:
                 job.state = "running"
@@ -244,6 +261,7 @@ class JobManager:
             job.log.append(job.error["message"])
         finally:
             job.finished = _now()
+            job.resume = None
             self._save(job)
             self._log_saved.pop(job.id, None)
             if audit is not None and self._audit is not None:
@@ -264,6 +282,23 @@ class JobManager:
         """Add to a finished job's result what happened to it since (a roll back)."""
         job = self.get(job_id)
         job.result = {**(job.result or {}), **result}
+        self._save(job)
+
+    def interrupted(self, kind: str) -> list[Job]:
+        """Jobs of ``kind`` that a server stop cut short and that kept what they were doing
+        (``JobContext.keep``): to be looked at and settled with ``settle``."""
+        return [
+            job
+            for job in self._jobs.values()
+            if job.kind == kind and job.state == "interrupted" and job.resume
+        ]
+
+    def settle(self, job_id: str, result: dict[str, Any], note: str) -> None:
+        """Give an interrupted job the result found after the restart, saying so."""
+        job = self.get(job_id)
+        job.result = result
+        job.resume = None
+        job.log.append(note)
         self._save(job)
 
     def list(self) -> list[Job]:

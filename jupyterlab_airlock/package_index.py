@@ -236,8 +236,9 @@ class _RangedFile(io.RawIOBase):
 
     A zip is read from its end: the end record, the central directory, then the member's
     header and data, which in a wheel (``.dist-info`` comes last) lie close before it. So
-    the first read takes the last ``_TAIL`` bytes, and a read before what is held extends
-    it down to there: a small wheel's metadata costs one request, a large one's two or three.
+    the first read takes the last ``_TAIL`` bytes, and a read just before what is held
+    extends it down to there: a small wheel's metadata costs one request, a large one's two
+    or three. A read far before it (a .dist-info written first) takes only what it asks.
     Used from a worker thread; the reads run on the server's event loop.
     """
 
@@ -289,7 +290,9 @@ class _RangedFile(io.RawIOBase):
             return 0
         if self._position < self._held_from:
             start = min(self._position, max(0, size - _TAIL))
-            if size - start > _HELD_LIMIT:  # far from the end: not worth holding
+            # Far below what is held (a wheel whose .dist-info comes first, as meson-python
+            # writes them) or far from the end: read just this, not all that lies between.
+            if self._held_from - start > _TAIL or size - start > _HELD_LIMIT:
                 data = self._fetch(self._position, wanted)
                 buffer[: len(data)] = data
                 self._position += len(data)

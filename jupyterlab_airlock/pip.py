@@ -1,9 +1,8 @@
-"""pip, as Airlock runs it: the server's own pip acting on a kernel's interpreter
-(as ``pip --python`` does), with the user's pip config, proxies and caches kept out, and
-its answers read into plain words.
-
-Running the server's pip means a kernel environment needs no pip of its own, and every
-environment is served by one known pip version (with PEP 658 metadata support).
+"""pip, as Airlock runs it where uv cannot serve (the bundle builder's ``pip download``
+for another platform, ``pip inspect``): the server's own pip acting on an interpreter (as
+``pip --python`` does), with the user's pip config, proxies and caches kept out, and its
+answers read into plain words. Also the requirement checks and pins files that the uv
+runs share.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from .errors import AirlockError
 
@@ -158,44 +156,6 @@ def _pip_errors(output: str) -> str:
     chosen = lines[start:] if start is not None else lines[-5:]
     text = "\n".join(chosen[:20])
     return text or "pip failed without saying why."
-
-
-@dataclass(frozen=True)
-class ReportItem:
-    """One distribution in pip's installation report (``--report``)."""
-
-    name: str  # normalized
-    display_name: str
-    version: str
-    url: str
-    sha256: str | None
-    requested: bool
-    requires: list[str]  # normalized names of the distributions it depends on
-
-    @classmethod
-    def from_report(cls, item: Mapping[str, Any]) -> ReportItem:
-        metadata = item.get("metadata") or {}
-        download = item.get("download_info") or {}
-        hashes = (download.get("archive_info") or {}).get("hashes") or {}
-        requires = []
-        for text in metadata.get("requires_dist") or []:
-            try:
-                requires.append(str(canonicalize_name(Requirement(text).name)))
-            except InvalidRequirement:
-                continue
-        return cls(
-            name=canonicalize_name(str(metadata.get("name", ""))),
-            display_name=str(metadata.get("name", "")),
-            version=str(metadata.get("version", "")),
-            url=str(download.get("url", "")),
-            sha256=hashes.get("sha256"),
-            requested=bool(item.get("requested")),
-            requires=requires,
-        )
-
-
-def report_items(report: Mapping[str, Any]) -> list[ReportItem]:
-    return [ReportItem.from_report(item) for item in report.get("install") or []]
 
 
 def pins(items: Sequence[tuple[str, str, str]]) -> str:

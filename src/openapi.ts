@@ -1002,6 +1002,11 @@ export interface components {
                 requirement: string;
                 needed_by: string | null;
                 message: string;
+                /** @description The source's files of this package that the kernel cannot use, each with why (another version, Python, ABI or platform, a glibc too new, the policy) */
+                unusable?: {
+                    file: string;
+                    reason: string;
+                }[];
             }[];
             refused: {
                 item: string;

@@ -1,11 +1,12 @@
 """Making a transfer bundle on the DMZ side and checking it offline (``upload`` sends it).
 
 pip chooses the files (``pip download`` with the target's platform tags and Python version,
-wheels only), so a bundle holds exactly what pip on the target will want; the check then
-replays the install for the target with no index but the bundle's own folder. pip evaluates
-environment markers (``; sys_platform == "win32"``) against the machine it runs on, except
-the Python version: a bundle for another operating system may miss or carry a dependency
-that only a marker asks for, and the check shares that blind spot.
+wheels only: uv has no command that downloads files for another platform), so a bundle
+holds exactly what the target will want; the check then replays the install for the
+target with uv (``--python-platform``, ``--python-version``), with no index but the
+bundle's own folder. pip evaluates environment markers (``; sys_platform == "win32"``)
+against the machine it runs on, except the Python version: a bundle for another operating
+system may miss or carry a dependency that only a marker asks for.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..offline import install_offline, sha256_file
 from ..pip import PROXY_VARIABLES, explain_failure, lacking, pins, pip_command, pip_environment
 from ..processes import last_line, run
 from ..secrets import redact
+from ..uv import platform_options, unresolved, uv_errors
 from .format import (
     BUNDLE_JSON,
     LOCK_FILE,
@@ -213,33 +215,40 @@ async def check_bundle(folder: Path, log: Log = quiet) -> BundleInfo:
             422,
         )
     try:
+        # uv resolves for the target (its platform and Python), not for this machine; what
+        # is installed here does not count (--reinstall).
         completed = await install_offline(
             sys.executable,
-            folder,
+            [folder],
             folder / LOCK_FILE,
             log=log,
-            options=["--dry-run", "--ignore-installed", *info.target.pip_options()],
+            options=[
+                "--dry-run",
+                "--reinstall",
+                "--only-binary",
+                ":all:",
+                *platform_options(info.target.platforms, info.target.python_version),
+            ],
             timeout=CHECK_TIMEOUT,
         )
     except asyncio.TimeoutError:
         raise AirlockError(
-            "bundle-timeout", f"pip did not finish checking the bundle in {CHECK_TIMEOUT} s.", 504
+            "bundle-timeout", f"uv did not finish checking the bundle in {CHECK_TIMEOUT} s.", 504
         ) from None
     if completed.returncode != 0:
         output = completed.stdout + completed.stderr
-        missing, problems = explain_failure(output)
+        missing = unresolved(output)
         if missing:
-            lacks = lacking(missing)
             raise AirlockError(
                 "bundle-incomplete",
-                f"The bundle lacks {lacks} for {info.target.describe()}: it would not install "
-                "offline.",
+                f"The bundle lacks {lacking(missing)} for {info.target.describe()}: it would "
+                "not install offline.",
                 422,
             )
         raise AirlockError(
             "bundle-check-failed",
-            f"pip cannot install the bundle offline for {info.target.describe()}: "
-            f"{' '.join(problems)}",
+            f"uv cannot install the bundle offline for {info.target.describe()}: "
+            f"{uv_errors(output)}",
             422,
         )
     return info

@@ -1,4 +1,4 @@
-"""Carrying out a plan as a job in its environment's queue: pip from a folder holding only
+"""Carrying out a plan as a job in its environment's queue: uv from folders holding only
 the planned files, verified, or py-rattler from the plan's local conda channel.
 
 A job waits for the jobs before it in the queue (one per environment prefix); a pip plan
@@ -25,10 +25,10 @@ from ..jobs import Job, JobContext, JobManager
 from ..kernels.environment import describe_environment
 from ..kernels.resolve import kernel_python
 from ..manifests import ManifestEntry
-from ..offline import INTERRUPT_GRACE, install_offline, place, sha256_file, uninstall
+from ..offline import INTERRUPT_GRACE, install_offline, linked, sha256_file, uninstall
 from ..package_index import PackageIndex
 from ..pip import pins
-from ..processes import last_line
+from ..uv import uv_errors
 from . import conda_link
 from .conda_records import installed_records
 from .plan import Plan, PlanStep, changes, package_versions
@@ -91,8 +91,10 @@ class Installs:
         await asyncio.to_thread(self._cache.root.mkdir, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".install-", dir=self._cache.root) as scratch:
             folder = Path(scratch)
+            wheels = []
             for number, step in enumerate(plan.steps):
-                sha256 = await self._stage(step, folder)
+                sha256, wheel = await self._stage(step)
+                wheels.append(wheel)
                 files.append(
                     {
                         "name": step.name,
@@ -106,14 +108,27 @@ class Installs:
             requirements = folder / "plan.txt"
             requirements.write_text(pins([(f["name"], f["version"], f["sha256"]) for f in files]))
             prefix = plan.environment["prefix"]
-            context.log(f"Installing {len(files)} file(s) into {prefix} with pip, offline")
+            # Should the server stop now, the restart looks at the environment with these.
+            context.keep(
+                kernel=plan.kernel,
+                display_name=plan.display_name,
+                prefix=prefix,
+                python=plan.python,
+                before=before,
+                files=files,
+                staging=scratch,
+            )
+            context.log(f"Installing {len(files)} file(s) into {prefix} with uv, offline")
             try:
                 completed = await install_offline(
                     plan.python,
-                    folder,
+                    [wheel.parent for wheel in wheels],
                     requirements,
                     log=lambda line: context.log(self._hide(line)),
-                    count=len(plan.steps),
+                    cache_dir=self._cache.root / "uv",
+                    # The plan is the resolution: its files, and nothing else (uv would
+                    # ask for the hashes of dependencies already installed, too).
+                    options=["--no-deps"],
                     progress=lambda share: context.progress(0.3 + 0.6 * share),
                     interrupt_grace=INTERRUPT_GRACE,
                 )
@@ -123,8 +138,8 @@ class Installs:
         if completed.returncode != 0:
             raise AirlockError(
                 "install-failed",
-                f"pip could not install into {plan.display_name}: "
-                f"{self._hide(last_line(completed.stderr))}",
+                f"uv could not install into {plan.display_name}: "
+                f"{self._hide(uv_errors(completed.stderr))}",
                 500,
             )
         # pip installed exactly the pinned files (--require-hashes admits nothing else), so
@@ -138,7 +153,7 @@ class Installs:
             "python": plan.python,
             "changes": changed,
             "files": files,
-            "kernels": self._kernels_of(plan.environment["prefix"]),
+            "kernels": self.kernels_of(plan.environment["prefix"]),
             "can_roll_back": bool(changed),
         }
 
@@ -184,13 +199,13 @@ class Installs:
             "python": plan.python,
             "changes": changes(before, after),
             "files": files,
-            "kernels": self._kernels_of(str(prefix)),
+            "kernels": self.kernels_of(str(prefix)),
             # Roll back is pip's for now: conda environments keep their own revisions.
             "can_roll_back": False,
         }
 
-    async def _stage(self, step: PlanStep, folder: Path) -> str:
-        """Put the step's file, fetched and verified, in the folder pip installs from."""
+    async def _stage(self, step: PlanStep) -> tuple[str, Path]:
+        """The step's file, fetched and verified, and where uv installs it from."""
         if step.key is not None:
             _, path, sha256 = await self._index.file(step.key)
         elif step.path is not None:
@@ -205,8 +220,7 @@ class Installs:
                 f"{step.sha256}); nothing was installed. Plan again.",
                 409,
             )
-        await place(path, folder / step.file)
-        return sha256
+        return sha256, await linked(path, sha256, step.file, self._cache.root / "links")
 
     async def _undo_partial(self, plan: Plan, before: dict[str, str], context: JobContext) -> None:
         """After a cancel: remove what the cut-short install added, so the environment
@@ -223,7 +237,7 @@ class Installs:
                 f"to restore them): {', '.join(changed)}"
             )
 
-    def _kernels_of(self, prefix: str) -> list[str]:
+    def kernels_of(self, prefix: str) -> list[str]:
         """The kernelspecs whose interpreter lives in ``prefix``: they need a restart."""
         names = []
         for name in self._specs.get_all_specs():

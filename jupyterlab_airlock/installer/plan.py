@@ -107,7 +107,7 @@ class Plan:
             "environment": self.environment,
             "steps": [step.to_json() for step in self.steps],
             "missing": self.missing,
-            "refused": self.refused + [{"item": "pip", "message": p} for p in self.problems],
+            "refused": self.refused + [{"item": "uv", "message": p} for p in self.problems],
             "ok": self.ok,
             "summary": self.summary(),
             "advisory_data": self.advisory_data,

@@ -1,18 +1,17 @@
 """Planning an install: what it would change in a kernel's environment, before anything
 changes.
 
-pip resolves wheels and sdists with ``--dry-run --report`` against the artifact source
-served as an index; conda packages are solved with py-rattler against a local channel of
-the source. Either way the policy judges every step, the plan is written to the audit
-log, and it is kept on the server for an hour under its id, to be carried out once.
+uv resolves wheels and sdists with ``--dry-run`` against the artifact source served as an
+index (PEP 691 pages, PEP 658 metadata: no wheel is fetched whole); conda packages are
+solved with py-rattler against a local channel of the source. Either way the policy
+judges every step, the plan is written to the audit log, and it is kept on the server for
+an hour under its id, to be carried out once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
@@ -25,23 +24,25 @@ from packaging.utils import canonicalize_name
 from ..audit import AuditLog
 from ..cache import ContentCache
 from ..errors import AirlockError
-from ..index_address import without_credentials
 from ..kernels.environment import describe_kernel
 from ..kinds import classify, fit
 from ..package_index import IndexSnapshot, PackageIndex
-from ..pip import (
-    ReportItem,
-    explain_failure,
-    parse_requirement,
-    pip_command,
-    pip_environment,
-    report_items,
-)
+from ..pip import Missing, parse_requirement
 from ..platforms import platform_subdir, supported_tags
 from ..policy import Policy
 from ..processes import run
+from ..uv import (
+    Change,
+    changes_printed,
+    dependents,
+    unresolved,
+    uv_command,
+    uv_environment,
+    uv_errors,
+)
 from .conda_plan import solve_conda
 from .conda_records import is_conda_prefix
+from .files import best_file, described, unusable
 from .plan import Plan, PlanStep, action, package_versions
 from .vetting import vet
 
@@ -71,6 +72,7 @@ class Planner:
         self._index = index
         self._index_url = index_url
         self._cache = cache
+        self._uv_cache = cache.root / "uv"
         self._audit = audit
         self._root = root_dir.resolve()
         self._policy = policy
@@ -116,8 +118,9 @@ class Planner:
         if reason:
             plan.refused.append({"item": kernel, "message": reason})
             return await self._audited(plan, user, requirements, keys, paths)
-        tags = await supported_tags(python)
-        await self._index.snapshot(fresh=True)  # the bucket as it is now
+        # The interpreter's tags and the bucket as it is now, asked at once: a subprocess
+        # and a listing, neither waiting for the other.
+        tags, _ = await asyncio.gather(supported_tags(python), self._index.snapshot(fresh=True))
         conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
         if conda_items and is_conda_prefix(Path(described["prefix"])):
             if parsed or len(conda_items) != len(keys) + len(paths):
@@ -131,7 +134,7 @@ class Planner:
         for path in paths:
             wanted += self._requirement_for_path(plan, path, tags)
         if wanted and not plan.refused:
-            await self._resolve(plan, wanted)
+            await self._resolve(plan, wanted, tags)
         return await self._audited(plan, user, requirements, keys, paths)
 
     async def _audited(
@@ -235,77 +238,120 @@ class Planner:
             )
         return local
 
-    async def _resolve(self, plan: Plan, wanted: list[str]) -> None:
-        with tempfile.TemporaryDirectory(prefix="airlock-plan-") as scratch:
-            report_path = Path(scratch) / "report.json"
-            argv = pip_command(
-                plan.python,
-                "install",
-                "--dry-run",
-                "--quiet",
-                "--no-cache-dir",
-                "--progress-bar",
-                "off",
-                "--report",
-                str(report_path),
-                "--index-url",
-                self._index_url() + "simple/",
-                *wanted,
-            )
-            try:
-                completed = await run(argv, timeout=RESOLVE_TIMEOUT, env=pip_environment())
-            except asyncio.TimeoutError:
-                raise AirlockError(
-                    "plan-timeout", f"pip did not finish the plan in {RESOLVE_TIMEOUT} s.", 504
-                ) from None
-            if completed.returncode != 0:
-                missing, problems = explain_failure(self._hide(completed.stderr + completed.stdout))
-                snapshot = await self._index.snapshot()
-                for lacking in missing:
-                    # The index hides what the policy keeps out: say so, not "missing".
-                    reason = self._hidden_by_policy(snapshot, lacking.requirement)
-                    if reason:
-                        plan.refused.append({"item": lacking.requirement, "message": reason})
-                    else:
-                        plan.missing.append(lacking.to_json())
-                plan.problems += problems
-                return
-            report = json.loads(report_path.read_text("utf-8"))
-        items = report_items(report)
+    async def _resolve(self, plan: Plan, wanted: list[str], tags: list[str]) -> None:
+        """uv resolves ``wanted`` against the source served as an index, reading wheels'
+        metadata only (PEP 658); its dry run says what it would install, its debug log
+        who needs what. Each package becomes a step with the file of the source it
+        stands for: the one named in the request, or the best fit for the kernel."""
+        argv = uv_command(
+            "install",
+            plan.python,
+            "--dry-run",
+            "-v",
+            "--index-url",
+            self._index_url() + "simple/",
+            *wanted,
+        )
+        try:
+            completed = await run(argv, timeout=RESOLVE_TIMEOUT, env=uv_environment(self._uv_cache))
+        except asyncio.TimeoutError:
+            raise AirlockError(
+                "plan-timeout", f"uv did not finish the plan in {RESOLVE_TIMEOUT} s.", 504
+            ) from None
+        output = self._hide(completed.stdout + completed.stderr)
         snapshot = await self._index.snapshot()
-        files_url = without_credentials(self._index_url()) + "files/"
-        for item in items:
-            installed = plan.packages_before.get(item.name)
-            step = PlanStep(
-                name=item.display_name,
-                version=item.version,
-                action=action(installed, item.version),
-                installed=installed,
-                kind="wheel",
-                file=unquote(item.url.rpartition("/")[2]),
-                size=None,
-                sha256=item.sha256,
-                verified=False,
-                requested=item.requested,
-                needed_by=_needed_by(item, items),
-            )
-            if item.url.startswith(files_url):
-                step.key = unquote(item.url[len(files_url) :])
-                indexed = snapshot.by_key.get(step.key)
-                if indexed is not None:
-                    step.size = indexed.entry.size
-                    step.verified = indexed.verified
-                    step.kind = indexed.kind
-                    step.sha256 = step.sha256 or (
-                        indexed.expected.sha256 if indexed.expected else None
-                    )
-            elif item.url.startswith("file://"):
-                step.path = unquote(item.url[len("file://") :])
-                step.size = os.stat(step.path).st_size
-                step.kind = str(classify(step.file)["kind"])
-            else:  # pip was given only our index: anything else is a bug worth stopping on
-                raise AirlockError("plan-source", f"pip chose {step.file} from elsewhere.", 500)
+        if completed.returncode != 0:
+            self._explain(plan, output, snapshot, tags)
+            return
+        direct = {
+            canonicalize_name(text.partition(" @ ")[0]): text.partition(" @ ")[2]
+            for text in wanted
+            if " @ " in text
+        }
+        asked = {canonicalize_name(Requirement(text).name) for text in wanted}
+        chosen = [
+            self._chosen(change, direct.get(canonicalize_name(change.name)), snapshot, tags)
+            for change in changes_printed(output)
+            if change.sign == "+"
+        ]
+        needs = dependents(output)
+        planned = {(canonicalize_name(step.name), step.version) for step in chosen}
+        for step in chosen:
+            name = canonicalize_name(step.name)
+            step.installed = plan.packages_before.get(name)
+            step.action = action(step.installed, step.version)
+            step.requested = name in asked
+            step.needed_by = [f"{by} {v}" for by, v in needs.get(name, []) if (by, v) in planned]
             plan.steps.append(step)
+
+    def _chosen(
+        self, change: Change, url: str | None, snapshot: IndexSnapshot, tags: list[str]
+    ) -> PlanStep:
+        """The step for a package uv would install: the workspace file or source key the
+        request named (``url``), else the source's file of that version the kernel
+        prefers (as uv does: the best-ranked wheel tag, else the sdist)."""
+        step = PlanStep(
+            name=change.name,
+            version=change.version or "",
+            action="install",
+            installed=None,
+            kind="wheel",
+            file="",
+            size=None,
+            sha256=None,
+            verified=False,
+            requested=False,
+        )
+        if url is not None and url.startswith("file://"):
+            step.path = unquote(url[len("file://") :])
+            step.file = Path(step.path).name
+            step.size = os.stat(step.path).st_size
+            info = classify(step.file)
+            step.kind, step.version = str(info["kind"]), str(info["version"])
+            return step
+        if url is not None:
+            indexed = snapshot.by_key.get(unquote(url.removeprefix(self._index_url() + "files/")))
+        else:
+            indexed = best_file(snapshot.projects.get(canonicalize_name(change.name), []),
+                                 step.version, tags)  # fmt: skip
+        if indexed is None:  # uv was given only our index: a bug worth stopping on
+            raise AirlockError("plan-source", f"uv chose {change.name} from elsewhere.", 500)
+        step.key = indexed.entry.key
+        step.file = PurePosixPath(indexed.entry.key).name
+        step.version = indexed.version
+        step.size = indexed.entry.size
+        step.verified = indexed.verified
+        step.kind = indexed.kind
+        step.sha256 = indexed.expected.sha256 if indexed.expected else None
+        return step
+
+    def _explain(self, plan: Plan, output: str, snapshot: IndexSnapshot, tags: list[str]) -> None:
+        """What a failed resolution means: each requirement with no usable file, with the
+        files of the source that could not be used and why, or uv's own words."""
+        missing = unresolved(output)
+        for lacking in missing:
+            # The index hides what the policy keeps out: say so, not "missing".
+            reason = self._hidden_by_policy(snapshot, lacking.requirement)
+            if reason:
+                plan.refused.append({"item": lacking.requirement, "message": reason})
+            else:
+                plan.missing.append(self._unusable(lacking, snapshot, tags))
+        if not missing:
+            plan.problems.append(uv_errors(output))
+
+    def _unusable(
+        self, lacking: Missing, snapshot: IndexSnapshot, tags: list[str]
+    ) -> dict[str, Any]:
+        """``lacking`` as the plan shows it, with the files of its project in the source
+        that could not serve and why."""
+        requirement = Requirement(lacking.requirement)
+        files = snapshot.projects.get(canonicalize_name(requirement.name), [])
+        found: dict[str, Any] = lacking.to_json()
+        found["unusable"] = unusable(requirement, files, tags, self._policy)
+        if found["unusable"]:
+            head = lacking.message.removesuffix(" is not in the read bucket.")
+            found["message"] = described(head, found["unusable"])
+        return found
 
     def _hidden_by_policy(self, snapshot: IndexSnapshot, text: str) -> str | None:
         """Why the policy hid every file that would satisfy requirement ``text``, or None."""
@@ -358,12 +404,6 @@ class Planner:
             raise AirlockError("policy-refused", f"{item}: {reason}.", 403)
         del self._plans[plan_id]  # a plan is carried out once
         return plan
-
-
-def _needed_by(item: ReportItem, items: list[ReportItem]) -> list[str]:
-    return [
-        f"{other.display_name} {other.version}" for other in items if item.name in other.requires
-    ]
 
 
 def _conda_message(item: str, plan: Plan) -> str:

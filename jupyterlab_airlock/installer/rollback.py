@@ -1,4 +1,4 @@
-"""Rolling back a finished pip install: what it added is removed and what it replaced is
+"""Rolling back a finished install: what it added is removed and what it replaced is
 put back, offline, from the files earlier installs brought into the content cache.
 
 A roll back needs those files up front: it is refused, naming them, when any is missing.
@@ -16,9 +16,10 @@ from packaging.utils import canonicalize_name
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
-from ..offline import INTERRUPT_GRACE, install_offline, place, uninstall
+from ..offline import INTERRUPT_GRACE, install_offline, linked, uninstall
 from ..pip import pins
-from ..processes import Completed, last_line
+from ..processes import Completed
+from ..uv import uv_errors
 
 
 class Rollbacks:
@@ -33,7 +34,9 @@ class Rollbacks:
         """Undo succeeded install ``job_id``: remove what it added, put back what it
         replaced, offline. Refused (409) up front, naming the files, if any is missing."""
         job = self._jobs.get(job_id)
-        if job.kind != "install" or job.state != "succeeded" or not job.result:
+        # An install a restart interrupted can be rolled back once it is reconciled.
+        ended = job.state in ("succeeded", "interrupted")
+        if job.kind != "install" or not ended or not job.result:
             raise AirlockError(
                 "cannot-roll-back",
                 f"'{job.title}' is not a finished install; nothing to undo.",
@@ -78,17 +81,20 @@ class Rollbacks:
                 with tempfile.TemporaryDirectory(
                     prefix=".rollback-", dir=self._cache.root
                 ) as scratch:
-                    folder = Path(scratch)
-                    for _, _, sha256, file_name in staged:
-                        await place(self._cache.path(sha256), folder / file_name)
-                    requirements = folder / "restore.txt"
+                    links = self._cache.root / "links"
+                    folders = [
+                        (await linked(self._cache.path(sha256), sha256, name, links)).parent
+                        for _, _, sha256, name in staged
+                    ]
+                    requirements = Path(scratch) / "restore.txt"
                     requirements.write_text(pins([(n, v, sha) for n, v, sha, _ in staged]))
                     context.log("Restoring " + ", ".join(f"{n} {v}" for n, v, _, _ in staged))
                     completed = await install_offline(
                         python,
-                        folder,
+                        folders,
                         requirements,
                         log=log,
+                        cache_dir=self._cache.root / "uv",
                         options=["--no-deps"],
                         interrupt_grace=INTERRUPT_GRACE,
                     )
@@ -117,5 +123,5 @@ class Rollbacks:
     def _check(self, completed: Completed) -> None:
         if completed.returncode != 0:
             raise AirlockError(
-                "rollback-failed", f"pip failed: {self._hide(last_line(completed.stderr))}", 500
+                "rollback-failed", f"uv failed: {self._hide(uv_errors(completed.stderr))}", 500
             )

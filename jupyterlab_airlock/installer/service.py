@@ -2,27 +2,31 @@
 
 A plan is kept on the server for an hour under its id (``planning``); the install job
 carries out exactly that plan (``install``): the planned files are fetched into the
-content-addressed cache and verified, then ``pip install --no-index --require-hashes``
-installs them from a folder holding only those files, so pip cannot reach any index, nor
-install anything the plan did not name. A finished pip install can be rolled back
-(``rollback``). One job at a time per environment (the job queue is the environment's
+content-addressed cache and verified, then ``uv pip install --offline --no-index
+--require-hashes`` installs them from a folder holding only those files, so uv cannot reach
+any index, nor install anything the plan did not name. A finished install can be rolled
+back (``rollback``); one a server stop cut short is looked at after the restart
+(``reconcile``). One job at a time per environment (the job queue is the environment's
 prefix).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..audit import AuditLog
 from ..cache import ContentCache
+from ..index_address import IndexAddress
 from ..jobs import Job, JobManager
 from ..package_index import PackageIndex
 from ..policy import Policy
 from .install import Installs
 from .plan import Plan
 from .planning import Planner
+from .reconcile import reconcile
 from .rollback import Rollbacks
 
 
@@ -33,25 +37,33 @@ class Installer:
         self,
         spec_manager: Any,
         index: PackageIndex,
-        index_url: Callable[[], str],
-        index_secret: str,
+        index_address: IndexAddress,
         cache: ContentCache,
         jobs: JobManager,
         audit: AuditLog,
         root_dir: Path,
         policy: Policy,
     ) -> None:
-        def hide(text: str) -> str:
-            """Output with the index's secret blanked: it goes to the browser and the logs."""
-            return text.replace(index_secret, "***")
-
+        # Output goes to the browser and the logs with the index's secret blanked.
+        hide = index_address.hide
         self._cache = cache
         self._audit = audit
+        self._jobs = jobs
         self._planner = Planner(
-            spec_manager, index, index_url, cache, audit, root_dir, policy, hide
+            spec_manager, index, index_address.url, cache, audit, root_dir, policy, hide
         )
         self._installs = Installs(spec_manager, index, cache, jobs, hide)
         self._rollbacks = Rollbacks(cache, jobs, hide)
+        self._reconciling: asyncio.Task[None] | None = None
+
+    def start_reconciling(self) -> None:
+        """Once the server runs: settle the installs its last stop interrupted, in the
+        background (an orphaned uv may still be finishing one)."""
+        self._reconciling = asyncio.create_task(self.reconcile())
+
+    async def reconcile(self) -> None:
+        """Settle the installs a server stop interrupted: what landed, and roll back."""
+        await reconcile(self._jobs, self._installs.kernels_of)
 
     async def plan(
         self,

@@ -4,7 +4,7 @@ Each becomes an environment at ``envs_dir/<kernel name>`` and a kernelspec at
 ``kernels_dir/<kernel name>/kernel.json``. Both names are claimed before any work and
 removed again when the work fails or is cancelled, so a kernel is whole or absent; the
 kernel.json is written last, so the launcher never lists a kernel that cannot start.
-Nothing here reaches a network: pip gets ``--no-index`` and the bundle's folder only.
+Nothing here reaches a network: uv runs ``--offline --no-index`` on the bundle's folder only.
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ from ..bundle.format import (
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import JobContext
-from ..offline import INSTALL_TIMEOUT, install_offline
-from ..pip import explain_failure, lacking, pip_environment
+from ..offline import INSTALL_TIMEOUT, install_offline, linked
+from ..pip import lacking, pip_environment
 from ..processes import last_line, run
 from ..sources import Entry, Source
+from ..uv import unresolved, uv_errors
 from .archive import check_archive, size_text, unpack
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
@@ -67,9 +68,13 @@ async def create_kernel_from_bundle(
     *,
     require_ipykernel: bool = True,
     existing_kernels: Collection[str] = (),
+    cache_root: Path | None = None,
 ) -> dict[str, Any]:
     """A virtual environment of the server's Python with the bundle installed offline, and
-    its kernelspec. Every file is verified against the bundle's manifests first.
+    its kernelspec. Every file is verified against the bundle's manifests first. With
+    ``cache_root`` (the content cache's folder), uv keeps its cache there and installs
+    each wheel linked there at a path of its own (uv knows an unpacked wheel by its path:
+    another kernel from the same files links from uv's cache); else uv caches nothing.
 
     ``existing_kernels``: kernel names found elsewhere on the kernelspec path (the server's
     ``python3``...), which a new kernel must not shadow. Errors are AirlockErrors: 409 for a
@@ -102,7 +107,16 @@ async def create_kernel_from_bundle(
         )
         python = prefix / "bin" / "python"
         context.progress(0.35)
-        await _install(python, bundle_dir, len(lock), context)
+        folders = [bundle_dir]
+        if cache_root is not None:
+            folders = [
+                (await linked(bundle_dir / path, expected.sha256, Path(path).name,
+                              cache_root / "links")).parent
+                for path, expected in listed
+                if path.endswith(".whl")
+            ]  # fmt: skip
+        uv_cache = cache_root / "uv" if cache_root is not None else None
+        await _install(python, folders, bundle_dir / LOCK_FILE, len(lock), context, uv_cache)
         if require_ipykernel:
             await _require_ipykernel(python)
         spec = _write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
@@ -313,25 +327,33 @@ async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
         raise AirlockError("kernel-create-failed", f"{failure}: {last_line(output)}", 500)
 
 
-async def _install(python: Path, bundle_dir: Path, count: int, context: JobContext) -> None:
+async def _install(
+    python: Path,
+    folders: list[Path],
+    lock: Path,
+    count: int,
+    context: JobContext,
+    uv_cache: Path | None,
+) -> None:
     context.log(f"Installing {count} package(s) offline from the bundle")
     try:
         completed = await install_offline(
             python,
-            bundle_dir,
-            bundle_dir / LOCK_FILE,
+            folders,
+            lock,
             log=context.log,
-            count=count,
+            cache_dir=uv_cache,
             progress=lambda share: context.progress(0.4 + 0.5 * share),
-            options=["--only-binary=:all:"],
+            options=["--only-binary", ":all:"],
         )
     except asyncio.TimeoutError:
         raise AirlockError(
-            "install-failed", f"pip did not finish in {INSTALL_TIMEOUT} s.", 504
+            "install-failed", f"uv did not finish in {INSTALL_TIMEOUT} s.", 504
         ) from None
     if completed.returncode == 0:
         return
-    missing, problems = explain_failure(completed.stdout + completed.stderr)
+    output = completed.stdout + completed.stderr
+    missing = unresolved(output)
     if missing:
         lacks = lacking(missing)
         raise AirlockError(
@@ -341,7 +363,7 @@ async def _install(python: Path, bundle_dir: Path, count: int, context: JobConte
             422,
         )
     raise AirlockError(
-        "install-failed", f"pip could not install the bundle: {' '.join(problems)}", 500
+        "install-failed", f"uv could not install the bundle: {uv_errors(output)}", 500
     )
 
 

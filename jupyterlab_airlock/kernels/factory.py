@@ -118,7 +118,7 @@ class KernelFactory:
                     raise AirlockError("policy-refused", f"The bundle holds {reason}.", 403)
             return await create_kernel_from_bundle(
                 local, name, display_name, self._kernels_dir, self._envs_dir, context,
-                existing_kernels=existing,
+                existing_kernels=existing, cache_root=self._cache.root,
             )  # fmt: skip
         finally:
             await asyncio.to_thread(shutil.rmtree, scratch, True)

@@ -61,7 +61,7 @@ def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.fixture
 def kernel(tmp_path: Path, jp_data_dir: Path) -> dict[str, Any]:
-    """A fresh virtual environment (no pip in it: the server's pip does the work) with a
+    """A fresh virtual environment (no pip in it: the server's uv does the work) with a
     kernelspec named 'testenv'."""
     prefix = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)

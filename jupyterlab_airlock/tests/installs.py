@@ -37,9 +37,15 @@ def fill_bucket(folder: Path) -> Iterator[dict[str, Any]]:
         make_wheel(folder, "airlock-b", "2.0", ["airlock-c"]),
         make_wheel(folder, "airlock-c", "1.0"),
         make_wheel(folder, "airlock-lonely", "1.0", ["airlock-absent>=1.26"]),
-        # pip byte-compiles every module: installing this one takes seconds.
+        # Three thousand modules: installing this one takes long enough to be cancelled.
         make_wheel(folder, "airlock-slow", "1.0", ["airlock-c"], modules=3000),
         make_wheel(folder, "airlock-new", "1.0", tag="cp312-cp312-manylinux_2_17_x86_64"),
+        # Files no Linux kernel of these tests can use, alone or as a dependency.
+        make_wheel(folder, "airlock-mac", "1.0", tag="py3-none-macosx_11_0_arm64"),
+        make_wheel(folder, "airlock-glibc", "1.0", tag="py3-none-manylinux_2_99_x86_64"),
+        make_wheel(folder, "airlock-needs-mac", "1.0", ["airlock-mac"]),
+        make_wheel(folder, "airlock-d", "1.0", tag="py3-none-macosx_11_0_arm64"),
+        make_wheel(folder, "airlock-d", "2.0"),
         *(make_wheel(folder, f"unrelated-{n}", "1.0") for n in range(30)),
     ]
     channel = folder / "conda"

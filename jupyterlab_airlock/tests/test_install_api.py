@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+from uv import find_uv_bin
 
 from demo.content import DEMO_AWS_ENV
 from jupyterlab_airlock.installer.conda_link import install
 from jupyterlab_airlock.installer.conda_solve import solve
+from jupyterlab_airlock.installer.service import Installer
+from jupyterlab_airlock.jobs import JobManager
 
 from .installs import (
     CLOSURE,
@@ -96,6 +99,42 @@ async def _transfers(jp_fetch: Any) -> dict[str, int]:
     return transfers
 
 
+async def test_the_users_uv_and_pip_configuration_has_no_effect(
+    jp_fetch: Any,
+    jp_serverapp: Any,
+    kernel: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Settings that would each change or break Airlock's runs if they were read: no
+    # network (so no index), no dependencies, and indexes that do not answer.
+    config = tmp_path / "config"
+    (config / "uv").mkdir(parents=True)
+    (config / "uv" / "uv.toml").write_text("offline = true\n[pip]\nno-deps = true\n")
+    (config / "pip").mkdir()
+    dead = "http://127.0.0.1:9/simple/"
+    (config / "pip" / "pip.conf").write_text(f"[global]\nindex-url = {dead}\nno-deps = true\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    for name in ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
+        monkeypatch.setenv(name, dead)
+    monkeypatch.setenv("UV_NO_DEPS", "1")
+    monkeypatch.setenv("PIP_NO_DEPS", "1")
+    # The configuration is real: uv run by hand with it resolves nothing.
+    index = jp_serverapp.web_app.settings["airlock"].index_address.url() + "simple/"
+    by_hand = await run_async(
+        str(find_uv_bin()), "pip", "install", "--dry-run", "--python", str(kernel["python"]),
+        "--index-url", index, "airlock-a", env=dict(os.environ),
+    )  # fmt: skip
+    assert by_hand.returncode != 0, by_hand.stdout
+
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-a"])
+    assert planned["ok"], planned
+    assert {step["name"] for step in planned["steps"]} == {"airlock-a", "airlock-b", "airlock-c"}
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, planned["id"]))["id"])
+    assert job["state"] == "succeeded", job["log"]
+    assert imports(kernel["python"], *CLOSURE)
+
+
 async def test_a_missing_dependency_is_named_and_nothing_changes(
     jp_fetch: Any, kernel: dict[str, Any]
 ) -> None:
@@ -122,6 +161,57 @@ async def test_a_wheel_for_another_python_is_refused_in_the_plan(
     assert refused["item"] == key
     assert "3.12" in refused["message"]
     assert f"3.{sys.version_info[1]}" in refused["message"]
+
+
+MAC_WHEEL = "airlock_mac-1.0-py3-none-macosx_11_0_arm64.whl"
+
+
+@pytest.mark.parametrize(
+    ("asked", "requirement", "needed_by", "file", "reason"),
+    [
+        (
+            "airlock-new",
+            "airlock-new",
+            None,
+            "airlock_new-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+            f"this wheel is for CPython 3.12, the kernel runs CPython 3.{sys.version_info[1]}",
+        ),
+        (
+            "airlock-glibc",
+            "airlock-glibc",
+            None,
+            "airlock_glibc-1.0-py3-none-manylinux_2_99_x86_64.whl",
+            "needs glibc 2.99 (manylinux_2_99), the kernel has 2.",
+        ),
+        ("airlock-mac", "airlock-mac", None, MAC_WHEEL, "built for macOS, the kernel runs on"),
+        (
+            "airlock-needs-mac",
+            "airlock-mac",
+            "airlock-needs-mac",
+            MAC_WHEEL,
+            "built for macOS, the kernel runs on",
+        ),
+    ],
+)
+async def test_the_plan_names_the_files_it_could_not_use_and_why(
+    jp_fetch: Any,
+    kernel: dict[str, Any],
+    asked: str,
+    requirement: str,
+    needed_by: str | None,
+    file: str,
+    reason: str,
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], requirements=[asked])
+    assert not planned["ok"]
+    assert planned["steps"] == []
+    [missing] = planned["missing"]
+    assert (missing["requirement"], missing["needed_by"]) == (requirement, needed_by)
+    [unusable] = missing["unusable"]
+    assert unusable["file"] == file
+    assert unusable["reason"].startswith(reason)
+    assert f"{file}: {reason}" in missing["message"]
+    assert "the read bucket holds no file the kernel can use" in missing["message"]
 
 
 async def test_a_selected_wheel_installs_with_its_dependencies(
@@ -180,6 +270,58 @@ async def test_cancel_mid_install_leaves_the_environment_as_it_was(
     again = await plan(jp_fetch, kernel["name"], requirements=["airlock-c"])
     done = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, again["id"]))["id"])
     assert done["state"] == "succeeded"
+
+
+async def test_after_a_restart_an_interrupted_install_says_what_landed_and_rolls_back(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any]
+) -> None:
+    airlock = jp_serverapp.web_app.settings["airlock"]
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-slow"])
+    job = await start(jp_fetch, planned["id"])
+    jobs = airlock.jobs
+    await jobs.until(lambda: any(line.startswith("Installing") for line in jobs.get(job["id"]).log))
+    # What the disk holds when the server dies now: a running job with the plan's pins.
+    record = jobs._dir / f"{job['id']}.json"
+    left = json.loads(record.read_text())
+    assert left["state"] == "running"
+    assert {f["name"] for f in left["resume"]["files"]} == {"airlock-slow", "airlock-c"}
+    await jp_fetch("airlock", "jobs", job["id"], method="DELETE")
+    # Part of the plan landed before the server died: airlock-c, not airlock-slow.
+    part = await plan(jp_fetch, kernel["name"], requirements=["airlock-c"])
+    await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, part["id"]))["id"])
+    record.write_text(json.dumps(left))
+
+    # The restart: new jobs and installer over the same state.
+    restarted = JobManager(jobs._dir, audit=airlock.audit)
+    assert restarted.get(job["id"]).state == "interrupted"
+    installer = Installer(
+        jp_serverapp.web_app.settings["kernel_spec_manager"],
+        airlock.index,
+        airlock.index_address,
+        airlock.cache,
+        restarted,
+        airlock.audit,
+        Path(jp_serverapp.web_app.settings["server_root_dir"]),
+        airlock.policy,
+    )
+    await installer.reconcile()
+    settled = restarted.get(job["id"])
+    assert settled.state == "interrupted"
+    assert settled.log[-1] == (
+        "After the restart: 1 of 2 planned package(s) are in Test env; not installed: "
+        "airlock-slow 1.0. Roll back puts the environment back as it was before this install."
+    )
+    assert settled.result is not None
+    assert [(c["name"], c["action"]) for c in settled.result["changes"]] == [
+        ("airlock-c", "install")
+    ]
+    assert settled.result["can_roll_back"]
+    assert not await asyncio.to_thread(os.path.exists, left["resume"]["staging"])
+
+    rollback = await installer.rollback(job["id"])
+    assert (await restarted.wait(rollback.id)).state == "succeeded"
+    assert not imports(kernel["python"], "airlock_c")
+    assert restarted.get(job["id"]).result["can_roll_back"] is False
 
 
 async def test_two_installs_into_one_environment_wait_in_line(

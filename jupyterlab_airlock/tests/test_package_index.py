@@ -130,6 +130,23 @@ async def test_the_metadata_of_a_large_wheel_takes_few_small_reads(
     assert fetched.ranged_bytes <= 128 << 10
 
 
+async def test_the_metadata_written_first_in_a_large_wheel_takes_few_small_reads(
+    index: Any, exchange: Path, jp_serverapp: Any
+) -> None:
+    wheel = make_wheel(exchange / "approved", "airlock-first", modules=3)
+    with zipfile.ZipFile(wheel) as small, zipfile.ZipFile(wheel.with_suffix(".tmp"), "w") as big:
+        # The .dist-info first, then 8 MiB that do not compress, as meson-python writes.
+        for info in sorted(small.infolist(), key=lambda info: ".dist-info/" not in info.filename):
+            big.writestr(info, small.read(info))
+        big.writestr("airlock_first/data.bin", os.urandom(8 << 20))
+    wheel.with_suffix(".tmp").replace(wheel)
+    answer = await index("files/approved/airlock_first-1.0-py3-none-any.whl.metadata")
+    assert b"Name: airlock-first" in answer.body
+    fetched = jp_serverapp.web_app.settings["airlock"].cache.fetched
+    assert fetched.ranged_reads <= 3
+    assert fetched.ranged_bytes <= 256 << 10
+
+
 async def test_files_are_served_verified_and_cached(
     index: Any, exchange: Path, jp_serverapp: Any
 ) -> None:

@@ -18,7 +18,14 @@ from demo.content import DEMO_AWS_ENV
 from .installs import bucket_source, finished, imports, plan, start
 
 POLICY = {
-    "allow": ["airlock-a", "airlock-b>=2", "airlock-c", "unrelated-1", "unrelated-2"],
+    "allow": [
+        "airlock-a",
+        "airlock-b>=2",
+        "airlock-c",
+        "airlock-d<2",
+        "unrelated-1",
+        "unrelated-2",
+    ],
     "deny": ["unrelated-1"],
     "require_verified": True,
     "max_copy_bytes": 100,
@@ -77,6 +84,26 @@ async def test_a_version_outside_the_range_is_refused_naming_the_rule(
         }
     ]
     assert not imports(kernel["python"], "airlock_b")
+
+
+async def test_the_plan_names_a_file_the_policy_denies_beside_one_that_does_not_fit(
+    jp_fetch: Any, kernel: dict[str, Any]
+) -> None:
+    # airlock-d 2.0 would install but is outside the approved versions; 1.0 is for macOS.
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-d"])
+    assert not planned["ok"]
+    [missing] = planned["missing"]
+    reasons = {file["file"]: file["reason"] for file in missing["unusable"]}
+    assert reasons == {
+        "airlock_d-1.0-py3-none-macosx_11_0_arm64.whl": reasons[
+            "airlock_d-1.0-py3-none-macosx_11_0_arm64.whl"
+        ],
+        "airlock_d-2.0-py3-none-any.whl": (
+            "airlock-d 2.0 is outside the approved versions (airlock-d<2)"
+        ),
+    }
+    assert reasons["airlock_d-1.0-py3-none-macosx_11_0_arm64.whl"].startswith("built for macOS")
+    assert "outside the approved versions" in missing["message"]
 
 
 async def test_a_denied_package_is_refused_and_not_served_by_the_index(

@@ -269,6 +269,23 @@ function PlanView(props: {
           data-testid="airlock-plan-missing"
         >
           {item.message}
+          {item.unusable && item.unusable.length > 0 && (
+            <details>
+              <summary>
+                {trans.__(
+                  'Files in the source that cannot be used (%1)',
+                  item.unusable.length
+                )}
+              </summary>
+              <ul>
+                {item.unusable.map(unusable => (
+                  <li key={unusable.file}>
+                    <code>{unusable.file}</code>: {unusable.reason}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
         </div>
       ))}
       {plan.refused.map(item => (
