@@ -30,6 +30,7 @@ import { IInstallOptions, InstallModel, isInstallable } from './install';
 import { currentKernel } from './kernels';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockModel } from './model';
+import type { InstallWidget } from './components/InstallDialog';
 // The model loads it at start anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { syncSettings } from './profiles';
@@ -95,8 +96,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => model.refresh()
     });
 
+    // One Install tab per kernel: another entry point for the same kernel adds to it.
+    const installTabs = new Set<MainAreaWidget<InstallWidget>>();
     let installDialogs = 0;
     const openInstall = async (options: IInstallOptions) => {
+      const kernel = options.kernel ?? null;
+      const open = [...installTabs].find(
+        tab => tab.content.model.kernel === kernel
+      );
+      if (open) {
+        open.content.model.add(options);
+        app.shell.activateById(open.id);
+        return;
+      }
       const { InstallWidget } = await import('./components/InstallDialog');
       const content = new InstallWidget(
         new InstallModel(model.client, model.jobs, options),
@@ -105,9 +117,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       );
       const widget = new MainAreaWidget({ content });
       widget.id = `jp-airlock-install-${++installDialogs}`;
-      widget.title.label = trans.__('Install packages');
       widget.title.icon = airlockIcon;
       widget.title.closable = true;
+      const label = () => {
+        const chosen = model.kernels.find(
+          entry => entry.name === content.model.kernel
+        );
+        widget.title.label = chosen
+          ? trans.__('Install into %1', chosen.displayName)
+          : trans.__('Install packages');
+      };
+      label();
+      content.model.changed.connect(label);
+      installTabs.add(widget);
+      widget.disposed.connect(() => installTabs.delete(widget));
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
     };
@@ -118,7 +141,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.install, {
       label: trans.__('Install packages into kernel…'),
       caption: trans.__(
-        'Install packages from the read bucket into a kernel, offline, after a plan'
+        'Install packages from the artifact source into a kernel, offline, after a plan'
       ),
       icon: airlockIcon,
       describedBy: {
@@ -185,9 +208,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
     );
     model.jobs.finished.connect(async (_, job) => {
-      if (job.kind === 'copy') {
-        model.artifacts.copyEnded(job);
-      } else if (job.kind === 'install' || job.kind === 'rollback') {
+      if (job.kind === 'install' || job.kind === 'rollback') {
         void model.refreshEnvironments();
         const { notifyInstallEnded } = await import('./notifications');
         notifyInstallEnded(app, model, job, trans);

@@ -112,7 +112,7 @@ function InstallPanel(props: {
       {model.plan && (
         <div className="jp-Airlock-row">
           <Button
-            className="jp-Airlock-primary"
+            className="jp-mod-styled jp-mod-accept"
             disabled={!model.canInstall}
             onClick={() => void model.install()}
           >
@@ -351,6 +351,7 @@ function InstallJob(props: {
 }): JSX.Element {
   const { job, model, trans } = props;
   const result = installResult(job);
+  const rollback = model.jobs.rollbackOf(job.id);
   return (
     <section
       className="jp-Airlock-installJob"
@@ -373,7 +374,26 @@ function InstallJob(props: {
           {job.error.message}
         </div>
       )}
-      {result && (
+      {rollback && (
+        <div
+          className={
+            rollback.state === 'succeeded'
+              ? 'jp-Airlock-warning'
+              : 'jp-Airlock-muted'
+          }
+          role="status"
+          data-testid="airlock-install-rolled-back"
+        >
+          {rollback.state === 'succeeded'
+            ? trans.__(
+                'Rolled back: the environment is as it was before this install.'
+              )
+            : rollback.finished
+              ? trans.__('The roll back ended: %1.', rollback.state)
+              : trans.__('Rolling back…')}
+        </div>
+      )}
+      {result && rollback?.state !== 'succeeded' && (
         <ul className="jp-Airlock-changes" aria-label={trans.__('Changes')}>
           {result.changes.map(change => (
             <li key={change.name}>
