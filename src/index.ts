@@ -34,9 +34,9 @@ import type { InstallWidget } from './components/InstallDialog';
 // The model loads it at start anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { syncSettings } from './profiles';
-import { CommandIDs } from './tokens';
+import { AirlockViewName, CommandIDs } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { AirlockSidebar } from './widget';
+import { AirlockSidebar, AirlockView } from './widget';
 
 const PLUGIN_ID = 'jupyterlab-airlock:plugin';
 
@@ -71,8 +71,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       new AirlockClient(serviceManager.serverSettings),
       serviceManager.kernelspecs
     );
-    const sidebar = new AirlockSidebar(model, trans, path =>
-      app.commands.execute('docmanager:open', { path })
+    const sidebar = new AirlockSidebar(
+      model,
+      trans,
+      path => app.commands.execute('docmanager:open', { path }),
+      (view, kernel) =>
+        app.commands.execute(CommandIDs.openView, { view, kernel })
     );
     model.artifacts.copied.connect((_, path) => {
       void fileBrowser?.model.refresh();
@@ -98,6 +102,61 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     // One Install tab per kernel: another entry point for the same kernel adds to it.
     const installTabs = new Set<MainAreaWidget<InstallWidget>>();
+    // The main-area views, one of each, brought to the front when asked for again.
+    const views = new Map<AirlockViewName, MainAreaWidget>();
+    const openView = async (name: AirlockViewName, kernel: string | null) => {
+      const open = views.get(name);
+      if (open) {
+        if (name === 'environments') {
+          (open.content as AirlockView<{ kernel: string | null }>).setProps({
+            kernel
+          });
+        }
+        app.shell.activateById(open.id);
+        return;
+      }
+      const { viewContent } = await import('./views');
+      const { label, content } = viewContent(name, model, trans, kernel);
+      const widget = new MainAreaWidget({ content });
+      widget.id = `jp-airlock-${name}`;
+      widget.title.label = label;
+      widget.title.icon = airlockIcon;
+      widget.title.closable = true;
+      views.set(name, widget);
+      widget.disposed.connect(() => views.delete(name));
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    };
+    app.commands.addCommand(CommandIDs.openView, {
+      label: args =>
+        ({
+          environments: trans.__('Open Airlock Environments'),
+          jobs: trans.__('Open Airlock Jobs'),
+          activity: trans.__('Open Airlock Activity')
+        })[args.view as AirlockViewName] ?? trans.__('Open Airlock View'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            view: {
+              type: 'string',
+              enum: ['environments', 'jobs', 'activity']
+            },
+            kernel: {
+              type: 'string',
+              description: trans.__('The kernel the Environments view shows')
+            }
+          },
+          required: ['view']
+        }
+      },
+      execute: args =>
+        openView(
+          args.view as AirlockViewName,
+          (args.kernel as string | undefined) ?? null
+        )
+    });
+
     let installDialogs = 0;
     const openInstall = async (options: IInstallOptions) => {
       const kernel = options.kernel ?? null;
@@ -222,6 +281,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: CommandIDs.openPanel, category });
     palette?.addItem({ command: CommandIDs.refresh, category });
     palette?.addItem({ command: CommandIDs.install, category });
+    for (const view of ['environments', 'jobs', 'activity']) {
+      palette?.addItem({
+        command: CommandIDs.openView,
+        args: { view },
+        category
+      });
+    }
+
+    // The audit trail records user ids; this page's user is shown by name.
+    void serviceManager.user.ready.then(() => {
+      const identity = serviceManager.user.identity;
+      if (identity) {
+        model.activity.setName(
+          identity.username,
+          identity.display_name || identity.name
+        );
+      }
+    });
 
     statusBar?.registerStatusItem(`${PLUGIN_ID}:mirror`, {
       item: new MirrorStatusItem(model.profiles, trans, () =>
