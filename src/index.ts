@@ -33,7 +33,7 @@ import { AirlockModel } from './model';
 import type { InstallWidget } from './components/InstallDialog';
 // The model loads it at start anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { syncSettings } from './profiles';
+import { offerProfileNames, syncSettings } from './profiles';
 import { AirlockViewName, CommandIDs } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockSidebar, AirlockView } from './widget';
@@ -116,7 +116,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       const { viewContent } = await import('./views');
-      const { label, content } = viewContent(name, model, trans, kernel);
+      const { label, content } = viewContent(name, model, trans, kernel, path =>
+        app.commands.execute('docmanager:open', { path })
+      );
       const widget = new MainAreaWidget({ content });
       widget.id = `jp-airlock-${name}`;
       widget.title.label = label;
@@ -130,6 +132,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.openView, {
       label: args =>
         ({
+          artifacts: trans.__('Open Airlock Artifacts'),
           environments: trans.__('Open Airlock Environments'),
           jobs: trans.__('Open Airlock Jobs'),
           activity: trans.__('Open Airlock Activity')
@@ -281,7 +284,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: CommandIDs.openPanel, category });
     palette?.addItem({ command: CommandIDs.refresh, category });
     palette?.addItem({ command: CommandIDs.install, category });
-    for (const view of ['environments', 'jobs', 'activity']) {
+    for (const view of ['artifacts', 'environments', 'jobs', 'activity']) {
       palette?.addItem({
         command: CommandIDs.openView,
         args: { view },
@@ -325,6 +328,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void handshake(model.client, trans);
     const ready = model.refresh().then(() => model.profiles.check());
     if (settingRegistry) {
+      offerProfileNames(settingRegistry, PLUGIN_ID, model.profiles);
       void Promise.all([settingRegistry.load(PLUGIN_ID), ready]).then(
         ([settings]) => syncSettings(settings, model.profiles)
       );

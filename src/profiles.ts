@@ -224,3 +224,31 @@ export function syncSettings(
     }
   });
 }
+
+/**
+ * Offer the names of the profiles the user may choose as suggestions for `activeProfile`
+ * in the Settings Editor, kept up to date as profiles come and go.
+ */
+export function offerProfileNames(
+  registry: ISettingRegistry,
+  pluginId: string,
+  profiles: ProfilesModel
+): void {
+  let offered: string[] = [];
+  registry.transform(pluginId, {
+    fetch: plugin => {
+      const activeProfile = plugin.schema.properties?.activeProfile;
+      if (activeProfile) {
+        activeProfile.examples = offered;
+      }
+      return plugin;
+    }
+  });
+  profiles.changed.connect(() => {
+    const names = profiles.choices.map(choice => choice.profile.name);
+    if (names.join('\n') !== offered.join('\n')) {
+      offered = names;
+      void registry.load(pluginId, true);
+    }
+  });
+}

@@ -17,4 +17,5 @@ export const PANEL_ID = 'jp-airlock-panel';
 /**
  * The main-area views of Airlock, each opened once and brought to the front after.
  */
-export type AirlockViewName = 'environments' | 'jobs' | 'activity';
+export type AirlockViewName =
+  'artifacts' | 'environments' | 'jobs' | 'activity';

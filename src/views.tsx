@@ -1,7 +1,10 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { UseSignal } from '@jupyterlab/ui-components';
+
 import { ActivitySection } from './components/ActivitySection';
+import { ArtifactsPane } from './components/AirlockPanel';
 import { EnvironmentsView } from './components/EnvironmentsView';
 import { JobsSection } from './components/JobsSection';
 import { AirlockModel } from './model';
@@ -16,11 +19,25 @@ export function viewContent(
   name: AirlockViewName,
   model: AirlockModel,
   trans: TranslationBundle,
-  kernel: string | null
+  kernel: string | null,
+  onOpen: (path: string) => void
 ): { label: string; content: AirlockView<{ kernel: string | null }> } {
   const views: {
     [view in AirlockViewName]: [string, (kernel: string | null) => JSX.Element];
   } = {
+    artifacts: [
+      trans.__('Artifacts'),
+      () => (
+        <UseSignal signal={model.stateChanged}>
+          {() => (
+            <div className="jp-Airlock-view jp-Airlock-artifactsView">
+              <h2 className="jp-Airlock-title">{trans.__('Artifacts')}</h2>
+              <ArtifactsPane model={model} trans={trans} onOpen={onOpen} />
+            </div>
+          )}
+        </UseSignal>
+      )
+    ],
     environments: [
       trans.__('Environments'),
       shown => <EnvironmentsView model={model} trans={trans} kernel={shown} />

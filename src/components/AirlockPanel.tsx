@@ -87,26 +87,11 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             <MirrorSection model={model.profiles} trans={trans} />
           </Section>
           <Section title={trans.__('Artifacts')} id="artifacts">
-            {model.profiles.state?.active?.source ? (
-              <ArtifactsSection
-                model={model.artifacts}
-                jobs={model.jobs}
-                kernels={model.kernels}
-                bundle={model.bundle}
-                trans={trans}
-                onOpen={onOpen}
-                onInstall={keys =>
-                  model.requestInstall({ keys, kernel: model.artifacts.kernel })
-                }
-                onCreateKernel={origin =>
-                  void createKernelAsking(model, origin, trans)
-                }
-              />
-            ) : (
-              <p className="jp-Airlock-empty">
-                {trans.__('The active profile names no artifact source.')}
-              </p>
-            )}
+            <OpenView
+              label={trans.__('Open Artifacts in a tab')}
+              onClick={() => onOpenView('artifacts')}
+            />
+            <ArtifactsPane model={model} trans={trans} onOpen={onOpen} />
           </Section>
           <Section title={trans.__('Kernels')} id="kernels">
             <OpenView
@@ -159,6 +144,35 @@ function VersionMismatch(props: {
     >
       {problem}
     </div>
+  );
+}
+
+/**
+ * The artifact browser of the active profile's source, in the sidebar or in its tab.
+ */
+export function ArtifactsPane(props: {
+  model: AirlockModel;
+  trans: TranslationBundle;
+  onOpen: (path: string) => void;
+}): JSX.Element {
+  const { model, trans, onOpen } = props;
+  return model.profiles.state?.active?.source ? (
+    <ArtifactsSection
+      model={model.artifacts}
+      jobs={model.jobs}
+      kernels={model.kernels}
+      bundle={model.bundle}
+      trans={trans}
+      onOpen={onOpen}
+      onInstall={keys =>
+        model.requestInstall({ keys, kernel: model.artifacts.kernel })
+      }
+      onCreateKernel={origin => void createKernelAsking(model, origin, trans)}
+    />
+  ) : (
+    <p className="jp-Airlock-empty">
+      {trans.__('The active profile names no artifact source.')}
+    </p>
   );
 }
 

@@ -90,6 +90,10 @@ function InstallPanel(props: {
       </div>
       <div className="jp-Airlock-row">
         <Button
+          // The main action until there is a plan; then Install is.
+          className={
+            model.plan ? 'jp-Airlock-secondary' : 'jp-mod-styled jp-mod-accept'
+          }
           disabled={!model.request || model.planning || busy}
           onClick={() => void model.makePlan()}
         >
@@ -321,7 +325,13 @@ function StepRow(props: {
       <td title={step.file}>{step.name}</td>
       <td>{step.version}</td>
       <td>{describeAction(step, trans)}</td>
-      <td>{step.requested ? trans.__('requested') : trans.__('dependency')}</td>
+      <td>
+        {step.requested
+          ? trans.__('requested')
+          : step.needed_by.length > 0
+            ? trans.__('dependency of %1', step.needed_by.join(', '))
+            : trans.__('dependency')}
+      </td>
       <td>
         {step.verified ? (
           <span
