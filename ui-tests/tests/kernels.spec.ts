@@ -80,3 +80,24 @@ test('Jobs and Activity open in the main area, with the record of what this page
     .filter({ hasText: destination });
   await expect(copy).toHaveCount(1);
 });
+
+test('the demo kernel is a clean environment: ipykernel and what it needs, nothing of the development environment', async ({
+  page
+}) => {
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('airlock:open-view', {
+      view: 'environments',
+      kernel: 'airlock-demo'
+    })
+  );
+  const view = page.getByTestId('airlock-environments');
+  const table = view.getByRole('table', { name: 'Packages' });
+  await expect(table).toContainText('ipykernel');
+  for (const borrowed of ['jupyterlab', 'moto', 'mypy', 'boto3']) {
+    await expect(
+      table.locator('tbody td:first-child', {
+        hasText: new RegExp(`^${borrowed}$`)
+      })
+    ).toHaveCount(0);
+  }
+});
