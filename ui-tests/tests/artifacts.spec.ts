@@ -126,6 +126,7 @@ test.describe('Artifact browser', () => {
     await expect(
       panel.getByRole('navigation', { name: 'Folder' })
     ).toContainText('wheels');
+    await expect(rows.filter({ hasText: 'airlock_demo_hello' })).toBeVisible();
     await expect(list).toBeFocused();
 
     await page.keyboard.press('Home');

@@ -149,7 +149,8 @@ export function ArtifactRowView({
           {entry.artifact.kind !== 'manifest' && (
             <ChecksumBadge status={entry.checksum} trans={trans} />
           )}
-          {entry.fit && entry.fit.fits !== null && (
+          {/* A refused package is not installed anywhere: whether it fits is moot. */}
+          {!refused && entry.fit && entry.fit.fits !== null && (
             <span
               className={entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
               title={entry.fit.reason ?? ''}
