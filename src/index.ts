@@ -326,9 +326,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Say at once when the server part is missing or another version: after an upgrade,
     // the most common reason why nothing works.
     void handshake(model.client, trans);
-    const ready = model.refresh().then(() => model.profiles.check());
+    const refreshed = model.refresh();
+    const ready = refreshed.then(() => model.profiles.check());
     if (settingRegistry) {
-      offerProfileNames(settingRegistry, PLUGIN_ID, model.profiles);
+      offerProfileNames(settingRegistry, PLUGIN_ID, model.profiles, refreshed);
       void Promise.all([settingRegistry.load(PLUGIN_ID), ready]).then(
         ([settings]) => syncSettings(settings, model.profiles)
       );

@@ -227,28 +227,28 @@ export function syncSettings(
 
 /**
  * Offer the names of the profiles the user may choose as suggestions for `activeProfile`
- * in the Settings Editor, kept up to date as profiles come and go.
+ * in the Settings Editor: the managed ones (read again once the server has answered,
+ * `ready`) and the user's own from their settings.
  */
 export function offerProfileNames(
   registry: ISettingRegistry,
   pluginId: string,
-  profiles: ProfilesModel
+  profiles: ProfilesModel,
+  ready: Promise<unknown>
 ): void {
-  let offered: string[] = [];
   registry.transform(pluginId, {
     fetch: plugin => {
+      const own = (plugin.data?.user?.profiles ?? []) as { name?: string }[];
+      const names = [
+        ...profiles.choices.map(choice => choice.profile.name),
+        ...own.map(profile => profile.name ?? '')
+      ].filter((name, index, all) => name && all.indexOf(name) === index);
       const activeProfile = plugin.schema.properties?.activeProfile;
       if (activeProfile) {
-        activeProfile.examples = offered;
+        activeProfile.examples = names;
       }
       return plugin;
     }
   });
-  profiles.changed.connect(() => {
-    const names = profiles.choices.map(choice => choice.profile.name);
-    if (names.join('\n') !== offered.join('\n')) {
-      offered = names;
-      void registry.load(pluginId, true);
-    }
-  });
+  void ready.then(() => registry.load(pluginId, true));
 }
