@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from demo.content import DEMO_AWS_ENV, demo_environment, make_demo_kernel, write_server_config
+from demo.content import DEMO_AWS_ENV, demo_environment, write_server_config
+from demo.kernel import make_demo_kernel
 from demo.services import HOST, Service, free_port, running, spawn, wait_ready
 
 LAB_READY_TIMEOUT = 120.0  # a first start (building the workspace, many extensions) is slow

@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -390,8 +389,10 @@ def seed_bucket(
 
 def demo_profiles(s3_url: str, pypi_url: str, exchange: Path) -> list[dict[str, Any]]:
     """The demo's mirror profiles: "demo" (the local pypiserver and the moto read bucket),
-    "demo-offline" (a site with no index at all, only the read bucket) and "demo-folder"
-    (the mirror, with files arriving in a mounted folder instead of a bucket)."""
+    "demo-offline" (a site with no index at all, only the read bucket), "demo-bucket-index"
+    (the read bucket served by this server as the index pip and conda use) and
+    "demo-folder" (the mirror, with files arriving in a mounted folder instead of a
+    bucket)."""
     source = {
         "kind": "s3",
         "endpoint_url": s3_url,
@@ -413,6 +414,15 @@ def demo_profiles(s3_url: str, pypi_url: str, exchange: Path) -> list[dict[str, 
             "description": "Fully offline: no package index, only the read bucket",
             "offline": True,
             "pip": {},
+            "source": source,
+        },
+        {
+            "name": "demo-bucket-index",
+            "description": (
+                "The read bucket as the package index: %pip install and conda install as "
+                "usual, served by this Jupyter server from the bucket, nothing else reached"
+            ),
+            "index_from_source": True,
             "source": source,
         },
         {
@@ -484,52 +494,22 @@ def demo_environment(
         )
 
 
+# The demo's policy: one demo package is denied, so the panel shows what a refused package
+# looks like (and the Policy section has a rule to show).
+DEMO_POLICY = {"deny": ["airlock-demo-legacy"]}
+
+
 def write_server_config(config_dir: Path, env: DemoEnvironment, root_dir: Path) -> Path:
-    """Write a jupyter_server_config.json that offers the demo profiles, "demo" active."""
+    """Write a jupyter_server_config.json that offers the demo profiles, "demo" active,
+    with the demo's policy."""
     config_dir.mkdir(parents=True, exist_ok=True)
     path = config_dir / "jupyter_server_config.json"
     config = {
         "ServerApp": {"root_dir": str(root_dir)},
-        "Airlock": {"profiles": env.profiles, "active_profile": "demo"},
+        "Airlock": {"profiles": env.profiles, "active_profile": "demo", "policy": DEMO_POLICY},
     }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path
-
-
-DEMO_KERNEL = "airlock-demo"
-
-
-def make_demo_kernel(prefix: Path, home: Path, fresh: bool = False) -> Path:
-    """A virtual environment for the demo's installs, with its kernelspec in ``home``.
-
-    It has no pip (Airlock's own pip installs into it) and borrows ipykernel from the
-    demo's Python through a .pth file placed after its own site-packages, so whatever is
-    installed into it comes first. Returns its interpreter.
-    """
-    if fresh:
-        shutil.rmtree(prefix, ignore_errors=True)
-    python = prefix / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
-        site = subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True,
-        ).stdout.strip()  # fmt: skip
-        lender = sysconfig.get_paths()["purelib"]
-        Path(site, "zz-airlock-demo-lends-ipykernel.pth").write_text(lender + "\n")
-    spec = home / ".local" / "share" / "jupyter" / "kernels" / DEMO_KERNEL
-    spec.mkdir(parents=True, exist_ok=True)
-    spec.joinpath("kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                "display_name": "Airlock demo (Python 3)",
-                "language": "python",
-            },
-            indent=2,
-        )
-    )
-    return python
 
 
 DEMO_BUNDLE = "demo-analysis"

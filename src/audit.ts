@@ -157,6 +157,24 @@ export class AuditModel {
   }
 
   /**
+   * A user as people know them: the name the identity provider gave for that id, or the
+   * id itself when the page does not know it (another user on a shared server).
+   */
+  nameOf(user: string): string {
+    return this._names.get(user) ?? user;
+  }
+
+  /**
+   * Learn the readable name of a user id (the identity provider's, for this page's user).
+   */
+  setName(user: string, name: string): void {
+    if (name && this._names.get(user) !== name) {
+      this._names.set(user, name);
+      this._changed.emit();
+    }
+  }
+
+  /**
    * The action shown ('' for all).
    */
   get action(): string {
@@ -242,5 +260,6 @@ export class AuditModel {
   private _loading = false;
   private _error: string | null = null;
   private _round = 0;
+  private _names = new Map<string, string>();
   private _changed = new Signal<this, void>(this);
 }

@@ -21,7 +21,7 @@ const PAGE_SIZE = 500;
 /**
  * The artifact-browser journey (the server's catalog): one folder of the active source,
  * loaded page by page as the user scrolls, the selected file's preview, and its copy
- * into the workspace. The job list follows each copy and hands its end to `copyEnded`.
+ * into the workspace.
  */
 export class CatalogModel {
   constructor(readonly client: AirlockClient) {}
@@ -35,6 +35,14 @@ export class CatalogModel {
    */
   get copied(): ISignal<this, string> {
     return this._copied;
+  }
+
+  /**
+   * Emitted with each copy the server accepted (the job list follows it and hands its
+   * end to `copyEnded`).
+   */
+  get copyStarted(): ISignal<this, IJob> {
+    return this._copyStarted;
   }
 
   get prefix(): string {
@@ -78,11 +86,12 @@ export class CatalogModel {
   }
 
   /**
-   * The last copy started here, as the server accepted it (the job list has its
-   * progress).
+   * The last copy of the selected file started here, as the server accepted it (the
+   * job list has its progress).
    */
   get copyJob(): IJob | null {
-    return this._copyJob;
+    const key = this._selected?.key;
+    return (key !== undefined && this._lastCopies.get(key)) || null;
   }
 
   /**
@@ -168,8 +177,9 @@ export class CatalogModel {
       this._changed.emit();
       return null;
     }
-    this._copyJob = job;
+    this._lastCopies.set(key, job);
     this._copies.set(job.id, key);
+    this._copyStarted.emit(job);
     this._changed.emit();
     if (job.finished) {
       this.copyEnded(job); // too quick for the job list to see it going
@@ -187,8 +197,8 @@ export class CatalogModel {
       return;
     }
     this._copies.delete(job.id);
-    if (this._copyJob?.id === job.id) {
-      this._copyJob = job;
+    if (this._lastCopies.get(key)?.id === job.id) {
+      this._lastCopies.set(key, job);
     }
     if (job.state === 'succeeded' && job.result?.path) {
       if (job.result.verified && job.result.sha256) {
@@ -267,7 +277,10 @@ export class CatalogModel {
   private _kernel: string | null = null;
   private _selected: IArtifactEntry | null = null;
   private _preview: IPreview | null = null;
-  private _copyJob: IJob | null = null;
+  /**
+   * The last copy started here of each file, by key.
+   */
+  private _lastCopies = new Map<string, IJob>();
   /**
    * The copies started here and not ended yet, with the key each copies.
    */
@@ -275,4 +288,5 @@ export class CatalogModel {
   private _generation = 0;
   private _changed = new Signal<this, void>(this);
   private _copied = new Signal<this, string>(this);
+  private _copyStarted = new Signal<this, IJob>(this);
 }

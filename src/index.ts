@@ -30,12 +30,13 @@ import { IInstallOptions, InstallModel, isInstallable } from './install';
 import { currentKernel } from './kernels';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockModel } from './model';
+import type { InstallWidget } from './components/InstallDialog';
 // The model loads it at start anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { syncSettings } from './profiles';
-import { CommandIDs } from './tokens';
+import { offerProfileNames, syncSettings } from './profiles';
+import { AirlockViewName, CommandIDs } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { AirlockSidebar } from './widget';
+import { AirlockSidebar, AirlockView } from './widget';
 
 const PLUGIN_ID = 'jupyterlab-airlock:plugin';
 
@@ -70,8 +71,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       new AirlockClient(serviceManager.serverSettings),
       serviceManager.kernelspecs
     );
-    const sidebar = new AirlockSidebar(model, trans, path =>
-      app.commands.execute('docmanager:open', { path })
+    const sidebar = new AirlockSidebar(
+      model,
+      trans,
+      path => app.commands.execute('docmanager:open', { path }),
+      (view, kernel) =>
+        app.commands.execute(CommandIDs.openView, { view, kernel })
     );
     model.artifacts.copied.connect((_, path) => {
       void fileBrowser?.model.refresh();
@@ -95,8 +100,77 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => model.refresh()
     });
 
+    // One Install tab per kernel: another entry point for the same kernel adds to it.
+    const installTabs = new Set<MainAreaWidget<InstallWidget>>();
+    // The main-area views, one of each, brought to the front when asked for again.
+    const views = new Map<AirlockViewName, MainAreaWidget>();
+    const openView = async (name: AirlockViewName, kernel: string | null) => {
+      const open = views.get(name);
+      if (open) {
+        if (name === 'environments') {
+          (open.content as AirlockView<{ kernel: string | null }>).setProps({
+            kernel
+          });
+        }
+        app.shell.activateById(open.id);
+        return;
+      }
+      const { viewContent } = await import('./views');
+      const { label, content } = viewContent(name, model, trans, kernel, path =>
+        app.commands.execute('docmanager:open', { path })
+      );
+      const widget = new MainAreaWidget({ content });
+      widget.id = `jp-airlock-${name}`;
+      widget.title.label = label;
+      widget.title.icon = airlockIcon;
+      widget.title.closable = true;
+      views.set(name, widget);
+      widget.disposed.connect(() => views.delete(name));
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    };
+    app.commands.addCommand(CommandIDs.openView, {
+      label: args =>
+        ({
+          artifacts: trans.__('Open Airlock Artifacts'),
+          environments: trans.__('Open Airlock Environments'),
+          jobs: trans.__('Open Airlock Jobs'),
+          activity: trans.__('Open Airlock Activity')
+        })[args.view as AirlockViewName] ?? trans.__('Open Airlock View'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            view: {
+              type: 'string',
+              enum: ['environments', 'jobs', 'activity']
+            },
+            kernel: {
+              type: 'string',
+              description: trans.__('The kernel the Environments view shows')
+            }
+          },
+          required: ['view']
+        }
+      },
+      execute: args =>
+        openView(
+          args.view as AirlockViewName,
+          (args.kernel as string | undefined) ?? null
+        )
+    });
+
     let installDialogs = 0;
     const openInstall = async (options: IInstallOptions) => {
+      const kernel = options.kernel ?? null;
+      const open = [...installTabs].find(
+        tab => tab.content.model.kernel === kernel
+      );
+      if (open) {
+        open.content.model.add(options);
+        app.shell.activateById(open.id);
+        return;
+      }
       const { InstallWidget } = await import('./components/InstallDialog');
       const content = new InstallWidget(
         new InstallModel(model.client, model.jobs, options),
@@ -105,9 +179,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       );
       const widget = new MainAreaWidget({ content });
       widget.id = `jp-airlock-install-${++installDialogs}`;
-      widget.title.label = trans.__('Install packages');
       widget.title.icon = airlockIcon;
       widget.title.closable = true;
+      const label = () => {
+        const chosen = model.kernels.find(
+          entry => entry.name === content.model.kernel
+        );
+        widget.title.label = chosen
+          ? trans.__('Install into %1', chosen.displayName)
+          : trans.__('Install packages');
+      };
+      label();
+      content.model.changed.connect(label);
+      installTabs.add(widget);
+      widget.disposed.connect(() => installTabs.delete(widget));
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
     };
@@ -118,7 +203,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.install, {
       label: trans.__('Install packages into kernel…'),
       caption: trans.__(
-        'Install packages from the read bucket into a kernel, offline, after a plan'
+        'Install packages from the artifact source into a kernel, offline, after a plan'
       ),
       icon: airlockIcon,
       describedBy: {
@@ -185,9 +270,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
     );
     model.jobs.finished.connect(async (_, job) => {
-      if (job.kind === 'copy') {
-        model.artifacts.copyEnded(job);
-      } else if (job.kind === 'install' || job.kind === 'rollback') {
+      if (job.kind === 'install' || job.kind === 'rollback') {
         void model.refreshEnvironments();
         const { notifyInstallEnded } = await import('./notifications');
         notifyInstallEnded(app, model, job, trans);
@@ -201,6 +284,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: CommandIDs.openPanel, category });
     palette?.addItem({ command: CommandIDs.refresh, category });
     palette?.addItem({ command: CommandIDs.install, category });
+    for (const view of ['artifacts', 'environments', 'jobs', 'activity']) {
+      palette?.addItem({
+        command: CommandIDs.openView,
+        args: { view },
+        category
+      });
+    }
+
+    // The audit trail records user ids; this page's user is shown by name.
+    void serviceManager.user.ready.then(() => {
+      const identity = serviceManager.user.identity;
+      if (identity) {
+        model.activity.setName(
+          identity.username,
+          identity.display_name || identity.name
+        );
+      }
+    });
 
     statusBar?.registerStatusItem(`${PLUGIN_ID}:mirror`, {
       item: new MirrorStatusItem(model.profiles, trans, () =>
@@ -225,8 +326,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Say at once when the server part is missing or another version: after an upgrade,
     // the most common reason why nothing works.
     void handshake(model.client, trans);
-    const ready = model.refresh().then(() => model.profiles.check());
+    const refreshed = model.refresh();
+    const ready = refreshed.then(() => model.profiles.check());
     if (settingRegistry) {
+      offerProfileNames(settingRegistry, PLUGIN_ID, model.profiles, refreshed);
       void Promise.all([settingRegistry.load(PLUGIN_ID), ready]).then(
         ([settings]) => syncSettings(settings, model.profiles)
       );

@@ -190,6 +190,27 @@ export class InstallModel {
   }
 
   /**
+   * Take in more to install (another entry point asked for this kernel): what is new is
+   * added to what is there, and the plan must be asked for again.
+   */
+  add(options: IInstallOptions): void {
+    const more = (known: string[], added: string[] = []) => [
+      ...known,
+      ...added.filter(item => !known.includes(item))
+    ];
+    this._keys = more(this._keys, options.keys);
+    this._paths = more(this._paths, options.paths);
+    const lines = parseRequirements(this._requirements);
+    const added = (options.requirements ?? []).filter(r => !lines.includes(r));
+    if (added.length > 0) {
+      this._requirements = [this._requirements.replace(/\s+$/, ''), ...added]
+        .filter(line => line)
+        .join('\n');
+    }
+    this._changedChoice();
+  }
+
+  /**
    * Leave an artifact or a workspace file out.
    */
   remove(item: string): void {

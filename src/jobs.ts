@@ -53,10 +53,24 @@ export class JobsModel {
   }
 
   /**
-   * Why the last cancel or roll back of a job was refused, until the next one.
+   * Why the last cancel or roll back of a job was refused, until the next one or
+   * `dismissRefusal()`.
    */
   get refusal(): { job: string; message: string } | null {
     return this._refusal;
+  }
+
+  dismissRefusal(): void {
+    this._refusal = null;
+    this._changed.emit();
+  }
+
+  /**
+   * The roll back of this install started here, as last seen, if any.
+   */
+  rollbackOf(id: string): IJob | null {
+    const rollback = this._rollbacks.get(id);
+    return rollback === undefined ? null : (this.job(rollback) ?? null);
   }
 
   job(id: string): IJob | undefined {
@@ -129,11 +143,14 @@ export class JobsModel {
     this._refusal = null;
     try {
       const job = await this.client.rollback(id);
+      this._rollbacks.set(id, job.id);
       this.add(job);
       return job;
     } catch (reason) {
       this._refusal = { job: id, message: messageOf(reason) };
       this._changed.emit();
+      // It may have been rolled back elsewhere: show the install as the server has it.
+      void this._poll.refresh();
       return null;
     }
   }
@@ -148,8 +165,15 @@ export class JobsModel {
 
   private _best(listed: IJob): IJob {
     const full = this._full.get(listed.id);
-    // The list may be newer than the whole log fetched a moment before it.
-    return full && (full.finished || !listed.finished) ? full : listed;
+    if (!full) {
+      return listed;
+    }
+    if (listed.finished) {
+      // The list may be newer than the whole log fetched a moment before it, and an
+      // ended job's result still changes (a roll back marks its install).
+      return full.finished ? { ...listed, log: full.log } : listed;
+    }
+    return full;
   }
 
   private _active(): boolean {
@@ -233,6 +257,10 @@ export class JobsModel {
   private _full = new Map<string, IJob>();
   private _watched = new Map<string, number>();
   private _going = new Set<string>();
+  /**
+   * Installs rolled back from here, with their roll-back job.
+   */
+  private _rollbacks = new Map<string, string>();
   private _round = 0;
   private _applied = 0;
   private _error: string | null = null;

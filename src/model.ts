@@ -48,6 +48,14 @@ export class AirlockModel {
     this.jobs = new JobsModel(client);
     this.activity = new AuditModel(client);
     this.artifacts.changed.connect(this._onArtifactsChanged, this);
+    // A copy started in the Artifacts section shows in the job list at once, and its
+    // end comes back to the section (which marks the file verified).
+    this.artifacts.copyStarted.connect((_, job) => this.jobs.add(job));
+    this.jobs.finished.connect((_, job) => {
+      if (job.kind === 'copy') {
+        this.artifacts.copyEnded(job);
+      }
+    });
     // A switch may change the artifact source: show the new one from its root.
     this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
     // Switches and every job (copies, installs, kernel creations) append to the trail.
@@ -193,11 +201,6 @@ export class AirlockModel {
   }
 
   private _onArtifactsChanged(): void {
-    // A copy started in the Artifacts section shows in the job list at once.
-    const copy = this.artifacts.copyJob;
-    if (copy && !this.jobs.job(copy.id)) {
-      this.jobs.add(copy);
-    }
     const source = this.artifacts.source;
     if (source === null) {
       return; // nothing listed yet

@@ -256,3 +256,31 @@ export function syncSettings(
     }
   });
 }
+
+/**
+ * Offer the names of the profiles the user may choose as suggestions for `activeProfile`
+ * in the Settings Editor: the managed ones (read again once the server has answered,
+ * `ready`) and the user's own from their settings.
+ */
+export function offerProfileNames(
+  registry: ISettingRegistry,
+  pluginId: string,
+  profiles: ProfilesModel,
+  ready: Promise<unknown>
+): void {
+  registry.transform(pluginId, {
+    fetch: plugin => {
+      const own = (plugin.data?.user?.profiles ?? []) as { name?: string }[];
+      const names = [
+        ...profiles.choices.map(choice => choice.profile.name),
+        ...own.map(profile => profile.name ?? '')
+      ].filter((name, index, all) => name && all.indexOf(name) === index);
+      const activeProfile = plugin.schema.properties?.activeProfile;
+      if (activeProfile) {
+        activeProfile.examples = names;
+      }
+      return plugin;
+    }
+  });
+  void ready.then(() => registry.load(pluginId, true));
+}

@@ -6,9 +6,16 @@ export namespace CommandIDs {
   export const refresh = 'airlock:refresh';
   export const install = 'airlock:install';
   export const installFile = 'airlock:install-file';
+  export const openView = 'airlock:open-view';
 }
 
 /**
  * The id of the Airlock side panel (also its key in the layout restorer).
  */
 export const PANEL_ID = 'jp-airlock-panel';
+
+/**
+ * The main-area views of Airlock, each opened once and brought to the front after.
+ */
+export type AirlockViewName =
+  'artifacts' | 'environments' | 'jobs' | 'activity';

@@ -5,7 +5,7 @@ import * as React from 'react';
 import { AirlockPanel } from './components/AirlockPanel';
 import { airlockIcon } from './icons';
 import { AirlockModel } from './model';
-import { PANEL_ID } from './tokens';
+import { AirlockViewName, PANEL_ID } from './tokens';
 
 /**
  * The Lumino widget that hosts the Airlock panel in the left sidebar.
@@ -14,7 +14,11 @@ export class AirlockSidebar extends ReactWidget {
   constructor(
     readonly model: AirlockModel,
     private readonly _trans: TranslationBundle,
-    private readonly _onOpen: (path: string) => void
+    private readonly _onOpen: (path: string) => void,
+    private readonly _onOpenView: (
+      view: AirlockViewName,
+      kernel?: string
+    ) => void
   ) {
     super();
     this.id = PANEL_ID;
@@ -29,7 +33,31 @@ export class AirlockSidebar extends ReactWidget {
         model={this.model}
         trans={this._trans}
         onOpen={this._onOpen}
+        onOpenView={this._onOpenView}
       />
     );
+  }
+}
+
+/**
+ * A main-area view of Airlock (Environments, Jobs, Activity): the room the sidebar lacks
+ * for tables and logs. `setProps` shows it with other options (another kernel).
+ */
+export class AirlockView<P> extends ReactWidget {
+  constructor(
+    private _props: P,
+    private readonly _render: (props: P) => JSX.Element
+  ) {
+    super();
+    this.addClass('jp-Airlock-viewWidget');
+  }
+
+  setProps(props: P): void {
+    this._props = props;
+    this.update();
+  }
+
+  render(): JSX.Element {
+    return this._render(this._props);
   }
 }

@@ -34,6 +34,7 @@ from jupyterlab_airlock.kinds import classify
 ROOT = Path(__file__).resolve().parents[2]
 SDISTS = [
     "sdists/airlock_demo_hello-1.0.0.tar.gz",
+    "sdists/airlock_demo_legacy-0.9.0.tar.gz",
     "sdists/airlock_demo_stats-1.0.0.tar.gz",
     "sdists/airlock_demo_units-1.0.0.tar.gz",
 ]
@@ -79,6 +80,7 @@ def test_demo_bucket_and_mirror_are_real_and_ports_taken_are_replaced(
         )
         wheels = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
         assert {name.split("-")[0] for name in wheels} == {
+            "airlock_demo_legacy",  # denied by the demo's policy
             "airlock_demo_units",
             "airlock_demo_stats",
             "airlock_demo_hello",
@@ -103,7 +105,7 @@ def test_demo_bucket_and_mirror_are_real_and_ports_taken_are_replaced(
             data: bytes = s3.get_object(Bucket=DEMO_BUCKET, Key=key)["Body"].read()
             return data
 
-        with tarfile.open(fileobj=io.BytesIO(body(SDISTS[2]))) as sdist:
+        with tarfile.open(fileobj=io.BytesIO(body(SDISTS[-1]))) as sdist:
             pkg_info = sdist.extractfile("airlock_demo_units-1.0.0/PKG-INFO")
             assert pkg_info is not None
             assert "Name: airlock-demo-units" in pkg_info.read().decode().splitlines()

@@ -118,7 +118,11 @@ class ProfileApplier:
     # --- public API -------------------------------------------------------------------------
 
     def apply(
-        self, profile: Profile, expand: Callable[[Profile], Profile] | None = None
+        self,
+        profile: Profile,
+        expand: Callable[[Profile], Profile] | None = None,
+        *,
+        default: bool = False,
     ) -> dict[str, Any]:
         """Make ``profile`` the one pip, conda and npm use; return what was changed.
 
@@ -128,6 +132,9 @@ class ProfileApplier:
         is recorded as active. Nothing is changed when the profile is invalid, an existing
         file cannot be parsed (``unreadable-config``) or cannot be written
         (``config-not-writable``).
+
+        ``default`` marks the admin's default profile applied for a user who had none: it is
+        where this user's history starts, so ``revert`` stops there.
         """
         profile = validate_profile(profile)
         name = profile["name"]
@@ -215,6 +222,7 @@ class ProfileApplier:
             },
             "previous_active": previous,
             "previous_environment_before_airlock": state["environment_before_airlock"],
+            "default": default,
         }
         backup = self._write_backup(record, originals)
         new_state = {
@@ -235,7 +243,12 @@ class ProfileApplier:
         }
 
     def revert(self) -> dict[str, Any]:
-        """Undo the latest apply: its files byte for byte, its environment, the active profile."""
+        """Undo the latest apply: its files byte for byte, its environment, the active profile.
+
+        The admin's default profile, applied when the user had none, is not undone: the
+        server would apply it again at its next start, and until then nothing would name a
+        mirror or an artifact source (``nothing-to-revert``).
+        """
         state = self._load_state()
         if not state["backups"]:
             raise AirlockError(
@@ -245,8 +258,16 @@ class ProfileApplier:
                 status=409,
             )
         backup = self._backups_dir / state["backups"][-1]
+        record = self._read_record(backup)
+        if record.get("default"):
+            raise AirlockError(
+                "nothing-to-revert",
+                f"There is no switch of yours to revert: '{record['profile']}' is your "
+                "administrator's default profile, applied when Airlock first started for you. "
+                "To use another mirror, choose another profile.",
+                status=409,
+            )
         try:
-            record = json.loads((backup / "record.json").read_text("utf-8"))
             restored = {
                 Path(entry["path"]): Snapshot(
                     (backup / f"{number}.bak").read_bytes() if entry["existed"] else None,
@@ -255,13 +276,7 @@ class ProfileApplier:
                 for number, entry in enumerate(record["files"])
             }
         except (OSError, ValueError, KeyError) as error:
-            raise AirlockError(
-                "backup-missing",
-                f"Airlock's backup in {backup} cannot be read ({error}), so this switch cannot "
-                f"be undone. Your files stay as they are; delete {self.paths.state_dir} to "
-                "start Airlock's history afresh.",
-                status=409,
-            ) from error
+            raise self._backup_missing(backup, error) from error
         current = {path: read_snapshot(path) for path in restored}
         new_state = {
             "active": record["previous_active"],
@@ -287,7 +302,30 @@ class ProfileApplier:
         }
 
     def can_revert(self) -> bool:
-        return bool(self._load_state()["backups"])
+        """Whether there is a switch to undo (not the admin's default, applied at first)."""
+        backups = self._load_state()["backups"]
+        if not backups:
+            return False
+        try:
+            return not self._read_record(self._backups_dir / backups[-1]).get("default")
+        except AirlockError:
+            return True  # revert says why it cannot
+
+    def _read_record(self, backup: Path) -> dict[str, Any]:
+        try:
+            record: dict[str, Any] = json.loads((backup / "record.json").read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            raise self._backup_missing(backup, error) from error
+        return record
+
+    def _backup_missing(self, backup: Path, error: Exception) -> AirlockError:
+        return AirlockError(
+            "backup-missing",
+            f"Airlock's backup in {backup} cannot be read ({error}), so this switch cannot "
+            f"be undone. Your files stay as they are; delete {self.paths.state_dir} to "
+            "start Airlock's history afresh.",
+            status=409,
+        )
 
     def active(self) -> Profile | None:
         """The profile applied last (and not reverted), as it was applied."""

@@ -57,8 +57,8 @@ class ProfileManager:
             written["proxy"] = {**proxy, "no_proxy": no_proxy}
         return written
 
-    def _apply(self, profile: Profile) -> None:
-        self.applier.apply(profile, self.expand)
+    def _apply(self, profile: Profile, default: bool = False) -> None:
+        self.applier.apply(profile, self.expand, default=default)
 
     @property
     def locked(self) -> bool:
@@ -78,14 +78,15 @@ class ProfileManager:
             problems.append(error.message)
         default = self.managed.active
         active = self.applier.active()
-        must_apply = default is not None and (active is None or (self.locked and active != default))
+        first = active is None
+        must_apply = default is not None and (first or (self.locked and active != default))
         if active and active.get("index_from_source") and not must_apply:
             # The index's address holds this server's port, which may differ from the
             # last start: write it again.
             default, must_apply = active, True
         if must_apply and default is not None:
             try:
-                self._apply(default)
+                self._apply(default, default=first)
             except AirlockError as error:
                 problems.append(
                     f"The default profile '{default['name']}' could not be applied: {error.message}"

@@ -207,6 +207,28 @@ def test_revert_twice_restores_the_original_bytes_and_removes_new_files(
     assert (caught.value.code, caught.value.status) == ("nothing-to-revert", 409)
 
 
+def test_the_admins_default_applied_at_first_is_where_revert_stops(
+    applier: ProfileApplier, paths: ConfigPaths
+) -> None:
+    applier.apply(PROFILE_A, default=True)
+    applier.apply(PROFILE_B)
+    assert applier.can_revert()
+
+    assert applier.revert()["active"] == "a"
+
+    # A second Revert would leave no mirror at all (and the server would put the default
+    # back at its next start): it is refused, and says why and what to do instead.
+    assert not applier.can_revert()
+    written = paths.pip.read_bytes()
+    with pytest.raises(AirlockError) as caught:
+        applier.revert()
+    assert (caught.value.code, caught.value.status) == ("nothing-to-revert", 409)
+    assert "'a' is your administrator's default profile" in caught.value.message
+    assert "choose another profile" in caught.value.message
+    assert applier.active() == PROFILE_A
+    assert paths.pip.read_bytes() == written
+
+
 def test_revert_restores_the_backup_even_after_hand_edits(
     applier: ProfileApplier, paths: ConfigPaths
 ) -> None:

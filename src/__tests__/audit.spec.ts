@@ -126,6 +126,24 @@ describe('AuditModel', () => {
   });
 });
 
+describe('AuditModel.nameOf', () => {
+  it('shows a user id by the name the identity provider gave it, others as they are', () => {
+    const activity = new AuditModel(
+      new AirlockClient(ServerConnection.makeSettings())
+    );
+    let changes = 0;
+    activity.changed.connect(() => (changes += 1));
+
+    activity.setName('0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'Ada Lovelace');
+
+    expect(activity.nameOf('0a1b2c3d4e5f60718293a4b5c6d7e8f9')).toBe(
+      'Ada Lovelace'
+    );
+    expect(activity.nameOf('grace')).toBe('grace');
+    expect(changes).toBe(1);
+  });
+});
+
 describe('summarizeRecord', () => {
   it('says what each action did, on one line', () => {
     const cases: [Partial<IAuditRecord>, string][] = [

@@ -40,7 +40,7 @@ export function ActivitySection(props: {
               options={[
                 { label: trans.__('All users'), value: '' },
                 ...choices(model.users, model.user).map(user => ({
-                  label: user,
+                  label: model.nameOf(user),
                   value: user
                 }))
               ]}
@@ -69,6 +69,7 @@ export function ActivitySection(props: {
                   // Counted from the oldest, so a new record does not shift the others.
                   key={`${record.time} ${model.total - index}`}
                   record={record}
+                  who={model.nameOf(record.user)}
                   trans={trans}
                 />
               ))}
@@ -98,9 +99,13 @@ function choices(values: string[], chosen: string): string[] {
 
 function ActivityItem(props: {
   record: IAuditRecord;
+  /**
+   * The user, by name.
+   */
+  who: string;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { record, trans } = props;
+  const { record, who, trans } = props;
   const summary = summarizeRecord(record, trans);
   const kind = resultKind(record.result);
   const classes = {
@@ -132,7 +137,7 @@ function ActivityItem(props: {
             className="jp-Airlock-muted jp-Airlock-activityWho"
             title={record.user}
           >
-            {trans.__('%1 · %2', formatTime(record.time), record.user)}
+            {trans.__('%1 · %2', formatTime(record.time), who)}
           </span>
         </summary>
         <pre

@@ -1,5 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
+  Button,
+  launchIcon,
   refreshIcon,
   ToolbarButtonComponent,
   UseSignal
@@ -7,6 +9,7 @@ import {
 import * as React from 'react';
 
 import { versionProblem } from '../handshake';
+import { AirlockViewName } from '../tokens';
 import { AirlockModel } from '../model';
 import { ActivitySection } from './ActivitySection';
 import { ArtifactsSection } from './artifacts';
@@ -26,6 +29,10 @@ export interface IAirlockPanelProps {
    * Open a file of the workspace (a copied dataset).
    */
   onOpen: (path: string) => void;
+  /**
+   * Open a main-area view (the Environments view at a kernel).
+   */
+  onOpenView: (view: AirlockViewName, kernel?: string) => void;
 }
 
 /**
@@ -33,7 +40,7 @@ export interface IAirlockPanelProps {
  * and (closed at first) the Activity and Policy sections.
  */
 export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
-  const { model, trans, onOpen } = props;
+  const { model, trans, onOpen, onOpenView } = props;
   return (
     <UseSignal signal={model.stateChanged}>
       {() => (
@@ -80,38 +87,36 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
             <MirrorSection model={model.profiles} trans={trans} />
           </Section>
           <Section title={trans.__('Artifacts')} id="artifacts">
-            {model.profiles.state?.active?.source ? (
-              <ArtifactsSection
-                model={model.artifacts}
-                jobs={model.jobs}
-                kernels={model.kernels}
-                bundle={model.bundle}
-                trans={trans}
-                onOpen={onOpen}
-                onInstall={keys =>
-                  model.requestInstall({ keys, kernel: model.artifacts.kernel })
-                }
-                onCreateKernel={origin =>
-                  void createKernelAsking(model, origin, trans)
-                }
-              />
-            ) : (
-              <p className="jp-Airlock-empty">
-                {trans.__('The active profile names no artifact source.')}
-              </p>
-            )}
+            <OpenView
+              label={trans.__('Open Artifacts in a tab')}
+              onClick={() => onOpenView('artifacts')}
+            />
+            <ArtifactsPane model={model} trans={trans} onOpen={onOpen} />
           </Section>
           <Section title={trans.__('Kernels')} id="kernels">
+            <OpenView
+              label={trans.__('Open Environments in a tab')}
+              onClick={() => onOpenView('environments')}
+            />
             <KernelsSection
               environments={model.environments}
               kernels={model.kernels}
               trans={trans}
+              onOpen={kernel => onOpenView('environments', kernel)}
             />
           </Section>
           <Section title={trans.__('Jobs')} id="jobs">
+            <OpenView
+              label={trans.__('Open Jobs in a tab')}
+              onClick={() => onOpenView('jobs')}
+            />
             <JobsSection model={model.jobs} trans={trans} />
           </Section>
           <Section title={trans.__('Activity')} id="activity" closed>
+            <OpenView
+              label={trans.__('Open Activity in a tab')}
+              onClick={() => onOpenView('activity')}
+            />
             <ActivitySection model={model.activity} trans={trans} />
           </Section>
           <Section title={trans.__('Policy')} id="policy" closed>
@@ -139,6 +144,53 @@ function VersionMismatch(props: {
     >
       {problem}
     </div>
+  );
+}
+
+/**
+ * The artifact browser of the active profile's source, in the sidebar or in its tab.
+ */
+export function ArtifactsPane(props: {
+  model: AirlockModel;
+  trans: TranslationBundle;
+  onOpen: (path: string) => void;
+}): JSX.Element {
+  const { model, trans, onOpen } = props;
+  return model.profiles.state?.active?.source ? (
+    <ArtifactsSection
+      model={model.artifacts}
+      jobs={model.jobs}
+      kernels={model.kernels}
+      bundle={model.bundle}
+      trans={trans}
+      onOpen={onOpen}
+      onInstall={keys =>
+        model.requestInstall({ keys, kernel: model.artifacts.kernel })
+      }
+      onCreateKernel={origin => void createKernelAsking(model, origin, trans)}
+    />
+  ) : (
+    <p className="jp-Airlock-empty">
+      {trans.__('The active profile names no artifact source.')}
+    </p>
+  );
+}
+
+/**
+ * The link from a section to its main-area view, with room for the work.
+ */
+function OpenView(props: { label: string; onClick: () => void }): JSX.Element {
+  return (
+    <Button
+      small
+      minimal
+      className="jp-Airlock-openView"
+      title={props.label}
+      onClick={props.onClick}
+    >
+      <launchIcon.react tag="span" />
+      {props.label}
+    </Button>
   );
 }
 

@@ -3,11 +3,11 @@ import { Button, HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
 import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { IInstallPlan, IInstallStep, IJob, IKernelEnvironment } from '../api';
-import { describeAction, installResult, InstallModel } from '../install';
+import { IJob, IKernelEnvironment } from '../api';
+import { installResult, InstallModel } from '../install';
 import { AirlockModel } from '../model';
-import { formatSize } from './format';
 import { JobLog, JobProgress, JobState } from './JobsSection';
+import { PlanView } from './PlanView';
 
 /**
  * The install dialog, in the main area: pick a kernel and what to install, read the plan,
@@ -90,6 +90,10 @@ function InstallPanel(props: {
       </div>
       <div className="jp-Airlock-row">
         <Button
+          // The main action until there is a plan; then Install is.
+          className={
+            model.plan ? 'jp-Airlock-secondary' : 'jp-mod-styled jp-mod-accept'
+          }
           disabled={!model.request || model.planning || busy}
           onClick={() => void model.makePlan()}
         >
@@ -112,7 +116,7 @@ function InstallPanel(props: {
       {model.plan && (
         <div className="jp-Airlock-row">
           <Button
-            className="jp-Airlock-primary"
+            className="jp-mod-styled jp-mod-accept"
             disabled={!model.canInstall}
             onClick={() => void model.install()}
           >
@@ -247,120 +251,6 @@ function Items(props: {
   );
 }
 
-function PlanView(props: {
-  plan: IInstallPlan;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { plan, trans } = props;
-  return (
-    <section
-      className="jp-Airlock-plan"
-      data-testid="airlock-plan"
-      aria-label={trans.__('Plan')}
-    >
-      <p className={plan.ok ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}>
-        {plan.summary}
-      </p>
-      {plan.missing.map(item => (
-        <div
-          key={`missing ${item.requirement} ${item.needed_by}`}
-          className="jp-Airlock-error"
-          role="alert"
-          data-testid="airlock-plan-missing"
-        >
-          {item.message}
-          {item.unusable && item.unusable.length > 0 && (
-            <details>
-              <summary>
-                {trans.__(
-                  'Files in the source that cannot be used (%1)',
-                  item.unusable.length
-                )}
-              </summary>
-              <ul>
-                {item.unusable.map(unusable => (
-                  <li key={unusable.file}>
-                    <code>{unusable.file}</code>: {unusable.reason}
-                  </li>
-                ))}
-              </ul>
-            </details>
-          )}
-        </div>
-      ))}
-      {plan.refused.map(item => (
-        <div
-          key={`refused ${item.item} ${item.message}`}
-          className="jp-Airlock-error"
-          role="alert"
-          data-testid="airlock-plan-refused"
-        >
-          {item.message}
-        </div>
-      ))}
-      {plan.steps.length > 0 && (
-        <table className="jp-Airlock-table" aria-label={trans.__('Packages')}>
-          <thead>
-            <tr>
-              <th>{trans.__('Package')}</th>
-              <th>{trans.__('Version')}</th>
-              <th>{trans.__('Change')}</th>
-              <th>{trans.__('Why')}</th>
-              <th>{trans.__('Checksum')}</th>
-              <th>{trans.__('Size')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plan.steps.map(step => (
-              <StepRow key={step.name} step={step} trans={trans} />
-            ))}
-          </tbody>
-        </table>
-      )}
-      <p className="jp-Airlock-muted jp-Airlock-url">
-        {trans.__(
-          'Into %1 (Python %2)',
-          plan.environment.prefix,
-          plan.environment.python_version
-        )}
-      </p>
-    </section>
-  );
-}
-
-function StepRow(props: {
-  step: IInstallStep;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { step, trans } = props;
-  return (
-    <tr data-testid="airlock-plan-step" data-package={step.name}>
-      <td title={step.file}>{step.name}</td>
-      <td>{step.version}</td>
-      <td>{describeAction(step, trans)}</td>
-      <td>{step.requested ? trans.__('requested') : trans.__('dependency')}</td>
-      <td>
-        {step.verified ? (
-          <span
-            className="jp-Airlock-ok"
-            title={trans.__('Its sha256 matches a manifest of the source')}
-          >
-            {trans.__('✓ verified')}
-          </span>
-        ) : (
-          <span
-            className="jp-Airlock-muted"
-            title={trans.__('No manifest of the source lists it')}
-          >
-            {trans.__('not listed')}
-          </span>
-        )}
-      </td>
-      <td>{step.size === null ? '' : formatSize(step.size)}</td>
-    </tr>
-  );
-}
-
 function InstallJob(props: {
   job: IJob;
   model: InstallModel;
@@ -368,6 +258,7 @@ function InstallJob(props: {
 }): JSX.Element {
   const { job, model, trans } = props;
   const result = installResult(job);
+  const rollback = model.jobs.rollbackOf(job.id);
   return (
     <section
       className="jp-Airlock-installJob"
@@ -390,7 +281,26 @@ function InstallJob(props: {
           {job.error.message}
         </div>
       )}
-      {result && (
+      {rollback && (
+        <div
+          className={
+            rollback.state === 'succeeded'
+              ? 'jp-Airlock-warning'
+              : 'jp-Airlock-muted'
+          }
+          role="status"
+          data-testid="airlock-install-rolled-back"
+        >
+          {rollback.state === 'succeeded'
+            ? trans.__(
+                'Rolled back: the environment is as it was before this install.'
+              )
+            : rollback.finished
+              ? trans.__('The roll back ended: %1.', rollback.state)
+              : trans.__('Rolling back…')}
+        </div>
+      )}
+      {result && rollback?.state !== 'succeeded' && (
         <ul className="jp-Airlock-changes" aria-label={trans.__('Changes')}>
           {result.changes.map(change => (
             <li key={change.name}>

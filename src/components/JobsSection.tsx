@@ -1,6 +1,6 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, UseSignal } from '@jupyterlab/ui-components';
+import { Button, closeIcon, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from '../api';
@@ -87,8 +87,17 @@ function JobItem(props: {
       </div>
       {job.error && <div className="jp-Airlock-error">{job.error.message}</div>}
       {refusal && (
-        <div className="jp-Airlock-error" role="alert">
-          {refusal}
+        <div className="jp-Airlock-error jp-Airlock-dismissable" role="alert">
+          <span>{refusal}</span>
+          <Button
+            small
+            minimal
+            aria-label={trans.__('Dismiss')}
+            title={trans.__('Dismiss')}
+            onClick={() => model.dismissRefusal()}
+          >
+            <closeIcon.react tag="span" />
+          </Button>
         </div>
       )}
       <details

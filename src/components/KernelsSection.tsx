@@ -1,20 +1,26 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IKernelEnvironment } from '../api';
 import { environmentKind } from '../kernels';
 import { IKernelEntry } from '../model';
+import { EnvironmentFacts } from './EnvironmentsView';
 
 /**
- * The Kernels section: each kernel with the environment behind it, whether packages can
- * be installed there (and why not), and what is installed.
+ * The Kernels section: each kernel with the environment behind it and whether packages
+ * can be installed there (and why not); its packages open in the Environments view.
  */
 export function KernelsSection(props: {
   environments: IKernelEnvironment[] | null;
   kernels: IKernelEntry[];
   trans: TranslationBundle;
+  /**
+   * Open the Environments view at this kernel.
+   */
+  onOpen: (kernel: string) => void;
 }): JSX.Element {
-  const { environments, kernels, trans } = props;
+  const { environments, kernels, trans, onOpen } = props;
   if (environments === null) {
     // Until the server has looked inside each environment, list the kernelspecs.
     return kernels.length === 0 ? (
@@ -34,6 +40,7 @@ export function KernelsSection(props: {
           key={environment.name}
           environment={environment}
           trans={trans}
+          onOpen={onOpen}
         />
       ))}
     </div>
@@ -43,15 +50,11 @@ export function KernelsSection(props: {
 function KernelEnvironment(props: {
   environment: IKernelEnvironment;
   trans: TranslationBundle;
+  onOpen: (kernel: string) => void;
 }): JSX.Element {
-  const { environment, trans } = props;
-  const [open, setOpen] = React.useState(false);
+  const { environment, trans, onOpen } = props;
   return (
-    <details
-      className="jp-Airlock-kernel"
-      data-kernel={environment.name}
-      onToggle={event => setOpen(event.currentTarget.open)}
-    >
+    <details className="jp-Airlock-kernel" data-kernel={environment.name}>
       <summary>
         <strong>{environment.display_name}</strong>
         {environment.error ? (
@@ -71,44 +74,19 @@ function KernelEnvironment(props: {
           </span>
         )}
       </summary>
-      {environment.error && (
-        <div className="jp-Airlock-error">{environment.error.message}</div>
-      )}
-      {!environment.error && (
-        <dl className="jp-Airlock-facts">
-          <dt>{trans.__('Interpreter')}</dt>
-          <dd className="jp-Airlock-url">{environment.python}</dd>
-          <dt>{trans.__('Prefix')}</dt>
-          <dd className="jp-Airlock-url">{environment.prefix}</dd>
-          {environment.why_not_writable && (
-            <>
-              <dt>{trans.__('Installs')}</dt>
-              <dd>{environment.why_not_writable}</dd>
-            </>
-          )}
-          {environment.advice && (
-            <>
-              <dt>{trans.__('Advice')}</dt>
-              <dd>{environment.advice}</dd>
-            </>
-          )}
-        </dl>
-      )}
-      {open && environment.packages && (
-        <table
-          className="jp-Airlock-packages"
-          aria-label={trans.__('Packages')}
+      <EnvironmentFacts environment={environment} trans={trans} />
+      {environment.packages && (
+        <Button
+          small
+          className="jp-Airlock-secondary"
+          onClick={() => onOpen(environment.name)}
         >
-          <tbody>
-            {environment.packages.map(item => (
-              <tr key={item.name}>
-                <td>{item.name}</td>
-                <td>{item.version}</td>
-                <td className="jp-Airlock-muted">{item.installer ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          {trans._n(
+            'Show %1 package…',
+            'Show %1 packages…',
+            environment.packages.length
+          )}
+        </Button>
       )}
     </details>
   );

@@ -60,7 +60,7 @@ export function MirrorSection(props: {
           )}
         </p>
       )}
-      <div className="jp-Airlock-row">
+      <div className="jp-Airlock-field">
         <label className="jp-Airlock-label" htmlFor="jp-airlock-profile-picker">
           {trans.__('Switch to')}
         </label>
@@ -88,7 +88,7 @@ export function MirrorSection(props: {
       <div className="jp-Airlock-row">
         <Button
           small
-          minimal
+          className="jp-Airlock-secondary"
           disabled={model.busy || !state?.can_revert}
           onClick={() => void model.revert()}
           title={trans.__(
@@ -99,7 +99,7 @@ export function MirrorSection(props: {
         </Button>
         <Button
           small
-          minimal
+          className="jp-Airlock-secondary"
           disabled={model.checking || !active}
           onClick={() => void model.check()}
         >
@@ -199,7 +199,9 @@ function EffectiveConfig(props: {
 }): JSX.Element {
   const { effective, trans } = props;
   const groups: [string, ISetting[]][] = [
-    ['pip', effective.effective.pip],
+    // pip also lists the PIP_* variables under its own names (":env:.cert"); they show
+    // once, under environment.
+    ['pip', effective.effective.pip.filter(s => !s.key.startsWith(':env:'))],
     ['conda', effective.effective.conda],
     ['npm', effective.effective.npm],
     ['uv', effective.effective.uv],

@@ -66,7 +66,7 @@ test.describe('Activity and policy', () => {
     await user.selectOption('');
   });
 
-  test('the Policy section says that the demo sets no policy', async ({
+  test("the Policy section lists the demo's rule, and the denied package cannot be ticked", async ({
     page
   }, testInfo) => {
     await page.sidebar.openTab(PANEL_ID);
@@ -76,14 +76,20 @@ test.describe('Activity and policy', () => {
 
     await section.locator('summary').first().click();
 
-    await expect(panel.getByTestId('airlock-policy')).toContainText(
-      'No policy: every package is allowed'
+    const policy = panel.getByTestId('airlock-policy');
+    await expect(policy).toContainText('These packages are never installed:');
+    await expect(policy.getByRole('list', { name: 'Denied' })).toHaveText(
+      'airlock-demo-legacy'
     );
-    await expect(panel.getByTestId('airlock-policy')).toContainText(
-      'cannot be changed here'
-    );
+    await expect(policy).toContainText('cannot be changed here');
     await expect(panel.getByTestId('airlock-policy-broken')).toHaveCount(0);
-    await expect(panel.getByTestId('airlock-not-allowed')).toHaveCount(0);
+
+    const rows = panel.getByTestId('airlock-artifact-row');
+    await rows.filter({ hasText: 'wheels/' }).click();
+    const legacy = rows.filter({ hasText: 'airlock_demo_legacy' });
+    await expect(legacy.getByTestId('airlock-not-allowed')).toBeVisible();
+    await expect(legacy).not.toHaveAttribute('aria-checked');
+    await expect(legacy.locator('.jp-Airlock-tick')).toBeDisabled();
     await section.screenshot({ path: testInfo.outputPath('policy.png') });
   });
 });

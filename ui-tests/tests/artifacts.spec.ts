@@ -100,4 +100,85 @@ test.describe('Artifact browser', () => {
       'demo'
     );
   });
+
+  test('the list is one Tab stop that the keyboard walks: arrows move, Enter opens, Space ticks', async ({
+    page
+  }) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+    const list = panel.getByRole('listbox', { name: 'Files and folders' });
+    const rows = panel.getByTestId('airlock-artifact-row');
+    await expect(rows.filter({ hasText: 'wheels/' })).toBeVisible();
+
+    // One Tab stop: from the kernel picker, Tab lands on the list, and the next Tab leaves.
+    await panel
+      .getByRole('combobox', { name: 'Kernel to check packages against' })
+      .focus();
+    await page.keyboard.press('Tab');
+    await expect(list).toBeFocused();
+    const activeRow = async () =>
+      panel.locator(`#${await list.getAttribute('aria-activedescendant')}`);
+
+    while (!(await (await activeRow()).textContent())?.includes('wheels/')) {
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    await expect(
+      panel.getByRole('navigation', { name: 'Folder' })
+    ).toContainText('wheels');
+    await expect(rows.filter({ hasText: 'airlock_demo_hello' })).toBeVisible();
+    await expect(list).toBeFocused();
+
+    await page.keyboard.press('Home');
+    while (
+      !(await (await activeRow()).textContent())?.includes('airlock_demo_hello')
+    ) {
+      await page.keyboard.press('ArrowDown');
+    }
+    const hello = await activeRow();
+    await page.keyboard.press(' ');
+    await expect(hello).toHaveAttribute('aria-checked', 'true');
+    await expect(
+      panel.getByRole('button', { name: 'Install 1 package…' })
+    ).toBeVisible();
+    await page.keyboard.press('Enter');
+    await expect(panel.getByTestId('airlock-selected')).toContainText(
+      'airlock_demo_hello'
+    );
+    await expect(hello).toHaveAttribute('aria-selected', 'true');
+
+    await page.keyboard.press('Backspace');
+    await expect(rows.filter({ hasText: 'wheels/' })).toBeVisible();
+  });
+
+  test('rows read whole at the default sidebar width', async ({ page }) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+    const rows = panel.getByTestId('airlock-artifact-row');
+    await rows.filter({ hasText: 'wheels/' }).click();
+    await panel
+      .getByRole('combobox', { name: 'Kernel to check packages against' })
+      .selectOption({ index: 1 });
+    const hello = rows.filter({ hasText: 'airlock_demo_hello' });
+    await expect(hello).toContainText('fits');
+
+    const width = (await panel.boundingBox())!.width;
+    expect(width).toBeLessThan(300); // the sidebar as JupyterLab opens it
+    const list = (await panel.getByTestId('airlock-artifacts').boundingBox())!;
+    for (const row of await rows.all()) {
+      // The whole name shows (wrapped, never clamped) ...
+      const name = row.locator('.jp-Airlock-artifactName');
+      const clamped = await name.evaluate(
+        element => element.scrollHeight > element.clientHeight + 1
+      );
+      expect(clamped).toBe(false);
+      // ... and every fact is inside the list, not cut off at its right edge.
+      for (const fact of await row
+        .locator('.jp-Airlock-artifactFacts > *')
+        .all()) {
+        const box = (await fact.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(list.x + list.width);
+      }
+    }
+  });
 });

@@ -42,9 +42,9 @@ test.describe('Offline install into a kernel', () => {
     const panel = page.locator(`#${PANEL_ID}`);
     const rows = panel.getByTestId('airlock-artifact-row');
     await rows.filter({ hasText: 'wheels/' }).click();
-    await panel
-      .getByRole('checkbox', { name: /^Select airlock_demo_stats-.*\.whl/ })
-      .check();
+    const statsRow = rows.filter({ hasText: /^airlock_demo_stats-.*\.whl/ });
+    await statsRow.locator('.jp-Airlock-tick').click();
+    await expect(statsRow).toHaveAttribute('aria-checked', 'true');
     await panel
       .locator('[data-section="artifacts"]')
       .screenshot({ path: testInfo.outputPath('install-selected.png') });
@@ -133,6 +133,13 @@ test.describe('Offline install into a kernel', () => {
       hasText: /Rolled back the install into .*demo/i
     });
     await rolledBack.getByRole('button', { name: 'Restart kernel' }).click();
+    // The install no longer offers Roll back, and its tab says it was rolled back.
+    await expect(
+      installJob.getByRole('button', { name: 'Roll back' })
+    ).toHaveCount(0);
+    await expect(
+      dialog.getByTestId('airlock-install-rolled-back')
+    ).toContainText('Rolled back');
 
     await page.notebook.activate('install-check.ipynb');
     await expect(async () => {
@@ -221,5 +228,22 @@ test.describe('Offline install into a kernel', () => {
       .getByRole('textbox', { name: /Requirements, one per line/ })
       .fill('airlock-demo-units');
     await expect(dialog.getByRole('button', { name: 'Plan' })).toBeEnabled();
+
+    // Asking again for the same kernel brings back the same tab, with what it held.
+    await page.notebook.activate('palette-check.ipynb');
+    await page.keyboard.press('Control+Shift+C');
+    await page
+      .locator('.lm-CommandPalette-input')
+      .fill('Install packages into kernel');
+    await page.keyboard.press('Enter');
+    await expect(
+      page.locator('#jp-main-dock-panel .lm-TabBar-tab', {
+        hasText: /^Install into /
+      })
+    ).toHaveCount(1);
+    await expect(dialog).toBeVisible();
+    await expect(
+      dialog.getByRole('textbox', { name: /Requirements, one per line/ })
+    ).toHaveValue('airlock-demo-units');
   });
 });

@@ -39,6 +39,33 @@ test.describe('Mirror profiles', () => {
     await expect(effective).not.toContainText('global.no-index');
   });
 
+  test("Revert goes back through the user's switches and stops at the admin's default profile", async ({
+    page
+  }) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+    const active = panel.getByTestId('airlock-active-profile');
+    const revert = panel.getByRole('button', { name: 'Revert' });
+    const picker = panel.getByRole('combobox', { name: 'Mirror profile' });
+    await picker.selectOption('demo-offline');
+    await expect(active).toHaveText('demo-offline');
+    await expect(revert).toBeEnabled();
+
+    // However many switches earlier tests left, Revert undoes them one by one and is
+    // then disabled: the managed default is never dropped.
+    for (let step = 0; step < 20 && (await revert.isEnabled()); step++) {
+      const before = await active.textContent();
+      await revert.click();
+      await expect(active).not.toHaveText(before!);
+      await expect(picker).toBeEnabled(); // the switch has ended
+    }
+    await expect(revert).toBeDisabled();
+    await expect(active).toHaveText('demo');
+    await expect(panel.getByTestId('airlock-source')).toContainText(
+      's3://airlock-demo/'
+    );
+  });
+
   test('the status bar shows the active profile and that its mirror answered', async ({
     page
   }) => {

@@ -104,14 +104,17 @@ export function ArtifactsSection(props: {
             trans={trans}
             ticked={ticked}
             onToggle={toggle}
-            onCreateKernel={onCreateKernel}
           />
           {ticked.size > 0 && (
             <div
               className="jp-Airlock-row jp-Airlock-ticked"
               data-testid="airlock-ticked"
             >
-              <Button small onClick={() => onInstall([...ticked])}>
+              <Button
+                small
+                className="jp-mod-styled jp-mod-accept"
+                onClick={() => onInstall([...ticked])}
+              >
                 {trans._n(
                   'Install %1 package…',
                   'Install %1 packages…',

@@ -40,7 +40,7 @@ export function BundleBox(props: {
       )}
       <Button
         small
-        className="jp-Airlock-primary"
+        className="jp-mod-styled jp-mod-accept"
         onClick={() => onCreateKernel(origin)}
       >
         {trans.__('Create kernel from bundle…')}

@@ -46,6 +46,7 @@ export function CopyBox(props: {
               ) : (
                 <Button
                   small
+                  className="jp-mod-styled jp-mod-accept"
                   onClick={() => void copyAsking(model, destination, trans)}
                 >
                   {trans.__('Copy to workspace')}

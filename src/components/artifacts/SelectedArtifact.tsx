@@ -82,7 +82,7 @@ export function SelectedArtifact(props: {
       {entry.artifact.kind === 'env-archive' && (
         <Button
           small
-          className="jp-Airlock-primary"
+          className="jp-mod-styled jp-mod-accept"
           onClick={() => onCreateKernel(archiveOrigin(entry))}
         >
           {trans.__('Create kernel from this archive…')}

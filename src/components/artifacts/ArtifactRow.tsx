@@ -1,0 +1,215 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { folderIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { RowComponentProps } from 'react-window';
+
+import { ArtifactRow, CatalogModel } from '../../catalog';
+import { formatSize } from '../format';
+
+/**
+ * Kinds of artifacts that can be installed into a kernel.
+ */
+const INSTALLABLE_KINDS = ['wheel', 'sdist', 'conda'];
+
+/**
+ * The row's id, which the list names as its active descendant.
+ */
+export function rowId(listId: string, index: number): string {
+  return `${listId}-row-${index}`;
+}
+
+/**
+ * Whether the row can be ticked for install (a package the policy allows).
+ */
+export function isTickable(row: ArtifactRow): boolean {
+  return (
+    row.type === 'file' &&
+    INSTALLABLE_KINDS.includes(row.entry.artifact.kind) &&
+    (!row.entry.policy || row.entry.policy.allowed)
+  );
+}
+
+export interface IRowProps {
+  rows: ArtifactRow[];
+  model: CatalogModel;
+  trans: TranslationBundle;
+  ticked: ReadonlySet<string>;
+  /**
+   * The row the keyboard is on.
+   */
+  active: number;
+  listId: string;
+  /**
+   * A click: open the folder or show the file, or (with Ctrl or Cmd, or on the tick)
+   * tick a package for install.
+   */
+  onActivate: (index: number, tick: boolean) => void;
+}
+
+/**
+ * One row of the compact artifact list, high enough to read at the panel's default
+ * width: the whole name (on two lines when it must), then what it is, its size, its
+ * checksum and whether it fits the chosen kernel.
+ */
+export function ArtifactRowView({
+  index,
+  style,
+  ariaAttributes,
+  rows,
+  model,
+  trans,
+  ticked,
+  active,
+  listId,
+  onActivate
+}: RowComponentProps<IRowProps>): JSX.Element {
+  const row = rows[index];
+  const isActive = index === active;
+  const common = {
+    ...ariaAttributes,
+    role: 'option',
+    id: rowId(listId, index),
+    style,
+    'data-testid': 'airlock-artifact-row',
+    onClick: (event: React.MouseEvent) =>
+      onActivate(index, event.ctrlKey || event.metaKey)
+  };
+  if (row.type === 'folder') {
+    return (
+      <div
+        {...common}
+        aria-selected={false}
+        className={`jp-Airlock-artifactRow${isActive ? ' jp-mod-active' : ''}`}
+        title={trans.__('Open %1', row.prefix)}
+      >
+        <folderIcon.react className="jp-Airlock-rowIcon" tag="span" />
+        <div className="jp-Airlock-artifactMain">
+          <WrappedName text={row.name} />
+          <div className="jp-Airlock-artifactFacts jp-Airlock-muted">
+            {trans.__('folder')}
+          </div>
+        </div>
+      </div>
+    );
+  }
+  const entry = row.entry;
+  const selected = model.selected?.key === entry.key;
+  // Packages the admin's policy refuses cannot be ticked: the server would refuse them.
+  const refused = entry.policy && !entry.policy.allowed ? entry.policy : null;
+  const tickable = isTickable(row);
+  const isTicked = tickable && ticked.has(entry.key);
+  const classes = ['jp-Airlock-artifactRow'];
+  if (selected) {
+    classes.push('jp-mod-selected');
+  }
+  if (isActive) {
+    classes.push('jp-mod-active');
+  }
+  return (
+    <div
+      {...common}
+      aria-selected={selected}
+      aria-checked={tickable ? isTicked : undefined}
+      className={classes.join(' ')}
+      title={entry.key}
+    >
+      {/* The option carries the state (aria-checked); the box is for the mouse. */}
+      <input
+        type="checkbox"
+        className="jp-Airlock-tick"
+        aria-hidden="true"
+        tabIndex={-1}
+        style={tickable || refused ? undefined : { visibility: 'hidden' }}
+        title={refused?.reason ?? trans.__('Select %1 for install', entry.name)}
+        disabled={!tickable}
+        checked={isTicked}
+        onClick={event => {
+          event.stopPropagation();
+          onActivate(index, true);
+        }}
+        onChange={() => undefined}
+      />
+      <div className="jp-Airlock-artifactMain">
+        <WrappedName text={entry.name} />
+        <div className="jp-Airlock-artifactFacts">
+          <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
+          <span className="jp-Airlock-muted">{formatSize(entry.size)}</span>
+          {refused && (
+            <span
+              className="jp-Airlock-failed"
+              data-testid="airlock-not-allowed"
+              title={
+                refused.reason ??
+                trans.__('The admin’s policy does not allow it')
+              }
+            >
+              {trans.__('not allowed')}
+            </span>
+          )}
+          {entry.artifact.kind !== 'manifest' && (
+            <ChecksumBadge status={entry.checksum} trans={trans} />
+          )}
+          {/* A refused package is not installed anywhere: whether it fits is moot. */}
+          {!refused && entry.fit && entry.fit.fits !== null && (
+            <span
+              className={entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
+              title={entry.fit.reason ?? ''}
+            >
+              {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
+            </span>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A whole name, wrapped onto a second line where it must be, preferably after the
+ * separators of a package file name (`-`, `_`, `.`).
+ */
+function WrappedName(props: { text: string }): JSX.Element {
+  const parts = props.text.split(/(?<=[-_.])/);
+  return (
+    <span className="jp-Airlock-artifactName">
+      {parts.map((part, index) => (
+        <React.Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </React.Fragment>
+      ))}
+    </span>
+  );
+}
+
+function ChecksumBadge(props: {
+  status: string;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { status, trans } = props;
+  const labels: { [status: string]: [string, string, string] } = {
+    verified: [
+      trans.__('verified'),
+      'jp-Airlock-ok',
+      trans.__('Hashed on the way in; matches its manifest')
+    ],
+    mismatch: [
+      trans.__('mismatch'),
+      'jp-Airlock-failed',
+      trans.__('Does not match its manifest: damaged or replaced on the way')
+    ],
+    listed: [
+      trans.__('sha256'),
+      'jp-Airlock-muted',
+      trans.__(
+        'Its manifest lists a sha256; it is checked when copied or installed'
+      )
+    ]
+  };
+  const label = labels[status];
+  return label ? (
+    <span className={label[1]} title={label[2]}>
+      {label[0]}
+    </span>
+  ) : null;
+}
