@@ -31,6 +31,7 @@ from packaging.utils import canonicalize_name, parse_sdist_filename
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle.build import write_bundle
 from jupyterlab_airlock.bundle.format import BUNDLE_JSON, parse_target
+from jupyterlab_airlock.signatures import NAMESPACE, SIGNATURE_SUFFIX, name_folder
 
 HERE = Path(__file__).resolve().parent
 PACKAGES_DIR = HERE / "packages"
@@ -51,6 +52,7 @@ DEMO_AWS_ENV = {
 CONDA_PROJECT = "airlock-demo-units"
 
 _CHUNK = 1024 * 1024
+_SSH_KEYGEN = shutil.which("ssh-keygen") or "ssh-keygen"
 _NOT_SOURCES = {"__pycache__", "build", "dist"}
 # The date of every member of the conda package, and its index.json timestamp: fixed, so that
 # the same sources give the same bytes and the sha256 in the manifests and repodata.json holds
@@ -293,28 +295,85 @@ def _write_tar_bz2(path: Path, files: Mapping[str, bytes]) -> None:
             archive.addfile(member, io.BytesIO(files[name]))
 
 
-def _manifests(files: Mapping[str, Path]) -> tuple[bytes, bytes]:
-    """The SHA256SUMS and manifest.json of ``files`` (relative name -> local path)."""
+# The folders the demo's scanner signs, as the scan that fills a read bucket would: the
+# panel shows who vouches for them, and the others show "checksum only".
+SIGNED_FOLDERS = ("wheels",)
+DEMO_SIGNER = "scanner@demo"
+
+
+@dataclass(frozen=True)
+class DemoSigner:
+    """The demo scanner's SSH key and the allowed_signers file that trusts it."""
+
+    key: Path
+    allowed_signers: Path
+
+
+def make_demo_signer(folder: Path) -> DemoSigner:
+    """The demo scanner's key (made once with ssh-keygen) and an allowed_signers for it."""
+    key = folder / "scanner_key"
+    if not key.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [_SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", DEMO_SIGNER, "-f", str(key)],
+            check=True,
+        )
+    public = (folder / "scanner_key.pub").read_text().strip()
+    allowed = folder / "allowed_signers"
+    allowed.write_text(f'{DEMO_SIGNER} namespaces="{NAMESPACE}" {public}\n')
+    return DemoSigner(key, allowed)
+
+
+def _manifests(
+    folder: str, files: Mapping[str, Path], signer: DemoSigner | None = None
+) -> dict[str, bytes]:
+    """The SHA256SUMS and manifest.json of ``files`` (relative name -> local path) in
+    ``folder``, named and signed (``.sig`` beside each) when the demo's scanner signs it."""
     entries = [
         {"path": rel, "sha256": sha256_file(files[rel]), "size": files[rel].stat().st_size}
         for rel in sorted(files)
     ]
-    sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in entries)
-    manifest = json.dumps({"version": 1, "files": entries}, indent=2) + "\n"
-    return sums.encode(), manifest.encode()
+    written = {
+        "SHA256SUMS": "".join(
+            f"{entry['sha256']}  {entry['path']}\n" for entry in entries
+        ).encode(),
+        "manifest.json": (json.dumps({"version": 1, "files": entries}, indent=2) + "\n").encode(),
+    }
+    if signer is None or folder not in SIGNED_FOLDERS:
+        return written
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in list(written):
+            path = Path(scratch) / name
+            path.write_bytes(name_folder(written[name], name, f"{folder}/"))
+            subprocess.run(
+                [
+                    _SSH_KEYGEN,
+                    "-q",
+                    "-Y",
+                    "sign",
+                    "-f",
+                    str(signer.key),
+                    "-n",
+                    NAMESPACE,
+                    str(path),
+                ],
+                check=True,
+            )
+            written[name] = path.read_bytes()
+            written[name + SIGNATURE_SUFFIX] = (Path(scratch) / f"{name}.sig").read_bytes()
+    return written
 
 
-def _upload_folder(s3: Any, bucket: str, prefix: str, files: Mapping[str, Path]) -> None:
+def _upload_folder(
+    s3: Any, bucket: str, prefix: str, files: Mapping[str, Path], signer: DemoSigner | None
+) -> None:
     """Upload ``files`` (relative name -> local path) under ``prefix/``, with their sums."""
     for rel, path in sorted(files.items()):
         content_type, _ = mimetypes.guess_type(path.name)
         extra = {"ContentType": content_type} if content_type else None
         s3.upload_file(str(path), bucket, f"{prefix}/{rel}", ExtraArgs=extra)
-    sums, manifest = _manifests(files)
-    s3.put_object(Bucket=bucket, Key=f"{prefix}/SHA256SUMS", Body=sums)
-    s3.put_object(
-        Bucket=bucket, Key=f"{prefix}/manifest.json", Body=manifest, ContentType="application/json"
-    )
+    for name, data in _manifests(prefix, files, signer).items():
+        s3.put_object(Bucket=bucket, Key=f"{prefix}/{name}", Body=data)
 
 
 BULK_FILES = 2000
@@ -338,7 +397,9 @@ def demo_folders(
     }
 
 
-def fill_exchange_folder(folder: Path, folders: Mapping[str, Mapping[str, Path]]) -> None:
+def fill_exchange_folder(
+    folder: Path, folders: Mapping[str, Mapping[str, Path]], signer: DemoSigner | None = None
+) -> None:
     """The mounted-folder exchange medium: the bucket's ``folders`` (see demo_folders), plus a
     bulk/ folder of BULK_FILES small readings to show that large listings page and stay
     virtualized."""
@@ -348,9 +409,8 @@ def fill_exchange_folder(folder: Path, folders: Mapping[str, Mapping[str, Path]]
         for rel, path in files.items():
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target / rel)
-        sums, manifest = _manifests(files)
-        (target / "SHA256SUMS").write_bytes(sums)
-        (target / "manifest.json").write_bytes(manifest)
+        for manifest, data in _manifests(name, files, signer).items():
+            (target / manifest).write_bytes(data)
     bulk = folder / "bulk"
     bulk.mkdir(exist_ok=True)
     for number in range(BULK_FILES):
@@ -366,6 +426,7 @@ def seed_bucket(
     *,
     aws_access_key_id: str | None = None,
     aws_secret_access_key: str | None = None,
+    signer: DemoSigner | None = None,
 ) -> None:
     """Create ``bucket`` if missing; put each of ``folders`` (see demo_folders) under its
     prefix, with a SHA256SUMS and a manifest.json.
@@ -384,7 +445,7 @@ def seed_bucket(
     except ClientError:
         s3.create_bucket(Bucket=bucket)
     for prefix, files in folders.items():
-        _upload_folder(s3, bucket, prefix, files)
+        _upload_folder(s3, bucket, prefix, files, signer)
 
 
 def demo_profiles(s3_url: str, pypi_url: str, exchange: Path) -> list[dict[str, Any]]:
@@ -445,6 +506,7 @@ class DemoEnvironment:
     wheels: list[Path]
     profiles: list[dict[str, Any]]
     services: tuple[Service, ...]
+    signer: DemoSigner
 
 
 @contextlib.contextmanager
@@ -469,6 +531,7 @@ def demo_environment(
             if path.name not in ("SHA256SUMS", "manifest.json")  # seed_bucket writes them
         }
     logs = state_dir / "logs"
+    signer = make_demo_signer(state_dir / "signing")
     with contextlib.ExitStack() as stack:
         moto = start_moto(s3_port, logs / "moto.log")
         stack.callback(moto.stop)
@@ -480,9 +543,10 @@ def demo_environment(
             folders,
             aws_access_key_id=DEMO_AWS_ENV["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=DEMO_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+            signer=signer,
         )
         exchange = state_dir / "exchange"
-        fill_exchange_folder(exchange, folders)
+        fill_exchange_folder(exchange, folders, signer)
         yield DemoEnvironment(
             state_dir=state_dir,
             s3_url=moto.url,
@@ -491,6 +555,7 @@ def demo_environment(
             wheels=wheels,
             profiles=demo_profiles(moto.url, pypi.url, exchange),
             services=(moto, pypi),
+            signer=signer,
         )
 
 
@@ -501,12 +566,17 @@ DEMO_POLICY = {"deny": ["airlock-demo-legacy"]}
 
 def write_server_config(config_dir: Path, env: DemoEnvironment, root_dir: Path) -> Path:
     """Write a jupyter_server_config.json that offers the demo profiles, "demo" active,
-    with the demo's policy."""
+    with the demo's policy and its scanner as the one trusted signer."""
     config_dir.mkdir(parents=True, exist_ok=True)
     path = config_dir / "jupyter_server_config.json"
     config = {
         "ServerApp": {"root_dir": str(root_dir)},
-        "Airlock": {"profiles": env.profiles, "active_profile": "demo", "policy": DEMO_POLICY},
+        "Airlock": {
+            "profiles": env.profiles,
+            "active_profile": "demo",
+            "policy": DEMO_POLICY,
+            "trusted_signers": str(env.signer.allowed_signers),
+        },
     }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path

@@ -109,6 +109,22 @@ export type ICopyResult = Schemas['CopyResult'];
  * A kernelspec and the environment behind it (`GET /airlock/kernels`).
  */
 export type IKernelEnvironment = Schemas['Kernel'];
+
+/**
+ * Who vouches for a file: signed by a trusted signer, checksum only, mismatch, bad
+ * signature (and why) or unverified.
+ */
+export type ITrust = Schemas['Trust'];
+
+/**
+ * An advisory of the offline OSV data that affects a package's version.
+ */
+export type IAdvisory = Schemas['Advisory'];
+
+/**
+ * How many of an environment's packages have known advisories, and how current the data is.
+ */
+export type IAdvisorySummary = Schemas['AdvisorySummary'];
 /**
  * What to install and where (`POST /airlock/install/plan`).
  */
@@ -249,6 +265,16 @@ export class AirlockClient {
     }
     return requestAPI<IAuditPage>(
       `audit?${query.toString()}`,
+      this.serverSettings
+    );
+  }
+
+  /**
+   * The CycloneDX JSON SBOM of a kernel's environment.
+   */
+  kernelSbom(name: string): Promise<Record<string, unknown>> {
+    return requestAPI<Record<string, unknown>>(
+      `kernels/${encodeURIComponent(name)}/sbom`,
       this.serverSettings
     );
   }

@@ -5,6 +5,7 @@ import * as React from 'react';
 import { IKernelEnvironment } from '../api';
 import { environmentKind } from '../kernels';
 import { AirlockModel } from '../model';
+import { messageOf } from '../request';
 
 type Package = NonNullable<IKernelEnvironment['packages']>[number];
 type SortKey = 'name' | 'version' | 'installer';
@@ -62,6 +63,9 @@ export function EnvironmentsView(props: {
                   />
                 </div>
                 <EnvironmentFacts environment={shown} trans={trans} />
+                {!shown.error && (
+                  <SbomButton model={model} kernel={shown.name} trans={trans} />
+                )}
                 {shown.packages && (
                   <PackageTable
                     key={shown.name}
@@ -115,6 +119,21 @@ export function EnvironmentFacts(props: {
         <>
           <dt>{trans.__('Advice')}</dt>
           <dd>{environment.advice}</dd>
+        </>
+      )}
+      {environment.advisories && (
+        <>
+          <dt>{trans.__('Advisories')}</dt>
+          <dd data-testid="airlock-environment-advisories">
+            {environment.advisories.problem ??
+              trans.__(
+                '%1 packages with %2 known advisories; data of %3',
+                environment.advisories.packages,
+                environment.advisories.advisories,
+                (environment.advisories.date ?? '').slice(0, 10) ||
+                  trans.__('unknown date')
+              )}
+          </dd>
         </>
       )}
     </dl>
@@ -205,5 +224,52 @@ function PackageTable(props: {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/**
+ * Saves the CycloneDX SBOM of a kernel's environment as a file of the browser's.
+ */
+function SbomButton(props: {
+  model: AirlockModel;
+  kernel: string;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, kernel, trans } = props;
+  const [error, setError] = React.useState<string | null>(null);
+  const save = async (): Promise<void> => {
+    setError(null);
+    try {
+      const sbom = await model.client.kernelSbom(kernel);
+      const blob = new Blob([JSON.stringify(sbom, null, 2)], {
+        type: 'application/vnd.cyclonedx+json'
+      });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = `${kernel}.cdx.json`;
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } catch (reason) {
+      setError(messageOf(reason));
+    }
+  };
+  return (
+    <div className="jp-Airlock-field">
+      <button
+        className="jp-Button jp-mod-styled"
+        data-testid="airlock-sbom"
+        onClick={() => void save()}
+        title={trans.__(
+          'A CycloneDX list of what this environment holds, with the advisories known for it'
+        )}
+      >
+        {trans.__('Download SBOM')}
+      </button>
+      {error && (
+        <div className="jp-Airlock-error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
   );
 }

@@ -4,6 +4,7 @@ import * as React from 'react';
 import { IInstallPlan, IInstallStep } from '../api';
 import { describeAction } from '../install';
 import { formatSize } from './format';
+import { AdvisoriesBadge, TrustBadge } from './Trust';
 
 /**
  * What an install would do: what is missing or refused, then each package with its
@@ -68,7 +69,7 @@ export function PlanView(props: {
               <th>{trans.__('Version')}</th>
               <th>{trans.__('Change')}</th>
               <th>{trans.__('Why')}</th>
-              <th>{trans.__('Checksum')}</th>
+              <th>{trans.__('Verification')}</th>
               <th>{trans.__('Size')}</th>
             </tr>
           </thead>
@@ -108,7 +109,9 @@ function StepRow(props: {
             : trans.__('dependency')}
       </td>
       <td>
-        {step.verified ? (
+        {step.trust ? (
+          <TrustBadge trust={step.trust} trans={trans} />
+        ) : step.verified ? (
           <span
             className="jp-Airlock-ok"
             title={trans.__('Its sha256 matches a manifest of the source')}
@@ -123,6 +126,7 @@ function StepRow(props: {
             {trans.__('not listed')}
           </span>
         )}
+        <AdvisoriesBadge advisories={step.advisories} trans={trans} />
       </td>
       <td>{step.size === null ? '' : formatSize(step.size)}</td>
     </tr>

@@ -69,6 +69,28 @@ test.describe('Artifact browser', () => {
     await expect(hello).toContainText('fits');
   });
 
+  test('says who vouches for a file: the demo scanner signs wheels/, datasets/ is checksum only', async ({
+    page
+  }) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+    const rows = panel.getByTestId('airlock-artifact-row');
+    await rows.filter({ hasText: 'wheels/' }).click();
+    const stats = rows.filter({ hasText: /^airlock_demo_stats-.*\.whl/ });
+    await expect(stats.getByTestId('airlock-trust')).toHaveText('signed');
+    await expect(stats.getByTestId('airlock-trust')).toHaveAttribute(
+      'title',
+      /signed by scanner@demo/
+    );
+
+    await panel.getByRole('button', { name: 'root', exact: true }).click();
+    await rows.filter({ hasText: 'datasets/' }).click();
+    const csv = rows.filter({ hasText: 'sensor-readings.csv' });
+    // Its checksum speaks for it (sha256, or verified once copied); no signer does.
+    await expect(csv).toContainText(/sha256|verified/);
+    await expect(csv.getByTestId('airlock-trust')).toHaveCount(0);
+  });
+
   test('pages a 2,000-file mounted folder in, rendering only the visible rows', async ({
     page
   }) => {

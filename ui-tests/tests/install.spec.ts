@@ -72,7 +72,8 @@ test.describe('Offline install into a kernel', () => {
       timeout: INSTALL_TIMEOUT
     });
     await expect(stats).toContainText('install');
-    await expect(stats).toContainText('verified');
+    // The demo's scanner signed wheels/: the plan says who vouches for the file.
+    await expect(stats).toContainText('signed by scanner@demo');
     await expect(units).toContainText('dependency');
     await expect(plan.getByTestId('airlock-plan-missing')).toHaveCount(0);
     await dialog.screenshot({ path: testInfo.outputPath('install-plan.png') });
@@ -111,8 +112,9 @@ test.describe('Offline install into a kernel', () => {
       .first();
     await expect(installJob).toHaveAttribute('data-job-state', 'succeeded');
     await installJob.getByText('Log', { exact: true }).click();
+    // uv's own summary of what it linked into the environment.
     await expect(installJob.getByTestId('airlock-job-log')).toContainText(
-      'Successfully installed'
+      /Installed \d+ packages?/
     );
     await installJob.getByRole('button', { name: 'Roll back' }).click();
     await page

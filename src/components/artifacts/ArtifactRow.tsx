@@ -5,6 +5,7 @@ import { RowComponentProps } from 'react-window';
 
 import { ArtifactRow, CatalogModel } from '../../catalog';
 import { formatSize } from '../format';
+import { AdvisoriesBadge, TrustBadge } from '../Trust';
 
 /**
  * Kinds of artifacts that can be installed into a kernel.
@@ -146,9 +147,15 @@ export function ArtifactRowView({
               {trans.__('not allowed')}
             </span>
           )}
-          {entry.artifact.kind !== 'manifest' && (
-            <ChecksumBadge status={entry.checksum} trans={trans} />
-          )}
+          {/* A signer speaks for the checksum too: one badge, so the row fits 250 px. */}
+          {entry.artifact.kind !== 'manifest' &&
+            (entry.trust.state === 'signed' ||
+            entry.trust.state === 'bad-signature' ? (
+              <TrustBadge trust={entry.trust} trans={trans} quiet />
+            ) : (
+              <ChecksumBadge status={entry.checksum} trans={trans} />
+            ))}
+          <AdvisoriesBadge advisories={entry.advisories} trans={trans} />
           {/* A refused package is not installed anywhere: whether it fits is moot. */}
           {!refused && entry.fit && entry.fit.fits !== null && (
             <span
