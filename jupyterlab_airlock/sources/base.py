@@ -67,12 +67,20 @@ class Source(ABC):
 
     @abstractmethod
     async def list(
-        self, prefix: str = "", token: str | None = None, limit: int = 1000, starting: str = ""
+        self,
+        prefix: str = "",
+        token: str | None = None,
+        limit: int = 1000,
+        starting: str = "",
+        read_ahead: bool = False,
     ) -> Page:
         """One page of the folder level under ``prefix``; ``token`` continues a listing.
 
         ``starting`` keeps only the names that start with it (the panel's filter): a bucket
         can narrow by key prefix itself, so even a huge folder filters at once.
+        ``read_ahead``: a reader will ask for the next pages soon (a panel being scrolled),
+        so a source whose pages come one after another may fetch them ahead; the pages and
+        tokens are the same either way.
         """
 
     @abstractmethod

@@ -57,7 +57,12 @@ class FolderSource(Source):
         return str(self.root)
 
     async def list(
-        self, prefix: str = "", token: str | None = None, limit: int = 1000, starting: str = ""
+        self,
+        prefix: str = "",
+        token: str | None = None,
+        limit: int = 1000,
+        starting: str = "",
+        read_ahead: bool = False,  # every page is at hand once the directory is scanned
     ) -> Page:
         folder = folder_prefix(prefix)
         after = _decode_token(token) if token else None
