@@ -88,8 +88,12 @@ class Source(ABC):
         """The file ``key``; AirlockError 404 if it does not exist."""
 
     @abstractmethod
-    async def read_range(self, key: str, start: int, length: int) -> bytes:
-        """At most ``length`` bytes of ``key`` from offset ``start`` (fewer at the end)."""
+    async def read_range(self, key: str, start: int, length: int, etag: str | None = None) -> bytes:
+        """At most ``length`` bytes of ``key`` from offset ``start`` (fewer at the end).
+
+        ``etag``: only from this version of ``key`` (a transfer reading it in pieces), else
+        AirlockError("transfer-broken", 502); sources without etags ignore it.
+        """
 
     @abstractmethod
     def stream(self, key: str, chunk_size: int = 1 << 20) -> AsyncGenerator[bytes, None]:

@@ -72,7 +72,7 @@ class FolderSource(Source):
         key = file_key(key)
         return await self._in_thread(self._stat, key)
 
-    async def read_range(self, key: str, start: int, length: int) -> bytes:
+    async def read_range(self, key: str, start: int, length: int, etag: str | None = None) -> bytes:
         key = file_key(key)
         check_range(start, length)
 

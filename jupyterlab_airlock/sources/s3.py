@@ -178,7 +178,7 @@ class S3Source(Source):
             etag=_etag(head.get("ETag")),
         )
 
-    async def read_range(self, key: str, start: int, length: int) -> bytes:
+    async def read_range(self, key: str, start: int, length: int, etag: str | None = None) -> bytes:
         key = file_key(key)
         check_range(start, length)
         if length == 0:
@@ -191,6 +191,7 @@ class S3Source(Source):
                     Bucket=self.bucket,
                     Key=self.root + key,
                     Range=f"bytes={start}-{start + length - 1}",
+                    **({"IfMatch": f'"{etag}"'} if etag else {}),
                 )
             except boto_errors.ClientError as exc:
                 if _code(exc) == "InvalidRange":  # start is at or past the end
@@ -283,6 +284,12 @@ class S3Source(Source):
                     f"bucket {self.bucket} does not exist at {endpoint}: "
                     "check the source's bucket name and endpoint",
                     404,
+                )
+            if code == "PreconditionFailed":  # a read of one version (etag) only
+                return AirlockError(
+                    "transfer-broken",
+                    f"{where} was replaced at {endpoint} while it was being read: try again",
+                    502,
                 )
             if code in _NOT_FOUND_CODES:
                 return AirlockError(
