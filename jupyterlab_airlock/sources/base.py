@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from ..errors import AirlockError
 
 MAX_KEY_BYTES = 1024  # S3's own limit; a longer key cannot name an object anywhere
-MAX_PAGE = 1000  # S3's largest page; folders use the same bound so both kinds page alike
+MAX_PAGE = 1000  # S3's largest page
 
 
 @dataclass(frozen=True)
@@ -158,8 +158,8 @@ def check_range(start: int, length: int) -> None:
         )
 
 
-def page_limit(limit: int) -> int:
-    return max(1, min(limit, MAX_PAGE))
+def page_limit(limit: int, most: int = MAX_PAGE) -> int:
+    return max(1, min(limit, most))
 
 
 def iso_utc(moment: datetime.datetime) -> str:

@@ -33,6 +33,9 @@ from .base import (
 )
 from .listings import Item, Listing, Listings, stamp_of
 
+# A kept listing serves a page of any size for the stats of its files: larger pages than a
+# bucket's (1,000) spare a panel scrolling a large folder most of its round trips.
+MAX_PAGE = 5000
 # One file system call (a whole directory scan included) may take this long before the user
 # is told; the thread itself cannot be interrupted.
 TIMEOUT = 30.0
@@ -66,7 +69,8 @@ class FolderSource(Source):
     ) -> Page:
         folder = folder_prefix(prefix)
         after = _decode_token(token) if token else None
-        return await self._in_thread(self._list, folder, after, page_limit(limit), starting)
+        limit = page_limit(limit, MAX_PAGE)
+        return await self._in_thread(self._list, folder, after, limit, starting)
 
     async def stat(self, key: str) -> Entry:
         key = file_key(key)
