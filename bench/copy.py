@@ -1,6 +1,7 @@
 """Copy: a large object into the workspace through Airlock's REST API (a job that streams
 it to disk and checks its sha256 against the folder's SHA256SUMS), against boto3's
-``download_file`` of the same object; and the Jupyter server's memory meanwhile."""
+``download_file`` of the same object followed by a sha256 of the file; and the Jupyter
+server's memory meanwhile."""
 
 from __future__ import annotations
 
@@ -101,21 +102,22 @@ def _compare(
 
     progress(f"copy: timing {label}")
     api, plain, checked = alternate(scale.rounds, api_copy, download, download_and_hash)
+    # The bar is what a user must do to trust the file by hand: download, then sha256.
     yield Ratio(
         f"copy {label} (sha256 verified, best {size / MiB / min(api):.0f} MiB/s)",
         "API",
         api,
-        "boto3 download_file",
-        plain,
+        "boto3 download_file then sha256",
+        checked,
         RATIO_LIMIT,
     )
-    by_hand = statistics.median(checked)
     yield Note(
         f"copy {label}, to explain it",
-        f"download_file then sha256 of the file {seconds(by_hand)} (API / that: "
-        f"{statistics.median(api) / by_hand:.2f}) | CPU per copy: Jupyter server "
-        f"{statistics.median(server_cpu):.2f} s, download_file {statistics.median(client_cpu):.2f}"
-        f" s; sha256 of {label} alone {size / MiB / hash_rate:.2f} s ({hash_rate:.0f} MiB/s)",
+        f"download_file alone {seconds(statistics.median(plain))} (API / that: "
+        f"{statistics.median(api) / statistics.median(plain):.2f}) | CPU per copy: Jupyter "
+        f"server {statistics.median(server_cpu):.2f} s, download_file "
+        f"{statistics.median(client_cpu):.2f} s; sha256 of {label} alone "
+        f"{size / MiB / hash_rate:.2f} s ({hash_rate:.0f} MiB/s)",
     )
     # The highest peak of all rounds (the warm-up too), above the server's memory before the
     # first copy: what a user's server must have room for.

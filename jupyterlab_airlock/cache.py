@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import AirlockError
 from .manifests import ManifestEntry, Sha256Verifier
 from .sources import Entry, Source
+from .transfers import receive
 
 _REFS = "refs.json"
 
@@ -87,10 +88,7 @@ class ContentCache:
         verifier = Sha256Verifier(entry.key)
         try:
             with os.fdopen(handle, "wb") as out:
-                async with contextlib.aclosing(source.stream(entry.key)) as chunks:
-                    async for chunk in chunks:
-                        await asyncio.to_thread(out.write, chunk)
-                        verifier.update(chunk)
+                await receive(source, entry, out, verifier, lambda _: None)
             self.fetched.files += 1
             self.fetched.bytes += verifier.size
             if verifier.size != entry.size:

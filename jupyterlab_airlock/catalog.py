@@ -54,7 +54,7 @@ class ArtifactCatalog:
         limit: int = 500,
     ) -> dict[str, Any]:
         source = self._active_source.get()
-        page = await source.list(prefix, token, limit, starting)
+        page = await source.list(prefix, token, limit, starting, read_ahead=True)
         folder = (source.describe(), page.prefix)
         if token is None or folder not in self._listed_manifests:
             self._listed_manifests[folder] = await manifests.read_folder(

@@ -8,12 +8,10 @@ file is whole and verified.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
-from collections.abc import AsyncGenerator
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any
 
 from . import manifests
 from .errors import AirlockError
@@ -21,10 +19,7 @@ from .jobs import Job, JobContext, JobManager
 from .policy import Policy
 from .sources import Entry, Source, clean_key
 from .sources.active import ActiveSource
-
-# Copies read and write 4 MiB at a time: 1 MiB pieces cost a third more CPU in thread hand-offs
-# and allocations (bench/copy.py measures it), and larger ones gain nothing more.
-COPY_CHUNK = 4 * 1024 * 1024
+from .transfers import receive
 
 
 class WorkspaceCopier:
@@ -152,8 +147,11 @@ class WorkspaceCopier:
                 await asyncio.to_thread(out_path.parent.mkdir, parents=True, exist_ok=True)
                 verifier = manifests.Sha256Verifier(entry.key)
                 with out_path.open("wb") as out:
-                    chunks = source.stream(entry.key, COPY_CHUNK)
-                    await _receive(chunks, out, verifier, context, copied, total)
+
+                    def progress(received: int, done: int = copied) -> None:
+                        context.progress((done + received) / total if total else 1.0)
+
+                    await receive(source, entry, out, verifier, progress)
                 if verifier.size != entry.size:
                     raise AirlockError(
                         "transfer-broken",
@@ -184,42 +182,6 @@ class WorkspaceCopier:
             "verified": verified == len(files) and bool(files),
             "digests": digests,
         }
-
-
-async def _receive(
-    chunks: AsyncGenerator[bytes, None],
-    out: BinaryIO,
-    verifier: manifests.Sha256Verifier,
-    context: JobContext,
-    done: int,
-    total: int,
-) -> None:
-    """Write and hash each chunk in a worker thread while the source fetches the next one.
-
-    The copy then takes as long as the slower of the two rather than their sum, with two
-    chunks in memory; and the event loop neither writes nor hashes: the server keeps answering.
-    """
-
-    def keep(chunk: bytes) -> None:
-        out.write(chunk)
-        verifier.update(chunk)
-
-    saving: asyncio.Future[None] | None = None
-    try:
-        async with contextlib.aclosing(chunks) as stream:
-            async for chunk in stream:
-                if saving is not None:
-                    await asyncio.shield(saving)  # a cancelled copy still lets it end
-                saving = asyncio.ensure_future(asyncio.to_thread(keep, chunk))
-                context.progress((done + verifier.size) / total if total else 1.0)
-        if saving is not None:
-            await asyncio.shield(saving)
-    finally:
-        if saving is not None:
-            # The file is closed next: a write still running must end first. Should it fail
-            # too, the error already on its way is the one that counts.
-            await asyncio.wait([saving])
-            saving.exception()
 
 
 def _put_in_place(staging: Path, target: Path, relative: str, overwrite: bool) -> None:

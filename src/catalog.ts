@@ -16,7 +16,11 @@ export type ArtifactRow =
   | { type: 'folder'; prefix: string; name: string }
   | { type: 'file'; entry: IArtifactEntry };
 
-const PAGE_SIZE = 500;
+// The first page is small, to show rows at once; the next ones are as large as the server
+// serves (a bucket's 1,000, read ahead; a mounted folder's 5,000, from its kept listing), so
+// that scrolling to the end of a large folder takes few requests.
+const FIRST_PAGE_SIZE = 200;
+const PAGE_SIZE = 5000;
 
 /**
  * The artifact-browser journey (the server's catalog): one folder of the active source,
@@ -237,7 +241,7 @@ export class CatalogModel {
         cursor: token,
         filter: this._filter,
         kernel: this._kernel,
-        limit: PAGE_SIZE
+        limit: token === null ? FIRST_PAGE_SIZE : PAGE_SIZE
       });
       if (generation !== this._generation) {
         return; // the user moved on while this page was on its way

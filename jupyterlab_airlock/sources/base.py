@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from ..errors import AirlockError
 
 MAX_KEY_BYTES = 1024  # S3's own limit; a longer key cannot name an object anywhere
-MAX_PAGE = 1000  # S3's largest page; folders use the same bound so both kinds page alike
+MAX_PAGE = 1000  # S3's largest page
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,20 @@ class Source(ABC):
 
     @abstractmethod
     async def list(
-        self, prefix: str = "", token: str | None = None, limit: int = 1000, starting: str = ""
+        self,
+        prefix: str = "",
+        token: str | None = None,
+        limit: int = 1000,
+        starting: str = "",
+        read_ahead: bool = False,
     ) -> Page:
         """One page of the folder level under ``prefix``; ``token`` continues a listing.
 
         ``starting`` keeps only the names that start with it (the panel's filter): a bucket
         can narrow by key prefix itself, so even a huge folder filters at once.
+        ``read_ahead``: a reader will ask for the next pages soon (a panel being scrolled),
+        so a source whose pages come one after another may fetch them ahead; the pages and
+        tokens are the same either way.
         """
 
     @abstractmethod
@@ -80,8 +88,12 @@ class Source(ABC):
         """The file ``key``; AirlockError 404 if it does not exist."""
 
     @abstractmethod
-    async def read_range(self, key: str, start: int, length: int) -> bytes:
-        """At most ``length`` bytes of ``key`` from offset ``start`` (fewer at the end)."""
+    async def read_range(self, key: str, start: int, length: int, etag: str | None = None) -> bytes:
+        """At most ``length`` bytes of ``key`` from offset ``start`` (fewer at the end).
+
+        ``etag``: only from this version of ``key`` (a transfer reading it in pieces), else
+        AirlockError("transfer-broken", 502); sources without etags ignore it.
+        """
 
     @abstractmethod
     def stream(self, key: str, chunk_size: int = 1 << 20) -> AsyncGenerator[bytes, None]:
@@ -146,8 +158,8 @@ def check_range(start: int, length: int) -> None:
         )
 
 
-def page_limit(limit: int) -> int:
-    return max(1, min(limit, MAX_PAGE))
+def page_limit(limit: int, most: int = MAX_PAGE) -> int:
+    return max(1, min(limit, most))
 
 
 def iso_utc(moment: datetime.datetime) -> str:

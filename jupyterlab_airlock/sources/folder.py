@@ -11,9 +11,9 @@ import asyncio
 import base64
 import binascii
 import datetime
-import heapq
 import os
 import stat
+import time
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -31,14 +31,16 @@ from .base import (
     page_limit,
     text_option,
 )
+from .listings import Item, Listing, Listings, stamp_of
 
+# A kept listing serves a page of any size for the stats of its files: larger pages than a
+# bucket's (1,000) spare a panel scrolling a large folder most of its round trips.
+MAX_PAGE = 5000
 # One file system call (a whole directory scan included) may take this long before the user
 # is told; the thread itself cannot be interrupted.
 TIMEOUT = 30.0
 
 _T = TypeVar("_T")
-# (0 for a folder, 1 for a file; name): sorting on it puts folders first, then by name.
-_Item = tuple[int, str]
 
 
 class FolderSource(Source):
@@ -48,6 +50,7 @@ class FolderSource(Source):
 
     def __init__(self, path: str) -> None:
         self.root = Path(os.path.abspath(os.path.expanduser(path)))
+        self._listings = Listings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FolderSource:
@@ -57,17 +60,23 @@ class FolderSource(Source):
         return str(self.root)
 
     async def list(
-        self, prefix: str = "", token: str | None = None, limit: int = 1000, starting: str = ""
+        self,
+        prefix: str = "",
+        token: str | None = None,
+        limit: int = 1000,
+        starting: str = "",
+        read_ahead: bool = False,  # every page is at hand once the directory is scanned
     ) -> Page:
         folder = folder_prefix(prefix)
         after = _decode_token(token) if token else None
-        return await self._in_thread(self._list, folder, after, page_limit(limit), starting)
+        limit = page_limit(limit, MAX_PAGE)
+        return await self._in_thread(self._list, folder, after, limit, starting)
 
     async def stat(self, key: str) -> Entry:
         key = file_key(key)
         return await self._in_thread(self._stat, key)
 
-    async def read_range(self, key: str, start: int, length: int) -> bytes:
+    async def read_range(self, key: str, start: int, length: int, etag: str | None = None) -> bytes:
         key = file_key(key)
         check_range(start, length)
 
@@ -132,13 +141,11 @@ class FolderSource(Source):
             )
         return target
 
-    def _list(self, folder: str, after: _Item | None, limit: int, starting: str) -> Page:
+    def _list(self, folder: str, after: Item | None, limit: int, starting: str) -> Page:
         root = self._real_root()
         directory = self._resolve(folder) if folder else root
         try:
-            with os.scandir(directory) as scan:
-                # Only limit + 1 items are kept, however large the folder is.
-                page = heapq.nsmallest(limit + 1, _items(scan, root, after, starting))
+            listing = self._listing(directory, root)
         except (FileNotFoundError, NotADirectoryError):
             raise AirlockError(
                 "not-found",
@@ -148,19 +155,37 @@ class FolderSource(Source):
             ) from None
         except OSError as exc:
             raise self._os_error(exc, folder) from exc
+        page = listing.page(after, limit + 1, starting)
         next_token = _encode_token(page[limit - 1]) if len(page) > limit else None
         folders: list[str] = []
         entries: list[Entry] = []
-        for is_file, name in page[:limit]:
-            if not is_file:
+        for kind, name in page[:limit]:
+            path = os.path.join(directory, name)
+            if name in listing.links and not _inside(os.path.realpath(path), root):
+                continue  # a link that has since been pointed out of the root
+            if not kind:
                 folders.append(f"{folder}{name}/")
                 continue
+            # Sizes and dates are read now: a file rewritten in place leaves the listing as is.
             try:
-                info = os.stat(os.path.join(directory, name))
+                info = os.stat(path)
             except OSError:
                 continue  # removed since the scan
-            entries.append(_entry(folder + name, info))
+            if stat.S_ISREG(info.st_mode):
+                entries.append(_entry(folder + name, info))
         return Page(prefix=folder, folders=folders, entries=entries, next_token=next_token)
+
+    def _listing(self, directory: str, root: str) -> Listing:
+        """The directory's sorted listing: the kept one while the directory is unchanged
+        (one stat tells), else a fresh scan."""
+        stated = time.time_ns()
+        stamp = stamp_of(os.stat(directory))
+        listing = self._listings.get(directory, stamp)
+        if listing is None:
+            with os.scandir(directory) as scan:
+                listing = Listing.of(stamp, _items(scan, root))
+            self._listings.keep(directory, listing, stated)
+        return listing
 
     def _stat(self, key: str) -> Entry:
         return _entry(key, self._file_info(key, self._resolve(key)))
@@ -219,21 +244,17 @@ class FolderSource(Source):
         )
 
 
-def _items(
-    scan: Iterator[os.DirEntry[str]], root: str, after: _Item | None, starting: str
-) -> Iterator[_Item]:
-    """The listable items of a directory scan that start with ``starting`` and sort after
-    ``after``."""
+def _items(scan: Iterator[os.DirEntry[str]], root: str) -> Iterator[tuple[Item, bool]]:
+    """The listable items of a directory scan, each with whether it is a symbolic link."""
     for item in scan:
-        if not item.name.startswith(starting):
-            continue
         try:
             # A name no clean key can address (backslash, not UTF-8...) could not be read back.
             if clean_key(item.name) != item.name:
                 continue
         except AirlockError:
             continue
-        if item.is_symlink() and not _inside(os.path.realpath(item.path), root):
+        link = item.is_symlink()
+        if link and not _inside(os.path.realpath(item.path), root):
             continue
         try:
             # These follow symbolic links; a broken link is neither. FIFOs, sockets and
@@ -241,8 +262,8 @@ def _items(
             kind = 0 if item.is_dir() else 1 if item.is_file() else None
         except OSError:
             continue
-        if kind is not None and (after is None or (kind, item.name) > after):
-            yield (kind, item.name)
+        if kind is not None:
+            yield (kind, item.name), link
 
 
 def _entry(key: str, info: os.stat_result) -> Entry:
@@ -260,12 +281,12 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _encode_token(item: _Item) -> str:
+def _encode_token(item: Item) -> str:
     kind, name = item
     return base64.urlsafe_b64encode(f"{kind}/{name}".encode()).decode("ascii")
 
 
-def _decode_token(token: str) -> _Item:
+def _decode_token(token: str) -> Item:
     try:
         kind, _, name = base64.urlsafe_b64decode(token.encode("ascii")).decode().partition("/")
         if kind in ("0", "1") and name:

@@ -31,6 +31,7 @@ from .base import (
     page_limit,
     text_option,
 )
+from .s3_pages import PAGE, Item, RawPage, ReadAheads, decode_cursor, encode_cursor, window
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
@@ -80,6 +81,7 @@ class S3Source(Source):
         self._endpoint_shown = redact(endpoint_url.rstrip("/")) if endpoint_url else "AWS S3"
         self._client: Any = None
         self._client_lock = threading.Lock()
+        self.read_aheads = ReadAheads(self.fetch)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> S3Source:
@@ -97,39 +99,71 @@ class S3Source(Source):
         return f"{where} at {self._endpoint_shown}" if self.endpoint_url else where
 
     async def list(
-        self, prefix: str = "", token: str | None = None, limit: int = 1000, starting: str = ""
+        self,
+        prefix: str = "",
+        token: str | None = None,
+        limit: int = 1000,
+        starting: str = "",
+        read_ahead: bool = False,
     ) -> Page:
         folder = folder_prefix(prefix)
         if "/" in starting:
             raise AirlockError("invalid-filter", "A name filter cannot contain '/'.", 400)
+        cursor = decode_cursor(token) if token else (None, 0)
+        full = self.root + folder + starting
+        limit = page_limit(limit)
+        if read_ahead:
+            raw = await self.read_aheads.page(full, cursor, limit)
+        else:
+            raw = await self.fetch(full, cursor[0], cursor[1] + limit)
+        items, after = window(raw, cursor, limit)
+        folders: list[str] = []
+        entries: list[Entry] = []
+        for item in items:
+            rel = self._relative(item.key)
+            if rel is None:
+                continue
+            if item.size is None:
+                folders.append(rel)
+            elif not rel.endswith("/"):  # a "folder marker" some tools write is no file
+                entries.append(
+                    Entry(rel, rel.rsplit("/", 1)[-1], item.size, item.modified, item.etag)
+                )
+        next_token = encode_cursor(after) if after else None
+        return Page(prefix=folder, folders=folders, entries=entries, next_token=next_token)
+
+    async def fetch(self, full: str, token: str | None, count: int) -> RawPage:
+        """One ListObjectsV2 page of the folder level ``full`` (the source's root
+        included), from ``token`` on."""
         params: dict[str, Any] = {
             "Bucket": self.bucket,
-            "Prefix": self.root + folder + starting,
+            "Prefix": full,
             "Delimiter": "/",
-            "MaxKeys": page_limit(limit),
+            "MaxKeys": min(count, PAGE),
         }
         if token:
             params["ContinuationToken"] = token
-        answer = await self._call(folder, lambda s3: s3.list_objects_v2(**params))
-        folders = [
-            rel
-            for item in answer.get("CommonPrefixes", [])
-            if (rel := self._relative(item["Prefix"])) is not None
-        ]
-        entries = [
-            Entry(
-                key=rel,
-                name=rel.rsplit("/", 1)[-1],
-                size=int(item["Size"]),
-                modified=iso_utc(item["LastModified"]),
-                etag=_etag(item.get("ETag")),
-            )
-            for item in answer.get("Contents", [])
-            # A key ending in '/' is a "folder marker" some tools write; it is no file.
-            if (rel := self._relative(item["Key"])) is not None and not rel.endswith("/")
-        ]
-        next_token = answer.get("NextContinuationToken") if answer.get("IsTruncated") else None
-        return Page(prefix=folder, folders=folders, entries=entries, next_token=next_token)
+
+        def ask(s3: Any) -> RawPage:
+            answer = s3.list_objects_v2(**params)
+            items = [
+                Item(item["Prefix"], None, None, None) for item in answer.get("CommonPrefixes", [])
+            ]
+            items += [
+                Item(
+                    item["Key"],
+                    int(item["Size"]),
+                    iso_utc(item["LastModified"]),
+                    _etag(item.get("ETag")),
+                )
+                for item in answer.get("Contents", [])
+            ]
+            # S3 counts both in one key order: a cursor's skip counts them the same way.
+            items.sort(key=lambda item: item.key)
+            following = answer.get("NextContinuationToken") if answer.get("IsTruncated") else None
+            return RawPage(items, following)
+
+        return await self._call(full[len(self.root) :], ask)
 
     async def stat(self, key: str) -> Entry:
         key = file_key(key)
@@ -144,7 +178,7 @@ class S3Source(Source):
             etag=_etag(head.get("ETag")),
         )
 
-    async def read_range(self, key: str, start: int, length: int) -> bytes:
+    async def read_range(self, key: str, start: int, length: int, etag: str | None = None) -> bytes:
         key = file_key(key)
         check_range(start, length)
         if length == 0:
@@ -157,6 +191,7 @@ class S3Source(Source):
                     Bucket=self.bucket,
                     Key=self.root + key,
                     Range=f"bytes={start}-{start + length - 1}",
+                    **({"IfMatch": f'"{etag}"'} if etag else {}),
                 )
             except boto_errors.ClientError as exc:
                 if _code(exc) == "InvalidRange":  # start is at or past the end
@@ -249,6 +284,12 @@ class S3Source(Source):
                     f"bucket {self.bucket} does not exist at {endpoint}: "
                     "check the source's bucket name and endpoint",
                     404,
+                )
+            if code == "PreconditionFailed":  # a read of one version (etag) only
+                return AirlockError(
+                    "transfer-broken",
+                    f"{where} was replaced at {endpoint} while it was being read: try again",
+                    502,
                 )
             if code in _NOT_FOUND_CODES:
                 return AirlockError(

@@ -19,9 +19,11 @@ from tornado.httpclient import HTTPClientError
 
 from demo.content import DEMO_AWS_ENV, build_wheels
 from demo.services import start_moto
+from jupyterlab_airlock import transfers
 
 BUCKET = "read-bucket"
 CSV = b"station,temperature_c\nnorth,4.5\nsouth,7.25\n"
+LARGE = os.urandom(3 * transfers.CHUNK + 5)  # random: a piece out of place would show
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,9 @@ def s3_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         body = wheel.read_bytes()
         s3.put_object(Bucket=BUCKET, Key=f"approved/wheels/{wheel.name}", Body=body)
         sums.append(f"{hashlib.sha256(body).hexdigest()}  {wheel.name}")
+    for name, body in (("large.bin", LARGE), ("large-swapped.bin", LARGE[::-1])):
+        s3.put_object(Bucket=BUCKET, Key=f"approved/wheels/{name}", Body=body)
+        sums.append(f"{hashlib.sha256(LARGE).hexdigest()}  {name}")
     swapped = b"not what was scanned"
     s3.put_object(Bucket=BUCKET, Key="approved/wheels/swapped-1.0-py3-none-any.whl", Body=swapped)
     sums.append(f"{hashlib.sha256(b'what was scanned').hexdigest()}  swapped-1.0-py3-none-any.whl")
@@ -159,6 +164,35 @@ async def test_a_file_that_does_not_match_its_manifest_is_refused_and_not_kept(
     assert job["state"] == "failed"
     assert job["error"]["code"] == "checksum-mismatch"
     assert "swapped-1.0-py3-none-any.whl" in job["error"]["message"]
+    assert os.listdir(jp_root_dir) == []
+
+
+@pytest.fixture
+def slow_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every stream counts as slow after its first piece: concurrent ranged reads take over."""
+    monkeypatch.setattr(transfers, "PROBE", transfers.CHUNK)
+    monkeypatch.setattr(transfers, "SLOW_STREAM", float("inf"))
+
+
+@pytest.mark.usefixtures("slow_stream")
+async def test_a_copy_by_concurrent_ranged_reads_is_whole_and_verified(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    job = await copy_and_wait(jp_fetch, "wheels/large.bin", "large.bin")
+
+    assert job["state"] == "succeeded", job
+    assert job["result"]["verified"] is True
+    assert (jp_root_dir / "large.bin").read_bytes() == LARGE
+
+
+@pytest.mark.usefixtures("slow_stream")
+async def test_a_copy_by_ranged_reads_that_does_not_match_is_refused_and_not_kept(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    job = await copy_and_wait(jp_fetch, "wheels/large-swapped.bin", "large.bin")
+
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "checksum-mismatch"
     assert os.listdir(jp_root_dir) == []
 
 
