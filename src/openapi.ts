@@ -1278,6 +1278,7 @@ export interface operations {
                 filter?: string;
                 /** @description Judge packages against this kernel's interpreter */
                 kernel?: string;
+                /** @description A bucket's pages hold at most 1000 entries, a folder's 5000 */
                 limit?: number;
             };
             header?: never;
