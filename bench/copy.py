@@ -28,8 +28,8 @@ from bench.common import (
     seconds,
     timed,
 )
-from demo.content import sha256_file
 from jupyterlab_airlock.jobs import FINISHED
+from jupyterlab_airlock.offline import sha256_file
 
 FOLDER = "large/"
 MiB = 1 << 20

@@ -28,10 +28,11 @@ from packaging.metadata import parse_email
 from packaging.tags import platform_tags
 from packaging.utils import canonicalize_name, parse_sdist_filename
 
+from demo.manifests import DemoSigner, folder_manifests, make_demo_signer
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle.build import write_bundle
 from jupyterlab_airlock.bundle.format import BUNDLE_JSON, parse_target
-from jupyterlab_airlock.signatures import NAMESPACE, SIGNATURE_SUFFIX, name_folder
+from jupyterlab_airlock.offline import sha256_file
 
 HERE = Path(__file__).resolve().parent
 PACKAGES_DIR = HERE / "packages"
@@ -51,22 +52,11 @@ DEMO_AWS_ENV = {
 # The demo package that is also offered as a conda package, in the bucket's conda/ channel.
 CONDA_PROJECT = "airlock-demo-units"
 
-_CHUNK = 1024 * 1024
-_SSH_KEYGEN = shutil.which("ssh-keygen") or "ssh-keygen"
 _NOT_SOURCES = {"__pycache__", "build", "dist"}
 # The date of every member of the conda package, and its index.json timestamp: fixed, so that
 # the same sources give the same bytes and the sha256 in the manifests and repodata.json holds
 # from one build to the next. It is the date hatchling gives sdist members too.
 _EPOCH = 1580601600  # 2020-02-02T00:00:00Z
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks so large files never sit in memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _source_hash(src: Path) -> str:
@@ -77,7 +67,7 @@ def _source_hash(src: Path) -> str:
         if not path.is_file() or _NOT_SOURCES.intersection(rel.parts) or path.suffix == ".pyc":
             continue
         digest.update(rel.as_posix().encode() + b"\0")
-        digest.update(sha256_file(path).encode())
+        digest.update(sha256_file(path)[0].encode())
     return digest.hexdigest()
 
 
@@ -196,7 +186,7 @@ def build_conda_package(sdist: Path, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     repodata = out_dir / "repodata.json"
     project, _ = parse_sdist_filename(sdist.name)
-    digest = sha256_file(sdist)
+    digest, _ = sha256_file(sdist)
     package, recorded = _cached(out_dir, project, digest)
     if package is not None and repodata.is_file():
         return [package, repodata]
@@ -207,7 +197,7 @@ def build_conda_package(sdist: Path, out_dir: Path) -> list[Path]:
         record = {
             **index,
             "md5": hashlib.md5(built.read_bytes(), usedforsecurity=False).hexdigest(),
-            "sha256": sha256_file(built),
+            "sha256": sha256_file(built)[0],
             "size": built.stat().st_size,
         }
         # The layout conda-index writes; .tar.bz2 packages go under "packages", .conda ones
@@ -295,75 +285,6 @@ def _write_tar_bz2(path: Path, files: Mapping[str, bytes]) -> None:
             archive.addfile(member, io.BytesIO(files[name]))
 
 
-# The folders the demo's scanner signs, as the scan that fills a read bucket would: the
-# panel shows who vouches for them, and the others show "checksum only".
-SIGNED_FOLDERS = ("wheels",)
-DEMO_SIGNER = "scanner@demo"
-
-
-@dataclass(frozen=True)
-class DemoSigner:
-    """The demo scanner's SSH key and the allowed_signers file that trusts it."""
-
-    key: Path
-    allowed_signers: Path
-
-
-def make_demo_signer(folder: Path) -> DemoSigner:
-    """The demo scanner's key (made once with ssh-keygen) and an allowed_signers for it."""
-    key = folder / "scanner_key"
-    if not key.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [_SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", DEMO_SIGNER, "-f", str(key)],
-            check=True,
-        )
-    public = (folder / "scanner_key.pub").read_text().strip()
-    allowed = folder / "allowed_signers"
-    allowed.write_text(f'{DEMO_SIGNER} namespaces="{NAMESPACE}" {public}\n')
-    return DemoSigner(key, allowed)
-
-
-def _manifests(
-    folder: str, files: Mapping[str, Path], signer: DemoSigner | None = None
-) -> dict[str, bytes]:
-    """The SHA256SUMS and manifest.json of ``files`` (relative name -> local path) in
-    ``folder``, named and signed (``.sig`` beside each) when the demo's scanner signs it."""
-    entries = [
-        {"path": rel, "sha256": sha256_file(files[rel]), "size": files[rel].stat().st_size}
-        for rel in sorted(files)
-    ]
-    written = {
-        "SHA256SUMS": "".join(
-            f"{entry['sha256']}  {entry['path']}\n" for entry in entries
-        ).encode(),
-        "manifest.json": (json.dumps({"version": 1, "files": entries}, indent=2) + "\n").encode(),
-    }
-    if signer is None or folder not in SIGNED_FOLDERS:
-        return written
-    with tempfile.TemporaryDirectory() as scratch:
-        for name in list(written):
-            path = Path(scratch) / name
-            path.write_bytes(name_folder(written[name], name, f"{folder}/"))
-            subprocess.run(
-                [
-                    _SSH_KEYGEN,
-                    "-q",
-                    "-Y",
-                    "sign",
-                    "-f",
-                    str(signer.key),
-                    "-n",
-                    NAMESPACE,
-                    str(path),
-                ],
-                check=True,
-            )
-            written[name] = path.read_bytes()
-            written[name + SIGNATURE_SUFFIX] = (Path(scratch) / f"{name}.sig").read_bytes()
-    return written
-
-
 def _upload_folder(
     s3: Any, bucket: str, prefix: str, files: Mapping[str, Path], signer: DemoSigner | None
 ) -> None:
@@ -372,7 +293,7 @@ def _upload_folder(
         content_type, _ = mimetypes.guess_type(path.name)
         extra = {"ContentType": content_type} if content_type else None
         s3.upload_file(str(path), bucket, f"{prefix}/{rel}", ExtraArgs=extra)
-    for name, data in _manifests(prefix, files, signer).items():
+    for name, data in folder_manifests(prefix, files, signer).items():
         s3.put_object(Bucket=bucket, Key=f"{prefix}/{name}", Body=data)
 
 
@@ -409,7 +330,7 @@ def fill_exchange_folder(
         for rel, path in files.items():
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target / rel)
-        for manifest, data in _manifests(name, files, signer).items():
+        for manifest, data in folder_manifests(name, files, signer).items():
             (target / manifest).write_bytes(data)
     bulk = folder / "bulk"
     bulk.mkdir(exist_ok=True)
