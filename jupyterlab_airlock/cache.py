@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import AirlockError
 from .manifests import ManifestEntry, Sha256Verifier
 from .sources import Entry, Source
@@ -110,11 +111,7 @@ class ContentCache:
                 os.unlink(temporary)
 
     def _save_refs(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        target = self.root / _REFS
-        temporary = target.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self._refs), "utf-8")
-        os.replace(temporary, target)
+        write_atomic(self.root / _REFS, json.dumps(self._refs).encode("utf-8"))
 
 
 def _ref(source: Source, entry: Entry) -> str:

@@ -15,7 +15,6 @@ import contextlib
 import itertools
 import json
 import logging
-import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
 from .audit import AuditLog
 from .errors import AirlockError
 
@@ -183,11 +183,8 @@ class JobManager:
         timer = self._unsaved.pop(job.id, None)
         if timer is not None:
             timer.cancel()
-        self._dir.mkdir(parents=True, exist_ok=True)
-        path = self._dir / f"{job.id}.json"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({**job.to_json(), "resume": job.resume}), "utf-8")
-        os.replace(temporary, path)
+        record = json.dumps({**job.to_json(), "resume": job.resume}).encode("utf-8")
+        write_atomic(self._dir / f"{job.id}.json", record)
         self._notify()
 
     def _logged(self, job: Job) -> None:

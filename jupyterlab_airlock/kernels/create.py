@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import shutil
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 from packaging.tags import platform_tags
 
 from .. import manifests
+from ..atomic import write_atomic
 from ..bundle.format import (
     BUNDLE_JSON,
     LOCK_FILE,
@@ -390,7 +390,5 @@ def _write_kernelspec(
         "metadata": {"airlock": {**origin, "created": created}},
     }
     path = spec_dir / "kernel.json"
-    temporary = spec_dir / ".kernel.json.tmp"
-    temporary.write_text(json.dumps(spec, indent=1) + "\n", "utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, (json.dumps(spec, indent=1) + "\n").encode("utf-8"), 0o644)
     return path

@@ -21,6 +21,7 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_config_dir, jupyter_data_dir
 
+from ..atomic import write_atomic
 from ..errors import AirlockError
 from ..secrets import redact
 from .configfiles import ConfigFormatError, merge
@@ -33,7 +34,6 @@ from .files import (
     put,
     read_snapshot,
     unreadable,
-    write_atomic,
 )
 from .owned import owned_settings
 from .validation import Profile, validate_profile

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from ..errors import AirlockError
 from ..secrets import redact
 
@@ -60,25 +59,6 @@ def put(path: Path, content: Snapshot) -> None:
             path.unlink()
     else:
         write_atomic(path, content.data, content.mode)
-
-
-def write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Readers see the old file or the new one, never half of one, also after a crash."""
-    # Write through a symbolic link (dotfiles managers link these files) instead of over it.
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def json_bytes(value: Any) -> bytes:
