@@ -17,6 +17,7 @@ from . import manifests
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
 from .policy import Policy
+from .signatures import TrustedSigners
 from .sources import Entry, Source, clean_key
 from .sources.active import ActiveSource
 from .transfers import receive
@@ -26,9 +27,15 @@ class WorkspaceCopier:
     """Copies into the workspace of one Jupyter server; remembers the sha256 it computed."""
 
     def __init__(
-        self, active_source: ActiveSource, jobs: JobManager, root_dir: Path, policy: Policy
+        self,
+        active_source: ActiveSource,
+        jobs: JobManager,
+        root_dir: Path,
+        policy: Policy,
+        signers: TrustedSigners | None = None,
     ) -> None:
         self._policy = policy
+        self._signers = signers
         self._active_source = active_source
         self._jobs = jobs
         self._root = root_dir.resolve()
@@ -114,6 +121,27 @@ class WorkspaceCopier:
                     break
         return files
 
+    async def _vouched(
+        self, source: Source, files: list[tuple[Entry, str]]
+    ) -> dict[str, manifests.Manifest | None]:
+        """The manifests of the files' folders, once each, with their signatures checked;
+        refused before a byte moves when the policy requires signed files and one is not."""
+        folders: dict[str, manifests.Manifest | None] = {}
+        for entry, _ in files:
+            folder = _folder(entry.key)
+            if folder not in folders:
+                manifest, problems = await manifests.read_folder(source, folder, self._signers)
+                if problems:
+                    raise AirlockError("invalid-manifest", problems[0], 422)
+                folders[folder] = manifest
+            manifest = folders[folder]
+            listed = manifest is not None and entry.name in manifest.files
+            signed = manifest is not None and manifest.signed_by(entry.name) is not None
+            reason = self._policy.verdict(None, file=entry.key, verified=listed, signed=signed)
+            if reason and self._policy.require_signed:
+                raise AirlockError("policy-refused", f"{reason}.", 403)
+        return folders
+
     async def _copy(
         self,
         source: Source,
@@ -130,19 +158,13 @@ class WorkspaceCopier:
         self._policy.copy(key, total)
         context.log(f"Copying {key} ({len(files)} file(s), {total} bytes) from {source.describe()}")
         staging = target.with_name(f".{target.name}.airlock-partial")
-        folder_manifests: dict[str, manifests.Manifest | None] = {}
+        folder_manifests = await self._vouched(source, files)
         copied = 0
         verified = 0
         digests: dict[str, str] = {}
         try:
             for entry, inside in files:
-                folder = entry.key.rsplit("/", 1)[0] + "/" if "/" in entry.key else ""
-                if folder not in folder_manifests:
-                    manifest, problems = await manifests.read_folder(source, folder)
-                    if problems:
-                        raise AirlockError("invalid-manifest", problems[0], 422)
-                    folder_manifests[folder] = manifest
-                manifest = folder_manifests[folder]
+                manifest = folder_manifests[_folder(entry.key)]
                 out_path = staging / inside if inside else staging
                 await asyncio.to_thread(out_path.parent.mkdir, parents=True, exist_ok=True)
                 verifier = manifests.Sha256Verifier(entry.key)
@@ -182,6 +204,10 @@ class WorkspaceCopier:
             "verified": verified == len(files) and bool(files),
             "digests": digests,
         }
+
+
+def _folder(key: str) -> str:
+    return key.rsplit("/", 1)[0] + "/" if "/" in key else ""
 
 
 def _put_in_place(staging: Path, target: Path, relative: str, overwrite: bool) -> None:

@@ -65,9 +65,9 @@ def load(server_app: Any, config: Airlock) -> None:
     source = ActiveSource(profiles.applier.active, policy)
     spec_manager = web_app.settings["kernel_spec_manager"]
     root_dir = Path(web_app.settings["server_root_dir"])
-    copier = WorkspaceCopier(source, jobs, root_dir, policy)
     cache = ContentCache(state_dir / "cache")
     trust = ActiveTrust(profiles.applier.active, source, cache, config.trusted_signers)
+    copier = WorkspaceCopier(source, jobs, root_dir, policy, trust.signers)
     index = PackageIndex(source.get, cache, trust)
     web_app.settings["airlock"] = AirlockState(
         config=config,

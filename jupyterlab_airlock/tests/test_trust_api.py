@@ -185,6 +185,34 @@ async def test_require_signed_plans_only_signed_files_and_says_why_not(
     assert "signed for folder 'signed/'" in json.dumps(refused["refused"])
 
 
+@pytest.mark.parametrize("policy", [{"require_signed": True}])
+async def test_require_signed_copies_only_signed_files(
+    jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path
+) -> None:
+    async def copy(key: str, destination: str) -> dict[str, Any]:
+        answer = await jp_fetch(
+            "airlock",
+            "artifacts",
+            "copy",
+            method="POST",
+            body=json.dumps({"key": key, "destination": destination}),
+        )
+        job: dict[str, Any] = json.loads(answer.body)
+        return job
+
+    signed = await copy("signed/trust_signed-1.0-py3-none-any.whl", "signed.whl")
+    assert (await finished(jp_serverapp, jp_fetch, signed["id"]))["state"] == "succeeded"
+    assert (jp_root_dir / "signed.whl").is_file()
+
+    unsigned = await copy("unsigned/trust_unsigned-1.0-py3-none-any.whl", "unsigned.whl")
+    job = await finished(jp_serverapp, jp_fetch, unsigned["id"])
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "policy-refused"
+    assert "rule 'require_signed'" in job["error"]["message"]
+    assert "unsigned/trust_unsigned-1.0-py3-none-any.whl" in job["error"]["message"]
+    assert not (jp_root_dir / "unsigned.whl").exists()
+
+
 @pytest.fixture
 def missing_signers(exchange: dict[str, Path]) -> Path:
     exchange["allowed"].unlink()
