@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..cache import ContentCache
 from ..errors import AirlockError
-from ..package_index import IndexSnapshot, PackageIndex
+from ..package_index import IndexedFile, IndexSnapshot, PackageIndex
 from ..policy import Policy
 from .conda_index import index_packages
 from .conda_records import read_repodata
@@ -106,23 +106,39 @@ class CondaChannel:
             return self._built
 
     async def repodata(self, subdir: str) -> bytes:
-        _, folder, _ = await self._channel()
+        snapshot, folder, keys = await self._channel()
         path = folder / subdir / "repodata.json"
         if path.is_file():
             repodata = json.loads(await asyncio.to_thread(path.read_bytes))
+            # The source's file behind each package name: loose packages by their name,
+            # those a channel's repodata lists by the key the channel was built with.
+            known = {indexed.entry.name: indexed for indexed in snapshot.conda}
+            known.update(
+                (name, snapshot.by_key[key]) for name, key in keys.items() if key in snapshot.by_key
+            )
             for group in ("packages", "packages.conda"):
                 packages = repodata.get(group) or {}
                 repodata[group] = {
                     name: record
                     for name, record in packages.items()
-                    if not self._refusal(name, record)
+                    if not self._refusal(name, record, snapshot, known.get(name))
                 }
             return json.dumps(repodata).encode()
         # conda asks for its platform's subdir and noarch: an empty one is a valid answer.
         empty = {"info": {"subdir": subdir}, "packages": {}, "packages.conda": {}}
         return json.dumps(empty).encode()
 
-    def _refusal(self, file: str, record: dict[str, object]) -> str | None:
+    def _refusal(
+        self,
+        file: str,
+        record: dict[str, object],
+        snapshot: IndexSnapshot,
+        indexed: IndexedFile | None,
+    ) -> str | None:
+        """The index's own verdict for a package of the source (its signature and
+        advisories considered); for one only a channel's repodata lists, its record's."""
+        if indexed is not None:
+            return snapshot.refusal(self._policy, indexed)
         return self._policy.verdict(
             str(record.get("name")), str(record.get("version")), file, bool(record.get("sha256"))
         )

@@ -26,6 +26,7 @@ from jupyterlab_airlock.bundle.build import write_bundle
 from jupyterlab_airlock.bundle.format import parse_target
 from jupyterlab_airlock.signatures import name_folder
 
+from . import condapackages
 from .installs import finished, plan, start
 from .test_advisories import CRITICAL, export, record
 from .test_signatures import SSH_KEYGEN, make_key
@@ -211,6 +212,27 @@ async def test_require_signed_copies_only_signed_files(
     assert "rule 'require_signed'" in job["error"]["message"]
     assert "unsigned/trust_unsigned-1.0-py3-none-any.whl" in job["error"]["message"]
     assert not (jp_root_dir / "unsigned.whl").exists()
+
+
+@pytest.mark.parametrize("policy", [{"require_signed": True}])
+async def test_require_signed_the_conda_channel_serves_only_signed_packages(
+    jp_fetch: Any, jp_serverapp: Any, exchange: dict[str, Path]
+) -> None:
+    # jp_fetch makes the server listen; pip and conda reach the index over HTTP.
+    root = exchange["root"]
+    for name in ("conda-signed", "conda-unsigned"):
+        folder = root / name
+        folder.mkdir()
+        package = condapackages.build(folder, f"trust-{name}", "1.0")
+        digest = hashlib.sha256(package.read_bytes()).hexdigest()
+        (folder / "SHA256SUMS").write_text(f"{digest}  {package.name}\n")
+    sign_folder(root / "conda-signed", exchange["allowed"].parent / "scanner", "conda-signed/")
+    channel = jp_serverapp.web_app.settings["airlock"].index_address.url() + "conda"
+
+    answer = await AsyncHTTPClient().fetch(f"{channel}/noarch/repodata.json")
+
+    names = {record["name"] for record in json.loads(answer.body)["packages"].values()}
+    assert names == {"trust-conda-signed"}
 
 
 @pytest.fixture
