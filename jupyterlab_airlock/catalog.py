@@ -8,6 +8,7 @@ and whether the policy lets it in. Previews are in ``previews``, copies in ``cop
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from .bundle.format import BUNDLE_JSON, read_bundle_json
 from .copies import WorkspaceCopier
 from .errors import AirlockError
 from .kinds import classify, fit
-from .platforms import platform_subdir, supported_tags
+from .platforms import interpreter_prefix, is_conda_prefix, platform_subdir, supported_tags
 from .policy import Policy
 from .sources import Entry, Source
 from .sources.active import ActiveSource, ActiveTrust, AdvisoryState
@@ -66,9 +67,12 @@ class ArtifactCatalog:
         blocked = advisories.refusal(self._policy) if advisories else None
         tags: list[str] = []
         subdir: str | None = None
+        conda_env: bool | None = None
         if kernel:
-            tags = await supported_tags(self._kernel_python(kernel))
+            python = self._kernel_python(kernel)
+            tags = await supported_tags(python)
             subdir = platform_subdir(tags)
+            conda_env = await asyncio.to_thread(is_conda_prefix, interpreter_prefix(python))
         entries = []
         for entry in page.entries:
             info = classify(entry.key)
@@ -86,7 +90,7 @@ class ArtifactCatalog:
                     "advisories": [advisory.to_json() for advisory in known]
                     if known is not None
                     else None,
-                    "fit": fit(info, tags, subdir) if kernel else None,
+                    "fit": fit(info, tags, subdir, conda_env) if kernel else None,
                     "policy": self._verdict(info, entry.name, trust, known or [], blocked),
                 }
             )

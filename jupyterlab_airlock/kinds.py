@@ -166,14 +166,19 @@ def _dataset(lower: str) -> dict[str, Any] | None:
 
 
 def fit(
-    info: dict[str, Any], supported: Sequence[str], platform_subdir: str | None = None
+    info: dict[str, Any],
+    supported: Sequence[str],
+    platform_subdir: str | None = None,
+    conda_env: bool | None = None,
 ) -> dict[str, Any]:
     """``{"fits": True | False | None, "reason": words | None}`` for ``info`` from classify().
 
     ``supported`` is the kernel interpreter's tags, best first (``supported_tags()``);
     ``platform_subdir`` its conda subdir. Wheels fit when one of their tags is supported;
     conda packages when their subdir (noarch, or the kernel's) and the ``pyXY`` of their
-    build string agree with the kernel. None: not known, or not a package.
+    build string agree with the kernel, and the kernel runs in a conda environment
+    (``conda_env``: False for a virtual environment or a system Python, None if not known).
+    None: not known, or not a package.
     """
     kind = info.get("kind")
     if kind not in ("wheel", "conda"):
@@ -181,6 +186,12 @@ def fit(
     if not supported:
         return {"fits": None, "reason": "the tags of the kernel's Python are not known"}
     if kind == "conda":
+        if conda_env is False:
+            return {
+                "fits": False,
+                "reason": "a conda package goes into a conda environment; this kernel's "
+                "is not one (install the package's wheel instead)",
+            }
         return _fit_conda(info, supported, platform_subdir)
     wheel = [tag for text in info["tags"] for tag in sorted(parse_tag(text), key=str)]
     rank = {text: index for index, text in enumerate(supported)}

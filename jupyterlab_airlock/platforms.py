@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import AirlockError
 from .processes import last_line, run
@@ -214,3 +215,14 @@ def platform_subdir(tags: Sequence[str]) -> str | None:
         if platform.os != "any":
             return _CONDA_SUBDIRS.get((platform.os, platform.arch or ""))
     return None
+
+
+def is_conda_prefix(prefix: Path) -> bool:
+    """Whether ``prefix`` is a conda environment (it has a ``conda-meta`` folder)."""
+    return (prefix / "conda-meta").is_dir()
+
+
+def interpreter_prefix(python: str) -> Path:
+    """The environment an interpreter at ``<prefix>/bin/python`` belongs to (not resolved:
+    a venv's python links to its base interpreter)."""
+    return Path(python).parent.parent

@@ -14,6 +14,7 @@ from rattler import PrefixRecord, RepoDataRecord, Subdir
 from rattler.exceptions import ParseSubdirError
 
 from ..errors import AirlockError
+from ..platforms import is_conda_prefix
 
 PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -62,11 +63,6 @@ def read_repodata(text: str, source: str, subdir: str) -> list[CondaRecord]:
                 raise _invalid(source, f"{where} is not a conda package file name")
             records.append(_record_from_entry(entry, file_name, subdir, source, where))
     return records
-
-
-def is_conda_prefix(prefix: Path) -> bool:
-    """Whether ``prefix`` is a conda environment (it has a ``conda-meta`` folder)."""
-    return (prefix / "conda-meta").is_dir()
 
 
 def installed_records(prefix: Path) -> list[tuple[str, str, str]]:

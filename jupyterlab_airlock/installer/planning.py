@@ -28,7 +28,7 @@ from ..kernels.environment import describe_kernel
 from ..kinds import classify, fit
 from ..package_index import IndexSnapshot, PackageIndex
 from ..pip import Missing, parse_requirement
-from ..platforms import platform_subdir, supported_tags
+from ..platforms import is_conda_prefix, platform_subdir, supported_tags
 from ..policy import Policy
 from ..processes import run
 from ..uv import (
@@ -41,7 +41,6 @@ from ..uv import (
     uv_errors,
 )
 from .conda_plan import solve_conda
-from .conda_records import is_conda_prefix
 from .files import best_file, described, unusable
 from .plan import Plan, PlanStep, action, package_versions
 from .vetting import vet

@@ -21,6 +21,8 @@ from demo.content import DEMO_AWS_ENV, build_wheels
 from demo.services import start_moto
 from jupyterlab_airlock import transfers
 
+from . import condapackages
+
 BUCKET = "read-bucket"
 CSV = b"station,temperature_c\nnorth,4.5\nsouth,7.25\n"
 LARGE = os.urandom(3 * transfers.CHUNK + 5)  # random: a piece out of place would show
@@ -49,6 +51,8 @@ def s3_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for number in range(25):
         s3.put_object(Bucket=BUCKET, Key=f"approved/many/file-{number:02}.json", Body=b"{}")
     s3.put_object(Bucket=BUCKET, Key="private/secret.csv", Body=b"not for this profile")
+    conda = condapackages.build(tmp_path_factory.mktemp("conda"), "airlock-units", "1.0")
+    s3.put_object(Bucket=BUCKET, Key=f"approved/conda/noarch/{conda.name}", Body=conda.read_bytes())
     try:
         yield service.url
     finally:
@@ -107,7 +111,7 @@ async def test_listing_pages_through_a_folder_without_losing_or_repeating(jp_fet
 async def test_the_root_lists_folders_of_the_prefix_only(jp_fetch: Any) -> None:
     page = await get(jp_fetch, "artifacts")
 
-    assert page["folders"] == ["data/", "many/", "wheels/"]
+    assert page["folders"] == ["conda/", "data/", "many/", "wheels/"]
     assert "private" not in json.dumps(page)
     assert page["source"].startswith(f"s3://{BUCKET}/approved/")
 
@@ -124,6 +128,18 @@ async def test_each_file_says_what_it_is_its_checksum_and_fit(jp_fetch: Any) -> 
     assert hello["fit"]["fits"] is True
     assert by_name["SHA256SUMS"]["artifact"]["kind"] == "manifest"
     assert page["manifests"] == ["wheels/SHA256SUMS"]
+
+
+async def test_a_conda_package_does_not_fit_a_kernel_in_a_virtual_environment(
+    jp_fetch: Any,
+) -> None:
+    # The test server's python3 kernel runs in this virtual environment, not a conda one.
+    page = await get(jp_fetch, "artifacts", prefix="conda/noarch/", kernel="python3")
+
+    [package] = page["entries"]
+    assert package["artifact"]["kind"] == "conda"
+    assert package["fit"]["fits"] is False
+    assert "conda environment" in package["fit"]["reason"]
 
 
 async def test_the_filter_narrows_by_the_start_of_names(jp_fetch: Any) -> None:

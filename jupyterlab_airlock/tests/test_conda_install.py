@@ -14,12 +14,9 @@ import pytest
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.installer.conda_index import index_packages
 from jupyterlab_airlock.installer.conda_link import install
-from jupyterlab_airlock.installer.conda_records import (
-    installed_records,
-    is_conda_prefix,
-    read_repodata,
-)
+from jupyterlab_airlock.installer.conda_records import installed_records, read_repodata
 from jupyterlab_airlock.installer.conda_solve import CondaSolution, solve
+from jupyterlab_airlock.platforms import is_conda_prefix
 
 from . import condapackages
 

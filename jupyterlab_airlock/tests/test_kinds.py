@@ -367,6 +367,16 @@ def test_a_conda_package_whose_platform_is_not_known_fits_maybe() -> None:
     assert fit(classify("pandas-2.2.2-py311hf9745ba_1.conda"), PY312_GLIBC217)["fits"] is False
 
 
+def test_a_conda_package_does_not_fit_a_kernel_outside_a_conda_environment() -> None:
+    noarch = classify("airlock-demo-units-1.0-py_0.tar.bz2")
+    assert noarch["kind"] == "conda"
+    outside = fit({**noarch, "subdir": "noarch"}, PY312_GLIBC217, "linux-64", conda_env=False)
+    assert outside["fits"] is False
+    assert "conda environment" in outside["reason"]
+    inside = fit({**noarch, "subdir": "noarch"}, PY312_GLIBC217, "linux-64", conda_env=True)
+    assert inside["fits"] is True
+
+
 @pytest.mark.parametrize(
     "name", ["data.csv", "pandas-2.2.2.tar.gz", "ml-env.tar.gz", "SHA256SUMS", "x.txt", "x.whl"]
 )
