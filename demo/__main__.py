@@ -49,6 +49,8 @@ def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         epilog="Arguments after -- are passed to jupyter lab.",
     )
     parser.add_argument("--port", type=int, default=8888, help="JupyterLab port if free")
+    parser.add_argument("--s3-port", type=int, default=9000, help="S3 (moto) port if free")
+    parser.add_argument("--pypi-port", type=int, default=8081, help="PyPI mirror port if free")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument(
         "--fresh-home",
@@ -79,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
-        with demo_environment(options.state_dir) as env:
+        with demo_environment(options.state_dir, options.s3_port, options.pypi_port) as env:
             config_dir = env.state_dir / "config"
             workspace = env.state_dir / "workspace"
             workspace.mkdir(parents=True, exist_ok=True)

@@ -198,16 +198,23 @@ def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | N
     snapshot.by_key[entry.key] = indexed
     twin = next((other for other in files if other.entry.name == entry.name), None)
     if twin is not None:
-        # ...but pip cannot tell two files of one name apart: the first (by key) is listed.
+        # ...but pip cannot tell two files of one name apart: one is listed, a signed copy
+        # (the scanned folder's, not an unsigned bundle's) before others, then the first
+        # by key.
+        offered = min(twin, indexed, key=_preference)
         if not (twin.expected and expected and twin.expected.sha256 == expected.sha256):
             snapshot.problems.append(
                 f"{entry.name} is both {twin.entry.key} and {entry.key}; only "
-                f"{min(twin.entry.key, entry.key)} is offered. Remove one of them."
+                f"{offered.entry.key} is offered. Remove one of them."
             )
-        if entry.key > twin.entry.key:
+        if offered is twin:
             return
         files.remove(twin)
     files.append(indexed)
+
+
+def _preference(indexed: IndexedFile) -> tuple[int, str]:
+    return (0 if indexed.trust.signed else 1, indexed.entry.key)
 
 
 def _wheel_metadata(opener: Callable[[], Any], key: str) -> bytes:

@@ -16,10 +16,27 @@ module.exports = {
     video: 'off',
     launchOptions: require('./chromium')
   },
-  webServer: {
-    command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
-    timeout: 180 * 1000,
-    reuseExistingServer: !process.env.CI
-  }
+  // The demo, and the demo under a policy that requires signed files (tests/signed.*).
+  projects: [
+    { name: 'demo', testIgnore: /signed\.spec\.ts$/ },
+    {
+      name: 'require-signed',
+      testMatch: /signed\.spec\.ts$/,
+      use: { baseURL: 'http://localhost:8889' }
+    }
+  ],
+  webServer: [
+    {
+      command: 'jlpm start',
+      url: 'http://localhost:8888/lab',
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      command: 'jlpm start:signed',
+      url: 'http://localhost:8889/lab',
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI
+    }
+  ]
 };

@@ -1,11 +1,10 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { DEMO_KERNEL, demoKernel } from './helpers';
+
 const PANEL_ID = 'jp-airlock-panel';
-// The demo's kernel runs in an environment of its own (never the one JupyterLab runs in):
-// its display name says "demo".
-const DEMO_KERNEL = /demo/i;
 const INSTALL_TIMEOUT = 120_000;
 // The wheels `jlpm start` built for the demo (its --state-dir).
 const DEMO_WHEELS = path.resolve(
@@ -16,23 +15,6 @@ const DEMO_WHEELS = path.resolve(
   'ui-tests',
   'wheels'
 );
-
-/**
- * The kernelspec name of the demo kernel.
- */
-async function demoKernel(page: IJupyterLabPageFixture): Promise<string> {
-  const names = await page.evaluate(() =>
-    Object.values(
-      window.jupyterapp.serviceManager.kernelspecs.specs?.kernelspecs ?? {}
-    ).map(spec => [spec!.name, spec!.display_name])
-  );
-  const found = names.find(([, displayName]) => DEMO_KERNEL.test(displayName));
-  expect(
-    found,
-    `a kernel named like ${DEMO_KERNEL} among ${names}`
-  ).toBeTruthy();
-  return found![0];
-}
 
 test.describe('Offline install into a kernel', () => {
   test('installs a demo wheel and its dependency from the bucket, imports it, then rolls back', async ({
