@@ -1,5 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
+import { Button, HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IKernelEnvironment } from '../api';
@@ -254,9 +254,10 @@ function SbomButton(props: {
     }
   };
   return (
-    <div className="jp-Airlock-field">
-      <button
-        className="jp-Button jp-mod-styled"
+    <div className="jp-Airlock-row">
+      <Button
+        small
+        className="jp-Airlock-secondary"
         data-testid="airlock-sbom"
         onClick={() => void save()}
         title={trans.__(
@@ -264,7 +265,7 @@ function SbomButton(props: {
         )}
       >
         {trans.__('Download SBOM')}
-      </button>
+      </Button>
       {error && (
         <div className="jp-Airlock-error" role="alert">
           {error}

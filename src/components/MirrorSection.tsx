@@ -109,7 +109,7 @@ export function MirrorSection(props: {
         </Button>
         <Button
           small
-          minimal
+          className="jp-Airlock-secondary"
           disabled={model.doctoring || !active}
           onClick={() => void model.runDoctor()}
           title={trans.__(
