@@ -46,8 +46,6 @@ class Installer:
     ) -> None:
         # Output goes to the browser and the logs with the index's secret blanked.
         hide = index_address.hide
-        self._cache = cache
-        self._audit = audit
         self._jobs = jobs
         self._planner = Planner(
             spec_manager, index, index_address.url, cache, audit, root_dir, policy, hide

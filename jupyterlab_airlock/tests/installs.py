@@ -108,5 +108,5 @@ async def finished(jp_serverapp: Any, jp_fetch: Any, job_id: str) -> dict[str, A
 
 
 def cached_blobs(jp_serverapp: Any) -> set[str]:
-    root = jp_serverapp.web_app.settings["airlock"].installer._cache.root / "blobs"
+    root = jp_serverapp.web_app.settings["airlock"].cache.root / "blobs"
     return {path.name for path in root.glob("*/*")}

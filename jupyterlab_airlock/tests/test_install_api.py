@@ -87,7 +87,7 @@ async def test_install_brings_the_whole_closure_and_only_it(
         "airlock-b",
         "airlock-c",
     }
-    audit = jp_serverapp.web_app.settings["airlock"].installer._audit.read()
+    audit = jp_serverapp.web_app.settings["airlock"].audit.read()
     assert [record["action"] for record in audit] == ["plan", "install"]
     assert audit[-1]["result"] == "succeeded"
     assert {file["sha256"] for file in audit[-1]["files"]} == closure
