@@ -117,10 +117,17 @@ class Planner:
         if reason:
             plan.refused.append({"item": kernel, "message": reason})
             return await self._audited(plan, user, requirements, keys, paths)
-        # The interpreter's tags and the bucket as it is now, asked at once: a subprocess
-        # and a listing, neither waiting for the other.
-        tags, _ = await asyncio.gather(supported_tags(python), self._index.snapshot(fresh=True))
+        # The interpreter's tags and the source's files, asked at once. A walk younger than
+        # the index's TTL is reused (walking a bucket costs more than the resolution);
+        # a plan that misses something walks again before it says so (``_resolve``).
+        started = time.monotonic()
+        tags, walk = await asyncio.gather(supported_tags(python), self._index.snapshot())
         conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
+        # py-rattler's solve is not retried: a conda plan always walks afresh.
+        reused = walk.taken < started
+        if reused and (conda_items or any(key not in walk.by_key for key in keys)):
+            await self._index.snapshot(fresh=True)
+            reused = False
         if conda_items and is_conda_prefix(Path(described["prefix"])):
             if parsed or len(conda_items) != len(keys) + len(paths):
                 plan.refused.append({"item": "request", "message": _MIXED})
@@ -133,7 +140,7 @@ class Planner:
         for path in paths:
             wanted += self._requirement_for_path(plan, path, tags)
         if wanted and not plan.refused:
-            await self._resolve(plan, wanted, tags)
+            await self._resolve(plan, wanted, tags, reused)
         return await self._audited(plan, user, requirements, keys, paths)
 
     async def _audited(
@@ -237,29 +244,20 @@ class Planner:
             )
         return local
 
-    async def _resolve(self, plan: Plan, wanted: list[str], tags: list[str]) -> None:
+    async def _resolve(
+        self, plan: Plan, wanted: list[str], tags: list[str], reused_walk: bool
+    ) -> None:
         """uv resolves ``wanted`` against the source served as an index, reading wheels'
         metadata only (PEP 658); its dry run says what it would install, its debug log
         who needs what. Each package becomes a step with the file of the source it
         stands for: the one named in the request, or the best fit for the kernel."""
-        argv = uv_command(
-            "install",
-            plan.python,
-            "--dry-run",
-            "-v",
-            "--index-url",
-            self._index_url() + "simple/",
-            *wanted,
-        )
-        try:
-            completed = await run(argv, timeout=RESOLVE_TIMEOUT, env=uv_environment(self._uv_cache))
-        except asyncio.TimeoutError:
-            raise AirlockError(
-                "plan-timeout", f"uv did not finish the plan in {RESOLVE_TIMEOUT} s.", 504
-            ) from None
-        output = self._hide(completed.stdout + completed.stderr)
+        returncode, output = await self._dry_run(plan, wanted)
+        if returncode != 0 and reused_walk:
+            # Files may have arrived since the walk that was reused: look again, then retry.
+            await self._index.snapshot(fresh=True)
+            returncode, output = await self._dry_run(plan, wanted)
         snapshot = await self._index.snapshot()
-        if completed.returncode != 0:
+        if returncode != 0:
             self._explain(plan, output, snapshot, tags)
             return
         direct = {
@@ -282,6 +280,26 @@ class Planner:
             step.requested = name in asked
             step.needed_by = [f"{by} {v}" for by, v in needs.get(name, []) if (by, v) in planned]
             plan.steps.append(step)
+
+    async def _dry_run(self, plan: Plan, wanted: list[str]) -> tuple[int, str]:
+        """uv's dry run of ``wanted`` against the source served as an index: its exit
+        status and its output, secrets hidden."""
+        argv = uv_command(
+            "install",
+            plan.python,
+            "--dry-run",
+            "-v",
+            "--index-url",
+            self._index_url() + "simple/",
+            *wanted,
+        )
+        try:
+            completed = await run(argv, timeout=RESOLVE_TIMEOUT, env=uv_environment(self._uv_cache))
+        except asyncio.TimeoutError:
+            raise AirlockError(
+                "plan-timeout", f"uv did not finish the plan in {RESOLVE_TIMEOUT} s.", 504
+            ) from None
+        return completed.returncode, self._hide(completed.stdout + completed.stderr)
 
     def _chosen(
         self, change: Change, url: str | None, snapshot: IndexSnapshot, tags: list[str]

@@ -24,6 +24,7 @@ from jupyterlab_airlock.installer.service import Installer
 from jupyterlab_airlock.jobs import JobManager
 
 from .installs import (
+    BUCKET,
     CLOSURE,
     bucket_source,
     cached_blobs,
@@ -33,6 +34,7 @@ from .installs import (
     start,
     version_of,
 )
+from .wheels import make_wheel
 
 
 @pytest.fixture
@@ -149,6 +151,23 @@ async def test_a_missing_dependency_is_named_and_nothing_changes(
         await start(jp_fetch, planned["id"])
     assert refused.value.code == 409
     assert not imports(kernel["python"], "airlock_lonely")
+
+
+async def test_a_plan_sees_a_wheel_that_arrived_after_the_last_plan(
+    jp_fetch: Any, kernel: dict[str, Any], bucket: dict[str, Any], tmp_path: Path
+) -> None:
+    """Plans reuse a recent walk of the bucket; one that misses a package walks again."""
+    first = await plan(jp_fetch, kernel["name"], requirements=["airlock-late"])
+    assert [missing["requirement"] for missing in first["missing"]] == ["airlock-late"]
+    wheel = make_wheel(tmp_path, "airlock-late", "1.0")
+    key = f"approved/wheels/{wheel.name}"
+    bucket["s3"].put_object(Bucket=BUCKET, Key=key, Body=wheel.read_bytes())
+    try:
+        second = await plan(jp_fetch, kernel["name"], requirements=["airlock-late"])
+    finally:
+        bucket["s3"].delete_object(Bucket=BUCKET, Key=key)
+    assert second["ok"], second
+    assert [step["file"] for step in second["steps"]] == [wheel.name]
 
 
 async def test_a_wheel_for_another_python_is_refused_in_the_plan(
