@@ -32,7 +32,7 @@ export function viewContent(
           {() => (
             <div className="jp-Airlock-view jp-Airlock-artifactsView">
               <h2 className="jp-Airlock-title">{trans.__('Artifacts')}</h2>
-              <ArtifactsPane model={model} trans={trans} onOpen={onOpen} />
+              <ArtifactsPane model={model} trans={trans} onOpen={onOpen} wide />
             </div>
           )}
         </UseSignal>

@@ -154,8 +154,12 @@ export function ArtifactsPane(props: {
   model: AirlockModel;
   trans: TranslationBundle;
   onOpen: (path: string) => void;
+  /**
+   * In the main area: the folder as a sortable table.
+   */
+  wide?: boolean;
 }): JSX.Element {
-  const { model, trans, onOpen } = props;
+  const { model, trans, onOpen, wide } = props;
   return model.profiles.state?.active?.source ? (
     <ArtifactsSection
       model={model.artifacts}
@@ -168,6 +172,7 @@ export function ArtifactsPane(props: {
         model.requestInstall({ keys, kernel: model.artifacts.kernel })
       }
       onCreateKernel={origin => void createKernelAsking(model, origin, trans)}
+      wide={wide}
     />
   ) : (
     <p className="jp-Airlock-empty">

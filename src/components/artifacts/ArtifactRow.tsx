@@ -175,7 +175,7 @@ export function ArtifactRowView({
  * A whole name, wrapped onto a second line where it must be, preferably after the
  * separators of a package file name (`-`, `_`, `.`).
  */
-function WrappedName(props: { text: string }): JSX.Element {
+export function WrappedName(props: { text: string }): JSX.Element {
   const parts = props.text.split(/(?<=[-_.])/);
   return (
     <span className="jp-Airlock-artifactName">
@@ -189,7 +189,7 @@ function WrappedName(props: { text: string }): JSX.Element {
   );
 }
 
-function ChecksumBadge(props: {
+export function ChecksumBadge(props: {
   status: string;
   trans: TranslationBundle;
 }): JSX.Element | null {

@@ -7,6 +7,7 @@ import { CatalogModel } from '../../catalog';
 import { JobsModel } from '../../jobs';
 import { IKernelEntry, IKernelOrigin } from '../../model';
 import { ArtifactList } from './ArtifactList';
+import { ArtifactTable } from './ArtifactTable';
 import { Breadcrumbs } from './Breadcrumbs';
 import { BundleBox } from './BundleBox';
 import { FilterBox } from './FilterBox';
@@ -39,6 +40,10 @@ export function ArtifactsSection(props: {
    * Open the dialog that makes a kernel from a bundle or an archive.
    */
   onCreateKernel: (origin: IKernelOrigin) => void;
+  /**
+   * In the main area: a sortable table instead of the compact list.
+   */
+  wide?: boolean;
 }): JSX.Element {
   const {
     model,
@@ -48,7 +53,8 @@ export function ArtifactsSection(props: {
     trans,
     onOpen,
     onInstall,
-    onCreateKernel
+    onCreateKernel,
+    wide
   } = props;
   const [ticked, setTicked] = React.useState<ReadonlySet<string>>(new Set());
   const toggle = (key: string) =>
@@ -99,12 +105,21 @@ export function ArtifactsSection(props: {
               onCreateKernel={onCreateKernel}
             />
           )}
-          <ArtifactList
-            model={model}
-            trans={trans}
-            ticked={ticked}
-            onToggle={toggle}
-          />
+          {wide ? (
+            <ArtifactTable
+              model={model}
+              trans={trans}
+              ticked={ticked}
+              onToggle={toggle}
+            />
+          ) : (
+            <ArtifactList
+              model={model}
+              trans={trans}
+              ticked={ticked}
+              onToggle={toggle}
+            />
+          )}
           {ticked.size > 0 && (
             <div
               className="jp-Airlock-row jp-Airlock-ticked"

@@ -1,0 +1,295 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { folderIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { List, RowComponentProps, useListCallbackRef } from 'react-window';
+
+import { IArtifactEntry } from '../../api';
+import { ArtifactRow, CatalogModel } from '../../catalog';
+import { formatSize } from '../format';
+import { AdvisoriesBadge, TrustBadge } from '../Trust';
+import { ChecksumBadge, isTickable, rowId, WrappedName } from './ArtifactRow';
+import { useRowKeys } from './rowKeys';
+
+const ROW_HEIGHT = 32;
+const TABLE_HEIGHT = 480;
+let tables = 0;
+
+type Column =
+  'name' | 'kind' | 'size' | 'modified' | 'fit' | 'trust' | 'advisories';
+
+/**
+ * How a column orders files: a number or a string, smaller first.
+ */
+const SORT_VALUES: {
+  [column in Column]: (entry: IArtifactEntry) => number | string;
+} = {
+  name: entry => entry.name.toLowerCase(),
+  kind: entry => entry.artifact.kind,
+  size: entry => entry.size,
+  modified: entry => entry.modified ?? '',
+  // Fits first, then does not fit, then not judged.
+  fit: entry =>
+    entry.fit?.fits === true ? 0 : entry.fit?.fits === false ? 1 : 2,
+  // The strongest assurance first: signed, checksum, unverified, then problems.
+  trust: entry =>
+    ['signed', 'checksum', 'unverified', 'mismatch', 'bad-signature'].indexOf(
+      entry.trust.state
+    ),
+  advisories: entry => -(entry.advisories?.length ?? 0)
+};
+
+/**
+ * The open folder as a table for the main area: a column for each fact of a file, each
+ * sortable (folders stay first), rows virtualized; the keyboard of `useRowKeys`.
+ *
+ * Sorting orders the rows loaded so far; the caption says so while more pages remain.
+ */
+export function ArtifactTable(props: {
+  model: CatalogModel;
+  trans: TranslationBundle;
+  ticked: ReadonlySet<string>;
+  onToggle: (key: string) => void;
+}): JSX.Element {
+  const { model, trans, ticked, onToggle } = props;
+  const [tableId] = React.useState(() => `jp-airlock-table-${++tables}`);
+  const [sort, setSort] = React.useState<{ column: Column; up: boolean }>({
+    column: 'name',
+    up: true
+  });
+  const rows = React.useMemo(
+    () => sortedRows(model.rows, sort.column, sort.up),
+    [model.rows, sort.column, sort.up]
+  );
+  const [list, setList] = useListCallbackRef(null);
+  const { active, activate, onKeyDown } = useRowKeys({
+    model,
+    rows,
+    onToggle,
+    scrollTo: index => list?.scrollToRow({ index, align: 'smart' }),
+    order: `${sort.column}-${sort.up}`
+  });
+  const columns: [Column, string][] = [
+    ['name', trans.__('Name')],
+    ['kind', trans.__('Kind')],
+    ['size', trans.__('Size')],
+    ['modified', trans.__('Modified')],
+    ['fit', trans.__('Fits the kernel')],
+    ['trust', trans.__('Verification')],
+    ['advisories', trans.__('Advisories')]
+  ];
+  if (rows.length === 0 && !model.loading) {
+    return (
+      <p className="jp-Airlock-empty">{trans.__('This folder is empty.')}</p>
+    );
+  }
+  return (
+    <div className="jp-Airlock-artifactTable" data-testid="airlock-table">
+      <div
+        className="jp-Airlock-tableRow jp-Airlock-tableHead"
+        role="presentation"
+      >
+        <span aria-hidden="true" />
+        {columns.map(([column, label]) => (
+          <span key={column}>
+            <button
+              className="jp-Airlock-sortButton"
+              aria-label={
+                sort.column === column
+                  ? sort.up
+                    ? trans.__('%1, sorted ascending', label)
+                    : trans.__('%1, sorted descending', label)
+                  : trans.__('Sort by %1', label)
+              }
+              onClick={() =>
+                setSort({
+                  column,
+                  up: sort.column === column ? !sort.up : true
+                })
+              }
+            >
+              {label}
+              {sort.column === column ? (sort.up ? ' ▲' : ' ▼') : ''}
+            </button>
+          </span>
+        ))}
+      </div>
+      <List
+        listRef={setList}
+        className="jp-Airlock-tableBody"
+        role="listbox"
+        aria-label={trans.__('Files and folders, sorted by %1', sort.column)}
+        aria-multiselectable={true}
+        aria-activedescendant={rows.length ? rowId(tableId, active) : undefined}
+        aria-busy={model.loading}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        style={{
+          height: Math.min(Math.max(rows.length, 1) * ROW_HEIGHT, TABLE_HEIGHT)
+        }}
+        rowComponent={TableRow}
+        rowCount={rows.length}
+        rowHeight={ROW_HEIGHT}
+        rowProps={{
+          rows,
+          model,
+          trans,
+          ticked,
+          active,
+          tableId,
+          onActivate: activate
+        }}
+        onRowsRendered={visible => {
+          if (visible.stopIndex >= rows.length - 20) {
+            void model.loadMore();
+          }
+        }}
+      />
+      {model.hasMore && (
+        <p className="jp-Airlock-muted">
+          {trans.__(
+            'Sorted: the %1 rows loaded so far. Scroll down to load the rest.',
+            rows.length
+          )}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Folders first, by name; then files by the column, ties by name.
+ */
+function sortedRows(
+  rows: ArtifactRow[],
+  column: Column,
+  up: boolean
+): ArtifactRow[] {
+  const folders = rows.filter(row => row.type === 'folder');
+  const files = rows.filter(
+    (row): row is Extract<ArtifactRow, { type: 'file' }> => row.type === 'file'
+  );
+  const value = SORT_VALUES[column];
+  const byName = SORT_VALUES.name;
+  files.sort((a, b) => {
+    const [x, y] = [value(a.entry), value(b.entry)];
+    const order =
+      x < y ? -1 : x > y ? 1 : byName(a.entry) < byName(b.entry) ? -1 : 1;
+    return up ? order : -order;
+  });
+  return [...folders, ...files];
+}
+
+function TableRow({
+  index,
+  style,
+  ariaAttributes,
+  rows,
+  model,
+  trans,
+  ticked,
+  active,
+  tableId,
+  onActivate
+}: RowComponentProps<{
+  rows: ArtifactRow[];
+  model: CatalogModel;
+  trans: TranslationBundle;
+  ticked: ReadonlySet<string>;
+  active: number;
+  tableId: string;
+  onActivate: (index: number, tick: boolean) => void;
+}>): JSX.Element {
+  const row = rows[index];
+  const classes = ['jp-Airlock-tableRow'];
+  if (index === active) {
+    classes.push('jp-mod-active');
+  }
+  const common = {
+    ...ariaAttributes,
+    role: 'option',
+    id: rowId(tableId, index),
+    style,
+    'data-testid': 'airlock-table-row',
+    onClick: (event: React.MouseEvent) =>
+      onActivate(index, event.ctrlKey || event.metaKey)
+  };
+  if (row.type === 'folder') {
+    return (
+      <div {...common} aria-selected={false} className={classes.join(' ')}>
+        <folderIcon.react className="jp-Airlock-rowIcon" tag="span" />
+        <span className="jp-Airlock-tableName">{row.name}</span>
+        <span className="jp-Airlock-muted">{trans.__('folder')}</span>
+      </div>
+    );
+  }
+  const entry = row.entry;
+  const selected = model.selected?.key === entry.key;
+  const refused = entry.policy && !entry.policy.allowed ? entry.policy : null;
+  const tickable = isTickable(row);
+  if (selected) {
+    classes.push('jp-mod-selected');
+  }
+  return (
+    <div
+      {...common}
+      aria-selected={selected}
+      aria-checked={tickable ? tickable && ticked.has(entry.key) : undefined}
+      className={classes.join(' ')}
+      title={entry.key}
+    >
+      <input
+        type="checkbox"
+        className="jp-Airlock-tick"
+        aria-hidden="true"
+        tabIndex={-1}
+        style={tickable || refused ? undefined : { visibility: 'hidden' }}
+        title={refused?.reason ?? trans.__('Select %1 for install', entry.name)}
+        disabled={!tickable}
+        checked={tickable && ticked.has(entry.key)}
+        onClick={event => {
+          event.stopPropagation();
+          onActivate(index, true);
+        }}
+        onChange={() => undefined}
+      />
+      <span className="jp-Airlock-tableName">
+        <WrappedName text={entry.name} />
+      </span>
+      <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
+      <span>{formatSize(entry.size)}</span>
+      <span className="jp-Airlock-muted">
+        {entry.modified
+          ? new Date(entry.modified).toLocaleString(undefined, {
+              dateStyle: 'medium',
+              timeStyle: 'short'
+            })
+          : ''}
+      </span>
+      <span>
+        {refused ? (
+          <span className="jp-Airlock-failed" title={refused.reason ?? ''}>
+            {trans.__('not allowed')}
+          </span>
+        ) : entry.fit && entry.fit.fits !== null ? (
+          <span
+            className={entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
+            title={entry.fit.reason ?? ''}
+          >
+            {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
+          </span>
+        ) : null}
+      </span>
+      <span>
+        {entry.trust.state === 'signed' ||
+        entry.trust.state === 'bad-signature' ? (
+          <TrustBadge trust={entry.trust} trans={trans} />
+        ) : (
+          <ChecksumBadge status={entry.checksum} trans={trans} />
+        )}
+      </span>
+      <span>
+        <AdvisoriesBadge advisories={entry.advisories} trans={trans} />
+      </span>
+    </div>
+  );
+}
