@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import rattler
 from packaging.requirements import Requirement
-from rattler import Channel, LockChannel, LockFile, RepoDataRecord, SparseRepoData, Subdir
+from rattler import Channel, Client, LockChannel, LockFile, RepoDataRecord, SparseRepoData, Subdir
 from rattler.exceptions import SolverError
 
 from ..advisories import AdvisoryData
@@ -53,6 +53,7 @@ from .format import BUNDLE_JSON, LOCK_FILE, SBOM_FILE, BundleInputError, write_m
 # Package files are downloaded a few at a time: a mirror is not to be flooded.
 PARALLEL_DOWNLOADS = 4
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
+REPODATA_TIMEOUT = 300  # seconds for one repodata.json (conda-forge's is hundreds of MB)
 _CHUNK = 1024 * 1024
 
 
@@ -120,6 +121,7 @@ async def fetch_channels(
                     platforms=[Subdir(folder)],
                     cache_path=cache,
                     callback=None,
+                    client=Client(timeout=REPODATA_TIMEOUT),
                 )
             except Exception as error:  # py-rattler's errors share no base class
                 if folder != "noarch" and "404" in str(error):

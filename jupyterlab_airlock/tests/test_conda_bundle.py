@@ -203,6 +203,19 @@ def test_a_bundle_for_osx_arm64_is_solved_on_this_machine(mirror: str, tmp_path:
     assert not (tmp_path / "old").exists()
 
 
+def test_a_password_in_the_channel_url_is_never_written(mirror: str, tmp_path: Path) -> None:
+    secret = mirror.replace("http://", "http://builder:s3cret@") + "good"
+    out = tmp_path / "private"
+    result = airlock("bundle", out, "--conda", "airlock-native", "--channel", secret,
+                     "--platform", "linux-64")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "s3cret" not in result.stdout + result.stderr
+    for path in out.rglob("*"):
+        if path.is_file() and not path.name.endswith(".tar.bz2"):
+            assert b"s3cret" not in path.read_bytes(), path
+    assert described(out).channels == [mirror.replace("http://", "http://***@") + "good/"]
+
+
 def test_a_missing_dependency_is_named_with_who_needs_it(mirror: str, tmp_path: Path) -> None:
     result = airlock("bundle", tmp_path / "lonely", "--conda", "airlock-lonely", *conda(mirror))
     assert result.returncode == 1
