@@ -2,7 +2,9 @@
 
 One function for both: packages by name and version, with the sha256 a manifest gives them
 where known and the offline advisories that affect them, so that the record an admin files
-says what was there and what was known about it at the time.
+says what was there and what was known about it at the time. Packages are PyPI's unless
+they carry a ``purl`` of their own (conda packages: :func:`conda_purl`); OSV's PyPI
+advisories are matched to PyPI packages only.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def cyclonedx_json(
     advisories: AdvisoryData | None = None,
 ) -> dict[str, Any]:
     """The SBOM of ``subject`` (a kernel, a bundle) holding ``packages`` (``{"name",
-    "version"}``); ``sha256`` by canonical name where a manifest gives it."""
+    "version"}``, optionally ``"purl"`` and ``"sha256"``); ``sha256`` by canonical name
+    where a manifest gives it."""
     bom = Bom()
     root = Component(type=ComponentType.APPLICATION, name=subject, bom_ref=subject)
     bom.metadata.component = root
@@ -49,8 +52,11 @@ def cyclonedx_json(
     known = {canonicalize_name(name): digest for name, digest in (sha256 or {}).items()}
     for package in packages:
         name, version = str(package["name"]), str(package["version"])
-        purl = PackageURL(type="pypi", name=canonicalize_name(name), version=version)
-        digest = known.get(canonicalize_name(name))
+        if "purl" in package:
+            purl = PackageURL.from_string(str(package["purl"]))
+        else:
+            purl = PackageURL(type="pypi", name=canonicalize_name(name), version=version)
+        digest = package.get("sha256") or known.get(canonicalize_name(name))
         component = Component(
             type=ComponentType.LIBRARY,
             name=name,
@@ -61,7 +67,8 @@ def cyclonedx_json(
         )
         bom.components.add(component)
         bom.register_dependency(root, [component])
-        for advisory in advisories.affecting(name, version) if advisories else []:
+        pypi = purl.type == "pypi"
+        for advisory in advisories.affecting(name, version) if advisories and pypi else []:
             bom.vulnerabilities.add(
                 Vulnerability(
                     bom_ref=f"{advisory.id}/{purl.to_string()}",
@@ -87,3 +94,10 @@ def cyclonedx_json(
             )
     document: dict[str, Any] = json.loads(JsonV1Dot6(bom).output_as_string())
     return document
+
+
+def conda_purl(name: str, version: str, build: str, subdir: str, file_name: str) -> str:
+    """The package URL of a conda package (purl-spec's ``conda`` type)."""
+    kind = "conda" if file_name.endswith(".conda") else "tar.bz2"
+    qualifiers = {"build": build, "subdir": subdir, "type": kind}
+    return str(PackageURL(type="conda", name=name, version=version, qualifiers=qualifiers))

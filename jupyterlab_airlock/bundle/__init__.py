@@ -1,7 +1,8 @@
 """Transfer bundles: wheels of a whole dependency closure for one target, with manifests
 and a hash-pinned lock, made on the DMZ side and turned into kernels inside the air gap."""
 
-from .build import build_bundle, check_bundle, freeze_environment
+from .build import build_bundle, freeze_environment
+from .check import check_bundle
 from .format import (
     BUNDLE_JSON,
     LOCK_FILE,

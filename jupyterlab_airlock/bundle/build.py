@@ -1,4 +1,5 @@
-"""Making a transfer bundle on the DMZ side and checking it offline (``upload`` sends it).
+"""Making a transfer bundle of wheels on the DMZ side (``check`` checks it offline,
+``upload`` sends it; ``conda_build`` makes conda bundles).
 
 pip chooses the files (``pip download`` with the target's platform tags and Python version,
 wheels only: uv has no command that downloads files for another platform), so a bundle
@@ -18,7 +19,8 @@ import re
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,11 +29,11 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from ..advisories import AdvisoryData
 from ..errors import AirlockError
-from ..offline import install_offline, sha256_file
-from ..pip import PROXY_VARIABLES, explain_failure, lacking, pins, pip_command, pip_environment
+from ..offline import sha256_file
+from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
 from ..processes import last_line, run
 from ..secrets import redact
-from ..uv import platform_options, unresolved, uv_errors
+from .check import Log, check_bundle, quiet
 from .format import (
     BUNDLE_JSON,
     LOCK_FILE,
@@ -39,19 +41,11 @@ from .format import (
     BundleInfo,
     BundleInputError,
     Target,
-    read_bundle_json,
-    read_lock,
-    read_manifest,
-    satisfied,
-    verify_file,
     write_manifests,
     write_sbom,
 )
 
-Log = Callable[[str], None]
-
 DOWNLOAD_TIMEOUT = 3600
-CHECK_TIMEOUT = 600
 FREEZE_TIMEOUT = 120
 _IGNORED_PYTHON = re.compile(
     r"Ignored the following versions that require a different python version: (?P<what>.+)"
@@ -59,10 +53,6 @@ _IGNORED_PYTHON = re.compile(
 _UNREACHABLE = re.compile(
     r"Failed to establish a new connection: (?P<why>[^'\"]+)|Max retries exceeded"
 )
-
-
-def quiet(_line: str) -> None:
-    """The default ``log``: say nothing."""
 
 
 async def build_bundle(
@@ -88,48 +78,79 @@ async def build_bundle(
             "Nothing to bundle: name requirements, give a requirements file with -r, or a "
             "virtual environment with --pack-venv."
         )
-    staging = await asyncio.to_thread(_staging, out_dir)
-    try:
-        source = redact(index_url) if index_url else "pypi.org"
-        log(f"Resolving {len(requirements)} requirement(s) for {target.describe()} on {source}")
-        argv = pip_command(
-            sys.executable,
-            "download",
-            "--no-cache-dir",
-            "--progress-bar",
-            "off",
-            *target.pip_options(),
-            "--dest",
-            str(staging),
-            *(["--index-url", index_url] if index_url else []),
-            *(str(requirement) for requirement in requirements),
+    async with new_folder(out_dir) as staging:
+        await download_wheels(
+            staging,
+            requirements,
+            target,
+            index_url=index_url,
+            use_pip_config=use_pip_config,
+            log=log,
+            pip_log=pip_log,
         )
-        try:
-            completed = await run(
-                argv,
-                timeout=DOWNLOAD_TIMEOUT,
-                env=_download_environment(use_pip_config),
-                on_line=pip_log,
-            )
-        except asyncio.TimeoutError:
-            raise AirlockError(
-                "bundle-timeout", f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s.", 504
-            ) from None
-        if completed.returncode != 0:
-            raise _resolution_error(completed.stdout + completed.stderr, target, source)
         info = await asyncio.to_thread(
             write_bundle, staging, out_dir.name, target, [str(r) for r in requirements], advisories
         )
         log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
         await check_bundle(staging, log=pip_log or quiet)
-        await asyncio.to_thread(_put_in_place, staging, out_dir)
-    finally:
-        await asyncio.shield(asyncio.to_thread(shutil.rmtree, staging, True))
     log(
         f"Bundle {out_dir}: {len(info.packages)} wheel(s) for {target.describe()}; checked "
         "offline: every requirement is satisfied by the bundle's own files."
     )
     return info
+
+
+async def download_wheels(
+    dest: Path,
+    requirements: Sequence[Requirement],
+    target: Target,
+    *,
+    index_url: str | None = None,
+    use_pip_config: bool = False,
+    log: Log = quiet,
+    pip_log: Log | None = None,
+) -> None:
+    """``pip download`` the wheels of the closure of ``requirements`` for ``target`` into
+    ``dest``; what pip could not find is an AirlockError naming it and who needs it."""
+    source = redact(index_url) if index_url else "pypi.org"
+    log(f"Resolving {len(requirements)} requirement(s) for {target.describe()} on {source}")
+    argv = pip_command(
+        sys.executable,
+        "download",
+        "--no-cache-dir",
+        "--progress-bar",
+        "off",
+        *target.pip_options(),
+        "--dest",
+        str(dest),
+        *(["--index-url", index_url] if index_url else []),
+        *(str(requirement) for requirement in requirements),
+    )
+    try:
+        completed = await run(
+            argv,
+            timeout=DOWNLOAD_TIMEOUT,
+            env=_download_environment(use_pip_config),
+            on_line=pip_log,
+        )
+    except asyncio.TimeoutError:
+        raise AirlockError(
+            "bundle-timeout", f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s.", 504
+        ) from None
+    if completed.returncode != 0:
+        raise _resolution_error(completed.stdout + completed.stderr, target, source)
+
+
+@asynccontextmanager
+async def new_folder(out_dir: Path) -> AsyncIterator[Path]:
+    """A hidden folder beside ``out_dir`` (which must be new or empty) to make it in: it
+    becomes ``out_dir`` once the block ends without error, and is removed otherwise."""
+    staging = await asyncio.to_thread(_staging, out_dir)
+    try:
+        yield staging
+        await asyncio.to_thread(_put_in_place, staging, out_dir)
+    finally:
+        await asyncio.shield(asyncio.to_thread(shutil.rmtree, staging, True))
 
 
 def _staging(out_dir: Path) -> Path:
@@ -161,28 +182,13 @@ def write_bundle(
 ) -> BundleInfo:
     """``requirements.lock``, ``bundle.json``, ``sbom.cdx.json`` (with the ``advisories``
     known) and the manifests for the wheels in ``folder``."""
-    files: dict[str, tuple[str, int]] = {}
-    packages: list[dict[str, str]] = []
-    locked: list[tuple[str, str, str]] = []
-    for wheel in sorted(folder.iterdir()):
-        try:
-            project, version, _, _ = parse_wheel_filename(wheel.name)
-        except InvalidWheelFilename:
-            raise AirlockError(
-                "bundle-not-wheel", f"pip downloaded {wheel.name}, which is not a wheel.", 500
-            ) from None
-        digest, size = sha256_file(wheel)
-        files[wheel.name] = (digest, size)
-        packages.append({"name": str(project), "version": str(version), "file": wheel.name})
-        locked.append((str(project), str(version), digest))
-    (folder / LOCK_FILE).write_text(pins(sorted(locked)), "utf-8")
-    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    files, packages = lock_wheels(folder, folder)
     info = BundleInfo(
         name=name,
-        created=created.replace("+00:00", "Z"),
+        created=now(),
         target=target,
         requirements=requirements,
-        packages=sorted(packages, key=lambda package: package["name"]),
+        packages=packages,
     )
     (folder / BUNDLE_JSON).write_text(json.dumps(info.to_json(), indent=1) + "\n", "utf-8")
     write_sbom(folder, info, files, advisories)
@@ -192,66 +198,35 @@ def write_bundle(
     return info
 
 
-async def check_bundle(folder: Path, log: Log = quiet) -> BundleInfo:
-    """Check a bundle folder as its receiver will use it, or raise saying what is wrong.
-
-    Every file its manifests list must be there and match; every requested requirement must
-    be pinned by the lock; and pip, with no index but the folder, must resolve the lock for
-    the bundle's target (so no dependency is missing and every hash is right).
-    """
-    manifest = await asyncio.to_thread(read_manifest, folder)
-    for path, expected in sorted(manifest.files.items()):
-        await asyncio.to_thread(verify_file, folder, path, expected)
-    log(f"{len(manifest.files)} file(s) match {manifest.source}")
-    info = read_bundle_json((folder / BUNDLE_JSON).read_text("utf-8"), str(folder / BUNDLE_JSON))
-    lock = read_lock((folder / LOCK_FILE).read_text("utf-8"), str(folder / LOCK_FILE))
-    python = info.target.python_version
-    unmet = [text for text in info.requirements if not satisfied(text, lock, python)]
-    if unmet:
-        raise AirlockError(
-            "bundle-incomplete",
-            f"The bundle's lock does not satisfy {', '.join(unmet)}, which it was made for: "
-            "make the bundle again.",
-            422,
-        )
-    try:
-        # uv resolves for the target (its platform and Python), not for this machine; what
-        # is installed here does not count (--reinstall).
-        completed = await install_offline(
-            sys.executable,
-            [folder],
-            folder / LOCK_FILE,
-            log=log,
-            options=[
-                "--dry-run",
-                "--reinstall",
-                "--only-binary",
-                ":all:",
-                *platform_options(info.target.platforms, info.target.python_version),
-            ],
-            timeout=CHECK_TIMEOUT,
-        )
-    except asyncio.TimeoutError:
-        raise AirlockError(
-            "bundle-timeout", f"uv did not finish checking the bundle in {CHECK_TIMEOUT} s.", 504
-        ) from None
-    if completed.returncode != 0:
-        output = completed.stdout + completed.stderr
-        missing = unresolved(output)
-        if missing:
+def lock_wheels(
+    wheels: Path, folder: Path
+) -> tuple[dict[str, tuple[str, int]], list[dict[str, str]]]:
+    """Write ``folder/requirements.lock`` pinning the wheels in ``wheels`` with their
+    sha256; answer their (sha256, size) by path relative to ``folder``, and their
+    ``{"name", "version", "file"}`` sorted by name."""
+    files: dict[str, tuple[str, int]] = {}
+    packages: list[dict[str, str]] = []
+    locked: list[tuple[str, str, str]] = []
+    for wheel in sorted(wheels.iterdir()):
+        try:
+            project, version, _, _ = parse_wheel_filename(wheel.name)
+        except InvalidWheelFilename:
             raise AirlockError(
-                "bundle-incomplete",
-                f"The bundle lacks {lacking(missing)} for {info.target.describe()}: it would "
-                "not install offline.",
-                422,
-            )
-        raise AirlockError(
-            "bundle-check-failed",
-            f"uv cannot install the bundle offline for {info.target.describe()}: "
-            f"{uv_errors(output)}",
-            422,
-        )
-    return info
+                "bundle-not-wheel", f"pip downloaded {wheel.name}, which is not a wheel.", 500
+            ) from None
+        digest, size = sha256_file(wheel)
+        path = wheel.relative_to(folder).as_posix()
+        files[path] = (digest, size)
+        packages.append({"name": str(project), "version": str(version), "file": path})
+        locked.append((str(project), str(version), digest))
+    (folder / LOCK_FILE).write_text(pins(sorted(locked)), "utf-8")
+    return files, sorted(packages, key=lambda package: package["name"])
+
+
+def now() -> str:
+    """The time a bundle is made, as bundle.json says it: UTC, to the second."""
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return created.replace("+00:00", "Z")
 
 
 async def freeze_environment(environment: Path, exclude: Collection[str] = ()) -> list[Requirement]:

@@ -4,6 +4,11 @@
         --python-version X.Y [--index-url URL] [--pack-venv PATH [--exclude NAME]]
         [--advisories OSV_ZIP] [--sign-key KEY [--sign-as FOLDER]]
         [--upload s3://BUCKET/PREFIX [--endpoint-url URL] [--aws-profile NAME]]
+    jupyter airlock bundle OUT_DIR --conda SPEC ... --channel URL --platform SUBDIR
+        [--virtual-package NAME=VERSION] [--pypi REQUIREMENT ... [--index-url URL]]
+        [--advisories ...] [--sign-key ...] [--upload ...]
+    jupyter airlock bundle OUT_DIR --pack-conda PREFIX [--format bundle|conda-pack]
+        [--channel URL] [--platform SUBDIR] [--sign-key ...] [--upload ...]
     jupyter airlock check-bundle FOLDER [--trusted-signers FILE [--as FOLDER]]
     jupyter airlock sign FOLDER|s3://BUCKET/PREFIX --key KEY [--as FOLDER]
         [--endpoint-url URL] [--aws-profile NAME]
@@ -26,7 +31,12 @@ from packaging.requirements import Requirement
 from ..advisories import AdvisoryData, read_osv_zip
 from ..errors import AirlockError
 from ..offline import sha256_file
-from .build import build_bundle, check_bundle, freeze_environment, quiet
+from .build import build_bundle, freeze_environment
+from .check import check_bundle, quiet
+from .conda_build import PyPIPart, build_conda_bundle
+from .conda_format import CondaBundleInfo
+from .conda_prefix import pack_prefix_archive, pack_prefix_bundle
+from .conda_target import conda_target
 from .format import BundleInputError, bundle_requirement, parse_target, read_requirements_file
 from .signing import check_signatures, folder_name, sign_folder, sign_s3
 from .upload import parse_s3_url, upload_bundle
@@ -35,7 +45,8 @@ PROG = "jupyter airlock"
 
 
 _COMMANDS = {
-    "bundle": "download a dependency closure for a target platform into a verified bundle",
+    "bundle": "download a dependency closure (wheels, or conda packages) for a target "
+    "platform into a verified bundle",
     "check-bundle": "check a bundle folder: its files against its manifests, an offline install",
     "sign": "sign a folder's manifests (a local folder or an S3 prefix): the scanner's step",
 }
@@ -48,7 +59,8 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         description="Download every wheel that REQUIREMENTs need on the target (platform, "
         "Python version) into the new folder OUT_DIR, with manifest.json, SHA256SUMS, a "
         "hash-pinned requirements.lock and bundle.json; check that it installs offline; "
-        "optionally upload it.",
+        "optionally upload it. With --conda (or --pack-conda), a conda bundle: the solved "
+        "packages for the target's conda platform as a local channel, with pixi.lock.",
     )
     bundle.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a new or empty folder")
     bundle.add_argument("names", nargs="*", metavar="REQUIREMENT", help="e.g. pandas>=2")
@@ -57,12 +69,39 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         help="a requirements file (requirements only; no pip options)",
     )  # fmt: skip
     bundle.add_argument(
-        "--platform", action="append", default=[], metavar="TAG", required=True,
-        help="the target's wheel platform tag, e.g. manylinux_2_17_x86_64 (repeatable)",
+        "--platform", action="append", default=[], metavar="TAG",
+        help="the target's wheel platform tag, e.g. manylinux_2_17_x86_64 (repeatable); "
+        "with --conda, its conda platform, e.g. linux-64 or osx-arm64",
     )  # fmt: skip
     bundle.add_argument(
-        "--python-version", required=True, metavar="X.Y", help="the target's CPython, e.g. 3.11"
+        "--python-version", metavar="X.Y", help="the target's CPython, e.g. 3.11 (for wheels)"
     )
+    conda = bundle.add_argument_group("conda bundles")
+    conda.add_argument(
+        "--conda", action="append", nargs="+", default=[], metavar="SPEC",
+        help="conda packages to bundle with their dependencies, e.g. 'numpy >=2' python=3.11",
+    )  # fmt: skip
+    conda.add_argument(
+        "--channel", action="append", default=[], metavar="URL",
+        help="the mirror's conda channel (repeatable, highest priority first)",
+    )  # fmt: skip
+    conda.add_argument(
+        "--virtual-package", action="append", default=[], metavar="NAME=VERSION",
+        help="what the target has, e.g. __glibc=2.17 or __osx=11.0 (default: glibc 2.28, "
+        "macOS 13.0)",
+    )  # fmt: skip
+    conda.add_argument(
+        "--pypi", action="append", nargs="+", default=[], metavar="REQUIREMENT",
+        help="with --conda: PyPI packages, as wheels for the environment's Python",
+    )  # fmt: skip
+    conda.add_argument(
+        "--pack-conda", type=Path, metavar="PREFIX",
+        help="bundle the packages installed in this conda environment, same builds",
+    )  # fmt: skip
+    conda.add_argument(
+        "--format", choices=["bundle", "conda-pack"], default="bundle",
+        help="with --pack-conda: a conda bundle (default), or a conda-pack archive",
+    )  # fmt: skip
     bundle.add_argument("--index-url", metavar="URL", help="the index to download from")
     bundle.add_argument(
         "--use-pip-config", action="store_true",
@@ -167,28 +206,15 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
         parser.error("--exclude is for --pack-venv")
     if arguments.sign_as is not None and not arguments.sign_key:
         parser.error("--sign-as is for --sign-key")
-    target = parse_target(arguments.platform, arguments.python_version)
+    if arguments.format != "bundle" and not arguments.pack_conda:
+        parser.error("--format is for --pack-conda")
     if arguments.upload:
         parse_s3_url(arguments.upload)  # refused now rather than after the download
-    requirements: list[Requirement] = [
-        bundle_requirement(name, "command line") for name in arguments.names
-    ]
-    for path in arguments.requirement:
-        requirements += read_requirements_file(path)
-    if arguments.pack_venv:
-        requirements += await freeze_environment(arguments.pack_venv, arguments.exclude)
     advisories = await asyncio.to_thread(_advisories, arguments.advisories)
-    pip_log = _say if arguments.verbose else None
-    await build_bundle(
-        arguments.out_dir,
-        requirements,
-        target,
-        index_url=arguments.index_url,
-        use_pip_config=arguments.use_pip_config,
-        log=_say,
-        pip_log=pip_log,
-        advisories=advisories,
-    )
+    if arguments.conda or arguments.pack_conda:
+        await _conda_bundle(parser, arguments, advisories)
+    else:
+        await _wheel_bundle(parser, arguments, advisories)
     if arguments.sign_key:
         name = arguments.sign_as
         if name is None:
@@ -205,6 +231,94 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
         )
 
 
+async def _wheel_bundle(
+    parser: argparse.ArgumentParser,
+    arguments: argparse.Namespace,
+    advisories: AdvisoryData | None,
+) -> None:
+    for option in ("channel", "virtual_package", "pypi"):
+        if getattr(arguments, option):
+            parser.error(f"--{option.replace('_', '-')} is for --conda")
+    if arguments.python_version is None:
+        raise BundleInputError("Give the target's CPython with --python-version, e.g. 3.11.")
+    target = parse_target(arguments.platform, arguments.python_version)
+    requirements: list[Requirement] = [
+        bundle_requirement(name, "command line") for name in arguments.names
+    ]
+    for path in arguments.requirement:
+        requirements += read_requirements_file(path)
+    if arguments.pack_venv:
+        requirements += await freeze_environment(arguments.pack_venv, arguments.exclude)
+    await build_bundle(
+        arguments.out_dir,
+        requirements,
+        target,
+        index_url=arguments.index_url,
+        use_pip_config=arguments.use_pip_config,
+        log=_say,
+        pip_log=_say if arguments.verbose else None,
+        advisories=advisories,
+    )
+
+
+async def _conda_bundle(
+    parser: argparse.ArgumentParser,
+    arguments: argparse.Namespace,
+    advisories: AdvisoryData | None,
+) -> None:
+    if arguments.names or arguments.requirement or arguments.pack_venv:
+        parser.error("with --conda or --pack-conda, give PyPI requirements with --pypi")
+    if arguments.python_version:
+        parser.error("--python-version is for wheel bundles: a conda bundle's Python is solved")
+    if arguments.conda and arguments.pack_conda:
+        parser.error("--conda and --pack-conda make different bundles: give one")
+    if len(arguments.platform) > 1:
+        raise BundleInputError("A conda bundle is for one platform: give --platform once.")
+    platform = arguments.platform[0] if arguments.platform else None
+    pypi_names = [name for names in arguments.pypi for name in names]
+    pypi = None
+    if pypi_names:
+        pypi = PyPIPart(
+            [bundle_requirement(name, "--pypi") for name in pypi_names],
+            arguments.index_url,
+            arguments.use_pip_config,
+        )
+    pip_log = _say if arguments.verbose else None
+    if arguments.pack_conda and arguments.format == "conda-pack":
+        if arguments.channel or pypi or platform or arguments.virtual_package:
+            parser.error("--format conda-pack packs the environment as it is: no other options")
+        await pack_prefix_archive(
+            arguments.out_dir, arguments.pack_conda, log=_say, advisories=advisories
+        )
+    elif arguments.pack_conda:
+        await pack_prefix_bundle(
+            arguments.out_dir,
+            arguments.pack_conda,
+            arguments.channel,
+            platform,
+            arguments.virtual_package,
+            pypi=pypi,
+            log=_say,
+            pip_log=pip_log,
+            advisories=advisories,
+        )
+    else:
+        if platform is None:
+            raise BundleInputError(
+                "Give the target's conda platform with --platform, e.g. linux-64 or osx-arm64."
+            )
+        await build_conda_bundle(
+            arguments.out_dir,
+            [spec for specs in arguments.conda for spec in specs],
+            arguments.channel,
+            conda_target(platform, arguments.virtual_package),
+            pypi=pypi,
+            log=_say,
+            pip_log=pip_log,
+            advisories=advisories,
+        )
+
+
 async def _check(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
     if arguments.as_folder is not None and not arguments.trusted_signers:
         parser.error("--as is for --trusted-signers")
@@ -213,9 +327,14 @@ async def _check(parser: argparse.ArgumentParser, arguments: argparse.Namespace)
         for line in await check_signatures(arguments.folder, arguments.trusted_signers, wanted):
             _say(line)
     info = await check_bundle(arguments.folder, log=_say if arguments.verbose else quiet)
+    if isinstance(info, CondaBundleInfo):
+        wheels = f" and {len(info.pypi)} wheel(s)" if info.pypi else ""
+        what = f"{len(info.packages)} conda package(s){wheels} for {info.describe()}"
+    else:
+        what = f"{len(info.packages)} wheel(s) for {info.target.describe()}"
     _say(
-        f"Bundle {arguments.folder} ({len(info.packages)} wheel(s) for "
-        f"{info.target.describe()}): every file matches its manifest and it installs offline."
+        f"Bundle {arguments.folder} ({what}): every file matches its manifest and it installs "
+        "offline."
     )
 
 

@@ -33,6 +33,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import AirlockError
+from .format import CONDA_LOCK as CONDA_LOCK  # there, as format.py reads both kinds' manifests
 from .format import FORMAT, BundleInfo, BundleInputError, read_bundle_json
 
 CONDA_KIND = "conda"
@@ -40,7 +41,6 @@ CHANNEL_DIR = "channel"
 PYPI_DIR = "pypi"
 PIXI_PACK_JSON = "pixi-pack.json"
 ENVIRONMENT_YML = "environment.yml"
-CONDA_LOCK = "pixi.lock"
 
 _SUBDIR = re.compile(r"noarch|(linux|osx|win|emscripten|wasi|freebsd|zos)-[a-z0-9_]+")
 _HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -45,6 +45,7 @@ from ..sbom import cyclonedx_json
 
 BUNDLE_JSON = "bundle.json"
 LOCK_FILE = "requirements.lock"
+CONDA_LOCK = "pixi.lock"  # a conda bundle's lock (conda_format)
 # What the bundle holds, as CycloneDX JSON: hashes from its manifest, advisories where known.
 SBOM_FILE = "sbom.cdx.json"
 FORMAT = 1
@@ -294,7 +295,23 @@ def write_manifests(folder: Path, files: Mapping[str, tuple[str, int]]) -> None:
 
 
 def read_manifest(folder: Path) -> Manifest:
-    """The manifests of a bundle folder, merged; a bundle without one cannot be verified."""
+    """The manifests of a bundle folder, merged; a bundle without one cannot be verified,
+    nor one whose manifest does not list its bundle.json and its lock (``pixi.lock`` for
+    a conda bundle, else ``requirements.lock``)."""
+    manifest = folder_manifest(folder)
+    lock = CONDA_LOCK if CONDA_LOCK in manifest.files else LOCK_FILE
+    for needed in (BUNDLE_JSON, lock):
+        if needed not in manifest.files:
+            raise AirlockError(
+                "invalid-bundle",
+                f"{folder} is not a whole bundle: its manifest does not list {needed}.",
+                422,
+            )
+    return manifest
+
+
+def folder_manifest(folder: Path) -> Manifest:
+    """The manifests of a folder Airlock made (a bundle, an environment archive), merged."""
     found: list[Manifest] = []
     for name in (SHA256SUMS, MANIFEST_JSON):
         path = folder / name
@@ -307,15 +324,7 @@ def read_manifest(folder: Path) -> Manifest:
             "verified. Make bundles with 'jupyter airlock bundle'.",
             422,
         )
-    manifest = merge(found)
-    for needed in (BUNDLE_JSON, LOCK_FILE):
-        if needed not in manifest.files:
-            raise AirlockError(
-                "invalid-bundle",
-                f"{folder} is not a whole bundle: its manifest does not list {needed}.",
-                422,
-            )
-    return manifest
+    return merge(found)
 
 
 def verify_file(folder: Path, path: str, expected: ManifestEntry) -> None:

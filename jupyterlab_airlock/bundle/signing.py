@@ -18,7 +18,7 @@ from boto3.exceptions import Boto3Error
 from ..errors import AirlockError
 from ..manifests import MANIFEST_JSON, SHA256SUMS
 from ..signatures import SIGNATURE_SUFFIX, TrustedSigners, sign, signed_folder
-from .build import Log, quiet
+from .check import Log, quiet
 from .format import BundleInputError
 from .upload import parse_s3_url, s3_client, upload_error
 

@@ -15,8 +15,8 @@ from ..errors import AirlockError, exception_chain
 from ..manifests import MANIFEST_JSON, SHA256SUMS
 from ..secrets import redact
 from ..signatures import SIGNATURE_SUFFIX
-from .build import Log, quiet
-from .format import BUNDLE_JSON, LOCK_FILE, BundleInputError, read_manifest
+from .check import Log, quiet
+from .format import BUNDLE_JSON, CONDA_LOCK, LOCK_FILE, BundleInputError, folder_manifest
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
@@ -41,7 +41,8 @@ async def upload_bundle(
     aws_profile: str | None = None,
     log: Log = quiet,
 ) -> list[str]:
-    """Upload the bundle's files to ``<url>/<folder name>/``; return the keys written.
+    """Upload the bundle's files (or an environment archive's folder) to
+    ``<url>/<folder name>/``; return the keys written.
 
     Credentials come from the AWS chain (variables, ~/.aws, ``aws_profile``). The manifests
     (then their signatures, when the bundle was signed) go last, so whoever watches the
@@ -50,8 +51,8 @@ async def upload_bundle(
     """
     bucket, prefix = parse_s3_url(url)
     base = f"{prefix}/{folder.name}/" if prefix else f"{folder.name}/"
-    manifest = await asyncio.to_thread(read_manifest, folder)
-    last = [LOCK_FILE, BUNDLE_JSON]
+    manifest = await asyncio.to_thread(folder_manifest, folder)
+    last = [name for name in (CONDA_LOCK, LOCK_FILE, BUNDLE_JSON) if name in manifest.files]
     manifests = [SHA256SUMS, MANIFEST_JSON]
     signatures = [
         m + SIGNATURE_SUFFIX for m in manifests if (folder / (m + SIGNATURE_SUFFIX)).is_file()

@@ -1,8 +1,9 @@
 """Tiny conda packages for the tests, built from nothing but the standard library.
 
 A package is a ``.tar.bz2`` holding ``info/index.json``, ``info/paths.json``,
-``info/files`` and the files it installs (``share/<name>/...``): noarch generic, so it
-links into any prefix on any platform without a Python in it.
+``info/files`` and the files it installs (``share/<name>/...``): noarch generic by default,
+so it links into any prefix on any platform without a Python in it; or for one platform
+(``subdir="linux-64"``, ``"osx-arm64"``...), as a compiled package is, with the same files.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+# conda's "arch" of a subdir's second half, as conda-build writes it in info/index.json.
+_ARCHES = {"64": "x86_64", "arm64": "arm64", "aarch64": "aarch64"}
 
 
 def package_files(name: str, version: str) -> dict[str, bytes]:
@@ -32,20 +36,26 @@ def build(
     *,
     build_string: str = "0",
     index: bool = True,
+    subdir: str = "noarch",
 ) -> Path:
     """Write ``<name>-<version>-<build_string>.tar.bz2`` into ``folder`` and return it.
 
-    ``index=False`` leaves ``info/index.json`` out: a broken package."""
+    ``index=False`` leaves ``info/index.json`` out: a broken package. ``subdir`` is the
+    platform its ``info/index.json`` says it is for."""
     index_json: dict[str, Any] = {
         "name": name,
         "version": version,
         "build": build_string,
         "build_number": 0,
         "depends": list(depends),
-        "noarch": "generic",
-        "subdir": "noarch",
+        "subdir": subdir,
         "timestamp": 1_700_000_000_000,
     }
+    if subdir == "noarch":
+        index_json["noarch"] = "generic"
+    else:
+        platform, _, arch = subdir.partition("-")
+        index_json |= {"platform": platform, "arch": _ARCHES.get(arch, arch)}
     payload = package_files(name, version)
     paths = [
         {
@@ -69,7 +79,7 @@ def build(
 
 def write_repodata(subdir_folder: Path) -> Path:
     """Write the ``repodata.json`` of the packages of :func:`build` in ``subdir_folder``
-    (a channel's ``noarch/``), as a channel indexer would, and return it."""
+    (a channel's ``noarch/``, ``linux-64/``...), as a channel indexer would, and return it."""
     packages: dict[str, Any] = {}
     for package in sorted(subdir_folder.glob("*.tar.bz2")):
         with tarfile.open(package, "r:bz2") as archive:
