@@ -205,6 +205,13 @@ def counting(source_config: dict[str, Any]) -> CountingSource:
     return CountingSource(inner)
 
 
+def absent(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
+    """Make ``import package`` (and its modules) raise ImportError, as when it is not
+    installed: None in sys.modules is what the import system reads as "not there"."""
+    for name in [name for name in sys.modules if name.split(".")[0] == package]:
+        monkeypatch.setitem(sys.modules, name, None)
+
+
 async def preview(jp_fetch: Any, key: str) -> Any:
     response = await jp_fetch("airlock", "artifacts", "preview", params={"key": key})
     return json.loads(response.body)
@@ -283,9 +290,7 @@ async def test_a_damaged_parquet_is_named_with_what_to_do(jp_fetch: Any) -> None
 async def test_without_pyarrow_the_preview_says_what_to_install(
     jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # None in sys.modules makes `import pyarrow...` raise ImportError, as when it is absent.
-    for name in [name for name in sys.modules if name.split(".")[0] == "pyarrow"]:
-        monkeypatch.setitem(sys.modules, name, None)
+    absent(monkeypatch, "pyarrow")
 
     shown = await preview(jp_fetch, "data/readings.parquet")
     arrow = await preview(jp_fetch, "data/readings.arrow")
@@ -376,8 +381,7 @@ async def test_a_damaged_workbook_is_named(jp_fetch: Any) -> None:
 async def test_without_openpyxl_the_preview_says_what_to_install(
     jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in [name for name in sys.modules if name.split(".")[0] == "openpyxl"]:
-        monkeypatch.setitem(sys.modules, name, None)
+    absent(monkeypatch, "openpyxl")
 
     shown = await preview(jp_fetch, "data/sheet.xlsx")
 
