@@ -22,19 +22,17 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from . import manifests
-from .cache import ContentCache, FetchCounter
+from .cache import ContentCache
 from .errors import AirlockError
 from .kinds import classify
 from .policy import Policy
+from .ranged_file import RangedFile
 from .sources import Entry, Source
 from .sources.active import ActiveTrust, AdvisoryState
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.
 METADATA_LIMIT = 4 << 20
 _BLOCK = 64 << 10
-# Metadata reads take a wheel's last bytes in one request, and hold at most this much.
-_TAIL = 64 << 10
-_HELD_LIMIT = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ class PackageIndex:
         entry = indexed.entry
 
         def opener() -> io.BufferedReader:
-            ranged = _RangedFile(snapshot.source, entry, loop, self._cache.fetched)
+            ranged = RangedFile(snapshot.source, entry, loop, self._cache.fetched)
             return io.BufferedReader(ranged, _BLOCK)
 
         return await asyncio.to_thread(_wheel_metadata, opener, key)
@@ -236,83 +234,3 @@ def _wheel_metadata(opener: Callable[[], Any], key: str) -> bytes:
             return wheel.read(info)
     except zipfile.BadZipFile as error:
         raise AirlockError("invalid-wheel", f"{key} is not a valid wheel: {error}.", 422) from None
-
-
-class _RangedFile(io.RawIOBase):
-    """A read-only, seekable view of an object that reads only the ranges asked for.
-
-    A zip is read from its end: the end record, the central directory, then the member's
-    header and data, which in a wheel (``.dist-info`` comes last) lie close before it. So
-    the first read takes the last ``_TAIL`` bytes, and a read just before what is held
-    extends it down to there: a small wheel's metadata costs one request, a large one's two
-    or three. A read far before it (a .dist-info written first) takes only what it asks.
-    Used from a worker thread; the reads run on the server's event loop.
-    """
-
-    def __init__(
-        self,
-        source: Source,
-        entry: Entry,
-        loop: asyncio.AbstractEventLoop,
-        counter: FetchCounter,
-    ) -> None:
-        self._source = source
-        self._entry = entry
-        self._loop = loop
-        self._counter = counter
-        self._position = 0
-        # The bytes held: [_held_from, size).
-        self._held = b""
-        self._held_from = entry.size
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._entry.size}
-        self._position = max(0, base[whence] + offset)
-        return self._position
-
-    async def _read(self, start: int, length: int) -> bytes:
-        # Counted on the event loop, where the cache counts its whole-file fetches.
-        data = await self._source.read_range(self._entry.key, start, length)
-        self._counter.ranged_reads += 1
-        self._counter.ranged_bytes += len(data)
-        return data
-
-    def _fetch(self, start: int, length: int) -> bytes:
-        read = self._read(start, length)
-        return asyncio.run_coroutine_threadsafe(read, self._loop).result()
-
-    def readinto(self, buffer: Any) -> int:
-        size = self._entry.size
-        wanted = min(len(buffer), max(0, size - self._position))
-        if wanted == 0:
-            return 0
-        if self._position < self._held_from:
-            start = min(self._position, max(0, size - _TAIL))
-            # Far below what is held (a wheel whose .dist-info comes first, as meson-python
-            # writes them) or far from the end: read just this, not all that lies between.
-            if self._held_from - start > _TAIL or size - start > _HELD_LIMIT:
-                data = self._fetch(self._position, wanted)
-                buffer[: len(data)] = data
-                self._position += len(data)
-                return len(data)
-            more = self._fetch(start, self._held_from - start)
-            if len(more) != self._held_from - start:
-                raise AirlockError(
-                    "transfer-broken", f"{self._entry.key} changed while it was read.", 502
-                )
-            self._held = more + self._held
-            self._held_from = start
-        offset = self._position - self._held_from
-        data = self._held[offset : offset + wanted]
-        buffer[: len(data)] = data
-        self._position += len(data)
-        return len(data)

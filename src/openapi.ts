@@ -824,12 +824,26 @@ export interface components {
             /** @description Null when the active profile names no advisory data. */
             advisory_data: components["schemas"]["AdvisoryData"] | components["schemas"]["NullValue"];
         };
+        /**
+         * @description The first rows of a dataset (CSV, TSV, JSON, JSON lines, Parquet, Arrow / Feather,
+         *     small Excel files), with what the format says about the rest. Parquet and Arrow are
+         *     read by ranges (the footer, then the first rows), never the whole object.
+         */
         Preview: {
             key: string;
             format: string;
+            /** @description The names of the columns shown (at most 50 of a Parquet, Arrow or Excel file). */
             columns: string[];
+            /** @description Each shown column's type as the format writes it (int64, string, timestamp[ms]...); null when the format has no types (CSV, JSON, Excel) */
+            column_types: string[] | null;
             rows: string[][];
+            /** @description The dataset has more rows than those shown */
             truncated: boolean;
+            /** @description How many rows the dataset has; null when only reading all of it would tell */
+            rows_total: number | null;
+            /** @description How many columns it has; null when not known */
+            columns_total: number | null;
+            /** @description What the preview shows or why it shows nothing (a format without a preview, a library to install on the server, a file over the size previewed), in words for the user */
             note: string | null;
             /** @description Python that reads this object in a notebook, straight from the source */
             snippet: string;
@@ -1327,6 +1341,7 @@ export interface operations {
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
