@@ -137,7 +137,6 @@ class ArtifactCatalog:
             }
         return {
             "key": prefix,
-            "kind": "wheels",
             "name": info.name,
             "python_version": info.target.python_version,
             "platform": ", ".join(info.target.platforms),

@@ -802,10 +802,10 @@ export interface components {
             /** @description The folder's key, ending in '/' */
             key: string;
             /**
-             * @description A bundle of wheels, or of conda packages (with its wheels, if any)
+             * @description Set for a bundle of conda packages (with its wheels, if any); absent for a bundle of wheels
              * @enum {string}
              */
-            kind?: "wheels" | "conda";
+            kind?: "conda";
             name?: string;
             /** @description Absent for a conda bundle without python */
             python_version?: string;
