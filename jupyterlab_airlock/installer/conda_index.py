@@ -31,7 +31,7 @@ async def index_packages(files: list[Path], channel_dir: Path) -> list[CondaReco
 
     A file that is not a conda package, or has no ``info/index.json``, raises AirlockError
     naming it, before anything is placed."""
-    subdirs = [(await asyncio.to_thread(read_index, file))[1] for file in files]
+    subdirs = [await asyncio.to_thread(_package_subdir, file) for file in files]
     for file, subdir in zip(files, subdirs, strict=True):
         await asyncio.to_thread(_place, file, channel_dir / subdir / file.name)
     # The indexer expects a noarch folder in every channel, even an empty one.
@@ -50,9 +50,8 @@ async def index_packages(files: list[Path], channel_dir: Path) -> list[CondaReco
     return [by_path[f"{subdir}/{file.name}"] for file, subdir in zip(files, subdirs, strict=True)]
 
 
-def read_index(file: Path) -> tuple[IndexJson, str]:
-    """The ``info/index.json`` of the conda package ``file``, and the channel subdir the
-    package belongs in by it."""
+def _package_subdir(file: Path) -> str:
+    """The channel subdir ``file`` belongs in, from its ``info/index.json``."""
     if not file.name.endswith(PACKAGE_SUFFIXES):
         raise AirlockError(
             "invalid-conda-package",
@@ -76,7 +75,7 @@ def read_index(file: Path) -> tuple[IndexJson, str]:
             "info/index.json).",
             422,
         )
-    return index, str(conda_subdir(subdir))
+    return str(conda_subdir(subdir))
 
 
 def _place(file: Path, destination: Path) -> None:

@@ -74,7 +74,7 @@ async def install(
     target = conda_subdir(solution.platform)
     current = {r.name.normalized: r for r in await asyncio.to_thread(prefix_records, prefix)}
     _check_prefix_matches_plan(solution, current)
-    linkable = await asyncio.to_thread(_channel_records, channel_dir, solution.to_fetch)
+    linkable = await asyncio.to_thread(channel_records, channel_dir, solution.to_fetch)
     for planned in solution.to_fetch:
         await asyncio.to_thread(_verify_file, channel_dir, planned)
     tag = prefix / "CACHEDIR.TAG"
@@ -135,7 +135,7 @@ def _check_prefix_matches_plan(solution: CondaSolution, current: dict[str, Prefi
             )
 
 
-def _channel_records(channel_dir: Path, records: list[CondaRecord]) -> dict[str, RepoDataRecord]:
+def channel_records(channel_dir: Path, records: list[CondaRecord]) -> dict[str, RepoDataRecord]:
     """py-rattler's records of the planned ``records``, from the channel's repodata.json,
     keyed by package name. Their URLs are ``file:`` URLs into ``channel_dir``."""
     channel = Channel(channel_dir.as_uri())

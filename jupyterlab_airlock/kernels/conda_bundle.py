@@ -3,10 +3,12 @@ offline by py-rattler from the bundle's own channel, its PyPI part installed by 
 kernelspec.
 
 Everything is checked before the first package is linked: every file against the bundle's
-manifests, every conda package against ``bundle.json`` (its sha256, and the name, version
-and platform its own ``info/index.json`` gives), the bundle's platform against this
-machine's, and the whole closure solved against the bundle's channel (a dependency it
-lacks is named, with who needs it). The environment and the kernelspec are claimed as for
+manifests, the bundle's platform against this machine's, the bundle as the DMZ checked it
+(``bundle.conda_check``: every conda package against ``bundle.json``, its sha256 and the
+name, version and platform its own ``info/index.json`` gives; the channel and the lock;
+the specs solved from the bundle's channel alone, a missing dependency named with who
+needs it), and the closure solved again into the new prefix with this machine's virtual
+packages. The environment and the kernelspec are claimed as for
 a wheel bundle (``create.claimed``): a failure or a cancel leaves neither behind.
 """
 
@@ -20,20 +22,19 @@ from typing import Any
 
 from packaging.tags import sys_tags
 
+from ..bundle.conda_check import check_conda_packages
 from ..bundle.conda_format import CHANNEL_DIR, CondaBundleInfo, read_conda_bundle_json
-from ..bundle.format import BUNDLE_JSON, LOCK_FILE, LockEntry, read_lock
+from ..bundle.format import BUNDLE_JSON, LOCK_FILE, LockEntry, read_lock, read_manifest
 from ..errors import AirlockError
 from ..installer import conda_link
-from ..installer.conda_index import read_index
 from ..installer.conda_solve import solve
 from ..jobs import JobContext
-from ..manifests import MANIFEST_JSON, SHA256SUMS, Manifest, merge
-from ..manifests import parse as parse_manifest
 from ..platforms import platform_subdir
 from .create import (
     check_new_kernel,
     claimed,
     install_wheels,
+    kernel_ready,
     require_ipykernel_in,
     verify_bundle,
     write_kernelspec,
@@ -64,12 +65,15 @@ async def create_kernel_from_conda_bundle(
     """
     check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
     context.log(f"Verifying the conda bundle in {bundle_dir}")
-    manifest = await asyncio.to_thread(_read_manifest, bundle_dir)
+    manifest = await asyncio.to_thread(read_manifest, bundle_dir)
     await verify_bundle(bundle_dir, manifest, context)
     text = await asyncio.to_thread((bundle_dir / BUNDLE_JSON).read_text, "utf-8")
     info = read_conda_bundle_json(json.loads(text), BUNDLE_JSON)
     _check_platform(info)
-    await asyncio.to_thread(_check_packages, bundle_dir, info, manifest)
+    # The DMZ's own check, again on this side: each package is what bundle.json says (its
+    # sha256, its info/index.json), the channel and pixi.lock list exactly them, and the
+    # specs solve to them from the bundle's channel alone.
+    await check_conda_packages(bundle_dir, info, manifest, context.log)
     lock: list[LockEntry] = []
     if (bundle_dir / LOCK_FILE).is_file():
         lock = read_lock((bundle_dir / LOCK_FILE).read_text("utf-8"), LOCK_FILE)
@@ -127,35 +131,9 @@ async def create_kernel_from_conda_bundle(
             await require_ipykernel_in(python)
         origin = {"bundle": info.name, "conda": info.subdir}
         spec = write_kernelspec(spec_dir, python, display_name, origin)
-    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
     packages = [(package.name, package.version) for package in info.packages]
     packages += [(entry.name, entry.version) for entry in lock]
-    return {
-        "kernel": kernel_name,
-        "display_name": display_name,
-        "python": str(python),
-        "prefix": str(prefix),
-        "kernelspec": str(spec),
-        "packages": [{"name": name, "version": version} for name, version in packages],
-    }
-
-
-def _read_manifest(folder: Path) -> Manifest:
-    """The bundle's manifests, merged; they must list bundle.json. (A conda bundle has a
-    requirements.lock only with a PyPI part, which ``format.read_manifest`` requires.)"""
-    found = [
-        parse_manifest((folder / name).read_text("utf-8", "replace"), str(folder / name))
-        for name in (SHA256SUMS, MANIFEST_JSON)
-        if (folder / name).is_file()
-    ]
-    if not found or BUNDLE_JSON not in (manifest := merge(found)).files:
-        raise AirlockError(
-            "no-manifest",
-            f"{folder} has no manifest listing {BUNDLE_JSON}: its files cannot be verified. "
-            "Make conda bundles with 'jupyter airlock bundle --conda'.",
-            422,
-        )
-    return manifest
+    return kernel_ready(kernel_name, display_name, python, spec, context, packages)
 
 
 def _check_platform(info: CondaBundleInfo) -> None:
@@ -169,31 +147,3 @@ def _check_platform(info: CondaBundleInfo) -> None:
             f"--platform {here}.",
             422,
         )
-
-
-def _check_packages(bundle_dir: Path, info: CondaBundleInfo, manifest: Manifest) -> None:
-    """Each conda package is the file bundle.json names (the manifest's sha256 is the one
-    bundle.json gives, the file was verified against the manifest) and says of itself that
-    it is that package, for that platform."""
-    for package in info.packages:
-        listed = manifest.files.get(package.file)
-        if listed is None or listed.sha256 != package.sha256:
-            why = "the manifest does not list it" if listed is None else "another sha256"
-            raise AirlockError(
-                "checksum-mismatch",
-                f"{package.file} is not the file bundle.json names for {package.name} "
-                f"{package.version} ({why}): the bundle was changed after it was made. "
-                "Transfer it again.",
-                422,
-            )
-        index, subdir = read_index(bundle_dir / package.file)
-        said = (index.name.normalized, str(index.version), str(index.build), subdir)
-        expected = (package.name, package.version, package.build, package.subdir)
-        if said != expected:
-            raise AirlockError(
-                "invalid-conda-package",
-                f"{package.file} is {said[0]} {said[1]} ({said[2]}) for {said[3]}, but "
-                f"bundle.json lists it as {package.name} {package.version} ({package.build}) "
-                f"for {package.subdir}: it cannot go into a {info.subdir} environment.",
-                422,
-            )

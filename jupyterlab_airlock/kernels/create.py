@@ -108,15 +108,8 @@ async def create_kernel_from_bundle(
         if require_ipykernel:
             await require_ipykernel_in(python)
         spec = write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
-    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
-    return {
-        "kernel": kernel_name,
-        "display_name": display_name,
-        "python": str(python),
-        "prefix": str(prefix),
-        "kernelspec": str(spec),
-        "packages": [{"name": entry.name, "version": entry.version} for entry in lock],
-    }
+    packages = [(entry.name, entry.version) for entry in lock]
+    return kernel_ready(kernel_name, display_name, python, spec, context, packages)
 
 
 async def create_kernel_from_archive(
@@ -167,14 +160,7 @@ async def create_kernel_from_archive(
         if require_ipykernel:
             await require_ipykernel_in(python)
         spec = write_kernelspec(spec_dir, python, display_name, {"archive": name})
-    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
-    return {
-        "kernel": kernel_name,
-        "display_name": display_name,
-        "python": str(python),
-        "prefix": str(prefix),
-        "kernelspec": str(spec),
-    }
+    return kernel_ready(kernel_name, display_name, python, spec, context)
 
 
 async def fetch_bundle(
@@ -213,6 +199,29 @@ async def fetch_bundle(
         raise
     context.log(f"Fetched {len(files)} file(s) of {folder} from {source.describe()}, verified")
     return dest
+
+
+def kernel_ready(
+    kernel_name: str,
+    display_name: str,
+    python: Path,
+    spec: Path,
+    context: JobContext,
+    packages: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The job's result for a new kernel (a CreateKernelResult), logged as ready;
+    ``packages`` (name, version): what a bundle installed."""
+    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
+    result: dict[str, Any] = {
+        "kernel": kernel_name,
+        "display_name": display_name,
+        "python": str(python),
+        "prefix": str(python.parent.parent),
+        "kernelspec": str(spec),
+    }
+    if packages is not None:
+        result["packages"] = [{"name": name, "version": version} for name, version in packages]
+    return result
 
 
 def check_new_kernel(

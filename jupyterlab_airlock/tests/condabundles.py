@@ -1,7 +1,8 @@
 """Conda bundle folders for the tests of the air-gap side, in the layout of
 ``bundle/conda_format.py``: ``channel/<subdir>/`` and ``channel/noarch/`` with their
-repodata (indexed by py-rattler), ``pypi/`` wheels with ``requirements.lock``,
-``bundle.json`` and the manifests.
+repodata (indexed by py-rattler), ``pixi.lock`` (py-rattler's LockFile, for the subdir's
+default virtual packages), ``pypi/`` wheels with ``requirements.lock``, ``bundle.json``
+and the manifests.
 
 A kernel needs ipykernel. The bundle's PyPI part takes it as wheels: no index can be
 reached from here, so :func:`installed_wheels` packs the distributions this test
@@ -19,18 +20,23 @@ import json
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
+from rattler import LockFile
 
 from demo.kernel import closure
 from jupyterlab_airlock.bundle.conda_format import (
     CHANNEL_DIR,
+    CONDA_LOCK,
     PYPI_DIR,
     CondaBundleInfo,
     CondaPackage,
 )
+from jupyterlab_airlock.bundle.conda_target import conda_target
 from jupyterlab_airlock.bundle.format import BUNDLE_JSON, LOCK_FILE, write_manifests
 from jupyterlab_airlock.installer.conda_index import index_packages
+from jupyterlab_airlock.installer.conda_link import channel_records
 from jupyterlab_airlock.offline import sha256_file
 from jupyterlab_airlock.pip import pins
 
@@ -88,7 +94,16 @@ def make_conda_bundle(
     """A conda bundle folder ``folder`` of the conda packages ``packages`` (placed in the
     channel by the subdir their own index.json names) and the ``wheels`` of its PyPI part,
     as ``jupyter airlock bundle --conda`` writes it."""
-    records = asyncio.run(index_packages(list(packages), folder / CHANNEL_DIR))
+    channel = folder / CHANNEL_DIR
+    records = asyncio.run(index_packages(list(packages), channel))
+    if not (channel / subdir / "repodata.json").is_file():  # a channel of noarch only
+        (channel / subdir).mkdir(parents=True)
+        empty = {"info": {"subdir": subdir}, "packages": {}, "packages.conda": {}}
+        (channel / subdir / "repodata.json").write_text(json.dumps(empty))
+    lock = LockFile([conda_target(subdir, []).lock_platform()])
+    for record in channel_records(channel, records).values():
+        lock.add_conda_package("default", lock.platforms()[0], record)
+    lock.to_path(folder / CONDA_LOCK)
     conda_packages = [
         CondaPackage(
             name=record.name,
@@ -143,3 +158,13 @@ def edit_bundle_json(folder: Path, change: dict[str, object]) -> None:
     described.update(change)
     path.write_text(json.dumps(described, indent=1) + "\n")
     rewrite_manifests(folder)
+
+
+def exchange_config(exchange: Path, policy: dict[str, Any]) -> dict[str, Any]:
+    """``c.Airlock`` of a test server whose source is the mounted folder ``exchange``."""
+    source = {"kind": "folder", "path": str(exchange)}
+    return {
+        "profiles": [{"name": "exchange", "source": source}],
+        "active_profile": "exchange",
+        "policy": policy,
+    }

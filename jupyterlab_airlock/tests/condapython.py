@@ -39,18 +39,18 @@ def build_package(
     subdir: str,
     depends: Sequence[str] = (),
     *,
-    files: Mapping[str, bytes] | None = None,
+    files: Mapping[str, bytes],
     links: Mapping[str, str] | None = None,
     executables: Sequence[str] = (),
     with_prefix: Sequence[str] = (),
     build_string: str = "0",
 ) -> Path:
-    """``<name>-<version>-<build_string>.tar.bz2`` for ``subdir`` (not noarch) in ``folder``.
-
-    ``files`` (path -> contents; default a ``share/<name>/VERSION``), ``links`` (path ->
-    relative target: symbolic links), ``executables`` (files with mode 755) and
-    ``with_prefix`` (text files holding :data:`PLACEHOLDER`, for the linker to rewrite)."""
-    payload = dict(files or {f"share/{name}/VERSION": f"{version}\n".encode()})
+    """``<name>-<version>-<build_string>.tar.bz2`` for ``subdir`` (not noarch) in ``folder``,
+    with more than ``condapackages.build`` puts in one: ``files`` (path -> contents),
+    ``links`` (path -> relative target: symbolic links), ``executables`` (files with mode
+    755) and ``with_prefix`` (text files holding :data:`PLACEHOLDER`, for the linker to
+    rewrite)."""
+    payload = dict(files)
     links = dict(links or {})
     paths: list[dict[str, Any]] = []
     for path, data in sorted(payload.items()):

@@ -23,8 +23,8 @@ from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bun
 from jupyterlab_airlock.platforms import is_conda_prefix
 
 from . import condapackages
-from .condabundles import make_conda_bundle
-from .condapython import build_package, build_python
+from .condabundles import exchange_config, make_conda_bundle
+from .condapython import build_python
 from .installs import finished, plan, start
 from .test_kernel_create import job
 
@@ -449,8 +449,10 @@ def exchange(tmp_path: Path) -> Path:
     packages = tmp_path / "built"
     files = [
         condapackages.build(packages, "airlock-a", "1.0", ["airlock-b >=2"]),
-        build_package(packages / "x64", "airlock-b", "2.0", "linux-64", ["airlock-c >=1"]),
-        build_package(packages / "arm", "airlock-b", "3.0", "linux-aarch64", ["airlock-c >=1"]),
+        condapackages.build(packages, "airlock-b", "2.0", ["airlock-c >=1"], subdir="linux-64"),
+        condapackages.build(
+            packages, "airlock-b", "3.0", ["airlock-c >=1"], subdir="linux-aarch64"
+        ),
         condapackages.build(packages, "airlock-c", "1.0"),
     ]
     asyncio.run(index_packages(files, tmp_path / "exchange" / "conda"))
@@ -464,12 +466,7 @@ def policy() -> dict[str, Any]:
 
 @pytest.fixture
 def airlock_config(exchange: Path, policy: dict[str, Any]) -> dict[str, Any]:
-    source = {"kind": "folder", "path": str(exchange)}
-    return {
-        "profiles": [{"name": "exchange", "source": source}],
-        "active_profile": "exchange",
-        "policy": policy,
-    }
+    return exchange_config(exchange, policy)
 
 
 @pytest.fixture

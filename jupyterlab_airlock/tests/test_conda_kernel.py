@@ -27,7 +27,12 @@ from jupyterlab_airlock.installer.conda_records import installed_records
 from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bundle
 
 from . import condapackages
-from .condabundles import installed_wheels, make_conda_bundle, rewrite_manifests
+from .condabundles import (
+    exchange_config,
+    installed_wheels,
+    make_conda_bundle,
+    rewrite_manifests,
+)
 from .condapython import (
     PREFIX_FILE,
     PYTHON_FULL_VERSION,
@@ -54,8 +59,9 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         name: condapackages.build(folder, name, version, deps) for name, version, deps in CHAIN
     }
     built["python"] = build_python(folder / SUBDIR)
-    built["airlock-native"] = build_package(
-        folder / SUBDIR, "airlock-native", "1.0", SUBDIR, [f"python {PYTHON_VERSION}.*"]
+    native = [f"python {PYTHON_VERSION}.*"]
+    built["airlock-native"] = condapackages.build(
+        folder, "airlock-native", "1.0", native, subdir=SUBDIR
     )
     return built
 
@@ -84,6 +90,12 @@ def create(bundle: Path, places: dict[str, Path], cache: Path, **options: Any) -
             **options,
         )
     )  # fmt: skip
+
+
+def replace(path: Path, data: bytes) -> None:
+    """A new file at ``path``: the channel's files are hard links to the shared packages."""
+    path.unlink()
+    path.write_bytes(data)
 
 
 def refusal(bundle: Path, places: dict[str, Path], cache: Path) -> AirlockError:
@@ -120,7 +132,7 @@ def test_a_tampered_package_is_refused_by_name_and_nothing_is_made(
 ) -> None:
     bundle = bundle_of(tmp_path / "tampered", packages, "python", "airlock-c")
     package = bundle / "channel/noarch/airlock-c-1.0-0.tar.bz2"
-    package.write_bytes(package.read_bytes() + b"\0")
+    replace(package, package.read_bytes() + b"\0")
 
     refused = refusal(bundle, places, tmp_path / "cache")
 
@@ -135,15 +147,14 @@ def test_a_package_swapped_with_new_manifests_is_refused_by_bundle_json(
     sha256 that bundle.json gives."""
     bundle = bundle_of(tmp_path / "swapped", packages, "python", "airlock-c")
     other = condapackages.build(tmp_path / "other", "airlock-c", "1.0", ["airlock-evil"])
-    shutil.copyfile(other, bundle / "channel/noarch/airlock-c-1.0-0.tar.bz2")
+    replace(bundle / "channel/noarch/airlock-c-1.0-0.tar.bz2", other.read_bytes())
     rewrite_manifests(bundle)
 
     refused = refusal(bundle, places, tmp_path / "cache")
 
     assert refused.code == "checksum-mismatch"
-    assert "channel/noarch/airlock-c-1.0-0.tar.bz2 is not the file bundle.json names" in (
-        refused.message
-    )
+    assert "channel/noarch/airlock-c-1.0-0.tar.bz2 has sha256" in refused.message
+    assert "in its bundle.json: the bundle was changed after it was made" in refused.message
 
 
 def test_a_missing_dependency_is_named_with_who_needs_it_and_nothing_is_made(
@@ -160,7 +171,7 @@ def test_a_missing_dependency_is_named_with_who_needs_it_and_nothing_is_made(
 def test_a_package_for_another_platform_is_refused_by_name_and_nothing_is_made(
     packages: dict[str, Path], places: dict[str, Path], tmp_path: Path
 ) -> None:
-    arm = build_package(tmp_path / "arm", "airlock-arm", "1.0", "linux-aarch64")
+    arm = condapackages.build(tmp_path / "arm", "airlock-arm", "1.0", subdir="linux-aarch64")
     bundle = make_conda_bundle(tmp_path / "arm-bundle", [packages["python"], arm])
 
     refused = refusal(bundle, places, tmp_path / "cache")
@@ -173,7 +184,7 @@ def test_a_package_whose_own_index_names_another_platform_is_refused(
     packages: dict[str, Path], places: dict[str, Path], tmp_path: Path
 ) -> None:
     """bundle.json lists the package as linux-64; its info/index.json says linux-aarch64."""
-    arm = build_package(tmp_path / "arm", "airlock-arm", "1.0", "linux-aarch64")
+    arm = condapackages.build(tmp_path / "arm", "airlock-arm", "1.0", subdir="linux-aarch64")
     bundle = make_conda_bundle(tmp_path / "lying", [packages["python"], arm])
     (bundle / "channel/linux-aarch64/airlock-arm-1.0-0.tar.bz2").rename(
         bundle / "channel/linux-64/airlock-arm-1.0-0.tar.bz2"
@@ -186,11 +197,8 @@ def test_a_package_whose_own_index_names_another_platform_is_refused(
 
     refused = refusal(bundle, places, tmp_path / "cache")
 
-    assert refused.code == "invalid-conda-package"
-    assert (
-        "channel/linux-64/airlock-arm-1.0-0.tar.bz2 is airlock-arm 1.0 (0) for linux-aarch64"
-        in (refused.message)
-    )
+    assert refused.code == "wrong-conda-platform"
+    assert "airlock-arm-1.0-0.tar.bz2 is a package for linux-aarch64" in refused.message
 
 
 def test_a_bundle_for_another_platform_is_refused(
@@ -238,12 +246,7 @@ def policy() -> dict[str, Any]:
 
 @pytest.fixture
 def airlock_config(exchange: Path, policy: dict[str, Any]) -> dict[str, Any]:
-    source = {"kind": "folder", "path": str(exchange)}
-    return {
-        "profiles": [{"name": "exchange", "source": source}],
-        "active_profile": "exchange",
-        "policy": policy,
-    }
+    return exchange_config(exchange, policy)
 
 
 async def create_through_api(jp_fetch: Any, jp_serverapp: Any, key: str) -> dict[str, Any]:
