@@ -14,7 +14,8 @@ from typing import Any
 
 from . import manifests
 from .advisories import Advisory
-from .bundle.format import BUNDLE_JSON, read_bundle_json
+from .bundle.conda_format import CondaBundleInfo, read_any_bundle_json
+from .bundle.format import BUNDLE_JSON
 from .copies import WorkspaceCopier
 from .errors import AirlockError
 from .kinds import classify, fit
@@ -110,7 +111,9 @@ class ArtifactCatalog:
     async def _bundle(
         self, source: Source, prefix: str, entries: list[Entry]
     ) -> dict[str, Any] | None:
-        """What a transfer bundle folder holds, from its bundle.json (None for others)."""
+        """What a transfer bundle folder holds, from its bundle.json (None for others): for a
+        conda bundle, its conda platform, its Python and its conda specs and PyPI
+        requirements; ``files`` counts the packages (conda packages and wheels)."""
         described = next((entry for entry in entries if entry.name == BUNDLE_JSON), None)
         if described is None or described.size > manifests.MANIFEST_LIMIT:
             return None
@@ -118,9 +121,20 @@ class ArtifactCatalog:
             "utf-8", "replace"
         )
         try:
-            info = read_bundle_json(text, described.key)
+            info = read_any_bundle_json(text, described.key)
         except AirlockError as error:
             return {"key": prefix, "problem": error.message}
+        if isinstance(info, CondaBundleInfo):
+            python = {"python_version": info.python_version} if info.python_version else {}
+            return {
+                "key": prefix,
+                "kind": "conda",
+                "name": info.name,
+                **python,
+                "platform": info.subdir,
+                "requirements": [*info.specs, *info.requirements],
+                "files": len(info.packages) + len(info.pypi),
+            }
         return {
             "key": prefix,
             "name": info.name,

@@ -112,3 +112,12 @@ class Airlock(LoggingConfigurable):
             "running jobs are never deleted."
         ),
     ).tag(config=True)
+
+    conda_link_scripts = Bool(
+        False,
+        help=(
+            "Whether conda packages' link scripts (bin/.<name>-post-link.sh) run when a "
+            "kernel is made from a conda bundle. They are programs of each package's author "
+            "and run with the server's rights; off, packages are linked as files only."
+        ),
+    ).tag(config=True)

@@ -92,6 +92,7 @@ def load(server_app: Any, config: Airlock) -> None:
             trust,
             Path(jupyter_data_dir()) / "kernels",
             state_dir / "envs",
+            conda_link_scripts=config.conda_link_scripts,
         ),
         installer=Installer(
             spec_manager,

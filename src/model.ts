@@ -288,7 +288,10 @@ export function bundleOrigin(
       .pop() ?? '';
   const facts = [
     bundle.python_version ? trans.__('Python %1', bundle.python_version) : '',
-    bundle.platform ?? '',
+    // A conda bundle's platform is a conda subdir: say so, so that it reads as conda's.
+    bundle.kind === 'conda'
+      ? trans.__('conda %1', bundle.platform ?? '')
+      : (bundle.platform ?? ''),
     bundle.files !== undefined
       ? trans._n('%1 file', '%1 files', bundle.files)
       : ''

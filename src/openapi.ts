@@ -238,7 +238,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new kernel from a bundle folder or an environment archive, as a job */
+        /** A new kernel from a bundle folder (of wheels or conda packages) or an environment archive, as a job */
         post: operations["createKernel"];
         delete?: never;
         options?: never;
@@ -481,7 +481,7 @@ export interface components {
          * @description Stable and machine-readable: one of Airlock's own codes (`internal` for an
          *     unexpected failure), or `http-<status>` for an error of the web server itself.
          */
-        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "bad-signature" | "body-too-large" | "bucket-not-found" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "checksum-mismatch" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-region") | string;
+        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "bad-signature" | "body-too-large" | "bucket-not-found" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "channel-unreachable" | "checksum-mismatch" | "conda-build-differs" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-no-checksum" | "conda-pack-refused" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "download-failed" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-python" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-conda-platform" | "wrong-region") | string;
         /**
          * @description Where transferred files arrive: an S3-compatible bucket or a (mounted) folder. In
          *     the policy's `allowed_sources`, the keys a profile's source must match.
@@ -801,12 +801,19 @@ export interface components {
         BundleInfo: {
             /** @description The folder's key, ending in '/' */
             key: string;
+            /**
+             * @description Set for a bundle of conda packages (with its wheels, if any); absent for a bundle of wheels
+             * @enum {string}
+             */
+            kind?: "conda";
             name?: string;
+            /** @description Absent for a conda bundle without python */
             python_version?: string;
-            /** @description Wheel platform tags, comma-separated */
+            /** @description Wheel platform tags, comma-separated; a conda bundle's conda platform (subdir), e.g. linux-64 */
             platform?: string;
+            /** @description What it was made for (a conda bundle's specs, then its PyPI requirements) */
             requirements?: string[];
-            /** @description How many package files it holds */
+            /** @description How many package files it holds (conda packages and wheels) */
             files?: number;
             problem?: string;
         };
@@ -933,7 +940,7 @@ export interface components {
             python: string;
             prefix: string;
             kernelspec: string;
-            /** @description What a bundle installed (absent for an archive) */
+            /** @description What a bundle installed, conda packages then wheels (absent for an archive) */
             packages?: {
                 name: string;
                 version: string;

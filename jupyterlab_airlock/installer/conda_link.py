@@ -48,6 +48,7 @@ async def install(
     log: Callable[[str], None],
     *,
     cache_dir: Path | None = None,
+    link_scripts: bool = False,
 ) -> None:
     """Carry out ``solution`` in the conda environment ``prefix`` from the package files
     now in ``channel_dir/<subdir>/``, offline, logging one line per package.
@@ -59,7 +60,9 @@ async def install(
     for what cancellation and failure leave. ``cache_dir`` is where py-rattler keeps the
     extracted packages it links from (default: its own user cache, as pixi does). py-rattler
     tags a prefix it creates as a cache folder (CACHEDIR.TAG, so that backup tools skip it);
-    an environment that had no tag is given none."""
+    an environment that had no tag is given none. A package's link scripts (its
+    ``bin/.<name>-post-link.sh``) run only with ``link_scripts``: they are programs of the
+    package's author, run with the server's rights."""
     if solution.problems:
         raise AirlockError(
             "conda-plan-unsolvable",
@@ -71,7 +74,7 @@ async def install(
     target = conda_subdir(solution.platform)
     current = {r.name.normalized: r for r in await asyncio.to_thread(prefix_records, prefix)}
     _check_prefix_matches_plan(solution, current)
-    linkable = await asyncio.to_thread(_channel_records, channel_dir, solution.to_fetch)
+    linkable = await asyncio.to_thread(channel_records, channel_dir, solution.to_fetch)
     for planned in solution.to_fetch:
         await asyncio.to_thread(_verify_file, channel_dir, planned)
     tag = prefix / "CACHEDIR.TAG"
@@ -79,7 +82,9 @@ async def install(
     try:
         for step in solution.steps:
             await _finish_despite_cancellation(
-                _apply(step, linkable[step.name], current, prefix, target, cache_dir, log)
+                _apply(
+                    step, linkable[step.name], current, prefix, target, cache_dir, link_scripts, log
+                )
             )
     finally:
         if not tagged:
@@ -93,6 +98,7 @@ async def _apply(
     prefix: Path,
     platform: Subdir,
     cache_dir: Path | None,
+    link_scripts: bool,
     log: Callable[[str], None],
 ) -> None:
     """Link ``record`` as one py-rattler transaction (replacing the package of that name,
@@ -105,7 +111,7 @@ async def _apply(
             cache_dir=cache_dir,
             installed_packages=list(current.values()),
             platform=platform,
-            execute_link_scripts=False,
+            execute_link_scripts=link_scripts,
             show_progress=False,
         )
     except Exception as error:  # py-rattler's errors share no base class
@@ -129,7 +135,7 @@ def _check_prefix_matches_plan(solution: CondaSolution, current: dict[str, Prefi
             )
 
 
-def _channel_records(channel_dir: Path, records: list[CondaRecord]) -> dict[str, RepoDataRecord]:
+def channel_records(channel_dir: Path, records: list[CondaRecord]) -> dict[str, RepoDataRecord]:
     """py-rattler's records of the planned ``records``, from the channel's repodata.json,
     keyed by package name. Their URLs are ``file:`` URLs into ``channel_dir``."""
     channel = Channel(channel_dir.as_uri())

@@ -36,6 +36,7 @@ from ..bundle.format import (
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import JobContext
+from ..manifests import Manifest
 from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
 from ..processes import last_line, run
@@ -83,11 +84,7 @@ async def create_kernel_from_bundle(
     check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
     context.log(f"Verifying the bundle in {bundle_dir}")
     manifest = await asyncio.to_thread(read_manifest, bundle_dir)
-    listed = sorted(manifest.files.items())
-    for number, (path, expected) in enumerate(listed, start=1):
-        await asyncio.to_thread(verify_file, bundle_dir, path, expected)
-        context.progress(0.3 * number / len(listed))
-    context.log(f"{len(listed)} file(s) match {manifest.source}")
+    await verify_bundle(bundle_dir, manifest, context)
     info = read_bundle_json((bundle_dir / BUNDLE_JSON).read_text("utf-8"), BUNDLE_JSON)
     lock = read_lock((bundle_dir / LOCK_FILE).read_text("utf-8"), LOCK_FILE)
     _check_target(info.target)
@@ -98,7 +95,7 @@ async def create_kernel_from_bundle(
             "the bundle again with ipykernel among its requirements.",
             422,
         )
-    async with _claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
+    async with claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
         context.log(f"Creating a virtual environment in {prefix}")
         await _checked_run(
             [sys.executable, "-m", "venv", "--without-pip", str(prefix)],
@@ -107,28 +104,12 @@ async def create_kernel_from_bundle(
         )
         python = prefix / "bin" / "python"
         context.progress(0.35)
-        folders = [bundle_dir]
-        if cache_root is not None:
-            folders = [
-                (await linked(bundle_dir / path, expected.sha256, Path(path).name,
-                              cache_root / "links")).parent
-                for path, expected in listed
-                if path.endswith(".whl")
-            ]  # fmt: skip
-        uv_cache = cache_root / "uv" if cache_root is not None else None
-        await _install(python, folders, bundle_dir / LOCK_FILE, len(lock), context, uv_cache)
+        await install_wheels(python, bundle_dir, manifest, len(lock), context, cache_root)
         if require_ipykernel:
-            await _require_ipykernel(python)
-        spec = _write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
-    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
-    return {
-        "kernel": kernel_name,
-        "display_name": display_name,
-        "python": str(python),
-        "prefix": str(prefix),
-        "kernelspec": str(spec),
-        "packages": [{"name": entry.name, "version": entry.version} for entry in lock],
-    }
+            await require_ipykernel_in(python)
+        spec = write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
+    packages = [(entry.name, entry.version) for entry in lock]
+    return kernel_ready(kernel_name, display_name, python, spec, context, packages)
 
 
 async def create_kernel_from_archive(
@@ -155,7 +136,7 @@ async def create_kernel_from_archive(
     check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
     name = archive_name or archive.name
     total = await check_archive(archive, name, envs_dir, context)
-    async with _claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
+    async with claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
         context.log(f"Unpacking {size_text(total)} into {prefix}")
         await unpack(archive, name, prefix, total, context)
         python = prefix / "bin" / "python"
@@ -177,16 +158,9 @@ async def create_kernel_from_archive(
         )
         context.progress(0.9)
         if require_ipykernel:
-            await _require_ipykernel(python)
-        spec = _write_kernelspec(spec_dir, python, display_name, {"archive": name})
-    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
-    return {
-        "kernel": kernel_name,
-        "display_name": display_name,
-        "python": str(python),
-        "prefix": str(prefix),
-        "kernelspec": str(spec),
-    }
+            await require_ipykernel_in(python)
+        spec = write_kernelspec(spec_dir, python, display_name, {"archive": name})
+    return kernel_ready(kernel_name, display_name, python, spec, context)
 
 
 async def fetch_bundle(
@@ -225,6 +199,29 @@ async def fetch_bundle(
         raise
     context.log(f"Fetched {len(files)} file(s) of {folder} from {source.describe()}, verified")
     return dest
+
+
+def kernel_ready(
+    kernel_name: str,
+    display_name: str,
+    python: Path,
+    spec: Path,
+    context: JobContext,
+    packages: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The job's result for a new kernel (a CreateKernelResult), logged as ready;
+    ``packages`` (name, version): what a bundle installed."""
+    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
+    result: dict[str, Any] = {
+        "kernel": kernel_name,
+        "display_name": display_name,
+        "python": str(python),
+        "prefix": str(python.parent.parent),
+        "kernelspec": str(spec),
+    }
+    if packages is not None:
+        result["packages"] = [{"name": name, "version": version} for name, version in packages]
+    return result
 
 
 def check_new_kernel(
@@ -281,7 +278,7 @@ def _check_target(target: Target) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _claimed(
+async def claimed(
     kernel_name: str, kernels_dir: Path, envs_dir: Path, context: JobContext
 ) -> AsyncIterator[tuple[Path, Path]]:
     """The environment folder and kernelspec folder, made empty now (so that a second job
@@ -327,20 +324,40 @@ async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
         raise AirlockError("kernel-create-failed", f"{failure}: {last_line(output)}", 500)
 
 
-async def _install(
+async def verify_bundle(bundle_dir: Path, manifest: Manifest, context: JobContext) -> None:
+    """Check every file ``manifest`` lists against it (missing, size, sha256), or raise."""
+    listed = sorted(manifest.files.items())
+    for number, (path, expected) in enumerate(listed, start=1):
+        await asyncio.to_thread(verify_file, bundle_dir, path, expected)
+        context.progress(0.3 * number / len(listed))
+    context.log(f"{len(listed)} file(s) match {manifest.source}")
+
+
+async def install_wheels(
     python: Path,
-    folders: list[Path],
-    lock: Path,
+    bundle_dir: Path,
+    manifest: Manifest,
     count: int,
     context: JobContext,
-    uv_cache: Path | None,
+    cache_root: Path | None,
 ) -> None:
+    """The ``count`` wheels the bundle's ``requirements.lock`` pins, installed by uv into
+    ``python``'s environment, offline, from the bundle's verified wheels only."""
+    wheels = [(path, entry) for path, entry in manifest.files.items() if path.endswith(".whl")]
+    folders = sorted({(bundle_dir / path).parent for path, _ in wheels})
+    if cache_root is not None:
+        folders = [
+            (await linked(bundle_dir / path, expected.sha256, Path(path).name,
+                          cache_root / "links")).parent
+            for path, expected in sorted(wheels)
+        ]  # fmt: skip
+    uv_cache = cache_root / "uv" if cache_root is not None else None
     context.log(f"Installing {count} package(s) offline from the bundle")
     try:
         completed = await install_offline(
             python,
             folders,
-            lock,
+            bundle_dir / LOCK_FILE,
             log=context.log,
             cache_dir=uv_cache,
             progress=lambda share: context.progress(0.4 + 0.5 * share),
@@ -367,7 +384,7 @@ async def _install(
     )
 
 
-async def _require_ipykernel(python: Path) -> None:
+async def require_ipykernel_in(python: Path) -> None:
     completed = await run([str(python), "-I", "-c", _IS_IPYKERNEL_THERE], timeout=60)
     if completed.returncode != 0:
         raise AirlockError(
@@ -378,7 +395,7 @@ async def _require_ipykernel(python: Path) -> None:
         )
 
 
-def _write_kernelspec(
+def write_kernelspec(
     spec_dir: Path, python: Path, display_name: str, origin: dict[str, str]
 ) -> Path:
     """kernel.json, written whole or not at all (the launcher may read it at any moment)."""

@@ -5,8 +5,8 @@
 - ``python``: the interpreter asked, as given.
 - ``version``: its Python version, e.g. ``"3.11.7"``.
 - ``prefix``, ``base_prefix``: its ``sys.prefix`` and ``sys.base_prefix``.
-- ``kind``: ``"venv"`` (the prefixes differ or ``<prefix>/pyvenv.cfg`` exists), ``"conda"``
-  (``<prefix>/conda-meta`` exists) or ``"system"``.
+- ``kind``: ``"conda"`` (``<prefix>/conda-meta`` exists), ``"venv"`` (else, the prefixes
+  differ or ``<prefix>/pyvenv.cfg`` exists) or ``"system"``.
 - ``site_packages``: where installs go, ``sysconfig.get_paths()["purelib"]``.
 - ``writable``: whether this user may write there (permissions and read-only mounts).
 - ``why_not_writable``: plain words saying why not and what to do; None when writable.
@@ -180,10 +180,11 @@ def _is_package(package: Any) -> bool:
 
 
 def _kind(prefix: str, base_prefix: str) -> str:
-    if prefix != base_prefix or os.path.exists(os.path.join(prefix, "pyvenv.cfg")):
-        return "venv"
+    # conda-meta first: conda manages such a prefix even when its python is venv-like.
     if os.path.isdir(os.path.join(prefix, "conda-meta")):
         return "conda"
+    if prefix != base_prefix or os.path.exists(os.path.join(prefix, "pyvenv.cfg")):
+        return "venv"
     return "system"
 
 

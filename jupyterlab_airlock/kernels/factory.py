@@ -1,6 +1,7 @@
-"""New kernels from the read bucket, as jobs: a bundle folder or an environment archive
-becomes an environment with its kernelspec (``kernels.create`` does the work), once the
-policy has judged what vouches for its files and what advisories affect its packages."""
+"""New kernels from the read bucket, as jobs: a bundle folder (of wheels, or of conda
+packages) or an environment archive becomes an environment with its kernelspec
+(``kernels.create`` and ``kernels.conda_bundle`` do the work), once the policy has judged
+what vouches for its files and each of its packages, with the advisories that affect it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import manifests
-from ..bundle.format import LOCK_FILE, read_lock
+from ..bundle.conda_format import CondaBundleInfo, read_any_bundle_json
+from ..bundle.format import BUNDLE_JSON, LOCK_FILE, BundleInfo, read_lock
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
@@ -19,6 +21,7 @@ from ..kinds import classify
 from ..policy import Policy
 from ..sources import Source, clean_key
 from ..sources.active import ActiveSource, ActiveTrust
+from .conda_bundle import create_kernel_from_conda_bundle
 from .create import (
     check_new_kernel,
     create_kernel_from_archive,
@@ -40,8 +43,10 @@ class KernelFactory:
         trust: ActiveTrust,
         kernels_dir: Path,
         envs_dir: Path,
+        conda_link_scripts: bool = False,
     ) -> None:
         self._trust = trust
+        self._conda_link_scripts = conda_link_scripts
         self._specs = spec_manager
         self._cache = cache
         self._jobs = jobs
@@ -110,12 +115,27 @@ class KernelFactory:
         scratch = self._cache.root / "bundles" / uuid.uuid4().hex
         try:
             local = await fetch_bundle(source, key, self._cache, scratch, context)
-            lock = read_lock((local / LOCK_FILE).read_text("utf-8"), key + LOCK_FILE)
-            for entry in lock:
-                known = advisories.affecting(entry.name, entry.version) if advisories else []
-                reason = self._policy.verdict(entry.name, entry.version, advisories=known)
+            info = read_any_bundle_json(
+                (local / BUNDLE_JSON).read_text("utf-8", "replace"), key + BUNDLE_JSON
+            )
+            # Every package, conda and PyPI, judged before anything is made.
+            packages: list[tuple[str, str]] = []
+            if isinstance(info, CondaBundleInfo):
+                packages += [(package.name, package.version) for package in info.packages]
+            if isinstance(info, BundleInfo) or (local / LOCK_FILE).is_file():
+                lock = read_lock((local / LOCK_FILE).read_text("utf-8"), key + LOCK_FILE)
+                packages += [(entry.name, entry.version) for entry in lock]
+            for package, version in packages:
+                known = advisories.affecting(package, version) if advisories else []
+                reason = self._policy.verdict(package, version, advisories=known)
                 if reason:
                     raise AirlockError("policy-refused", f"The bundle holds {reason}.", 403)
+            if isinstance(info, CondaBundleInfo):
+                return await create_kernel_from_conda_bundle(
+                    local, name, display_name, self._kernels_dir, self._envs_dir, context,
+                    existing_kernels=existing, cache_root=self._cache.root,
+                    link_scripts=self._conda_link_scripts,
+                )  # fmt: skip
             return await create_kernel_from_bundle(
                 local, name, display_name, self._kernels_dir, self._envs_dir, context,
                 existing_kernels=existing, cache_root=self._cache.root,

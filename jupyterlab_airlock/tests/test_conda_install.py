@@ -1,6 +1,7 @@
 """Offline conda installs with py-rattler: tiny packages built by the tests, a local channel,
 real conda prefixes. airlock-a needs airlock-b >=2, which needs airlock-c; airlock-d is
-unrelated; airlock-b comes in 1.0 and 2.0."""
+unrelated; airlock-b comes in 1.0 and 2.0. Then the same through the REST API, into a
+conda kernel, from a channel in the exchange folder."""
 
 from __future__ import annotations
 
@@ -8,17 +9,24 @@ import asyncio
 import fcntl
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError
 
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.installer.conda_index import index_packages
 from jupyterlab_airlock.installer.conda_link import install
 from jupyterlab_airlock.installer.conda_records import installed_records, read_repodata
 from jupyterlab_airlock.installer.conda_solve import CondaSolution, solve
+from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bundle
 from jupyterlab_airlock.platforms import is_conda_prefix
 
 from . import condapackages
+from .condabundles import exchange_config, make_conda_bundle
+from .condapython import build_python
+from .installs import finished, plan, start
+from .test_kernel_create import job
 
 PLATFORM = "linux-64"
 PACKAGES = [
@@ -428,3 +436,101 @@ async def test_only_a_conda_environment_is_planned_for(channel: Path, tmp_path: 
         await solve(channel, ["airlock-a"], venv, PLATFORM)
 
     assert refused.value.code == "not-a-conda-environment"
+
+
+# Through the REST API: a conda kernel (a prefix py-rattler made from a conda bundle, with
+# a python package made around this machine's interpreter: see condapython), and a mounted
+# exchange folder that holds a channel: airlock-a (noarch) needs airlock-b >=2, which is
+# for linux-64 (and, in 3.0, for linux-aarch64 only) and needs airlock-c (noarch).
+
+
+@pytest.fixture
+def exchange(tmp_path: Path) -> Path:
+    packages = tmp_path / "built"
+    files = [
+        condapackages.build(packages, "airlock-a", "1.0", ["airlock-b >=2"]),
+        condapackages.build(packages, "airlock-b", "2.0", ["airlock-c >=1"], subdir="linux-64"),
+        condapackages.build(
+            packages, "airlock-b", "3.0", ["airlock-c >=1"], subdir="linux-aarch64"
+        ),
+        condapackages.build(packages, "airlock-c", "1.0"),
+    ]
+    asyncio.run(index_packages(files, tmp_path / "exchange" / "conda"))
+    return tmp_path / "exchange"
+
+
+@pytest.fixture
+def policy() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def airlock_config(exchange: Path, policy: dict[str, Any]) -> dict[str, Any]:
+    return exchange_config(exchange, policy)
+
+
+@pytest.fixture
+def conda_kernel(tmp_path: Path, jp_data_dir: Path) -> Path:
+    """The prefix of kernel 'condakernel': python only, linked by py-rattler."""
+    bundle = make_conda_bundle(tmp_path / "python-only", [build_python(tmp_path / "python")])
+    asyncio.run(
+        create_kernel_from_conda_bundle(
+            bundle, "condakernel", "Conda kernel", jp_data_dir / "kernels", tmp_path / "envs",
+            job()[0], require_ipykernel=False, cache_root=tmp_path / "cache",
+        )
+    )  # fmt: skip
+    return tmp_path / "envs" / "condakernel"
+
+
+A_KEY = "conda/noarch/airlock-a-1.0-0.tar.bz2"
+
+
+async def test_a_plan_for_a_conda_kernel_lists_the_closure_for_its_platform_as_pip_plans_do(
+    jp_fetch: Any, jp_serverapp: Any, conda_kernel: Path
+) -> None:
+    planned = await plan(jp_fetch, "condakernel", keys=[A_KEY])
+
+    assert planned["ok"], planned
+    assert planned["environment"]["kind"] == "conda"
+    steps = [
+        (s["name"], s["version"], s["action"], s["kind"], s["requested"], s["needed_by"])
+        for s in planned["steps"]
+    ]
+    assert steps == [
+        ("airlock-c", "1.0", "install", "conda", False, ["airlock-b 2.0"]),
+        ("airlock-b", "2.0", "install", "conda", False, ["airlock-a 1.0"]),
+        ("airlock-a", "1.0", "install", "conda", True, []),
+    ]
+    assert all(step["verified"] and step["sha256"] for step in planned["steps"])
+    assert planned["summary"].startswith("3 packages for Conda kernel: 3 to install")
+
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, planned["id"]))["id"])
+
+    assert job["state"] == "succeeded", job["log"]
+    assert [name for name, _, _ in installed_records(conda_kernel)] == [
+        "airlock-a",
+        "airlock-b",
+        "airlock-c",
+        "python",
+    ]
+    assert (conda_kernel / "share/airlock-b/VERSION").read_text() == "2.0\n"
+
+
+@pytest.mark.parametrize("policy", [{"deny": ["airlock-c"]}])
+async def test_the_policy_judges_every_package_of_a_conda_plan(
+    jp_fetch: Any, conda_kernel: Path
+) -> None:
+    planned = await plan(jp_fetch, "condakernel", keys=[A_KEY])
+
+    assert not planned["ok"]
+    assert [step["name"] for step in planned["steps"]] == ["airlock-c", "airlock-b", "airlock-a"]
+    assert planned["refused"] == [
+        {
+            "item": "airlock-c 1.0",
+            "message": "airlock-c 1.0 is denied by the policy rule 'airlock-c'",
+        }
+    ]
+    with pytest.raises(HTTPClientError) as refused:
+        await start(jp_fetch, planned["id"])
+    assert refused.value.code == 409
+    assert not (conda_kernel / "share" / "airlock-a").exists()

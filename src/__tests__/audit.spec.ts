@@ -259,6 +259,20 @@ describe('the names of a new kernel', () => {
       details: 'Python 3.11 · linux_x86_64 · 31 files',
       base: 'analysis'
     });
+    // A conda bundle: its platform is a conda subdir.
+    expect(
+      bundleOrigin(
+        {
+          key: 'bundles/conda-analysis/',
+          kind: 'conda',
+          name: 'conda-analysis',
+          python_version: '3.11',
+          platform: 'linux-64',
+          files: 33
+        },
+        trans
+      ).details
+    ).toBe('Python 3.11 · conda linux-64 · 33 files');
     // An older bundle.json may lack a name: the folder names it.
     expect(bundleOrigin({ key: 'bundles/stats/' }, trans).base).toBe('stats');
     // The base drops the ending the server recognised, whichever it is.
