@@ -31,7 +31,7 @@ from rattler.exceptions import SolverError
 from ..advisories import AdvisoryData
 from ..errors import AirlockError
 from ..installer.conda_records import conda_record, first_line
-from ..installer.conda_solve import _close, _explain
+from ..installer.conda_solve import close_channel, explain_unsolvable
 from ..offline import sha256_file
 from ..sbom import conda_purl, cyclonedx_json
 from ..secrets import redact
@@ -93,7 +93,9 @@ async def build_conda_bundle(
                     matchspecs, sources, virtual_packages=target.generic()
                 )
             except SolverError as error:
-                problems = await asyncio.to_thread(_explain, list(specs), sources, [], error)
+                problems = await asyncio.to_thread(
+                    explain_unsolvable, list(specs), sources, [], error
+                )
                 raise AirlockError(
                     "bundle-unsatisfiable",
                     f"The conda specs cannot be met for {target.describe()} from "
@@ -101,7 +103,7 @@ async def build_conda_bundle(
                     422,
                 ) from None
         finally:
-            await asyncio.to_thread(_close, sources)
+            await asyncio.to_thread(close_channel, sources)
     return await make_conda_bundle(
         out_dir, list(specs), channels, target, records, {}, pypi, log, pip_log, advisories
     )

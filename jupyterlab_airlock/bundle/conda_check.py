@@ -24,7 +24,7 @@ from ..errors import AirlockError
 from ..installer.conda_records import PACKAGE_SUFFIXES, conda_record, first_line, read_repodata
 
 # The installer's own reading of a local channel and its plain words for what is missing.
-from ..installer.conda_solve import _close, _explain, _open_channel
+from ..installer.conda_solve import close_channel, explain_unsolvable, open_channel
 from ..manifests import Manifest
 from .conda_format import CHANNEL_DIR, CONDA_LOCK, CondaBundleInfo, CondaPackage
 from .conda_target import CondaTarget, conda_specs, target_of_lock
@@ -58,14 +58,14 @@ async def check_conda_packages(
 async def resolve_offline(channel_dir: Path, info: CondaBundleInfo, target: CondaTarget) -> None:
     """Solve ``info.specs`` for ``target`` from ``channel_dir`` alone: the solution must
     be ``info.packages``, or an AirlockError names what is missing and who needs it."""
-    sources = await asyncio.to_thread(_open_channel, channel_dir, [target.subdir, "noarch"])
+    sources = await asyncio.to_thread(open_channel, channel_dir, [target.subdir, "noarch"])
     try:
         try:
             records = await rattler.solve_with_sparse_repodata(
                 conda_specs(info.specs), sources, virtual_packages=target.generic()
             )
         except SolverError as error:
-            problems = await asyncio.to_thread(_explain, info.specs, sources, [], error)
+            problems = await asyncio.to_thread(explain_unsolvable, info.specs, sources, [], error)
             raise AirlockError(
                 "bundle-incomplete",
                 f"The bundle cannot be installed offline for {target.describe()}: "
@@ -73,7 +73,7 @@ async def resolve_offline(channel_dir: Path, info: CondaBundleInfo, target: Cond
                 422,
             ) from None
     finally:
-        await asyncio.to_thread(_close, sources)
+        await asyncio.to_thread(close_channel, sources)
     solved = {(r.name.normalized, str(r.version), str(r.build)) for r in records}
     listed = {(p.name, p.version, p.build) for p in info.packages}
     if solved != listed:

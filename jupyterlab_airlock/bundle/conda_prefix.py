@@ -22,7 +22,7 @@ from rattler.repo_data import PackageFormatSelection
 from ..advisories import AdvisoryData
 from ..errors import AirlockError
 from ..installer.conda_records import prefix_records
-from ..installer.conda_solve import _close
+from ..installer.conda_solve import close_channel
 from ..kinds import classify
 from ..offline import sha256_file
 from ..platforms import is_conda_prefix
@@ -169,7 +169,7 @@ async def _from_channels(
                 else:
                     absent.append(record.file_name)
         finally:
-            await asyncio.to_thread(_close, sources)
+            await asyncio.to_thread(close_channel, sources)
     if absent:
         raise AirlockError(
             "bundle-incomplete",

@@ -25,7 +25,7 @@ from rattler import (
 )
 
 from ..errors import AirlockError
-from ..installer.conda_solve import _plain_spec
+from ..installer.conda_solve import plain_spec
 from .conda_format import check_subdir
 from .format import BundleInputError, Target, check_platform
 
@@ -136,7 +136,7 @@ def conda_specs(texts: Sequence[str]) -> list[MatchSpec]:
     specs = []
     for text in texts:
         try:
-            specs.append(_plain_spec(text))
+            specs.append(plain_spec(text))
         except AirlockError as error:
             raise BundleInputError(error.message) from None
     return specs

@@ -83,12 +83,12 @@ async def solve(channel_dir: Path, specs: list[str], prefix: Path, platform: str
     not a plain package spec, an unknown platform, a prefix that is not a conda
     environment, a malformed repodata.json."""
     subdir = conda_subdir(platform)
-    wanted = [_plain_spec(spec) for spec in specs]
+    wanted = [plain_spec(spec) for spec in specs]
     if not wanted:
         raise AirlockError("invalid-conda-spec", "Name at least one conda package to install.")
     require_conda_prefix(prefix)
     installed = await asyncio.to_thread(prefix_records, prefix)
-    sources = await asyncio.to_thread(_open_channel, channel_dir, [str(subdir), "noarch"])
+    sources = await asyncio.to_thread(open_channel, channel_dir, [str(subdir), "noarch"])
     try:
         virtual = await asyncio.to_thread(_virtual_packages)
         asked = {spec.name.normalized for spec in wanted}
@@ -100,14 +100,14 @@ async def solve(channel_dir: Path, specs: list[str], prefix: Path, platform: str
                 [*wanted, *kept], sources, locked_packages=installed, virtual_packages=virtual
             )
         except SolverError as error:
-            problems = await asyncio.to_thread(_explain, specs, sources, installed, error)
+            problems = await asyncio.to_thread(explain_unsolvable, specs, sources, installed, error)
             return CondaSolution(tuple(specs), str(subdir), (), tuple(problems))
     finally:
-        await asyncio.to_thread(_close, sources)
+        await asyncio.to_thread(close_channel, sources)
     return CondaSolution(tuple(specs), str(subdir), _steps(records, installed), ())
 
 
-def _plain_spec(spec: str) -> MatchSpec:
+def plain_spec(spec: str) -> MatchSpec:
     """``spec`` as a MatchSpec, if it names a package and versions and nothing else."""
     refusal = (
         f"'{spec}' is not a conda package spec Airlock installs: give a package name and "
@@ -123,7 +123,7 @@ def _plain_spec(spec: str) -> MatchSpec:
         raise AirlockError("invalid-conda-spec", f"{refusal} ({first_line(error)})") from None
 
 
-def _open_channel(channel_dir: Path, subdirs: Iterable[str]) -> list[SparseRepoData]:
+def open_channel(channel_dir: Path, subdirs: Iterable[str]) -> list[SparseRepoData]:
     """The repodata of ``subdirs`` that ``channel_dir`` has, checked by read_repodata
     (whose messages are clearer than the solver's) before py-rattler maps it."""
     channel_dir = channel_dir.resolve()
@@ -137,7 +137,7 @@ def _open_channel(channel_dir: Path, subdirs: Iterable[str]) -> list[SparseRepoD
     return sources
 
 
-def _close(sources: Iterable[SparseRepoData]) -> None:
+def close_channel(sources: Iterable[SparseRepoData]) -> None:
     for source in sources:
         source.close()
 
@@ -194,7 +194,7 @@ def _action(old: RepoDataRecord | None, new: RepoDataRecord) -> Action:
     return "reinstall"  # the same version, another build
 
 
-def _explain(
+def explain_unsolvable(
     specs: list[str],
     sources: list[SparseRepoData],
     installed: list[PrefixRecord],
