@@ -3,6 +3,7 @@ import { folderIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { RowComponentProps } from 'react-window';
 
+import { IArtifactEntry } from '../../api';
 import { ArtifactRow, CatalogModel } from '../../catalog';
 import { formatSize } from '../format';
 import { AdvisoriesBadge, TrustBadge } from '../Trust';
@@ -47,31 +48,43 @@ export interface IRowProps {
   onActivate: (index: number, tick: boolean) => void;
 }
 
+export interface IFileState {
+  entry: IArtifactEntry;
+  selected: boolean;
+  /**
+   * The policy's refusal: such a package cannot be ticked, the server would refuse it.
+   */
+  refused: { reason?: string | null } | null;
+  tickable: boolean;
+  ticked: boolean;
+}
+
 /**
- * One row of the compact artifact list, high enough to read at the panel's default
- * width: the whole name (on two lines when it must), then what it is, its size, its
- * checksum and whether it fits the chosen kernel.
+ * A row of the list or of the table: an option of its listbox (`jp-mod-active` where the
+ * keyboard is, `jp-mod-selected` for the file shown), a folder's icon or a file's tick
+ * box, then what the view shows of it.
  */
-export function ArtifactRowView({
-  index,
-  style,
-  ariaAttributes,
-  rows,
-  model,
-  trans,
-  ticked,
-  active,
-  listId,
-  onActivate
-}: RowComponentProps<IRowProps>): JSX.Element {
+export function ArtifactOption(props: {
+  row: RowComponentProps<IRowProps>;
+  className: string;
+  testId: string;
+  folder: (name: string) => React.ReactNode;
+  file: (file: IFileState) => React.ReactNode;
+}): JSX.Element {
+  const { index, style, ariaAttributes, rows, model, trans, ticked, active } =
+    props.row;
+  const { listId, onActivate } = props.row;
   const row = rows[index];
-  const isActive = index === active;
+  const classes = [props.className];
+  if (index === active) {
+    classes.push('jp-mod-active');
+  }
   const common = {
     ...ariaAttributes,
     role: 'option',
     id: rowId(listId, index),
     style,
-    'data-testid': 'airlock-artifact-row',
+    'data-testid': props.testId,
     onClick: (event: React.MouseEvent) =>
       onActivate(index, event.ctrlKey || event.metaKey)
   };
@@ -80,37 +93,31 @@ export function ArtifactRowView({
       <div
         {...common}
         aria-selected={false}
-        className={`jp-Airlock-artifactRow${isActive ? ' jp-mod-active' : ''}`}
+        className={classes.join(' ')}
         title={trans.__('Open %1', row.prefix)}
       >
         <folderIcon.react className="jp-Airlock-rowIcon" tag="span" />
-        <div className="jp-Airlock-artifactMain">
-          <WrappedName text={row.name} />
-          <div className="jp-Airlock-artifactFacts jp-Airlock-muted">
-            {trans.__('folder')}
-          </div>
-        </div>
+        {props.folder(row.name)}
       </div>
     );
   }
   const entry = row.entry;
-  const selected = model.selected?.key === entry.key;
-  // Packages the admin's policy refuses cannot be ticked: the server would refuse them.
-  const refused = entry.policy && !entry.policy.allowed ? entry.policy : null;
   const tickable = isTickable(row);
-  const isTicked = tickable && ticked.has(entry.key);
-  const classes = ['jp-Airlock-artifactRow'];
-  if (selected) {
+  const file: IFileState = {
+    entry,
+    selected: model.selected?.key === entry.key,
+    refused: entry.policy && !entry.policy.allowed ? entry.policy : null,
+    tickable,
+    ticked: tickable && ticked.has(entry.key)
+  };
+  if (file.selected) {
     classes.push('jp-mod-selected');
-  }
-  if (isActive) {
-    classes.push('jp-mod-active');
   }
   return (
     <div
       {...common}
-      aria-selected={selected}
-      aria-checked={tickable ? isTicked : undefined}
+      aria-selected={file.selected}
+      aria-checked={tickable ? file.ticked : undefined}
       className={classes.join(' ')}
       title={entry.key}
     >
@@ -120,54 +127,87 @@ export function ArtifactRowView({
         className="jp-Airlock-tick"
         aria-hidden="true"
         tabIndex={-1}
-        style={tickable || refused ? undefined : { visibility: 'hidden' }}
-        title={refused?.reason ?? trans.__('Select %1 for install', entry.name)}
+        style={tickable || file.refused ? undefined : { visibility: 'hidden' }}
+        title={
+          file.refused?.reason ?? trans.__('Select %1 for install', entry.name)
+        }
         disabled={!tickable}
-        checked={isTicked}
+        checked={file.ticked}
         onClick={event => {
           event.stopPropagation();
           onActivate(index, true);
         }}
         onChange={() => undefined}
       />
-      <div className="jp-Airlock-artifactMain">
-        <WrappedName text={entry.name} />
-        <div className="jp-Airlock-artifactFacts">
-          <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
-          <span className="jp-Airlock-muted">{formatSize(entry.size)}</span>
-          {refused && (
-            <span
-              className="jp-Airlock-failed"
-              data-testid="airlock-not-allowed"
-              title={
-                refused.reason ??
-                trans.__('The admin’s policy does not allow it')
-              }
-            >
-              {trans.__('not allowed')}
-            </span>
-          )}
-          {/* A signer speaks for the checksum too: one badge, so the row fits 250 px. */}
-          {entry.artifact.kind !== 'manifest' &&
-            (entry.trust.state === 'signed' ||
-            entry.trust.state === 'bad-signature' ? (
-              <TrustBadge trust={entry.trust} trans={trans} quiet />
-            ) : (
-              <ChecksumBadge status={entry.checksum} trans={trans} />
-            ))}
-          <AdvisoriesBadge advisories={entry.advisories} trans={trans} />
-          {/* A refused package is not installed anywhere: whether it fits is moot. */}
-          {!refused && entry.fit && entry.fit.fits !== null && (
-            <span
-              className={entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
-              title={entry.fit.reason ?? ''}
-            >
-              {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
-            </span>
-          )}
-        </div>
-      </div>
+      {props.file(file)}
     </div>
+  );
+}
+
+/**
+ * One row of the compact artifact list, high enough to read at the panel's default
+ * width: the whole name (on two lines when it must), then what it is, its size, its
+ * checksum and whether it fits the chosen kernel.
+ */
+export function ArtifactRowView(
+  props: RowComponentProps<IRowProps>
+): JSX.Element {
+  const { trans } = props;
+  return (
+    <ArtifactOption
+      row={props}
+      className="jp-Airlock-artifactRow"
+      testId="airlock-artifact-row"
+      folder={name => (
+        <div className="jp-Airlock-artifactMain">
+          <WrappedName text={name} />
+          <div className="jp-Airlock-artifactFacts jp-Airlock-muted">
+            {trans.__('folder')}
+          </div>
+        </div>
+      )}
+      file={({ entry, refused }) => (
+        <div className="jp-Airlock-artifactMain">
+          <WrappedName text={entry.name} />
+          <div className="jp-Airlock-artifactFacts">
+            <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
+            <span className="jp-Airlock-muted">{formatSize(entry.size)}</span>
+            {refused && (
+              <span
+                className="jp-Airlock-failed"
+                data-testid="airlock-not-allowed"
+                title={
+                  refused.reason ??
+                  trans.__('The admin’s policy does not allow it')
+                }
+              >
+                {trans.__('not allowed')}
+              </span>
+            )}
+            {/* A signer speaks for the checksum too: one badge, so the row fits 250 px. */}
+            {entry.artifact.kind !== 'manifest' &&
+              (entry.trust.state === 'signed' ||
+              entry.trust.state === 'bad-signature' ? (
+                <TrustBadge trust={entry.trust} trans={trans} quiet />
+              ) : (
+                <ChecksumBadge status={entry.checksum} trans={trans} />
+              ))}
+            <AdvisoriesBadge advisories={entry.advisories} trans={trans} />
+            {/* A refused package is not installed anywhere: whether it fits is moot. */}
+            {!refused && entry.fit && entry.fit.fits !== null && (
+              <span
+                className={
+                  entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'
+                }
+                title={entry.fit.reason ?? ''}
+              >
+                {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
+              </span>
+            )}
+          </div>
+        </div>
+      )}
+    />
   );
 }
 

@@ -1,5 +1,4 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { folderIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { List, RowComponentProps, useListCallbackRef } from 'react-window';
 
@@ -7,7 +6,13 @@ import { IArtifactEntry } from '../../api';
 import { ArtifactRow, CatalogModel } from '../../catalog';
 import { formatSize } from '../format';
 import { AdvisoriesBadge, TrustBadge } from '../Trust';
-import { ChecksumBadge, isTickable, rowId, WrappedName } from './ArtifactRow';
+import {
+  ArtifactOption,
+  ChecksumBadge,
+  IRowProps,
+  rowId,
+  WrappedName
+} from './ArtifactRow';
 import { useRowKeys } from './rowKeys';
 
 const ROW_HEIGHT = 32;
@@ -135,7 +140,7 @@ export function ArtifactTable(props: {
           trans,
           ticked,
           active,
-          tableId,
+          listId: tableId,
           onActivate: activate
         }}
         onRowsRendered={visible => {
@@ -179,117 +184,63 @@ function sortedRows(
   return [...folders, ...files];
 }
 
-function TableRow({
-  index,
-  style,
-  ariaAttributes,
-  rows,
-  model,
-  trans,
-  ticked,
-  active,
-  tableId,
-  onActivate
-}: RowComponentProps<{
-  rows: ArtifactRow[];
-  model: CatalogModel;
-  trans: TranslationBundle;
-  ticked: ReadonlySet<string>;
-  active: number;
-  tableId: string;
-  onActivate: (index: number, tick: boolean) => void;
-}>): JSX.Element {
-  const row = rows[index];
-  const classes = ['jp-Airlock-tableRow'];
-  if (index === active) {
-    classes.push('jp-mod-active');
-  }
-  const common = {
-    ...ariaAttributes,
-    role: 'option',
-    id: rowId(tableId, index),
-    style,
-    'data-testid': 'airlock-table-row',
-    onClick: (event: React.MouseEvent) =>
-      onActivate(index, event.ctrlKey || event.metaKey)
-  };
-  if (row.type === 'folder') {
-    return (
-      <div {...common} aria-selected={false} className={classes.join(' ')}>
-        <folderIcon.react className="jp-Airlock-rowIcon" tag="span" />
-        <span className="jp-Airlock-tableName">{row.name}</span>
-        <span className="jp-Airlock-muted">{trans.__('folder')}</span>
-      </div>
-    );
-  }
-  const entry = row.entry;
-  const selected = model.selected?.key === entry.key;
-  const refused = entry.policy && !entry.policy.allowed ? entry.policy : null;
-  const tickable = isTickable(row);
-  if (selected) {
-    classes.push('jp-mod-selected');
-  }
+function TableRow(props: RowComponentProps<IRowProps>): JSX.Element {
+  const { trans } = props;
   return (
-    <div
-      {...common}
-      aria-selected={selected}
-      aria-checked={tickable ? tickable && ticked.has(entry.key) : undefined}
-      className={classes.join(' ')}
-      title={entry.key}
-    >
-      <input
-        type="checkbox"
-        className="jp-Airlock-tick"
-        aria-hidden="true"
-        tabIndex={-1}
-        style={tickable || refused ? undefined : { visibility: 'hidden' }}
-        title={refused?.reason ?? trans.__('Select %1 for install', entry.name)}
-        disabled={!tickable}
-        checked={tickable && ticked.has(entry.key)}
-        onClick={event => {
-          event.stopPropagation();
-          onActivate(index, true);
-        }}
-        onChange={() => undefined}
-      />
-      <span className="jp-Airlock-tableName">
-        <WrappedName text={entry.name} />
-      </span>
-      <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
-      <span>{formatSize(entry.size)}</span>
-      <span className="jp-Airlock-muted">
-        {entry.modified
-          ? new Date(entry.modified).toLocaleString(undefined, {
-              dateStyle: 'medium',
-              timeStyle: 'short'
-            })
-          : ''}
-      </span>
-      <span>
-        {refused ? (
-          <span className="jp-Airlock-failed" title={refused.reason ?? ''}>
-            {trans.__('not allowed')}
+    <ArtifactOption
+      row={props}
+      className="jp-Airlock-tableRow"
+      testId="airlock-table-row"
+      folder={name => (
+        <>
+          <span className="jp-Airlock-tableName">{name}</span>
+          <span className="jp-Airlock-muted">{trans.__('folder')}</span>
+        </>
+      )}
+      file={({ entry, refused }) => (
+        <>
+          <span className="jp-Airlock-tableName">
+            <WrappedName text={entry.name} />
           </span>
-        ) : entry.fit && entry.fit.fits !== null ? (
-          <span
-            className={entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
-            title={entry.fit.reason ?? ''}
-          >
-            {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
+          <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
+          <span>{formatSize(entry.size)}</span>
+          <span className="jp-Airlock-muted">
+            {entry.modified
+              ? new Date(entry.modified).toLocaleString(undefined, {
+                  dateStyle: 'medium',
+                  timeStyle: 'short'
+                })
+              : ''}
           </span>
-        ) : null}
-      </span>
-      <span>
-        {entry.trust.state === 'signed' ||
-        entry.trust.state === 'bad-signature' ? (
-          <TrustBadge trust={entry.trust} trans={trans} />
-        ) : (
-          <ChecksumBadge status={entry.checksum} trans={trans} />
-        )}
-      </span>
-      <span>
-        <AdvisoriesBadge advisories={entry.advisories} trans={trans} />
-      </span>
-    </div>
+          <span>
+            {refused ? (
+              <span className="jp-Airlock-failed" title={refused.reason ?? ''}>
+                {trans.__('not allowed')}
+              </span>
+            ) : entry.fit && entry.fit.fits !== null ? (
+              <span
+                className={
+                  entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'
+                }
+                title={entry.fit.reason ?? ''}
+              >
+                {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
+              </span>
+            ) : null}
+          </span>
+          <span>
+            {entry.trust.state === 'signed' ||
+            entry.trust.state === 'bad-signature' ? (
+              <TrustBadge trust={entry.trust} trans={trans} />
+            ) : (
+              <ChecksumBadge status={entry.checksum} trans={trans} />
+            )}
+          </span>
+          <span>
+            <AdvisoriesBadge advisories={entry.advisories} trans={trans} />
+          </span>
+        </>
+      )}
+    />
   );
 }
