@@ -19,7 +19,5 @@ from jupyterlab_airlock.sizes import size_text
         (5 * 10**15, "5000.0 TB"),
     ],
 )
-def test_sizes_are_written_in_decimal_units_as_the_panel_writes_them(
-    count: int, text: str
-) -> None:
+def test_sizes_are_written_in_decimal_units_as_the_panel_writes_them(count: int, text: str) -> None:
     assert size_text(count) == text
