@@ -56,11 +56,9 @@ test.describe('Airlock in the Settings Editor', () => {
     await form.getByRole('button', { name: 'Add item' }).first().click();
     const field = (name: string) =>
       form.locator(`input[id$="_profiles_0_source_${name}"]`);
-    const kind = form
-      .getByRole('combobox')
-      .filter({
-        has: page.getByRole('option', { name: 'Local or mounted folder' })
-      });
+    const kind = form.getByRole('combobox').filter({
+      has: page.getByRole('option', { name: 'Local or mounted folder' })
+    });
 
     await expect(kind).toHaveValue('0');
     await expect(field('bucket')).toBeVisible();
