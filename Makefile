@@ -17,7 +17,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*') \
 	package.json tsconfig.json
 
-.PHONY: install demo test lint format test-python test-js test-ui bench clean
+.PHONY: install demo test lint format test-python test-js test-ui screenshots bench clean
 
 install: $(STAMPS)/develop
 
@@ -49,6 +49,10 @@ test-js: install
 
 test-ui: install $(STAMPS)/ui-tests $(CHROMIUM)
 	cd ui-tests && jlpm playwright test
+
+# The README's pictures (docs/airlock-*.png), written by the views' UI test on a fresh demo.
+screenshots: install $(STAMPS)/ui-tests $(CHROMIUM)
+	cd ui-tests && CI=1 AIRLOCK_DOCS_SCREENSHOTS=1 jlpm test:views
 
 # Each benchmark against its baseline, on its own moto and Jupyter servers (about forty
 # minutes: filling moto with 100,000 objects takes nine, rendering them in JupyterLab in

@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .errors import AirlockError
+from .sizes import size_text
 
 # Bounds: OSV's whole PyPI export is tens of MiB zipped, its largest record tens of KiB.
 MAX_ZIP_BYTES = 128 << 20
@@ -104,7 +105,8 @@ def read_osv_zip(path: Path, sha256: str, source: str) -> AdvisoryData:
     size = path.stat().st_size
     if size > MAX_ZIP_BYTES:
         raise _invalid(
-            source, f"it is {size >> 20} MiB; an OSV export is at most {MAX_ZIP_BYTES >> 20} MiB"
+            source,
+            f"it is {size_text(size)}; an OSV export is at most {size_text(MAX_ZIP_BYTES)}",
         )
     data = AdvisoryData(sha256, source)
     total = 0
@@ -120,7 +122,8 @@ def read_osv_zip(path: Path, sha256: str, source: str) -> AdvisoryData:
                 total += len(raw)
                 if total > MAX_TOTAL_BYTES:
                     raise _invalid(
-                        source, f"it unpacks to more than {MAX_TOTAL_BYTES >> 30} GiB (a zip bomb?)"
+                        source,
+                        f"it unpacks to more than {size_text(MAX_TOTAL_BYTES)} (a zip bomb?)",
                     )
                 if len(raw) > MAX_RECORD_BYTES:
                     data.skipped.append(f"{info.filename}: larger than {MAX_RECORD_BYTES} bytes")

@@ -81,6 +81,14 @@ class AuditLog:
         # Writes run in worker threads: a rotation must not happen between another
         # write's size check and its write, nor while a window opens the files.
         self._lock = threading.Lock()
+        # User id to the identity provider's name for it, learnt from requests.
+        self._names: dict[str, str] = {}
+
+    def name_user(self, user: str, name: str) -> None:
+        """Record ``name`` (the identity provider's) with ``user``'s records from now on:
+        ids are opaque (a random hex under token authentication), names say who."""
+        if name and name != user:
+            self._names[user] = name
 
     async def append(self, action: str, user: str | None, **record: Any) -> None:
         line = {
@@ -88,6 +96,7 @@ class AuditLog:
             # Under JupyterHub every server may run as one system user (jovyan): the hub's
             # name for the user is the one that says who.
             "user": user or os.environ.get("JUPYTERHUB_USER") or getpass.getuser(),
+            **({"user_name": self._names[user]} if user in self._names else {}),
             "action": action,
             **record,
         }

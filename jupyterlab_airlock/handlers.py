@@ -21,6 +21,7 @@ from .jobs import LOG_TAIL
 from .kernels.create import KERNEL_NAME_RULE
 from .kernels.environment import describe_kernels
 from .kernels.inventory import environment_sbom, with_advisories
+from .sizes import size_text
 from .state import NAMESPACE, AirlockState
 
 # Every Airlock request is a small JSON object; anything larger is refused unread.
@@ -74,7 +75,7 @@ class AirlockHandler(APIHandler):
         if len(self.request.body or b"") > MAX_BODY:
             raise AirlockError(
                 "body-too-large",
-                f"The request body is larger than {MAX_BODY >> 10} KiB; Airlock's requests "
+                f"The request body is larger than {size_text(MAX_BODY)}; Airlock's requests "
                 "are small JSON objects.",
                 413,
             )
@@ -96,8 +97,16 @@ class AirlockHandler(APIHandler):
 
     @property
     def user_name(self) -> str | None:
+        """The user's id, which the audit trail records; the trail also learns the
+        identity provider's name for it, to show who that is."""
         user = self.current_user
-        return getattr(user, "username", None) if user else None
+        if not user:
+            return None
+        username: str | None = getattr(user, "username", None)
+        name = getattr(user, "display_name", "") or getattr(user, "name", "")
+        if username and isinstance(name, str):
+            self.airlock.audit.name_user(username, name)
+        return username
 
     def text_list(self, body: dict[str, Any], name: str) -> list[str]:
         value = body.get(name, [])

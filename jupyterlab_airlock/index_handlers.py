@@ -128,7 +128,9 @@ class ProjectHandler(IndexHandler):
         snapshot = await self.index.snapshot()
         files = self.permitted(snapshot, snapshot.projects.get(normalized, []))
         if not files:
-            raise AirlockError("not-in-index", f"No files of {project} in the read bucket.", 404)
+            raise AirlockError(
+                "not-in-index", f"No files of {project} in the artifact source.", 404
+            )
         if self.wants_json():
             self.set_header("Content-Type", JSON_TYPE)
             self.finish(json.dumps(self._json(normalized, files)))

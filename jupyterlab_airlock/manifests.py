@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import AirlockError
 from .signatures import SIGNATURE_SUFFIX, Signature, TrustedSigners
+from .sizes import size_text
 from .sources import Source
 
 SHA256SUMS = "SHA256SUMS"
@@ -250,7 +251,7 @@ async def read_folder(
                 continue
             raise
         if entry.size > MANIFEST_LIMIT:
-            return None, [f"{key} is larger than {MANIFEST_LIMIT >> 20} MiB; it was not read."]
+            return None, [f"{key} is larger than {size_text(MANIFEST_LIMIT)}; it was not read."]
         data = await source.read_range(key, 0, entry.size)
         try:
             manifest = parse(data.decode("utf-8", "replace"), key)

@@ -136,7 +136,7 @@ def explain_failure(output: str) -> tuple[list[Missing], list[str]]:
         requirement, by = match["requirement"], match["by"]
         versions = match["versions"].strip()
         message = f"{requirement}, needed by {by}," if by else requirement
-        message += " is not in the read bucket"
+        message += " is not in the artifact source"
         if versions and versions != "none":
             message += f" (it holds only {versions})"
         missing.append(Missing(requirement, by, message + "."))

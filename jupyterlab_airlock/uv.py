@@ -121,7 +121,7 @@ def unresolved(output: str) -> list[Missing]:
         message = f"{requirement}, needed by {by}," if by else requirement
         found.setdefault(
             canonicalize_name(name),
-            Missing(requirement, by, message + " is not in the read bucket."),
+            Missing(requirement, by, message + " is not in the artifact source."),
         )
     return list(found.values())
 

@@ -12,7 +12,7 @@ const LIMIT = 200;
 /**
  * Fields every record has; the others are the action's inputs.
  */
-const COMMON = ['time', 'user', 'action', 'result'];
+const COMMON = ['time', 'user', 'user_name', 'action', 'result'];
 
 /**
  * An action of the audit trail in words ("profile switch" for `profile-apply`); an
@@ -157,8 +157,9 @@ export class AuditModel {
   }
 
   /**
-   * A user as people know them: the name the identity provider gave for that id, or the
-   * id itself when the page does not know it (another user on a shared server).
+   * A user as people know them: the name the identity provider gave for that id (the
+   * server records it with each record, this page knows its own), or the id itself when
+   * neither says (records of an older server).
    */
   nameOf(user: string): string {
     return this._names.get(user) ?? user;
@@ -233,6 +234,11 @@ export class AuditModel {
         return; // a later question is on its way
       }
       this._records = page.records;
+      for (const record of page.records) {
+        if (record.user_name) {
+          this._names.set(record.user, record.user_name);
+        }
+      }
       this._total = page.total;
       this._actions = page.actions;
       this._users = page.users;

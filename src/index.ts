@@ -46,7 +46,7 @@ const PLUGIN_ID = 'jupyterlab-airlock:plugin';
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
-    'Mirror profiles, read-bucket browsing and offline installs for air-gapped workspaces.',
+    'Mirror profiles, artifact browsing and offline installs for air-gapped workspaces.',
   autoStart: true,
   optional: [
     ILayoutRestorer,
@@ -191,6 +191,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       };
       label();
       content.model.changed.connect(label);
+      // Each plan is appended to the audit trail: Activity shows it at once.
+      let shownPlan = content.model.plan;
+      content.model.changed.connect(() => {
+        if (content.model.plan !== shownPlan) {
+          shownPlan = content.model.plan;
+          if (shownPlan) {
+            void model.activity.refresh();
+          }
+        }
+      });
       installTabs.add(widget);
       widget.disposed.connect(() => installTabs.delete(widget));
       app.shell.add(widget, 'main');

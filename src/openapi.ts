@@ -1046,7 +1046,10 @@ export interface components {
         AuditRecord: {
             /** Format: date-time */
             time: string;
+            /** @description The user's id */
             user: string;
+            /** @description The identity provider's name for that user, when it has one besides the id */
+            user_name?: string;
             action: string;
             result: string;
         } & {

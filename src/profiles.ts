@@ -258,9 +258,10 @@ export function syncSettings(
 }
 
 /**
- * Offer the names of the profiles the user may choose as suggestions for `activeProfile`
- * in the Settings Editor: the managed ones (read again once the server has answered,
- * `ready`) and the user's own from their settings.
+ * Make `activeProfile` in the Settings Editor a picker of the profiles the user may
+ * choose: the managed ones (read again once the server has answered, `ready`) and the
+ * user's own from their settings, plus '' (none) and the value saved now, so that saved
+ * settings stay valid while the server has not answered.
  */
 export function offerProfileNames(
   registry: ISettingRegistry,
@@ -271,13 +272,16 @@ export function offerProfileNames(
   registry.transform(pluginId, {
     fetch: plugin => {
       const own = (plugin.data?.user?.profiles ?? []) as { name?: string }[];
+      const saved = plugin.data?.user?.activeProfile;
       const names = [
+        '',
         ...profiles.choices.map(choice => choice.profile.name),
-        ...own.map(profile => profile.name ?? '')
-      ].filter((name, index, all) => name && all.indexOf(name) === index);
+        ...own.map(profile => profile.name ?? ''),
+        typeof saved === 'string' ? saved : ''
+      ].filter((name, index, all) => all.indexOf(name) === index);
       const activeProfile = plugin.schema.properties?.activeProfile;
       if (activeProfile) {
-        activeProfile.examples = names;
+        activeProfile.enum = names;
       }
       return plugin;
     }

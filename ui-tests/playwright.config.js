@@ -16,9 +16,16 @@ module.exports = {
     video: 'off',
     launchOptions: require('./chromium')
   },
-  // The demo, and the demo under a policy that requires signed files (tests/signed.*).
+  // The views' looks first, on the fresh demo (tests/views.*), then the demo's journeys,
+  // and the demo under a policy that requires signed files (tests/signed.*).
+  // `--no-deps` runs a demo test without the views first.
   projects: [
-    { name: 'demo', testIgnore: /signed\.spec\.ts$/ },
+    { name: 'views', testMatch: /views\.spec\.ts$/ },
+    {
+      name: 'demo',
+      testIgnore: /(signed|views)\.spec\.ts$/,
+      dependencies: ['views']
+    },
     {
       name: 'require-signed',
       testMatch: /signed\.spec\.ts$/,

@@ -37,7 +37,7 @@ async def build_channel(
         await asyncio.to_thread(_link, path, named)
         loose.append(named)
     if not loose:
-        raise AirlockError("no-conda-packages", "The read bucket holds no conda packages.", 404)
+        raise AirlockError("no-conda-packages", "The artifact source holds no conda packages.", 404)
     await index_packages(loose, channel_dir)
     return {}
 
@@ -54,7 +54,8 @@ async def _from_repodata(
         if target.exists():
             raise AirlockError(
                 "conda-channels",
-                f"The read bucket holds two {subdir} channels ({entry.key} and another): keep one.",
+                f"The artifact source holds two {subdir} channels ({entry.key} and another): "
+                "keep one.",
                 409,
             )
         for record in read_repodata(text, entry.key, subdir):

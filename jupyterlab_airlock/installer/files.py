@@ -64,7 +64,7 @@ def described(head: str, files: list[dict[str, str]]) -> str:
     said = "; ".join(f"{f['file']}: {f['reason']}" for f in files[:_NAMED])
     if len(files) > _NAMED:
         said += f"; and {len(files) - _NAMED} more"
-    return f"{head}: the read bucket holds no file the kernel can use ({said})."
+    return f"{head}: the artifact source holds no file the kernel can use ({said})."
 
 
 def _rank(file: str, tags: list[str]) -> int | None:

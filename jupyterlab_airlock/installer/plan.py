@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 from ..advisories import Advisory
 from ..manifests import Trust
 from ..policy import Policy
+from ..sizes import size_text
 
 
 @dataclass
@@ -97,7 +98,7 @@ class Plan:
             counts[step.action] = counts.get(step.action, 0) + 1
         words = ", ".join(f"{number} to {action}" for action, number in counts.items())
         size = sum(step.size or 0 for step in self.steps)
-        return f"{len(self.steps)} packages for {self.display_name}: {words} ({_size(size)})."
+        return f"{len(self.steps)} packages for {self.display_name}: {words} ({size_text(size)})."
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,12 +142,3 @@ def changes(before: dict[str, str], after: dict[str, str]) -> list[dict[str, Any
         kind = "remove" if version is None else action(previous, version)
         changed.append({"name": name, "version": version, "previous": previous, "action": kind})
     return changed
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("kB", "MB", "GB"):
-        value /= 1000
-        if value < 1000 or unit == "GB":
-            return f"{size} bytes" if size < 1000 else f"{value:.1f} {unit}"
-    raise AssertionError("unreachable")

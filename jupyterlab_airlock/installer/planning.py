@@ -176,7 +176,7 @@ class Planner:
         unknown = [key for key in keys if key not in snapshot.by_key]
         if unknown:
             plan.refused += [
-                {"item": key, "message": f"{key} is not in the read bucket."} for key in unknown
+                {"item": key, "message": f"{key} is not in the artifact source."} for key in unknown
             ]
             return
         local = [self._workspace_file(path) for path in paths]
@@ -191,7 +191,7 @@ class Planner:
             return []
         if indexed is None:
             plan.refused.append(
-                {"item": key, "message": f"{key} is not a wheel or sdist in the read bucket."}
+                {"item": key, "message": f"{key} is not a wheel or sdist in the artifact source."}
             )
             return []
         if not self._fits(plan, key, info, tags):
@@ -366,7 +366,7 @@ class Planner:
         found: dict[str, Any] = lacking.to_json()
         found["unusable"] = unusable(requirement, files, tags, self._policy)
         if found["unusable"]:
-            head = lacking.message.removesuffix(" is not in the read bucket.")
+            head = lacking.message.removesuffix(" is not in the artifact source.")
             found["message"] = described(head, found["unusable"])
         return found
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..errors import AirlockError
 from ..jobs import JobContext
 from ..kinds import ENV_ARCHIVE_ENDINGS
+from ..sizes import size_text
 
 # Unpacking needs the archive's size and a little more for the file system's own blocks.
 _SPACE_MARGIN = 1.05
@@ -148,14 +149,3 @@ def _disk_full(where: Path, why: str) -> AirlockError:
         "was kept. Free some space, or ask your admin for more.",
         507,
     )
-
-
-def size_text(count: int) -> str:
-    if count < 1024:
-        return f"{count} bytes"
-    value, unit = count / 1024, "KiB"
-    for larger in ("MiB", "GiB", "TiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, larger
-    return f"{value:.1f} {unit}"

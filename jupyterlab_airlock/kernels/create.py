@@ -40,9 +40,10 @@ from ..manifests import Manifest
 from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
 from ..processes import last_line, run
+from ..sizes import size_text
 from ..sources import Entry, Source
 from ..uv import unresolved, uv_errors
-from .archive import check_archive, size_text, unpack
+from .archive import check_archive, unpack
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
 # GET /airlock/status publishes the rule, so the frontend checks names with this very one.

@@ -66,7 +66,12 @@ def validate_profile(raw: Any) -> Profile:
     errors = sorted(
         validator.iter_errors(profile), key=lambda error: [str(p) for p in error.absolute_path]
     )
-    problems = [_describe(error, label) for error in errors if not _is_url_pattern(error)]
+    # jsonschema reports each missing key of one "required" apart: one sentence names all.
+    problems = list(
+        dict.fromkeys(
+            _describe(error, label) for error in _by_kind(errors) if not _is_url_pattern(error)
+        )
+    )
     for where, url in _urls(profile, _profile_schema(), ""):
         problem = url_problem(url)
         if problem:
@@ -85,6 +90,45 @@ def validate_profile(raw: Any) -> Profile:
     if problems:
         raise _invalid(" ".join(problems))
     return copy.deepcopy(profile)
+
+
+def _kind_branch(schema: Mapping[str, Any], instance: Any) -> int | None:
+    """In a ``oneOf`` by ``kind`` (the artifact source: each kind has its own fields), the
+    index of the branch of ``instance``'s kind; None when no branch has it."""
+    if not isinstance(instance, Mapping):
+        return None
+    for index, branch in enumerate(schema.get("oneOf", [])):
+        # Each branch's kind is an enum of one value (the Settings Editor's form fills
+        # an enum's default, not a const).
+        if branch.get("properties", {}).get("kind", {}).get("enum") == [instance.get("kind")]:
+            return index
+    return None
+
+
+def _by_kind(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    """The errors to explain: a ``oneOf`` by kind is replaced by what is wrong in the
+    branch of the instance's kind (a missing key, an unknown one), or with the kind itself
+    when it is none of them."""
+    for error in errors:
+        instance = error.instance
+        if (
+            error.validator != "oneOf"
+            or not isinstance(error.schema, Mapping)
+            or not isinstance(instance, Mapping)
+        ):
+            yield error
+            continue
+        chosen = _kind_branch(error.schema, instance)
+        branch = 0 if chosen is None else chosen
+        within = [sub for sub in error.context or [] if sub.relative_schema_path[0] == branch]
+        if chosen is None:  # the first branch says what is wrong with the kind
+            within = [
+                sub
+                for sub in within
+                if list(sub.relative_path) == ["kind"]
+                or (sub.validator == "required" and "kind" not in instance)
+            ]
+        yield from within or [error]
 
 
 def _invalid(message: str) -> AirlockError:
@@ -131,6 +175,9 @@ def _urls(instance: Any, schema: Mapping[str, Any], where: str) -> Iterator[tupl
             yield where, instance
     elif isinstance(instance, dict):
         properties = schema.get("properties", {})
+        branch = _kind_branch(schema, instance)
+        if branch is not None:
+            properties = {**properties, **schema["oneOf"][branch].get("properties", {})}
         extra = schema.get("additionalProperties")
         for key, value in instance.items():
             sub = properties.get(key, extra)

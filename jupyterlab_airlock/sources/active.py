@@ -14,6 +14,7 @@ from ..cache import ContentCache
 from ..errors import AirlockError
 from ..policy import Policy
 from ..signatures import TrustedSigners
+from ..sizes import size_text
 from . import source_from_config
 from .base import Source
 
@@ -118,8 +119,8 @@ class ActiveTrust:
                 # Refused before a byte is fetched: the bound is the zip's size.
                 raise AirlockError(
                     "advisories-invalid",
-                    f"The advisory data {key} cannot be used: it is {entry.size >> 20} MiB; an "
-                    f"OSV export is at most {MAX_ZIP_BYTES >> 20} MiB.",
+                    f"The advisory data {key} cannot be used: it is {size_text(entry.size)}; an "
+                    f"OSV export is at most {size_text(MAX_ZIP_BYTES)}.",
                     422,
                 )
             async with self._lock:

@@ -11,6 +11,7 @@ import asyncio
 import io
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -270,5 +271,11 @@ async def test_the_server_emits_audit_events_and_describes_its_window(
     )
     activity = json.loads((await jp_fetch("airlock", "audit")).body)
     assert [record["action"] for record in activity["records"]] == ["profile-apply"]
+    # Who, by id and by the identity provider's name: the id of the anonymous user a
+    # token request is given is an opaque hex, its name jupyter_server's "Anonymous ...".
+    [record] = activity["records"]
+    assert re.fullmatch("[0-9a-f]{32}", record["user"])
+    assert record["user_name"].startswith("Anonymous ")
+    assert (event["user"], event["user_name"]) == (record["user"], record["user_name"])
     assert activity["complete"] is True
     assert activity["since"] == event["time"]

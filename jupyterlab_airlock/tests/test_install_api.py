@@ -145,7 +145,7 @@ async def test_a_missing_dependency_is_named_and_nothing_changes(
     assert planned["steps"] == []
     [missing] = planned["missing"]
     assert missing["message"] == (
-        "airlock-absent>=1.26, needed by airlock-lonely, is not in the read bucket."
+        "airlock-absent>=1.26, needed by airlock-lonely, is not in the artifact source."
     )
     with pytest.raises(HTTPClientError) as refused:
         await start(jp_fetch, planned["id"])
@@ -230,7 +230,7 @@ async def test_the_plan_names_the_files_it_could_not_use_and_why(
     assert unusable["file"] == file
     assert unusable["reason"].startswith(reason)
     assert f"{file}: {reason}" in missing["message"]
-    assert "the read bucket holds no file the kernel can use" in missing["message"]
+    assert "the artifact source holds no file the kernel can use" in missing["message"]
 
 
 async def test_a_selected_wheel_installs_with_its_dependencies(

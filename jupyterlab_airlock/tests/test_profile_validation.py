@@ -82,6 +82,11 @@ def test_a_complete_profile_is_valid_and_returned_as_a_copy() -> None:
         ({"name": "x", "source": {"kind": "s3"}}, "'source' of kind 's3' needs 'bucket'"),
         ({"name": "x", "source": {"kind": "folder"}}, "'source' of kind 'folder' needs 'path'"),
         ({"name": "x", "source": {"kind": "ftp"}}, "'source.kind' is \"ftp\", which is not"),
+        ({"name": "x", "source": {}}, "Profile 'x': 'source' needs 'kind', 'bucket'."),
+        (
+            {"name": "x", "source": {"kind": "folder", "path": "/x", "bucket": "b"}},
+            "Profile 'x': 'source' has unknown keys: bucket (allowed: kind, path).",
+        ),
         (
             {"name": "x", "pip": {"trusted-host": ["https://nexus"]}},
             "'pip.trusted-host[0]' is \"https://nexus\", which is not valid: A host name",
@@ -136,14 +141,17 @@ def test_a_url_with_a_password_is_refused_without_repeating_the_password() -> No
             "name": "x",
             "pip": {"extra-index-url": ["https://bob:hunter2@nexus/simple/"]},
             "conda": {"channels": ["main", "https://token@conda.corp/main"]},
+            "source": {"kind": "s3", "bucket": "b", "endpoint_url": "https://key:s3cr3t@minio/"},
         }
     )
 
     assert "'pip.extra-index-url[0]' ('https://***@nexus/simple/') contains a user name" in message
     assert "'conda.channels[1]' ('https://***@conda.corp/main')" in message
+    assert "'source.endpoint_url' ('https://***@minio/')" in message
     assert "no secrets in profiles; use the credential chain or a netrc/keyring" in message
     assert "hunter2" not in message
     assert "token" not in message
+    assert "s3cr3t" not in message
 
 
 def test_file_urls_are_refused_for_conda_channels_too() -> None:
@@ -187,6 +195,9 @@ def walk(node: Any, where: str = "") -> list[tuple[str, dict[str, Any]]]:
     for key in ("items", "additionalProperties"):
         if isinstance(node.get(key), dict):
             found += walk(node[key], f"{where}[{key}]")
+    for index, branch in enumerate(node.get("oneOf", [])):
+        if "properties" in branch:
+            found += walk(branch, f"{where}[oneOf {index}]")
     return found
 
 
@@ -196,5 +207,7 @@ def test_the_schema_is_self_contained_and_closed_for_the_settings_editor() -> No
 
     for where, node in walk(schema()):
         assert "description" in node, f"{where} needs a description for the Settings Editor"
+        # An object of one of several shapes (the artifact source) is closed by each.
         if node.get("type") == "object" and where != ".conda.custom_channels":
-            assert node.get("additionalProperties") is False, f"{where} must be closed"
+            closed = node.get("additionalProperties") is False or "oneOf" in node
+            assert closed, f"{where} must be closed"

@@ -324,8 +324,8 @@ def _huge(path: Path) -> None:
 @pytest.mark.parametrize(
     ("hostile", "problem", "records"),
     [
-        (_bomb, "unpacks to more than 1 GiB (a zip bomb?)", 0),
-        (_huge, "it is 200 MiB; an OSV export is at most 128 MiB", 0),
+        (_bomb, "unpacks to more than 1.1 GB (a zip bomb?)", 0),
+        (_huge, "it is 209.7 MB; an OSV export is at most 134.2 MB", 0),
         (_traversal, None, 2),
         (_malformed, None, 1),
     ],

@@ -46,7 +46,7 @@ def test_a_failed_resolution_names_what_is_missing_and_who_needs_it() -> None:
     }
     [missing] = unresolved(TOO_OLD)
     assert missing.message == (
-        "airlock-absent>=1.26, needed by airlock-lonely, is not in the read bucket."
+        "airlock-absent>=1.26, needed by airlock-lonely, is not in the artifact source."
     )
     assert unresolved("error: Failed to inspect Python interpreter") == []
 

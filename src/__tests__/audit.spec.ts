@@ -85,6 +85,10 @@ describe('AuditModel', () => {
     expect(summarizeRecord(refused, trans)).toBe('to no-such-profile');
     expect(activity.actions).toEqual(['profile-apply']);
     expect(activity.users).toEqual([refused.user]);
+    // Shown by the name the server recorded with the id, not by the id.
+    expect(refused.user_name).toBeTruthy();
+    expect(refused.user_name).not.toBe(refused.user);
+    expect(activity.nameOf(refused.user)).toBe(refused.user_name);
 
     await activity.setAction('copy');
     expect(activity.records).toEqual([]);

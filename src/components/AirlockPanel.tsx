@@ -45,7 +45,8 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
     <UseSignal signal={model.stateChanged}>
       {() => (
         <div className="jp-Airlock-panel">
-          <header className="jp-Airlock-header">
+          {/* Not a <header>: one banner landmark per page, JupyterLab's top bar. */}
+          <div className="jp-Airlock-header">
             <h2 className="jp-Airlock-title">{trans.__('Airlock')}</h2>
             <span className="jp-Airlock-version" data-testid="airlock-version">
               {model.status
@@ -60,7 +61,7 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               enabled={!model.loading}
               onClick={() => void model.refresh()}
             />
-          </header>
+          </div>
           {model.error && (
             <div className="jp-Airlock-error" role="alert">
               {model.error}

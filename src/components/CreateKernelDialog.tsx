@@ -127,8 +127,22 @@ function KernelNamesFields(props: {
     setNames(next);
     onChange(next);
   };
+  const ref = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    // The dialog's Create kernel acts only on names the fields accept (required, the
+    // kernel name's pattern); the server's rule is checked again on the answer.
+    const fields = ref.current;
+    const accept = fields
+      ?.closest('.jp-Dialog-content')
+      ?.querySelector<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept');
+    if (fields && accept) {
+      accept.disabled = Array.from(fields.querySelectorAll('input')).some(
+        input => !input.checkValidity()
+      );
+    }
+  }, [names]);
   return (
-    <div className="jp-Airlock-field">
+    <div className="jp-Airlock-field" ref={ref}>
       <p className="jp-Airlock-muted jp-Airlock-url">{origin.key}</p>
       {origin.details && <p className="jp-Airlock-muted">{origin.details}</p>}
       <label className="jp-Airlock-label" htmlFor="jp-airlock-kernel-display">

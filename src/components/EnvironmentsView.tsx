@@ -217,7 +217,7 @@ function PackageTable(props: {
           {rows.map(item => (
             <tr key={item.name}>
               <td>{item.name}</td>
-              <td>{item.version}</td>
+              <td className="jp-Airlock-packageVersion">{item.version}</td>
               <td className="jp-Airlock-muted">{item.installer ?? ''}</td>
             </tr>
           ))}

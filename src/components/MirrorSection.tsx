@@ -148,7 +148,12 @@ function ProbeResults(props: {
           <strong>{result.endpoint}</strong>{' '}
           <span className="jp-Airlock-url">{result.url}</span>
           {result.status !== null && ` HTTP ${result.status}`}
-          {result.latency_ms !== null && ` · ${result.latency_ms} ms`}
+          {result.latency_ms !== null && (
+            <span className="jp-Airlock-latency">
+              {' · '}
+              {trans.__('%1 ms', result.latency_ms)}
+            </span>
+          )}
           {result.cause && (
             <div className="jp-Airlock-muted">{result.cause}</div>
           )}

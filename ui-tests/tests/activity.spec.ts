@@ -56,10 +56,17 @@ test.describe('Activity and policy', () => {
       records.and(page.locator(':not([data-action="copy"])'))
     ).toHaveCount(0);
     const user = activity.getByRole('combobox', { name: 'User to show' });
-    const { user: userName } = JSON.parse((await json.textContent()) ?? '{}');
-    await expect(copy).toContainText(userName);
+    // Who copied, by the identity provider's name; the id in the tooltip.
+    const { user: userId, user_name: userName } = JSON.parse(
+      (await json.textContent()) ?? '{}'
+    );
+    expect(userName).toBeTruthy();
+    const who = copy.locator('.jp-Airlock-activityWho');
+    await expect(who).toContainText(userName);
+    await expect(who).not.toContainText(userId);
+    await expect(who).toHaveAttribute('title', userId);
     await expect(user.locator('option')).toContainText(['All users', userName]);
-    await user.selectOption(userName);
+    await user.selectOption(userId);
     await expect(copies).toHaveCount(1);
 
     await action.selectOption('');

@@ -47,6 +47,7 @@ export function CopyBox(props: {
                 <Button
                   small
                   className="jp-mod-styled jp-mod-accept"
+                  disabled={!destination.trim()}
                   onClick={() => void copyAsking(model, destination, trans)}
                 >
                   {trans.__('Copy to workspace')}
