@@ -22,15 +22,16 @@ from typing import Any
 from .cache import FetchCounter
 from .errors import AirlockError
 from .ranged_file import RangedFile, ReadLimitExceeded
+from .sizes import size_text
 from .sources import Source
 
 PREVIEW_ROWS = 20
 PREVIEW_COLUMNS = 50
-READ_LIMIT = 16 << 20  # bytes of a Parquet or Arrow object one preview may read
-EXCEL_LIMIT = 5 << 20  # an .xlsx is a zip of XML: previewing it reads all of it
+READ_LIMIT = 16_000_000  # bytes of a Parquet or Arrow object one preview may read
+EXCEL_LIMIT = 5_000_000  # an .xlsx is a zip of XML: previewing it reads all of it
 _BLOCK = 64 << 10  # a Parquet page is read this much at a time, so a preview stops early
 _EXTRA = "pip install 'jupyterlab-airlock[datasets]'"
-_OVER_LIMIT_FOOTER = f"its footer claims more than {READ_LIMIT >> 20} MiB"
+_OVER_LIMIT_FOOTER = f"its footer claims more than {size_text(READ_LIMIT)}"
 
 
 @dataclass
@@ -77,8 +78,8 @@ async def excel_table(source: Source, key: str) -> Table:
     entry = await source.stat(key)
     if entry.size > EXCEL_LIMIT:
         return _note(
-            f"{entry.name} is {entry.size / (1 << 20):.1f} MiB: Excel files are previewed up "
-            f"to {EXCEL_LIMIT >> 20} MiB, because the whole file has to be read. Copy it into "
+            f"{entry.name} is {size_text(entry.size)}: Excel files are previewed up "
+            f"to {size_text(EXCEL_LIMIT)}, because the whole file has to be read. Copy it into "
             "the workspace, or read it with the snippet below."
         )
     data = await source.read_range(key, 0, entry.size)
@@ -154,7 +155,7 @@ def _read_arrow_stream(ipc: ModuleType, file: io.BufferedReader, key: str) -> Ta
         first = next(iter(reader), None)
     except ReadLimitExceeded:
         raise _unreadable(
-            key, "Arrow", f"its first record batch is over {READ_LIMIT >> 20} MiB"
+            key, "Arrow", f"its first record batch is over {size_text(READ_LIMIT)}"
         ) from None
     except failed as error:
         raise _unreadable(key, "Arrow IPC file or stream", str(error)) from None
@@ -194,7 +195,7 @@ def _schema_only(schema: Any, rows_total: int | None, key: str) -> Table:
     table.truncated = True
     table.note = (
         f"The schema only: the first rows of {_name(key)} would take more than "
-        f"{READ_LIMIT >> 20} MiB of it to read."
+        f"{size_text(READ_LIMIT)} of it to read."
     )
     return table
 

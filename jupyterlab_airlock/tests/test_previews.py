@@ -273,7 +273,7 @@ async def test_first_rows_beyond_the_read_limit_show_the_schema_only(
     assert shown["rows"] == []
     assert shown["rows_total"] == 1
     assert "schema only" in shown["note"]
-    assert "16 MiB" in shown["note"]
+    assert "16.0 MB" in shown["note"]
     assert counting.bytes_read <= READ_LIMIT
 
 
@@ -366,7 +366,7 @@ async def test_a_workbook_over_the_size_limit_says_why(
     await read_table(counting, key, classify(key))
 
     assert shown["rows"] == []
-    assert shown["note"].startswith("big.xlsx is 5.0 MiB: Excel files are previewed up to 5 MiB")
+    assert shown["note"].startswith("big.xlsx is 5.0 MB: Excel files are previewed up to 5.0 MB")
     assert "the whole file has to be read" in shown["note"]
     assert counting.bytes_read == 0
 
