@@ -35,7 +35,7 @@ test.use({
 });
 
 /**
- * What changes from run to run, masked in every screenshot: times and durations, the
+ * What changes from run to run, masked in every screenshot: times, dates and durations, the
  * server's version, user names, absolute paths of this machine, and the versions of the
  * packages the demo kernel borrows from the Python that runs the demo.
  */
@@ -44,6 +44,7 @@ function changing(page: IJupyterLabPageFixture): Locator[] {
     '.jp-Airlock-version',
     '.jp-Airlock-latency',
     '.jp-Airlock-jobTime',
+    '.jp-Airlock-modified',
     '.jp-Airlock-activityWho',
     '.jp-Airlock-environments .jp-Airlock-facts .jp-Airlock-url',
     '.jp-Airlock-packageVersion',
@@ -153,7 +154,7 @@ test.describe('Airlock at the default sidebar width', () => {
         panel.getByTestId('airlock-artifact-row').filter({ hasText: 'wheels/' })
       ).toBeVisible();
       await expect(panel.getByTestId('airlock-job')).not.toHaveCount(0);
-      // Scanned open too; the picture shows the panel's top.
+      // Scanned open too.
       for (const section of ['activity', 'policy']) {
         await panel.locator(`[data-section="${section}"] > summary`).click();
       }
@@ -161,10 +162,16 @@ test.describe('Airlock at the default sidebar width', () => {
         panel.getByTestId('airlock-activity-record')
       ).not.toHaveCount(0);
       await expect(panel.getByTestId('airlock-policy')).toBeVisible();
+      // Opening the last sections scrolled the panel down: the picture is of its top.
+      await panel.evaluate(node =>
+        [node, ...node.querySelectorAll('*')].forEach(element => {
+          element.scrollTop = 0;
+        })
+      );
       await look(page, panel, `#${PANEL_ID}`, 'panel', theme);
 
       const artifacts = await openView(page, 'artifacts');
-      const rows = artifacts.getByTestId('airlock-artifact-row');
+      const rows = artifacts.getByTestId('airlock-table-row');
       await rows.filter({ hasText: 'datasets/' }).click();
       await rows.filter({ hasText: 'stations.json' }).click();
       await expect(artifacts.getByTestId('airlock-preview')).toBeVisible();

@@ -204,7 +204,7 @@ function TableRow(props: RowComponentProps<IRowProps>): JSX.Element {
           </span>
           <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
           <span>{formatSize(entry.size)}</span>
-          <span className="jp-Airlock-muted">
+          <span className="jp-Airlock-muted jp-Airlock-modified">
             {entry.modified
               ? new Date(entry.modified).toLocaleString(undefined, {
                   dateStyle: 'medium',
