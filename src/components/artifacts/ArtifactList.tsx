@@ -1,17 +1,28 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { List, useListCallbackRef } from 'react-window';
+import { List, RowComponentProps, useListCallbackRef } from 'react-window';
 
-import { CatalogModel } from '../../catalog';
+import { ArtifactRow, CatalogModel } from '../../catalog';
 import { ArtifactRowView, IRowProps, rowId } from './ArtifactRow';
 import { useRowKeys } from './rowKeys';
 
-const ROW_HEIGHT = 52;
-const LIST_HEIGHT = 364;
 let lists = 0;
 
 /**
- * The open folder's rows as a listbox, virtualized so only visible rows are in the DOM.
+ * How a view draws the listbox: its rows' component and height, and its own names.
+ */
+export interface IListLook {
+  rowComponent: (props: RowComponentProps<IRowProps>) => JSX.Element;
+  rowHeight: number;
+  maxHeight: number;
+  className: string;
+  testId: string;
+  label: string;
+}
+
+/**
+ * The open folder's rows as a listbox, virtualized so only visible rows are in the DOM:
+ * the sidebar's compact rows, or (`look`, `rows`) the table's, in its order.
  *
  * One Tab stop, with the keys of `useRowKeys`.
  */
@@ -20,16 +31,31 @@ export function ArtifactList(props: {
   trans: TranslationBundle;
   ticked: ReadonlySet<string>;
   onToggle: (key: string) => void;
+  look?: IListLook;
+  /**
+   * The rows in the order shown (the model's by default); `order` names that order.
+   */
+  rows?: ArtifactRow[];
+  order?: string;
 }): JSX.Element {
-  const { model, trans, ticked, onToggle } = props;
-  const rows = model.rows;
+  const { model, trans, ticked, onToggle, order } = props;
+  const rows = props.rows ?? model.rows;
+  const look = props.look ?? {
+    rowComponent: ArtifactRowView,
+    rowHeight: 52,
+    maxHeight: 364,
+    className: 'jp-Airlock-artifactList',
+    testId: 'airlock-artifacts',
+    label: trans.__('Files and folders')
+  };
   const [listId] = React.useState(() => `jp-airlock-artifacts-${++lists}`);
   const [list, setList] = useListCallbackRef(null);
   const { active, activate, onKeyDown } = useRowKeys({
     model,
     rows,
     onToggle,
-    scrollTo: index => list?.scrollToRow({ index, align: 'smart' })
+    scrollTo: index => list?.scrollToRow({ index, align: 'smart' }),
+    order
   });
 
   if (rows.length === 0 && !model.loading) {
@@ -49,10 +75,10 @@ export function ArtifactList(props: {
   return (
     <List
       listRef={setList}
-      className="jp-Airlock-artifactList"
-      data-testid="airlock-artifacts"
+      className={look.className}
+      data-testid={look.testId}
       role="listbox"
-      aria-label={trans.__('Files and folders')}
+      aria-label={look.label}
       aria-multiselectable={true}
       aria-activedescendant={rows.length ? rowId(listId, active) : undefined}
       aria-busy={model.loading}
@@ -60,11 +86,14 @@ export function ArtifactList(props: {
       onKeyDown={onKeyDown}
       // While a folder loads, the list stays (one row high) so that it keeps the focus.
       style={{
-        height: Math.min(Math.max(rows.length, 1) * ROW_HEIGHT, LIST_HEIGHT)
+        height: Math.min(
+          Math.max(rows.length, 1) * look.rowHeight,
+          look.maxHeight
+        )
       }}
-      rowComponent={ArtifactRowView}
+      rowComponent={look.rowComponent}
       rowCount={rows.length}
-      rowHeight={ROW_HEIGHT}
+      rowHeight={look.rowHeight}
       rowProps={rowProps}
       onRowsRendered={visible => {
         // Fetch the next page before the user reaches the end of this one.

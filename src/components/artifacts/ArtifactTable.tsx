@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { List, RowComponentProps, useListCallbackRef } from 'react-window';
+import { RowComponentProps } from 'react-window';
 
 import { IArtifactEntry } from '../../api';
 import { ArtifactRow, CatalogModel } from '../../catalog';
@@ -10,14 +10,9 @@ import {
   ArtifactOption,
   ChecksumBadge,
   IRowProps,
-  rowId,
   WrappedName
 } from './ArtifactRow';
-import { useRowKeys } from './rowKeys';
-
-const ROW_HEIGHT = 32;
-const TABLE_HEIGHT = 480;
-let tables = 0;
+import { ArtifactList } from './ArtifactList';
 
 type Column =
   'name' | 'kind' | 'size' | 'modified' | 'fit' | 'trust' | 'advisories';
@@ -45,7 +40,7 @@ const SORT_VALUES: {
 
 /**
  * The open folder as a table for the main area: a column for each fact of a file, each
- * sortable (folders stay first), rows virtualized; the keyboard of `useRowKeys`.
+ * sortable (folders stay first), over the listbox of `ArtifactList` with rows of its own.
  *
  * Sorting orders the rows loaded so far; the caption says so while more pages remain.
  */
@@ -56,7 +51,6 @@ export function ArtifactTable(props: {
   onToggle: (key: string) => void;
 }): JSX.Element {
   const { model, trans, ticked, onToggle } = props;
-  const [tableId] = React.useState(() => `jp-airlock-table-${++tables}`);
   const [sort, setSort] = React.useState<{ column: Column; up: boolean }>({
     column: 'name',
     up: true
@@ -65,14 +59,6 @@ export function ArtifactTable(props: {
     () => sortedRows(model.rows, sort.column, sort.up),
     [model.rows, sort.column, sort.up]
   );
-  const [list, setList] = useListCallbackRef(null);
-  const { active, activate, onKeyDown } = useRowKeys({
-    model,
-    rows,
-    onToggle,
-    scrollTo: index => list?.scrollToRow({ index, align: 'smart' }),
-    order: `${sort.column}-${sort.up}`
-  });
   const columns: [Column, string][] = [
     ['name', trans.__('Name')],
     ['kind', trans.__('Kind')],
@@ -83,8 +69,14 @@ export function ArtifactTable(props: {
     ['advisories', trans.__('Advisories')]
   ];
   if (rows.length === 0 && !model.loading) {
+    // No header for nothing: the list says the folder is empty.
     return (
-      <p className="jp-Airlock-empty">{trans.__('This folder is empty.')}</p>
+      <ArtifactList
+        model={model}
+        trans={trans}
+        ticked={ticked}
+        onToggle={onToggle}
+      />
     );
   }
   return (
@@ -118,35 +110,20 @@ export function ArtifactTable(props: {
           </span>
         ))}
       </div>
-      <List
-        listRef={setList}
-        className="jp-Airlock-tableBody"
-        role="listbox"
-        aria-label={trans.__('Files and folders, sorted by %1', sort.column)}
-        aria-multiselectable={true}
-        aria-activedescendant={rows.length ? rowId(tableId, active) : undefined}
-        aria-busy={model.loading}
-        tabIndex={0}
-        onKeyDown={onKeyDown}
-        style={{
-          height: Math.min(Math.max(rows.length, 1) * ROW_HEIGHT, TABLE_HEIGHT)
-        }}
-        rowComponent={TableRow}
-        rowCount={rows.length}
-        rowHeight={ROW_HEIGHT}
-        rowProps={{
-          rows,
-          model,
-          trans,
-          ticked,
-          active,
-          listId: tableId,
-          onActivate: activate
-        }}
-        onRowsRendered={visible => {
-          if (visible.stopIndex >= rows.length - 20) {
-            void model.loadMore();
-          }
+      <ArtifactList
+        model={model}
+        trans={trans}
+        ticked={ticked}
+        onToggle={onToggle}
+        rows={rows}
+        order={`${sort.column}-${sort.up}`}
+        look={{
+          rowComponent: TableRow,
+          rowHeight: 32,
+          maxHeight: 480,
+          className: 'jp-Airlock-tableBody',
+          testId: 'airlock-table-body',
+          label: trans.__('Files and folders, sorted by %1', sort.column)
         }}
       />
       {model.hasMore && (
