@@ -15,7 +15,9 @@
 - ``packages``: ``[{"name", "version", "installer"}]``, sorted by lower-case name: the
   distributions ``importlib.metadata`` finds inside that interpreter (so pip need not be
   there), the first on ``sys.path`` for each normalized name; ``installer`` is the contents
-  of the distribution's INSTALLER file, or None.
+  of the distribution's INSTALLER file, or None. A conda environment's packages that
+  Python does not list (libraries, python itself) are added from its ``conda-meta``
+  records, with installer ``"conda"``.
 
 ``describe_kernel`` adds ``name``, ``display_name`` and ``language`` of the kernelspec; a
 kernel whose environment cannot be described has those three and ``error``
@@ -28,9 +30,13 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from ..errors import AirlockError
+from ..installer.conda_records import prefix_records
 from ..processes import last_line, run
 from .resolve import kernel_python
 
@@ -87,8 +93,28 @@ async def describe_environment(python: str, timeout: float = 30) -> dict[str, An
         "writable": why_not is None,
         "why_not_writable": why_not,
         "advice": advice,
-        "packages": sorted(facts["packages"], key=lambda package: package["name"].lower()),
+        "packages": sorted(
+            facts["packages"] + await _conda_only(kind, prefix, facts["packages"]),
+            key=lambda package: package["name"].lower(),
+        ),
     }
+
+
+async def _conda_only(kind: str, prefix: str, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A conda environment's packages that Python does not list (a library, a compiler,
+    python itself), from its conda-meta records, installed by conda."""
+    if kind != "conda":
+        return []
+    try:
+        records = await asyncio.to_thread(prefix_records, Path(prefix))
+    except AirlockError:
+        return []  # an unreadable record: the Python packages are still worth showing
+    known = {canonicalize_name(package["name"]) for package in listed}
+    return [
+        {"name": record.name.normalized, "version": str(record.version), "installer": "conda"}
+        for record in records
+        if canonicalize_name(record.name.normalized) not in known
+    ]
 
 
 async def describe_kernel(spec_manager: Any, name: str) -> dict[str, Any]:
