@@ -970,6 +970,11 @@ export interface components {
                 name: string;
                 version: string;
                 installer: string | null;
+                /**
+                 * @description `pypi`: a Python distribution; `conda`: a conda package Python does not list (a library, python itself)
+                 * @enum {string}
+                 */
+                ecosystem: "pypi" | "conda";
             }[];
             error?: components["schemas"]["Error"];
             /** @description Null when the active profile names no advisory data, or the environment cannot be described. */

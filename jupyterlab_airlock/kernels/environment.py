@@ -12,12 +12,13 @@
 - ``why_not_writable``: plain words saying why not and what to do; None when writable.
 - ``advice``: None, or for a system Python why installing into it is a bad idea even when
   ``writable`` is true.
-- ``packages``: ``[{"name", "version", "installer"}]``, sorted by lower-case name: the
-  distributions ``importlib.metadata`` finds inside that interpreter (so pip need not be
-  there), the first on ``sys.path`` for each normalized name; ``installer`` is the contents
-  of the distribution's INSTALLER file, or None. A conda environment's packages that
+- ``packages``: ``[{"name", "version", "installer", "ecosystem"}]``, sorted by lower-case
+  name: the distributions ``importlib.metadata`` finds inside that interpreter (so pip
+  need not be there), the first on ``sys.path`` for each normalized name; ``installer``
+  is the contents of the distribution's INSTALLER file, or None. A conda environment's packages that
   Python does not list (libraries, python itself) are added from its ``conda-meta``
-  records, with installer ``"conda"``.
+  records, with installer and ecosystem ``"conda"`` (the others' ecosystem is ``"pypi"``:
+  PyPI's advisories and package URLs apply to them only).
 
 ``describe_kernel`` adds ``name``, ``display_name`` and ``language`` of the kernelspec; a
 kernel whose environment cannot be described has those three and ``error``
@@ -94,7 +95,8 @@ async def describe_environment(python: str, timeout: float = 30) -> dict[str, An
         "why_not_writable": why_not,
         "advice": advice,
         "packages": sorted(
-            facts["packages"] + await _conda_only(kind, prefix, facts["packages"]),
+            [package | {"ecosystem": "pypi"} for package in facts["packages"]]
+            + await _conda_only(kind, prefix, facts["packages"]),
             key=lambda package: package["name"].lower(),
         ),
     }
@@ -111,7 +113,12 @@ async def _conda_only(kind: str, prefix: str, listed: list[dict[str, Any]]) -> l
         return []  # an unreadable record: the Python packages are still worth showing
     known = {canonicalize_name(package["name"]) for package in listed}
     return [
-        {"name": record.name.normalized, "version": str(record.version), "installer": "conda"}
+        {
+            "name": record.name.normalized,
+            "version": str(record.version),
+            "installer": "conda",
+            "ecosystem": "conda",
+        }
         for record in records
         if canonicalize_name(record.name.normalized) not in known
     ]

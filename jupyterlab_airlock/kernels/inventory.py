@@ -19,8 +19,11 @@ def advisory_summary(
     date; None without advisory data."""
     if state is None:
         return None
+    # OSV's PyPI advisories say nothing of conda-only packages.
     affected = [
-        state.affecting(str(package["name"]), str(package["version"])) for package in packages
+        state.affecting(str(package["name"]), str(package["version"]))
+        for package in packages
+        if package.get("ecosystem", "pypi") == "pypi"
     ]
     return {
         "packages": sum(1 for found in affected if found),
@@ -49,8 +52,14 @@ async def environment_sbom(
     described = await describe_kernel(spec_manager, name)
     if "error" in described:
         raise AirlockError("kernel-python", described["error"]["message"], 409)
+    packages = [
+        package
+        if package["ecosystem"] == "pypi"
+        else package | {"purl": f"pkg:conda/{package['name']}@{package['version']}"}
+        for package in described["packages"]
+    ]
     return cyclonedx_json(
         f"{described['display_name']} ({described['prefix']})",
-        described["packages"],
+        packages,
         advisories=state.data if state else None,
     )

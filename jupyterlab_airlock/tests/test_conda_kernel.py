@@ -319,13 +319,10 @@ async def test_a_conda_bundle_in_the_listing_becomes_a_kernel_that_runs_a_cell(
     # The Kernels section lists the conda packages Python does not know, installed by conda.
     kernels = json.loads((await jp_fetch("airlock", "kernels")).body)["kernels"]
     [listed] = [kernel for kernel in kernels if kernel["name"] == "condaenv"]
-    installers = {package["name"]: package["installer"] for package in listed["packages"]}
-    assert (listed["kind"], installers["airlock-c"], installers["python"]) == (
-        "conda",
-        "conda",
-        "conda",
-    )
-    assert installers["ipykernel"] == "uv"
+    origin = {p["name"]: (p["installer"], p["ecosystem"]) for p in listed["packages"]}
+    assert listed["kind"] == "conda"
+    assert origin["airlock-c"] == origin["python"] == ("conda", "conda")
+    assert origin["ipykernel"] == ("uv", "pypi")
     audit = jp_serverapp.web_app.settings["airlock"].audit.read()
     assert audit[-1]["action"] == "create-kernel"
     assert (audit[-1]["result"], audit[-1]["prefix"]) == ("succeeded", str(prefix))

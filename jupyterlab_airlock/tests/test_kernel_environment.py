@@ -118,7 +118,9 @@ async def test_a_venv_kernel_is_described_with_its_environment(
     assert "error" not in kernel
     [pip_info] = site_packages(venv).glob("pip-*.dist-info")
     pip_version = pip_info.name[len("pip-") : -len(".dist-info")]
-    assert {"name": "pip", "version": pip_version, "installer": "pip"} in kernel["packages"]
+    assert {"name": "pip", "version": pip_version, "installer": "pip", "ecosystem": "pypi"} in (
+        kernel["packages"]
+    )
     names = [package["name"].lower() for package in kernel["packages"]]
     assert names == sorted(names)
 
@@ -137,8 +139,8 @@ async def test_packages_are_read_without_pip_and_the_first_on_sys_path_wins(
     environment = await describe_environment(venv_python(bare_venv))
 
     assert environment["packages"] == [
-        {"name": "Demo_Pkg", "version": "1.0", "installer": "pip"},
-        {"name": "zeta", "version": "3", "installer": None},
+        {"name": "Demo_Pkg", "version": "1.0", "installer": "pip", "ecosystem": "pypi"},
+        {"name": "zeta", "version": "3", "installer": None, "ecosystem": "pypi"},
     ]
 
 

@@ -8,7 +8,7 @@ import { AirlockModel } from '../model';
 import { messageOf } from '../request';
 
 type Package = NonNullable<IKernelEnvironment['packages']>[number];
-type SortKey = 'name' | 'version' | 'installer';
+type SortKey = 'name' | 'version' | 'installer' | 'ecosystem';
 
 /**
  * The Environments view, in the main area: one kernel's environment (interpreter, prefix,
@@ -167,7 +167,8 @@ function PackageTable(props: {
   const columns: [SortKey, string][] = [
     ['name', trans.__('Package')],
     ['version', trans.__('Version')],
-    ['installer', trans.__('Installed by')]
+    ['installer', trans.__('Installed by')],
+    ['ecosystem', trans.__('Kind')]
   ];
   return (
     <section className="jp-Airlock-packageView">
@@ -219,6 +220,11 @@ function PackageTable(props: {
               <td>{item.name}</td>
               <td className="jp-Airlock-packageVersion">{item.version}</td>
               <td className="jp-Airlock-muted">{item.installer ?? ''}</td>
+              <td className="jp-Airlock-muted">
+                {item.ecosystem === 'conda'
+                  ? trans.__('conda package')
+                  : trans.__('Python package')}
+              </td>
             </tr>
           ))}
         </tbody>
