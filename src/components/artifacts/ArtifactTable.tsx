@@ -123,7 +123,10 @@ export function ArtifactTable(props: {
           maxHeight: 480,
           className: 'jp-Airlock-tableBody',
           testId: 'airlock-table-body',
-          label: trans.__('Files and folders, sorted by %1', sort.column)
+          label: trans.__(
+            'Files and folders, sorted by %1',
+            columns.find(([column]) => column === sort.column)?.[1] ?? ''
+          )
         }}
       />
       {model.hasMore && (
