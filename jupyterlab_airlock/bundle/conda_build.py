@@ -21,6 +21,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import httpx
 import rattler
@@ -298,6 +300,8 @@ async def _fetch(
 
 async def _download(client: httpx.AsyncClient, url: str, destination: Path) -> str:
     """Stream ``url`` into ``destination``; its sha256."""
+    if url.startswith("file://"):
+        return await asyncio.to_thread(_copy_local, url, destination)
     digest = hashlib.sha256()
     try:
         async with client.stream("GET", url) as response:
@@ -320,6 +324,20 @@ async def _download(client: httpx.AsyncClient, url: str, destination: Path) -> s
             502,
         ) from None
     return digest.hexdigest()
+
+
+def _copy_local(url: str, destination: Path) -> str:
+    """A package of a channel on this machine's file system: copied; its sha256."""
+    path = Path(url2pathname(urlparse(url).path))
+    try:
+        shutil.copyfile(path, destination)
+    except OSError as error:
+        raise AirlockError(
+            "download-failed",
+            f"{path} cannot be read ({error.strerror}): check --channel. Nothing was bundled.",
+            502,
+        ) from None
+    return sha256_file(destination)[0]
 
 
 def _copy_if_same(cached: Path, destination: Path, sha256: str) -> bool:

@@ -203,6 +203,18 @@ def test_a_bundle_for_osx_arm64_is_solved_on_this_machine(mirror: str, tmp_path:
     assert not (tmp_path / "old").exists()
 
 
+def test_a_channel_on_this_machines_file_system_is_bundled_too(
+    mirror_root: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "local"
+    channel = (mirror_root / "good").as_uri()
+    result = airlock("bundle", out, "--conda", "airlock-native", "--channel", channel,
+                     "--platform", "linux-64")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    names = {package.name for package in described(out).packages}
+    assert names == {"airlock-native", "airlock-b", "airlock-c"}
+
+
 def test_a_password_in_the_channel_url_is_never_written(mirror: str, tmp_path: Path) -> None:
     secret = mirror.replace("http://", "http://builder:s3cret@") + "good"
     out = tmp_path / "private"
