@@ -7,6 +7,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMPS := .make
+# uv installs the lock (uv.lock) exactly; this pinned uv, in its own small venv, is the only
+# thing installed before it. Pythons are never downloaded: the machine's own is used.
+UV_VERSION := 0.13.10
+UV := $(CURDIR)/$(STAMPS)/uv/bin/uv
+export UV_PYTHON_DOWNLOADS := never
 CHROMIUM := /usr/bin/chromium
 SSH_KEYGEN := /usr/bin/ssh-keygen
 
@@ -17,7 +22,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 FRONTEND_SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*') \
 	package.json tsconfig.json
 
-.PHONY: install demo test lint format test-python test-js test-ui screenshots bench clean
+.PHONY: install lock demo test lint format test-python test-js test-ui screenshots bench clean
 
 install: $(STAMPS)/develop
 
@@ -63,12 +68,19 @@ bench: install $(STAMPS)/ui-tests $(CHROMIUM)
 $(STAMPS):
 	mkdir -p $@
 
+$(UV): | $(STAMPS)
+	$(PYTHON) -m venv $(STAMPS)/uv
+	$(STAMPS)/uv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# Resolve pyproject.toml's ranges afresh into uv.lock (commit the result).
+lock: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+
 # The virtual environment with JupyterLab, the server extension (editable) and the
-# test and demo tools. The labextension is built by the steps below, not by pip.
-$(STAMPS)/python: pyproject.toml | $(STAMPS)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	SKIP_JUPYTER_BUILDER=1 $(BIN)/python -m pip install --quiet -e ".[dev,test]"
+# test and demo tools, exactly as uv.lock has them: --locked fails when pyproject.toml
+# and the lock disagree (run `make lock`). The labextension is built by the steps below.
+$(STAMPS)/python: pyproject.toml uv.lock $(UV)
+	SKIP_JUPYTER_BUILDER=1 $(UV) sync --locked --python $(PYTHON) --extra dev --extra test
 	touch $@
 
 $(STAMPS)/js: package.json yarn.lock .yarnrc.yml $(STAMPS)/python

@@ -285,12 +285,20 @@ def test_unknown_aws_profile_is_403_naming_it(moto: Service) -> None:
 READER_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        # On AWS this carries Condition {"StringLike": {"s3:prefix": ["scoped/*"]}}; moto does
-        # not evaluate s3:prefix conditions (it would deny), so the resource alone scopes it.
-        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"},
+        # The README's policy, as AWS and MinIO check it, carries Condition {"StringLike":
+        # {"s3:prefix": ["scoped/*"]}}; moto does not evaluate s3:prefix conditions (it would
+        # deny), so the resource alone scopes it. moto 5.2 (with botocore 1.44) also checks
+        # each request as the IAM action named after its API operation (s3:ListObjectsV2,
+        # s3:HeadObject), where AWS and MinIO check s3:ListBucket and s3:GetObject: the test
+        # server is granted both names, the README keeps AWS's.
         {
             "Effect": "Allow",
-            "Action": "s3:GetObject",
+            "Action": ["s3:ListBucket", "s3:ListObjectsV2"],
+            "Resource": f"arn:aws:s3:::{BUCKET}",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:HeadObject"],
             "Resource": f"arn:aws:s3:::{BUCKET}/scoped/*",
         },
     ],
