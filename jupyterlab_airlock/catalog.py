@@ -12,17 +12,18 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from . import manifests
-from .advisories import Advisory
-from .bundle.conda_format import CondaBundleInfo, read_any_bundle_json
-from .bundle.format import BUNDLE_JSON
+from .active_source import ActiveSource, ActiveTrust, AdvisoryState
+from .bundle_format.conda import CondaBundleInfo, read_any_bundle_json
+from .bundle_format.folder import BUNDLE_JSON
+from .conda.records import is_conda_prefix
 from .copies import WorkspaceCopier
+from .environments.platforms import interpreter_prefix, platform_subdir, supported_tags
 from .errors import AirlockError
 from .kinds import classify, fit
-from .platforms import interpreter_prefix, is_conda_prefix, platform_subdir, supported_tags
-from .policy import Policy
 from .sources import Entry, Source
-from .sources.active import ActiveSource, ActiveTrust, AdvisoryState
+from .trust import manifests
+from .trust.advisories import Advisory
+from .trust.policy import Policy
 
 
 class ArtifactCatalog:

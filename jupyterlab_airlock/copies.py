@@ -13,14 +13,14 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import manifests
+from .active_source import ActiveSource
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
-from .policy import Policy
-from .signatures import TrustedSigners
 from .sources import Entry, Source, clean_key
-from .sources.active import ActiveSource
 from .transfers import receive
+from .trust import manifests
+from .trust.policy import Policy
+from .trust.signatures import TrustedSigners
 
 
 class WorkspaceCopier:

@@ -9,11 +9,13 @@ from typing import Any
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.utils import url_path_join
 
+from .active_source import ActiveSource, ActiveTrust
 from .audit import AuditLog, audit_events
 from .cache import ContentCache
 from .catalog import ArtifactCatalog
 from .config import Airlock
 from .copies import WorkspaceCopier
+from .environments.interpreter import kernel_python
 from .handlers import ROUTES
 from .index_address import IndexAddress, load_index_secret
 from .index_handlers import INDEX_ROUTES
@@ -21,14 +23,12 @@ from .installer.conda_channel import CondaChannel
 from .installer.service import Installer
 from .jobs import JobManager
 from .kernels.factory import KernelFactory
-from .kernels.resolve import kernel_python
 from .package_index import PackageIndex
-from .policy import load_policy
 from .previews import DatasetPreviews
 from .profiles.applier import ConfigPaths
 from .profiles.manager import ProfileManager
-from .sources.active import ActiveSource, ActiveTrust
 from .state import NAMESPACE, AirlockState
+from .trust.policy import load_policy
 
 
 def load(server_app: Any, config: Airlock) -> None:

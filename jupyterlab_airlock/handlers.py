@@ -16,10 +16,10 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
 from ._version import __version__
+from .environments.facts import describe_kernels
 from .errors import AirlockError
 from .jobs import LOG_TAIL
 from .kernels.create import KERNEL_NAME_RULE
-from .kernels.environment import describe_kernels
 from .kernels.inventory import environment_sbom, with_advisories
 from .sizes import size_text
 from .state import NAMESPACE, AirlockState

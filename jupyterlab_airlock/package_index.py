@@ -21,14 +21,14 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from . import manifests
+from .active_source import ActiveTrust, AdvisoryState
 from .cache import ContentCache
 from .errors import AirlockError
 from .kinds import classify
-from .policy import Policy
 from .ranged_file import RangedFile
 from .sources import Entry, Source
-from .sources.active import ActiveTrust, AdvisoryState
+from .trust import manifests
+from .trust.policy import Policy
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.
 METADATA_LIMIT = 4 << 20

@@ -27,14 +27,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from ..advisories import AdvisoryData
-from ..errors import AirlockError
-from ..offline import sha256_file
-from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
-from ..processes import last_line, run
-from ..secrets import redact
-from .check import Log, check_bundle, quiet
-from .format import (
+from ..bundle_format.folder import (
     BUNDLE_JSON,
     LOCK_FILE,
     SBOM_FILE,
@@ -44,6 +37,13 @@ from .format import (
     write_manifests,
     write_sbom,
 )
+from ..errors import AirlockError
+from ..offline import sha256_file
+from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
+from ..processes import last_line, run
+from ..secrets import redact
+from ..trust.advisories import AdvisoryData
+from .check import Log, check_bundle, quiet
 
 DOWNLOAD_TIMEOUT = 3600
 FREEZE_TIMEOUT = 120

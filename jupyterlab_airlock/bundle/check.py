@@ -1,7 +1,7 @@
 """Checking a bundle folder offline, as its receiver will use it: its files against its
 manifests, then, for a wheel bundle, uv's install of its lock for the target; for a conda
-bundle, ``conda_check`` (its packages, channel, lock and a re-solve) and the wheels of its
-PyPI part."""
+bundle, ``bundle_format.conda_check`` (its packages, channel, lock and a re-solve) and the
+wheels of its PyPI part."""
 
 from __future__ import annotations
 
@@ -10,13 +10,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import AirlockError
-from ..offline import install_offline
-from ..pip import lacking
-from ..uv import platform_options, unresolved, uv_errors
-from .conda_check import check_conda_packages
-from .conda_format import PYPI_DIR, CondaBundleInfo, read_any_bundle_json
-from .format import (
+from ..bundle_format.conda import PYPI_DIR, CondaBundleInfo, read_any_bundle_json
+from ..bundle_format.conda_check import check_conda_packages
+from ..bundle_format.folder import (
     BUNDLE_JSON,
     LOCK_FILE,
     BundleInfo,
@@ -26,6 +22,10 @@ from .format import (
     satisfied,
     verify_file,
 )
+from ..errors import AirlockError
+from ..offline import install_offline
+from ..pip import lacking
+from ..uv import platform_options, unresolved, uv_errors
 
 Log = Callable[[str], None]
 

@@ -28,16 +28,21 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from ..advisories import AdvisoryData, read_osv_zip
+from ..bundle_format.conda import CondaBundleInfo
+from ..bundle_format.conda_target import conda_target
+from ..bundle_format.folder import (
+    BundleInputError,
+    bundle_requirement,
+    parse_target,
+    read_requirements_file,
+)
 from ..errors import AirlockError
 from ..offline import sha256_file
+from ..trust.advisories import AdvisoryData, read_osv_zip
 from .build import build_bundle, freeze_environment
 from .check import check_bundle, quiet
 from .conda_build import PyPIPart, build_conda_bundle
-from .conda_format import CondaBundleInfo
 from .conda_prefix import pack_prefix_archive, pack_prefix_bundle
-from .conda_target import conda_target
-from .format import BundleInputError, bundle_requirement, parse_target, read_requirements_file
 from .signing import check_signatures, folder_name, sign_folder, sign_s3
 from .upload import parse_s3_url, upload_bundle
 

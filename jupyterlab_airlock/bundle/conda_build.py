@@ -1,4 +1,4 @@
-"""Making a conda bundle on the DMZ side (``conda_format``'s layout): py-rattler solves
+"""Making a conda bundle on the DMZ side (``bundle_format.conda``'s layout): py-rattler solves
 the specs for the target platform from the mirror's channels, the closure is downloaded
 and verified, and the bundle is checked offline (``check``) before it takes its name.
 
@@ -30,17 +30,7 @@ from packaging.requirements import Requirement
 from rattler import Channel, Client, LockChannel, LockFile, RepoDataRecord, SparseRepoData, Subdir
 from rattler.exceptions import SolverError
 
-from ..advisories import AdvisoryData
-from ..errors import AirlockError
-from ..installer.conda_records import conda_record, first_line
-from ..installer.conda_solve import close_channel, explain_unsolvable
-from ..offline import sha256_file
-from ..sbom import conda_purl, cyclonedx_json
-from ..secrets import redact
-from .build import download_wheels, lock_wheels, new_folder, now
-from .check import Log, check_bundle, quiet
-from .conda_check import check_archive_is, one_line
-from .conda_format import (
+from ..bundle_format.conda import (
     CHANNEL_DIR,
     CONDA_LOCK,
     ENVIRONMENT_YML,
@@ -49,8 +39,24 @@ from .conda_format import (
     CondaBundleInfo,
     CondaPackage,
 )
-from .conda_target import CondaTarget, conda_specs
-from .format import BUNDLE_JSON, LOCK_FILE, SBOM_FILE, BundleInputError, write_manifests
+from ..bundle_format.conda_check import check_archive_is, one_line
+from ..bundle_format.conda_target import CondaTarget, conda_specs
+from ..bundle_format.folder import (
+    BUNDLE_JSON,
+    LOCK_FILE,
+    SBOM_FILE,
+    BundleInputError,
+    write_manifests,
+)
+from ..conda.records import conda_record, first_line
+from ..conda.solve import close_channel, explain_unsolvable
+from ..errors import AirlockError
+from ..offline import sha256_file
+from ..secrets import redact
+from ..trust.advisories import AdvisoryData
+from ..trust.sbom import conda_purl, cyclonedx_json
+from .build import download_wheels, lock_wheels, new_folder, now
+from .check import Log, check_bundle, quiet
 
 # Package files are downloaded a few at a time: a mirror is not to be flooded.
 PARALLEL_DOWNLOADS = 4

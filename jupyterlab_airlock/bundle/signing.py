@@ -15,11 +15,11 @@ from pathlib import Path
 import botocore.exceptions as boto_errors
 from boto3.exceptions import Boto3Error
 
+from ..bundle_format.folder import BundleInputError
 from ..errors import AirlockError
-from ..manifests import MANIFEST_JSON, SHA256SUMS
-from ..signatures import SIGNATURE_SUFFIX, TrustedSigners, sign, signed_folder
+from ..trust.manifests import MANIFEST_JSON, SHA256SUMS
+from ..trust.signatures import SIGNATURE_SUFFIX, TrustedSigners, sign, signed_folder
 from .check import Log, quiet
-from .format import BundleInputError
 from .upload import parse_s3_url, s3_client, upload_error
 
 MANIFESTS = (SHA256SUMS, MANIFEST_JSON)

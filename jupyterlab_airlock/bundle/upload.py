@@ -11,12 +11,18 @@ import boto3
 import botocore.exceptions as boto_errors
 from boto3.exceptions import Boto3Error
 
+from ..bundle_format.folder import (
+    BUNDLE_JSON,
+    CONDA_LOCK,
+    LOCK_FILE,
+    BundleInputError,
+    folder_manifest,
+)
 from ..errors import AirlockError, exception_chain
-from ..manifests import MANIFEST_JSON, SHA256SUMS
 from ..secrets import redact
-from ..signatures import SIGNATURE_SUFFIX
+from ..trust.manifests import MANIFEST_JSON, SHA256SUMS
+from ..trust.signatures import SIGNATURE_SUFFIX
 from .check import Log, quiet
-from .format import BUNDLE_JSON, CONDA_LOCK, LOCK_FILE, BundleInputError, folder_manifest
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 

@@ -14,11 +14,11 @@ import shutil
 from pathlib import Path
 
 from ..cache import ContentCache
+from ..conda.local_channel import index_packages
+from ..conda.records import read_repodata
 from ..errors import AirlockError
 from ..package_index import IndexedFile, IndexSnapshot, PackageIndex
-from ..policy import Policy
-from .conda_index import index_packages
-from .conda_records import read_repodata
+from ..trust.policy import Policy
 
 _SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
 

@@ -14,10 +14,10 @@ from packaging.requirements import Requirement
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
+from ..environments.platforms import platform_subdir
 from ..kinds import classify, fit
 from ..package_index import IndexedFile
-from ..platforms import platform_subdir
-from ..policy import Policy
+from ..trust.policy import Policy
 
 # The plan's message names this many files; its ``unusable`` list has them all.
 _NAMED = 3

@@ -17,10 +17,10 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ..advisories import Advisory
-from ..manifests import Trust
-from ..policy import Policy
 from ..sizes import size_text
+from ..trust.advisories import Advisory
+from ..trust.manifests import Trust
+from ..trust.policy import Policy
 
 
 @dataclass

@@ -20,13 +20,14 @@ from packaging.utils import canonicalize_name
 
 from ..audit import AuditLog
 from ..cache import ContentCache
+from ..conda.records import is_conda_prefix
+from ..environments.facts import describe_kernel
+from ..environments.platforms import platform_subdir, supported_tags
 from ..errors import AirlockError
-from ..kernels.environment import describe_kernel
 from ..kinds import classify, fit
 from ..package_index import PackageIndex
 from ..pip import parse_requirement
-from ..platforms import is_conda_prefix, platform_subdir, supported_tags
-from ..policy import Policy
+from ..trust.policy import Policy
 from .conda_plan import solve_conda
 from .plan import Plan, package_versions
 from .resolution import UvResolver

@@ -18,9 +18,9 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from ..environments.facts import describe_environment
 from ..errors import AirlockError
 from ..jobs import Job, JobManager
-from ..kernels.environment import describe_environment
 from .plan import changes, package_versions
 
 

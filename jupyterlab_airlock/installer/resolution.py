@@ -19,8 +19,8 @@ from ..errors import AirlockError
 from ..kinds import classify
 from ..package_index import IndexSnapshot, PackageIndex
 from ..pip import Missing
-from ..policy import Policy
 from ..processes import run
+from ..trust.policy import Policy
 from ..uv import (
     Change,
     changes_printed,

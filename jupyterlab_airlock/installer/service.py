@@ -22,7 +22,7 @@ from ..cache import ContentCache
 from ..index_address import IndexAddress
 from ..jobs import Job, JobManager
 from ..package_index import PackageIndex
-from ..policy import Policy
+from ..trust.policy import Policy
 from .install import Installs
 from .plan import Plan
 from .planning import Planner

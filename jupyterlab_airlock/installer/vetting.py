@@ -9,9 +9,9 @@ advisory data's date and sha256 go with the plan into the audit trail.
 
 from __future__ import annotations
 
-from ..manifests import Trust
 from ..package_index import PackageIndex
-from ..policy import Policy
+from ..trust.manifests import Trust
+from ..trust.policy import Policy
 from .plan import Plan
 
 

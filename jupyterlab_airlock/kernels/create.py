@@ -22,9 +22,8 @@ from typing import Any
 
 from packaging.tags import platform_tags
 
-from .. import manifests
 from ..atomic import write_atomic
-from ..bundle.format import (
+from ..bundle_format.folder import (
     BUNDLE_JSON,
     LOCK_FILE,
     Target,
@@ -36,12 +35,13 @@ from ..bundle.format import (
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import JobContext
-from ..manifests import Manifest
 from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
 from ..processes import last_line, run
 from ..sizes import size_text
 from ..sources import Entry, Source
+from ..trust import manifests
+from ..trust.manifests import Manifest
 from ..uv import unresolved, uv_errors
 from .archive import check_archive, unpack
 

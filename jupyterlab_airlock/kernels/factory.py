@@ -11,16 +11,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .. import manifests
-from ..bundle.conda_format import CondaBundleInfo, read_any_bundle_json
-from ..bundle.format import BUNDLE_JSON, LOCK_FILE, BundleInfo, read_lock
+from ..active_source import ActiveSource, ActiveTrust
+from ..bundle_format.conda import CondaBundleInfo, read_any_bundle_json
+from ..bundle_format.folder import BUNDLE_JSON, LOCK_FILE, BundleInfo, read_lock
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
 from ..kinds import classify
-from ..policy import Policy
 from ..sources import Source, clean_key
-from ..sources.active import ActiveSource, ActiveTrust
+from ..trust import manifests
+from ..trust.policy import Policy
 from .conda_bundle import create_kernel_from_conda_bundle
 from .create import (
     check_new_kernel,

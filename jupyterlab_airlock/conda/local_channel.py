@@ -14,7 +14,7 @@ from rattler.index import index_fs
 
 from ..errors import AirlockError
 from ..offline import sha256_file
-from .conda_records import (
+from .records import (
     PACKAGE_SUFFIXES,
     CondaRecord,
     conda_subdir,

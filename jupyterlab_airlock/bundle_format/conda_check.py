@@ -1,4 +1,4 @@
-"""Checking a conda bundle offline (``conda_format``'s layout), once its files match its
+"""Checking a conda bundle offline (``conda``'s layout), once its files match its
 manifests: what each of its own files says against ``bundle.json``, and a solve for the
 target from nothing but its own channel.
 
@@ -20,15 +20,15 @@ import rattler
 from rattler import IndexJson, LockFile, RepoDataRecord
 from rattler.exceptions import SolverError
 
-from ..errors import AirlockError
-from ..installer.conda_records import PACKAGE_SUFFIXES, conda_record, first_line, read_repodata
+from ..conda.records import PACKAGE_SUFFIXES, conda_record, first_line, read_repodata
 
 # The installer's own reading of a local channel and its plain words for what is missing.
-from ..installer.conda_solve import close_channel, explain_unsolvable, open_channel
-from ..manifests import Manifest
-from .conda_format import CHANNEL_DIR, CONDA_LOCK, CondaBundleInfo, CondaPackage
+from ..conda.solve import close_channel, explain_unsolvable, open_channel
+from ..errors import AirlockError
+from ..trust.manifests import Manifest
+from .conda import CHANNEL_DIR, CONDA_LOCK, CondaBundleInfo, CondaPackage
 from .conda_target import CondaTarget, conda_specs, target_of_lock
-from .format import Target
+from .folder import Target
 
 Log = Callable[[str], None]
 

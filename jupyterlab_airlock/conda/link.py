@@ -28,7 +28,7 @@ from rattler.repo_data import PackageFormatSelection
 
 from ..errors import AirlockError
 from ..offline import sha256_file
-from .conda_records import (
+from .records import (
     CondaRecord,
     conda_record,
     conda_subdir,
@@ -36,7 +36,7 @@ from .conda_records import (
     prefix_records,
     require_conda_prefix,
 )
-from .conda_solve import CondaSolution, CondaStep
+from .solve import CondaSolution, CondaStep
 
 _T = TypeVar("_T")
 

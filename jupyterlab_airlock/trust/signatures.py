@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AirlockError
-from .processes import Completed, last_line, run
+from ..errors import AirlockError
+from ..processes import Completed, last_line, run
 
 NAMESPACE = "airlock"
 SIGNATURE_SUFFIX = ".sig"

@@ -22,10 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AirlockError
+from ..errors import AirlockError
+from ..sizes import size_text
+from ..sources import Source
 from .signatures import SIGNATURE_SUFFIX, Signature, TrustedSigners
-from .sizes import size_text
-from .sources import Source
 
 SHA256SUMS = "SHA256SUMS"
 MANIFEST_JSON = "manifest.json"

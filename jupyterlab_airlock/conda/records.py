@@ -14,7 +14,6 @@ from rattler import PrefixRecord, RepoDataRecord, Subdir
 from rattler.exceptions import ParseSubdirError
 
 from ..errors import AirlockError
-from ..platforms import is_conda_prefix
 
 PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -37,6 +36,11 @@ class CondaRecord:
     def path(self) -> str:
         """Where the file is, relative to the channel: ``<subdir>/<file_name>``."""
         return f"{self.subdir}/{self.file_name}"
+
+
+def is_conda_prefix(prefix: Path) -> bool:
+    """Whether ``prefix`` is a conda environment (it has a ``conda-meta`` folder)."""
+    return (prefix / "conda-meta").is_dir()
 
 
 def read_repodata(text: str, source: str, subdir: str) -> list[CondaRecord]:

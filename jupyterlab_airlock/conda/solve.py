@@ -25,7 +25,7 @@ from rattler.exceptions import DetectVirtualPackageError, InvalidMatchSpecError,
 from rattler.repo_data import PackageFormatSelection
 
 from ..errors import AirlockError
-from .conda_records import (
+from .records import (
     CondaRecord,
     conda_record,
     conda_subdir,

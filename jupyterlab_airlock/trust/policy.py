@@ -31,8 +31,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ..errors import AirlockError
 from .advisories import Advisory
-from .errors import AirlockError
 
 _KEYS = {
     "allow",

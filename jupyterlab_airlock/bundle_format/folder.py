@@ -15,7 +15,7 @@ tags and Python version), side by side, and
   ``pip install --require-hashes`` takes as it is;
 - ``sbom.cdx.json``: CycloneDX JSON of its packages, with their sha256 and the advisories
   known when it was made (``--advisories``);
-- ``manifest.json`` and ``SHA256SUMS`` (the formats of ``manifests.py``) listing every file
+- ``manifest.json`` and ``SHA256SUMS`` (the formats of ``trust/manifests.py``) listing every file
   of the bundle but themselves, so whoever receives it can check each file; with
   ``--sign-key``, ``SHA256SUMS.sig`` and ``manifest.json.sig`` beside them (``signatures``).
 """
@@ -35,17 +35,17 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .. import pip
-from ..advisories import AdvisoryData
+from ..environments.platforms import parse_platform
 from ..errors import AirlockError
-from ..manifests import MANIFEST_JSON, SHA256SUMS, Manifest, ManifestEntry, merge
-from ..manifests import parse as parse_manifest
 from ..offline import hashed
-from ..platforms import parse_platform
-from ..sbom import cyclonedx_json
+from ..trust.advisories import AdvisoryData
+from ..trust.manifests import MANIFEST_JSON, SHA256SUMS, Manifest, ManifestEntry, merge
+from ..trust.manifests import parse as parse_manifest
+from ..trust.sbom import cyclonedx_json
 
 BUNDLE_JSON = "bundle.json"
 LOCK_FILE = "requirements.lock"
-CONDA_LOCK = "pixi.lock"  # a conda bundle's lock (conda_format)
+CONDA_LOCK = "pixi.lock"  # a conda bundle's lock (conda.py)
 # What the bundle holds, as CycloneDX JSON: hashes from its manifest, advisories where known.
 SBOM_FILE = "sbom.cdx.json"
 FORMAT = 1

@@ -33,8 +33,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import AirlockError
-from .format import CONDA_LOCK as CONDA_LOCK  # there, as format.py reads both kinds' manifests
-from .format import FORMAT, BundleInfo, BundleInputError, read_bundle_json
+from .folder import CONDA_LOCK as CONDA_LOCK  # there, as format.py reads both kinds' manifests
+from .folder import FORMAT, BundleInfo, BundleInputError, read_bundle_json
 
 CONDA_KIND = "conda"
 CHANNEL_DIR = "channel"

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AirlockError
-from .processes import last_line, run
+from ..errors import AirlockError
+from ..processes import last_line, run
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +215,6 @@ def platform_subdir(tags: Sequence[str]) -> str | None:
         if platform.os != "any":
             return _CONDA_SUBDIRS.get((platform.os, platform.arch or ""))
     return None
-
-
-def is_conda_prefix(prefix: Path) -> bool:
-    """Whether ``prefix`` is a conda environment (it has a ``conda-meta`` folder)."""
-    return (prefix / "conda-meta").is_dir()
 
 
 def interpreter_prefix(python: str) -> Path:

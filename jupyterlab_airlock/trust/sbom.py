@@ -28,7 +28,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
-from ._version import __version__
+from .._version import __version__
 from .advisories import AdvisoryData
 
 FORMAT = "CycloneDX 1.6 JSON"

@@ -24,10 +24,10 @@ from rattler import (
     Version,
 )
 
+from ..conda.solve import plain_spec
 from ..errors import AirlockError
-from ..installer.conda_solve import plain_spec
-from .conda_format import check_subdir
-from .format import BundleInputError, Target, check_platform
+from .conda import check_subdir
+from .folder import BundleInputError, Target, check_platform
 
 _DEFAULTS = {
     "linux": ("__unix=0=0", "__linux=4.18=0", "__glibc=2.28=0"),

@@ -20,8 +20,8 @@ from cvss.exceptions import CVSSError
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .errors import AirlockError
-from .sizes import size_text
+from ..errors import AirlockError
+from ..sizes import size_text
 
 # Bounds: OSV's whole PyPI export is tens of MiB zipped, its largest record tens of KiB.
 MAX_ZIP_BYTES = 128 << 20

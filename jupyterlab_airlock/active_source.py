@@ -9,14 +9,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..advisories import MAX_ZIP_BYTES, Advisory, AdvisoryData, read_osv_zip
-from ..cache import ContentCache
-from ..errors import AirlockError
-from ..policy import Policy
-from ..signatures import TrustedSigners
-from ..sizes import size_text
-from . import source_from_config
-from .base import Source
+from .cache import ContentCache
+from .errors import AirlockError
+from .sizes import size_text
+from .sources import source_from_config
+from .sources.base import Source
+from .trust.advisories import MAX_ZIP_BYTES, Advisory, AdvisoryData, read_osv_zip
+from .trust.policy import Policy
+from .trust.signatures import TrustedSigners
 
 
 class ActiveSource:

@@ -36,10 +36,10 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from ..conda.records import prefix_records
 from ..errors import AirlockError
-from ..installer.conda_records import prefix_records
 from ..processes import last_line, run
-from .resolve import kernel_python
+from .interpreter import kernel_python
 
 # Facts only, judged by the server. -I keeps the current directory, the user site and
 # PYTHON* variables off sys.path, so the environment alone answers. Needs Python 3.8+
