@@ -67,16 +67,6 @@ class AdvisoryState:
     def affecting(self, name: str, version: str) -> list[Advisory]:
         return self.data.affecting(name, version) if self.data else []
 
-    def refusal(self, policy: Policy) -> str | None:
-        """Why nothing may come in while the data cannot be read and the policy denies
-        advisories (fail closed), or None."""
-        if self.problem is None or policy.deny_advisories is None:
-            return None
-        return (
-            f"{self.problem} The policy denies known advisories (rule 'deny_advisories'): "
-            "nothing comes in until they can be read."
-        )
-
     def describe(self) -> dict[str, Any]:
         described = self.data.describe() if self.data else _UNREAD | {"source": self.source}
         return {**described, "problem": self.problem}

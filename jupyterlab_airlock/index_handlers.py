@@ -68,7 +68,7 @@ class IndexHandler(JupyterHandler):
 
     def refusal(self, snapshot: IndexSnapshot, indexed: IndexedFile) -> str | None:
         """Why the admin's policy keeps this file out of the index, or None."""
-        return snapshot.refusal(self.settings["airlock"].policy, indexed)
+        return snapshot.refusal(self.settings["airlock"].policy, indexed, "index")
 
     def permitted(self, snapshot: IndexSnapshot, files: list[IndexedFile]) -> list[IndexedFile]:
         return [indexed for indexed in files if self.refusal(snapshot, indexed) is None]

@@ -28,6 +28,7 @@ from .kinds import classify
 from .ranged_file import RangedFile
 from .sources import Entry, Source
 from .trust import manifests
+from .trust.gate import Door, judge
 from .trust.policy import Policy
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.
@@ -65,22 +66,18 @@ class IndexSnapshot:
     # The advisory data of the walk's time; None when the profile names none.
     advisories: AdvisoryState | None = None
 
-    def refusal(self, policy: Policy, indexed: IndexedFile) -> str | None:
-        """Why ``policy`` keeps ``indexed`` out, its signature and advisories considered
-        (advisory data that cannot be read keeps every package out under
-        ``deny_advisories``)."""
-        advisories = self.advisories
-        reason = policy.verdict(
-            indexed.project,
-            indexed.version,
-            indexed.entry.name,
-            indexed.verified,
-            indexed.trust.signed,
-            advisories.affecting(indexed.project, indexed.version) if advisories else [],
-        )
-        if reason is None and advisories is not None:
-            reason = advisories.refusal(policy)
-        return indexed.trust.explain(reason)
+    def refusal(self, policy: Policy, indexed: IndexedFile, door: Door) -> str | None:
+        """Why the gate keeps ``indexed`` out at ``door``, its signature and advisories
+        considered, or None."""
+        return judge(
+            policy,
+            door,
+            project=indexed.project,
+            version=indexed.version,
+            file=indexed.entry.name,
+            trust=indexed.trust,
+            advisories=self.advisories,
+        ).reason
 
 
 class PackageIndex:

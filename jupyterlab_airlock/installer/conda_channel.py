@@ -18,6 +18,7 @@ from ..conda.local_channel import index_packages
 from ..conda.records import read_repodata
 from ..errors import AirlockError
 from ..package_index import IndexedFile, IndexSnapshot, PackageIndex
+from ..trust.gate import judge
 from ..trust.policy import Policy
 
 _SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
@@ -139,10 +140,15 @@ class CondaChannel:
         """The index's own verdict for a package of the source (its signature and
         advisories considered); for one only a channel's repodata lists, its record's."""
         if indexed is not None:
-            return snapshot.refusal(self._policy, indexed)
-        return self._policy.verdict(
-            str(record.get("name")), str(record.get("version")), file, bool(record.get("sha256"))
-        )
+            return snapshot.refusal(self._policy, indexed, "channel")
+        return judge(
+            self._policy,
+            "channel",
+            project=str(record.get("name")),
+            version=str(record.get("version")),
+            file=file,
+            verified=bool(record.get("sha256")),
+        ).reason
 
     async def file(self, subdir: str, name: str) -> Path:
         snapshot, folder, keys = await self._channel()

@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..sizes import size_text
 from ..trust.advisories import Advisory
+from ..trust.gate import Door, judge
 from ..trust.manifests import Trust
 from ..trust.policy import Policy
 
@@ -44,16 +45,18 @@ class PlanStep:
     trust: Trust | None = None
     advisories: list[Advisory] = field(default_factory=list)
 
-    @property
-    def signed(self) -> bool:
-        return self.trust is not None and self.trust.signed
-
-    def refusal(self, policy: Policy) -> str | None:
-        """Why ``policy`` keeps this step out, its trust and advisories weighed, or None."""
-        reason = policy.verdict(
-            self.name, self.version, self.file, self.verified, self.signed, self.advisories
-        )
-        return self.trust.explain(reason) if self.trust else reason
+    def refusal(self, policy: Policy, door: Door) -> str | None:
+        """Why the gate keeps this step out at ``door``, its trust and advisories weighed."""
+        return judge(
+            policy,
+            door,
+            project=self.name,
+            version=self.version,
+            file=self.file,
+            trust=self.trust,
+            verified=self.verified,
+            known=self.advisories,
+        ).reason
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -27,6 +27,7 @@ from ..errors import AirlockError
 from ..kinds import classify, fit
 from ..package_index import PackageIndex
 from ..pip import parse_requirement
+from ..trust.gate import Door
 from ..trust.policy import Policy
 from .conda_plan import solve_conda
 from .plan import Plan, package_versions
@@ -138,7 +139,7 @@ class Planner:
         paths: Sequence[str],
     ) -> Plan:
         await vet(plan, self._index, self._policy)
-        for item, reason in self._refusals(plan):
+        for item, reason in self._refusals(plan, "plan"):
             plan.refused.append({"item": item, "message": reason})
         await self._audit.append(
             "plan",
@@ -182,7 +183,7 @@ class Planner:
             return []
         if not self._fits(plan, key, info, tags):
             return []
-        reason = snapshot.refusal(self._policy, indexed)  # the index would not serve it
+        reason = snapshot.refusal(self._policy, indexed, "plan")  # the index would not serve it
         if reason:
             plan.refused.append({"item": key, "message": reason})
             return []
@@ -230,11 +231,11 @@ class Planner:
             )
         return local
 
-    def _refusals(self, plan: Plan) -> list[tuple[str, str]]:
-        """Each step the policy keeps out, with the rule in words."""
+    def _refusals(self, plan: Plan, door: Door) -> list[tuple[str, str]]:
+        """Each step the gate keeps out at ``door``, with the rule in words."""
         refusals = []
         for step in plan.steps:
-            reason = step.refusal(self._policy)
+            reason = step.refusal(self._policy, door)
             if reason:
                 refusals.append((f"{step.name} {step.version}", reason))
         return refusals
@@ -258,7 +259,7 @@ class Planner:
             raise AirlockError("plan-not-ok", plan.summary(), 409)
         # Checked again here: the policy is the server's word at the moment of install.
         self._policy.check_intact()
-        refusals = self._refusals(plan)
+        refusals = self._refusals(plan, "install")
         if refusals:
             item, reason = refusals[0]
             raise AirlockError("policy-refused", f"{item}: {reason}.", 403)

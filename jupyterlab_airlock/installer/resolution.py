@@ -20,6 +20,7 @@ from ..kinds import classify
 from ..package_index import IndexSnapshot, PackageIndex
 from ..pip import Missing
 from ..processes import run
+from ..trust.gate import judge
 from ..trust.policy import Policy
 from ..uv import (
     Change,
@@ -185,7 +186,7 @@ class UvResolver:
             requirement = Requirement(text)
         except InvalidRequirement:
             return None
-        reason = self._policy.verdict(requirement.name)
+        reason = judge(self._policy, "plan", project=requirement.name).reason
         if reason:
             return reason
         matching = [
@@ -193,5 +194,5 @@ class UvResolver:
             for indexed in snapshot.projects.get(canonicalize_name(requirement.name), [])
             if requirement.specifier.contains(indexed.version, prereleases=True)
         ]
-        reasons = [snapshot.refusal(self._policy, f) for f in matching]
+        reasons = [snapshot.refusal(self._policy, f, "plan") for f in matching]
         return reasons[0] if reasons and all(reasons) else None
