@@ -25,8 +25,8 @@ from .jobs import JobManager
 from .kernels.factory import KernelFactory
 from .package_index import PackageIndex
 from .previews import DatasetPreviews
-from .profiles.applier import ConfigPaths
 from .profiles.manager import ProfileManager
+from .profiles.paths import ConfigPaths
 from .state import NAMESPACE, AirlockState
 from .trust.policy import load_policy
 
