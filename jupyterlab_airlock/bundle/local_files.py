@@ -60,15 +60,17 @@ class LocalFile:
     def pinned(self) -> str:
         """What the bundle was made for, as ``bundle.json`` records it: the name and the
         file's version (not the file's path on the DMZ machine)."""
-        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
-        marker = f"; {self.marker}" if self.marker else ""
-        return f"{self.name}{extras}=={self.version}{marker}"
+        return f"{self._named()}=={self.version}{self._marker()}"
 
     def direct_reference(self, wheel: Path) -> Requirement:
-        """``name[extras] @ file:///…wheel; marker`` for pip."""
-        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
-        marker = f" ; {self.marker}" if self.marker else ""
-        return Requirement(f"{self.name}{extras} @ {wheel.as_uri()}{marker}")
+        """``name[extras] @ file:///…wheel ; marker`` for pip."""
+        return Requirement(f"{self._named()} @ {wheel.as_uri()} {self._marker()}")
+
+    def _named(self) -> str:
+        return self.name + (f"[{','.join(sorted(self.extras))}]" if self.extras else "")
+
+    def _marker(self) -> str:
+        return f"; {self.marker}" if self.marker else ""
 
 
 def bundle_input(text: str, where: str) -> Requirement | LocalFile:

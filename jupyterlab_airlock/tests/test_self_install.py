@@ -60,7 +60,7 @@ def run(argv: list[str | Path], env: dict[str, str] | None = None, timeout: floa
     return output
 
 
-def dmz_mirror(wheel: Path) -> Path:
+def dmz_mirror(wheel: Path, work: Path) -> Path:
     """A folder of the wheels of ``wheel`` and JupyterLab's closure for this machine, at
     uv.lock's versions: the DMZ's mirror. Filled from PyPI the first time for this lock and
     target, then reused (a stamp marks it whole)."""
@@ -74,14 +74,13 @@ def dmz_mirror(wheel: Path) -> Path:
         for other in MIRRORS.iterdir():
             shutil.rmtree(other)
     folder.mkdir(parents=True)
-    (folder.parent / f"{key}.constraints.txt").write_text(constraints)
+    (work / "constraints.txt").write_text(constraints)
     run(
         [sys.executable, "-m", "pip", "download", "--progress-bar", "off",
          *target.pip_options(), "--dest", folder, "--index-url", "https://pypi.org/simple/",
-         "-c", folder.parent / f"{key}.constraints.txt", wheel, LAB],
+         "-c", work / "constraints.txt", wheel, LAB],
         env=pip_environment() | {k: v for k, v in os.environ.items() if k in PROXY},
     )  # fmt: skip
-    (folder.parent / f"{key}.constraints.txt").unlink()
     for own in folder.glob("jupyterlab_airlock-*"):
         own.unlink()  # the mirror holds the world's packages; Airlock's wheel is given
     (folder / ".complete").touch()
@@ -107,7 +106,7 @@ def locked_versions() -> str:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The connected side: Airlock's wheel from this checkout, bundled with JupyterLab."""
     work = tmp_path_factory.mktemp("dmz")
     run(
@@ -115,7 +114,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
     )
     (wheel,) = (work / "dist").glob("jupyterlab_airlock-*.whl")
-    mirror = start_pypiserver(dmz_mirror(wheel))
+    mirror = start_pypiserver(dmz_mirror(wheel, work))
     try:
         platforms = [option for tag in PLATFORMS for option in ("--platform", tag)]
         said = run(
@@ -130,7 +129,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"jupyterlab-airlock=={version_of(wheel)}",
         str(Requirement(LAB)),
     ]
-    return work / "airlock"
+    yield work / "airlock"
+    shutil.rmtree(work)  # 115 MB, not left for pytest's rotation of /tmp
 
 
 def version_of(wheel: Path) -> str:
@@ -228,11 +228,20 @@ def test_pip_installs_airlock_offline_beside_an_installed_jupyterlab(
     bundle: Path, air_gap: dict[str, str], tmp_path: Path
 ) -> None:
     prefix = tmp_path / "lab"
-    run([sys.executable, "-m", "venv", prefix], air_gap)
-    pip = [prefix / "bin" / "python", "-m", "pip", "install", "--no-index", "--find-links", bundle]
-    run([*pip, LAB], air_gap)  # the JupyterLab the site already has
+    run([sys.executable, "-m", "venv", prefix], air_gap)  # with pip, from ensurepip
+    # The JupyterLab the site already has (put there by uv: pip's part is what follows).
+    run(
+        [find_uv_bin(), "pip", "install", "--offline", "--no-index", "--find-links", bundle,
+         "--python", prefix / "bin" / "python", LAB],
+        air_gap,
+    )  # fmt: skip
+    assert not list((prefix / "share" / "jupyter" / "labextensions").glob("jupyterlab-airlock"))
 
-    run([*pip, "jupyterlab-airlock"], air_gap)
+    run(
+        [prefix / "bin" / "python", "-m", "pip", "install", "--no-index", "--find-links", bundle,
+         "jupyterlab-airlock"],
+        air_gap,
+    )  # fmt: skip
 
     assert_airlock_is_enabled(prefix, air_gap, bundle_version(bundle))
 
