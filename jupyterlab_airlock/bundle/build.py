@@ -7,7 +7,8 @@ holds exactly what the target will want; the check then replays the install for 
 target with uv (``--python-platform``, ``--python-version``), with no index but the
 bundle's own folder. pip evaluates environment markers (``; sys_platform == "win32"``)
 against the machine it runs on, except the Python version: a bundle for another operating
-system may miss or carry a dependency that only a marker asks for.
+system may miss or carry a dependency that only a marker asks for. Local wheels and sdists
+(``local_files``) join the resolution as direct references.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
@@ -44,6 +46,7 @@ from ..processes import last_line, run
 from ..secrets import redact
 from ..trust.advisories import AdvisoryData
 from .check import Log, check_bundle, quiet
+from .local_files import LocalFile, check_copied, local_wheels
 
 DOWNLOAD_TIMEOUT = 3600
 FREEZE_TIMEOUT = 120
@@ -57,7 +60,7 @@ _UNREACHABLE = re.compile(
 
 async def build_bundle(
     out_dir: Path,
-    requirements: Sequence[Requirement],
+    requirements: Sequence[Requirement | LocalFile],
     target: Target,
     *,
     index_url: str | None = None,
@@ -71,25 +74,43 @@ async def build_bundle(
     The folder appears only once the bundle is whole and has passed :func:`check_bundle`;
     a failure leaves nothing behind. By default pip's own configuration (pip.conf, PIP_*
     variables) is not read, so that the files come from ``index_url`` (or pypi.org) alone;
-    ``use_pip_config`` reads it. Proxy variables are always passed on.
+    ``use_pip_config`` reads it. Proxy variables are always passed on. Local files join
+    the resolution as they are (an sdist built into a wheel first): ``bundle.json`` records
+    them as ``name==version``.
     """
     if not requirements:
         raise BundleInputError(
-            "Nothing to bundle: name requirements, give a requirements file with -r, or a "
-            "virtual environment with --pack-venv."
+            "Nothing to bundle: name requirements or local wheels, give a requirements file "
+            "with -r, or a virtual environment with --pack-venv."
         )
+    named = [item for item in requirements if isinstance(item, Requirement)]
+    files = [item for item in requirements if isinstance(item, LocalFile)]
     async with new_folder(out_dir) as staging:
-        await download_wheels(
-            staging,
-            requirements,
-            target,
-            index_url=index_url,
-            use_pip_config=use_pip_config,
-            log=log,
-            pip_log=pip_log,
-        )
+        with tempfile.TemporaryDirectory(prefix="airlock-local-wheels-") as scratch:
+            wheels = await local_wheels(
+                files,
+                Path(scratch),
+                target,
+                index_url=index_url,
+                env=_download_environment(use_pip_config),
+                log=log,
+                pip_log=pip_log,
+            )
+            await download_wheels(
+                staging,
+                [*named, *(file.direct_reference(wheel) for file, wheel in wheels.items())],
+                target,
+                index_url=index_url,
+                use_pip_config=use_pip_config,
+                log=log,
+                pip_log=pip_log,
+            )
+            await asyncio.to_thread(check_copied, staging, wheels, log)
+        asked = [
+            item.pinned() if isinstance(item, LocalFile) else str(item) for item in requirements
+        ]
         info = await asyncio.to_thread(
-            write_bundle, staging, out_dir.name, target, [str(r) for r in requirements], advisories
+            write_bundle, staging, out_dir.name, target, asked, advisories
         )
         log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
         await check_bundle(staging, log=pip_log or quiet)

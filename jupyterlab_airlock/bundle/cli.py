@@ -1,6 +1,6 @@
 """``jupyter airlock``: the command line of the DMZ side (also ``python -m jupyterlab_airlock``).
 
-    jupyter airlock bundle OUT_DIR [REQUIREMENT ...] [-r FILE] --platform TAG
+    jupyter airlock bundle OUT_DIR [REQUIREMENT|WHEEL|SDIST ...] [-r FILE] --platform TAG
         --python-version X.Y [--index-url URL] [--pack-venv PATH [--exclude NAME]]
         [--advisories OSV_ZIP] [--sign-key KEY [--sign-as FOLDER]]
         [--upload s3://BUCKET/PREFIX [--endpoint-url URL] [--aws-profile NAME]]
@@ -43,6 +43,7 @@ from .build import build_bundle, freeze_environment
 from .check import check_bundle, quiet
 from .conda_build import PyPIPart, build_conda_bundle
 from .conda_prefix import pack_prefix_archive, pack_prefix_bundle
+from .local_files import LocalFile, bundle_input
 from .signing import check_signatures, folder_name, sign_folder, sign_s3
 from .upload import parse_s3_url, upload_bundle
 
@@ -68,7 +69,10 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         "packages for the target's conda platform as a local channel, with pixi.lock.",
     )
     bundle.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a new or empty folder")
-    bundle.add_argument("names", nargs="*", metavar="REQUIREMENT", help="e.g. pandas>=2")
+    bundle.add_argument(
+        "names", nargs="*", metavar="REQUIREMENT",
+        help="e.g. pandas>=2; or a local wheel or sdist: a path, or NAME @ file:///PATH",
+    )  # fmt: skip
     bundle.add_argument(
         "-r", "--requirement", action="append", default=[], type=Path, metavar="FILE",
         help="a requirements file (requirements only; no pip options)",
@@ -247,8 +251,8 @@ async def _wheel_bundle(
     if arguments.python_version is None:
         raise BundleInputError("Give the target's CPython with --python-version, e.g. 3.11.")
     target = parse_target(arguments.platform, arguments.python_version)
-    requirements: list[Requirement] = [
-        bundle_requirement(name, "command line") for name in arguments.names
+    requirements: list[Requirement | LocalFile] = [
+        bundle_input(name, "command line") for name in arguments.names
     ]
     for path in arguments.requirement:
         requirements += read_requirements_file(path)
