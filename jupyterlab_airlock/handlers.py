@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -26,6 +27,11 @@ from .state import NAMESPACE, AirlockState
 
 # Every Airlock request is a small JSON object; anything larger is refused unread.
 MAX_BODY = 256 << 10
+# Airlock's requests nest a few levels (a profile's source in a profile); a body nested
+# deeper is refused before it is parsed, so parsing never runs out of stack.
+MAX_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 
 # tornado's own HTTP errors often carry no message; these say what to do instead.
 _MESSAGES_BY_STATUS = {
@@ -79,8 +85,15 @@ class AirlockHandler(APIHandler):
                 "are small JSON objects.",
                 413,
             )
+        raw = self.request.body or b"{}"
+        if _nests_deeper(raw, MAX_DEPTH):
+            raise AirlockError(
+                "invalid-request",
+                f"The request body nests JSON more than {MAX_DEPTH} levels deep; Airlock's "
+                "requests are small JSON objects.",
+            )
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(raw)
         except ValueError as error:
             raise AirlockError(
                 "invalid-json", f"The request body is not valid JSON: {error}"
@@ -113,6 +126,17 @@ class AirlockHandler(APIHandler):
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise AirlockError("invalid-request", f"'{name}' must be a list of strings.")
         return value
+
+
+def _nests_deeper(raw: bytes, limit: int) -> bool:
+    """Whether the arrays and objects of a JSON text nest deeper than ``limit`` (brackets
+    inside its strings aside), found without parsing it."""
+    depth = 0
+    for bracket in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 class StatusHandler(AirlockHandler):
@@ -384,9 +408,11 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("artifacts/copy", CopyHandler),
     ("kernels", KernelsHandler),
     ("kernels/create", CreateKernelHandler),
-    (r"kernels/(?P<name>[^/]+)/sbom", SbomHandler),
+    # Path parameters are taken whole, so a malformed one gets the JSON 404 of the
+    # handler ("no kernel named...") rather than Jupyter's HTML page.
+    (r"kernels/(?P<name>.+)/sbom", SbomHandler),
     ("jobs", JobsHandler),
-    (r"jobs/(?P<job_id>[0-9a-f]{32})", JobHandler),
+    (r"jobs/(?P<job_id>[^/]+)", JobHandler),
     ("install/plan", PlanHandler),
     ("install", InstallHandler),
     ("install/rollback", RollbackHandler),
