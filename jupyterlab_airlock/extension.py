@@ -27,6 +27,7 @@ from .policy import load_policy
 from .previews import DatasetPreviews
 from .profiles.applier import ConfigPaths
 from .profiles.manager import ProfileManager
+from .request_bodies import RequestBodies
 from .sources.active import ActiveSource, ActiveTrust
 from .state import NAMESPACE, AirlockState
 
@@ -107,10 +108,15 @@ def load(server_app: Any, config: Airlock) -> None:
         cache=cache,
         trust=trust,
     )
-    routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES]
+    # Request bodies are checked against openapi.yaml, read once here.
+    bodies = RequestBodies.load()
+    routes: list[tuple[str, Any, dict[str, Any]]] = [
+        *((path, handler, {"bodies": bodies.of(path)}) for path, handler in ROUTES),
+        *((path, handler, {}) for path, handler in INDEX_ROUTES),
+    ]
     web_app.add_handlers(
         ".*$",
-        [(url_path_join(base_url, NAMESPACE, path), handler) for path, handler in routes],
+        [(url_path_join(base_url, NAMESPACE, path), *rest) for path, *rest in routes],
     )
 
 
