@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from dataclasses import asdict
 from typing import Any
 
@@ -22,17 +21,12 @@ from .jobs import LOG_TAIL
 from .kernels.create import KERNEL_NAME_RULE
 from .kernels.environment import describe_kernels
 from .kernels.inventory import environment_sbom, with_advisories
-from .request_bodies import BodySchemas
+from .request_bodies import MAX_DEPTH, BodySchemas, nests_deeper
 from .sizes import size_text
 from .state import NAMESPACE, AirlockState
 
 # Every Airlock request is a small JSON object; anything larger is refused unread.
 MAX_BODY = 256 << 10
-# Airlock's requests nest a few levels (a profile's source in a profile); a body nested
-# deeper is refused before it is parsed, so parsing never runs out of stack.
-MAX_DEPTH = 32
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 
 # tornado's own HTTP errors often carry no message; these say what to do instead.
 _MESSAGES_BY_STATUS = {
@@ -92,7 +86,7 @@ class AirlockHandler(APIHandler):
                 413,
             )
         raw = self.request.body or b"{}"
-        if _nests_deeper(raw, MAX_DEPTH):
+        if nests_deeper(raw, MAX_DEPTH):
             raise AirlockError(
                 "invalid-request",
                 f"The request body nests JSON more than {MAX_DEPTH} levels deep; Airlock's "
@@ -127,17 +121,6 @@ class AirlockHandler(APIHandler):
         if username and isinstance(name, str):
             self.airlock.audit.name_user(username, name)
         return username
-
-
-def _nests_deeper(raw: bytes, limit: int) -> bool:
-    """Whether the arrays and objects of a JSON text nest deeper than ``limit`` (brackets
-    inside its strings aside), found without parsing it."""
-    depth = 0
-    for bracket in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
-        depth += 1 if bracket in b"[{" else -1
-        if depth > limit:
-            return True
-    return False
 
 
 class StatusHandler(AirlockHandler):

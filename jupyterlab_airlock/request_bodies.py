@@ -3,7 +3,8 @@
 The schemas of the operations' JSON bodies are read once, when the server starts, and every
 body a route reads is validated against its own before a handler looks at it: a body the
 API does not describe is refused with ``invalid-request`` naming where it differs
-(``$.requirements[2]``).
+(``$.requirements[2]``). A body nested too deep for the JSON parser is refused before it
+is parsed (``nests_deeper``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from .errors import AirlockError
 from .secrets import redact
 
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")
+# Airlock's requests nest a few levels (a profile's source in a profile); a body nested
+# deeper is refused before it is parsed, so parsing never runs out of stack.
+MAX_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 # What of a refused value the message repeats: enough to recognize it.
 _SHOWN = 240
 _PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -73,6 +79,17 @@ class RequestBodies:
         """The body schemas of a route of the ``ROUTES`` table (a path under the
         namespace, parameters as named groups)."""
         return BodySchemas(self._routes.get("/" + _PARAMETER.sub(r"{\1}", route), {}))
+
+
+def nests_deeper(raw: bytes, limit: int) -> bool:
+    """Whether the arrays and objects of a JSON text nest deeper than ``limit`` (brackets
+    inside its strings aside), found without parsing it."""
+    depth = 0
+    for bracket in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def _json_body(operation: Any) -> dict[str, Any] | None:
