@@ -55,6 +55,11 @@ class ActiveSource:
             self._built[key] = source_from_config(config)
         return self._built[key]
 
+    async def close(self) -> None:
+        """The server stops: every source built stops its background work."""
+        for source in self._built.values():
+            await source.close()
+
 
 @dataclass(frozen=True)
 class AdvisoryState:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,8 @@ from .package_index import IndexedFile, IndexSnapshot, PackageIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _CHUNK = 1 << 20
+# conda's subdirs (linux-64, noarch...): the one path part the channel's folders are named by.
+_SUBDIR = re.compile(r"[\w-]+", re.ASCII)
 
 
 class IndexHandler(JupyterHandler):
@@ -123,7 +126,8 @@ class ProjectHandler(IndexHandler):
     async def get(self, project: str) -> None:
         normalized = canonicalize_name(project)
         if normalized != project:
-            self.redirect(f"{self.address.path}simple/{normalized}/")
+            # Quoted: a name may hold any character, and a header no line break.
+            self.redirect(f"{self.address.path}simple/{quote(normalized)}/")
             return
         snapshot = await self.index.snapshot()
         files = self.permitted(snapshot, snapshot.projects.get(normalized, []))
@@ -193,6 +197,7 @@ class CondaRepodataHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, subdir: str) -> None:
+        _check_subdir(subdir)
         self.set_header("Content-Type", "application/json")
         self.finish(await self.settings["airlock"].conda_channel.repodata(subdir))
 
@@ -202,6 +207,7 @@ class CondaFileHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, subdir: str, name: str) -> None:
+        _check_subdir(subdir)
         path = await self.settings["airlock"].conda_channel.file(subdir, name)
         await self.send_file(path)
 
@@ -210,9 +216,20 @@ INDEX_ROUTES: list[tuple[str, type[IndexHandler]]] = [
     (r"index/simple/", ProjectsHandler),
     (r"index/simple/(?P<project>[^/]+)/", ProjectHandler),
     (r"index/files/(?P<key>.+)", FileHandler),
-    (r"index/conda/(?P<subdir>[\w-]+)/repodata.json", CondaRepodataHandler),
-    (r"index/conda/(?P<subdir>[\w-]+)/(?P<name>[^/]+)", CondaFileHandler),
+    # Path parameters are taken whole, so a malformed one gets the handler's plain-text
+    # 404 rather than Jupyter's HTML page.
+    (r"index/conda/(?P<subdir>[^/]+)/repodata.json", CondaRepodataHandler),
+    (r"index/conda/(?P<subdir>[^/]+)/(?P<name>[^/]+)", CondaFileHandler),
 ]
+
+
+def _check_subdir(subdir: str) -> None:
+    if not _SUBDIR.fullmatch(subdir):
+        raise AirlockError(
+            "not-in-index",
+            f"The channel has no subdir {subdir!r}: subdirs are named like linux-64 or noarch.",
+            404,
+        )
 
 
 def _page(title: str, body: str) -> str:

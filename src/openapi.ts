@@ -1250,7 +1250,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["ProfileChoice"];
+                "application/json": components["schemas"]["ProfileChoice"] | Record<string, never>;
             };
         };
         responses: {

@@ -42,7 +42,7 @@ from ..bundle_format.folder import (
 from ..errors import AirlockError
 from ..offline import sha256_file
 from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
-from ..processes import last_line, run
+from ..processes import last_line, run, timeout_raises
 from ..secrets import redact
 from ..trust.advisories import AdvisoryData
 from .check import Log, check_bundle, quiet
@@ -147,17 +147,14 @@ async def download_wheels(
         *(["--index-url", index_url] if index_url else []),
         *(str(requirement) for requirement in requirements),
     )
-    try:
+    downloading = f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s."
+    with timeout_raises(AirlockError("bundle-timeout", downloading, 504)):
         completed = await run(
             argv,
             timeout=DOWNLOAD_TIMEOUT,
             env=_download_environment(use_pip_config),
             on_line=pip_log,
         )
-    except asyncio.TimeoutError:
-        raise AirlockError(
-            "bundle-timeout", f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s.", 504
-        ) from None
     if completed.returncode != 0:
         raise _resolution_error(completed.stdout + completed.stderr, target, source)
 
@@ -265,12 +262,9 @@ async def freeze_environment(environment: Path, exclude: Collection[str] = ()) -
             "folder that holds pyvenv.cfg."
         )
     argv = pip_command(str(python), "inspect", "--local")
-    try:
+    listing = f"pip did not list {environment} within {FREEZE_TIMEOUT} s."
+    with timeout_raises(AirlockError("freeze-failed", listing, 504)):
         completed = await run(argv, timeout=FREEZE_TIMEOUT, env=pip_environment())
-    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-        raise AirlockError(
-            "freeze-failed", f"pip did not list {environment} within {FREEZE_TIMEOUT} s.", 504
-        ) from None
     if completed.returncode != 0:
         raise AirlockError(
             "freeze-failed",

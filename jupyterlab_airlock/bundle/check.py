@@ -25,6 +25,7 @@ from ..bundle_format.folder import (
 from ..errors import AirlockError
 from ..offline import install_offline
 from ..pip import lacking
+from ..processes import timeout_raises
 from ..uv import platform_options, unresolved, uv_errors
 
 Log = Callable[[str], None]
@@ -79,7 +80,8 @@ async def check_wheels(
             "make the bundle again.",
             422,
         )
-    try:
+    checking = f"uv did not finish checking the bundle in {CHECK_TIMEOUT} s."
+    with timeout_raises(AirlockError("bundle-timeout", checking, 504)):
         # uv resolves for the target (its platform and Python), not for this machine; what
         # is installed here does not count (--reinstall).
         completed = await install_offline(
@@ -96,10 +98,6 @@ async def check_wheels(
             ],
             timeout=CHECK_TIMEOUT,
         )
-    except asyncio.TimeoutError:
-        raise AirlockError(
-            "bundle-timeout", f"uv did not finish checking the bundle in {CHECK_TIMEOUT} s.", 504
-        ) from None
     if completed.returncode != 0:
         output = completed.stdout + completed.stderr
         missing = unresolved(output)

@@ -38,7 +38,7 @@ from packaging.utils import canonicalize_name
 
 from ..conda.records import prefix_records
 from ..errors import AirlockError
-from ..processes import last_line, run
+from ..processes import last_line, run, timeout_raises
 from .interpreter import kernel_python
 
 # Facts only, judged by the server. -I keeps the current directory, the user site and
@@ -171,9 +171,8 @@ def _spec_and_python(spec_manager: Any, name: str) -> tuple[Any, str | AirlockEr
 async def _run(python: str, timeout: float) -> str:
     """The standard output of ``python -I -c _SCRIPT``, which must exit with 0."""
     try:
-        result = await run([python, "-I", "-c", _SCRIPT], timeout=timeout)
-    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-        raise _error(python, f"did not answer within {timeout:g} seconds") from None
+        with timeout_raises(_error(python, f"did not answer within {timeout:g} seconds")):
+            result = await run([python, "-I", "-c", _SCRIPT], timeout=timeout)
     except FileNotFoundError:
         raise _error(python, "cannot be found") from None
     except PermissionError:

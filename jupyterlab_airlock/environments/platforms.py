@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AirlockError
-from ..processes import last_line, run
+from ..processes import last_line, run, timeout_raises
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +119,8 @@ def _locate(python: str) -> tuple[str, tuple[str, int]]:
 
 async def _ask(python: str, executable: str, timeout: float) -> list[str]:
     try:
-        result = await run([executable, "-I", "-c", _SCRIPT], timeout=timeout)
-    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-        raise _error(python, f"did not answer within {timeout:g} seconds") from None
+        with timeout_raises(_error(python, f"did not answer within {timeout:g} seconds")):
+            result = await run([executable, "-I", "-c", _SCRIPT], timeout=timeout)
     except OSError as error:
         raise _error(python, f"cannot be run: {error.strerror}") from error
     if result.returncode != 0:

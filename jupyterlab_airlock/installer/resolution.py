@@ -5,7 +5,6 @@ would install as a step with the source's file it stands for, or what is missing
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -19,7 +18,7 @@ from ..errors import AirlockError
 from ..kinds import classify
 from ..package_index import IndexSnapshot, PackageIndex
 from ..pip import Missing
-from ..processes import run
+from ..processes import run, timeout_raises
 from ..trust.gate import judge
 from ..trust.policy import Policy
 from ..uv import (
@@ -103,12 +102,9 @@ class UvResolver:
             self._index_url() + "simple/",
             *wanted,
         )
-        try:
+        planning = f"uv did not finish the plan in {RESOLVE_TIMEOUT} s."
+        with timeout_raises(AirlockError("plan-timeout", planning, 504)):
             completed = await run(argv, timeout=RESOLVE_TIMEOUT, env=uv_environment(self._uv_cache))
-        except asyncio.TimeoutError:
-            raise AirlockError(
-                "plan-timeout", f"uv did not finish the plan in {RESOLVE_TIMEOUT} s.", 504
-            ) from None
         return completed.returncode, self._hide(completed.stdout + completed.stderr)
 
     def _chosen(

@@ -59,6 +59,13 @@ class Installer:
         background (an orphaned uv may still be finishing one)."""
         self._reconciling = asyncio.create_task(self.reconcile())
 
+    async def stop_reconciling(self) -> None:
+        """The server stops: stop settling (an install not settled yet is settled at the
+        next start)."""
+        if self._reconciling is not None:
+            self._reconciling.cancel()
+            await asyncio.gather(self._reconciling, return_exceptions=True)
+
     async def reconcile(self) -> None:
         """Settle the installs a server stop interrupted: what landed, and roll back."""
         await reconcile(self._jobs, self._installs.kernels_of)

@@ -37,7 +37,7 @@ from ..errors import AirlockError
 from ..jobs import JobContext
 from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
-from ..processes import last_line, run
+from ..processes import last_line, run, timeout_raises
 from ..sizes import size_text
 from ..sources import Entry, Source
 from ..trust import manifests
@@ -313,11 +313,10 @@ def _remove_all(folders: list[Path]) -> None:
 
 async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
     try:
-        completed = await run(argv, timeout=timeout, env=pip_environment())
-    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-        raise AirlockError(
-            "kernel-create-failed", f"{failure}: no end in {timeout:g} s.", 504
-        ) from None
+        with timeout_raises(
+            AirlockError("kernel-create-failed", f"{failure}: no end in {timeout:g} s.", 504)
+        ):
+            completed = await run(argv, timeout=timeout, env=pip_environment())
     except OSError as error:
         raise AirlockError("kernel-create-failed", f"{failure}: {error.strerror}.", 500) from None
     if completed.returncode != 0:
@@ -354,7 +353,8 @@ async def install_wheels(
         ]  # fmt: skip
     uv_cache = cache_root / "uv" if cache_root is not None else None
     context.log(f"Installing {count} package(s) offline from the bundle")
-    try:
+    installing = f"uv did not finish in {INSTALL_TIMEOUT} s."
+    with timeout_raises(AirlockError("install-failed", installing, 504)):
         completed = await install_offline(
             python,
             folders,
@@ -364,10 +364,6 @@ async def install_wheels(
             progress=lambda share: context.progress(0.4 + 0.5 * share),
             options=["--only-binary", ":all:"],
         )
-    except asyncio.TimeoutError:
-        raise AirlockError(
-            "install-failed", f"uv did not finish in {INSTALL_TIMEOUT} s.", 504
-        ) from None
     if completed.returncode == 0:
         return
     output = completed.stdout + completed.stderr
