@@ -98,7 +98,7 @@ class ProjectsHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(every_project=True)
         names = sorted(
             name for name, files in snapshot.projects.items() if self.permitted(snapshot, files)
         )
@@ -125,7 +125,7 @@ class ProjectHandler(IndexHandler):
         if normalized != project:
             self.redirect(f"{self.address.path}simple/{normalized}/")
             return
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(projects=[normalized])
         files = self.permitted(snapshot, snapshot.projects.get(normalized, []))
         if not files:
             raise AirlockError(
@@ -174,7 +174,7 @@ class FileHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, key: str) -> None:
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(keys=[key.removesuffix(".metadata")])
         indexed = snapshot.by_key.get(key.removesuffix(".metadata"))
         reason = self.refusal(snapshot, indexed) if indexed is not None else None
         if reason:

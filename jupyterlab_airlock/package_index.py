@@ -4,8 +4,9 @@ pip resolves against it through the index routes (PEP 503 pages, PEP 691 JSON, P
 metadata), so only the files a resolution needs are ever fetched: the metadata of a wheel
 is read with a few ranged reads of its zip directory, not by fetching the wheel.
 
-The listing is walked when first needed and again once it is older than ``ttl`` seconds,
-so files that arrive in the bucket show up without a restart.
+A source with a static index (``static_index``) is read a project at a time, as the
+resolution asks; one without is walked. Either is looked at again once older than ``ttl``
+seconds, so files that arrive in the bucket show up without a restart.
 """
 
 from __future__ import annotations
@@ -14,77 +15,31 @@ import asyncio
 import io
 import time
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
-from . import manifests
 from .cache import ContentCache
 from .errors import AirlockError
-from .kinds import classify
-from .policy import Policy
 from .ranged_file import RangedFile
-from .sources import Entry, Source
-from .sources.active import ActiveTrust, AdvisoryState
+from .sources import Source
+from .sources.active import ActiveTrust
+from .sources.packages import IndexedFile, IndexSnapshot, IndexUnusable, walk_source
+from .static_index import INDEX_FOLDER
+from .static_index.loader import StaticLoader
+from .static_index.reader import MANIFEST_KEY, IndexManifest, OpenedIndex, read_manifest
+
+__all__ = ["IndexSnapshot", "IndexedFile", "PackageIndex"]
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.
 METADATA_LIMIT = 4 << 20
 _BLOCK = 64 << 10
 
 
-@dataclass(frozen=True)
-class IndexedFile:
-    """A wheel or sdist of the source, with the manifest's word on it when there is one."""
-
-    entry: Entry
-    project: str  # normalized, as pip compares names
-    version: str
-    kind: str  # "wheel", "sdist" or "conda"
-    expected: manifests.ManifestEntry | None
-    trust: manifests.Trust
-
-    @property
-    def verified(self) -> bool:
-        return self.expected is not None
-
-
-@dataclass
-class IndexSnapshot:
-    """One walk of the source."""
-
-    source: Source
-    taken: float
-    projects: dict[str, list[IndexedFile]] = field(default_factory=dict)
-    by_key: dict[str, IndexedFile] = field(default_factory=dict)  # conda packages too
-    conda: list[IndexedFile] = field(default_factory=list)
-    channels: dict[str, Entry] = field(default_factory=dict)  # folder -> its repodata.json
-    problems: list[str] = field(default_factory=list)
-    # The advisory data of the walk's time; None when the profile names none.
-    advisories: AdvisoryState | None = None
-
-    def refusal(self, policy: Policy, indexed: IndexedFile) -> str | None:
-        """Why ``policy`` keeps ``indexed`` out, its signature and advisories considered
-        (advisory data that cannot be read keeps every package out under
-        ``deny_advisories``)."""
-        advisories = self.advisories
-        reason = policy.verdict(
-            indexed.project,
-            indexed.version,
-            indexed.entry.name,
-            indexed.verified,
-            indexed.trust.signed,
-            advisories.affecting(indexed.project, indexed.version) if advisories else [],
-        )
-        if reason is None and advisories is not None:
-            reason = advisories.refusal(policy)
-        return indexed.trust.explain(reason)
-
-
 class PackageIndex:
-    """The active source's packages, re-walked at most every ``ttl`` seconds."""
+    """The active source's packages, looked at again at most every ``ttl`` seconds: from
+    its static index when it has a usable one (only the projects asked for are read), else
+    by a walk of the whole source."""
 
     def __init__(
         self,
@@ -98,27 +53,107 @@ class PackageIndex:
         self._trust = trust
         self._ttl = ttl
         self._snapshot: IndexSnapshot | None = None
-        self._walking: asyncio.Task[IndexSnapshot] | None = None
+        self._taking: asyncio.Task[IndexSnapshot] | None = None
+        # A snapshot whose index turned out unusable, and the walk that replaces it.
+        self._replacing: tuple[IndexSnapshot, asyncio.Task[IndexSnapshot]] | None = None
+        self._opened: OpenedIndex | None = None  # the last index read, reused while unchanged
+        self._serials: dict[str, int] = {}  # the newest index seen, by source: no rollback
 
-    async def snapshot(self, fresh: bool = False) -> IndexSnapshot:
-        """The latest walk; concurrent callers share one walk of the source."""
+    async def snapshot(
+        self,
+        fresh: bool = False,
+        *,
+        projects: Collection[str] = (),
+        keys: Collection[str] = (),
+        conda: bool = False,
+        every_project: bool = False,
+    ) -> IndexSnapshot:
+        """The latest look at the source, holding at least the files of ``projects``
+        (normalized names), the files ``keys``, the conda packages when ``conda`` and every
+        project when ``every_project`` (which a walk holds anyway). Concurrent callers share
+        one look."""
         source = self._source()
-        current = self._snapshot
+        snapshot = self._snapshot
         if (
-            not fresh
-            and current is not None
-            and current.source is source
-            and time.monotonic() - current.taken < self._ttl
+            fresh
+            or snapshot is None
+            or snapshot.source is not source
+            or time.monotonic() - snapshot.taken >= self._ttl
         ):
-            return current
-        if self._walking is None or self._walking.done():
-            self._walking = asyncio.create_task(_walk(source, self._trust))
-        self._snapshot = await asyncio.shield(self._walking)
-        return self._snapshot
+            if self._taking is None or self._taking.done():
+                self._taking = asyncio.create_task(self._take(source))
+            snapshot = self._snapshot = await asyncio.shield(self._taking)
+        if snapshot.loader is not None and (projects or keys or conda or every_project):
+            try:
+                await snapshot.loader.load(snapshot, projects, keys, conda, every_project)
+            except IndexUnusable as unusable:
+                snapshot = await self._walk_instead(snapshot, unusable.note)
+        return snapshot
+
+    async def _take(self, source: Source) -> IndexSnapshot:
+        """A new look: the static index when it can be used, else a walk saying why not."""
+        signers = self._trust.signers if self._trust else None
+        try:
+            manifest = await read_manifest(source, signers)
+        except AirlockError as error:
+            if error.code != "index-invalid":
+                raise
+            return await self._walk(source, f"{error.message} {_WALKED}")
+        if manifest is None:
+            return await self._walk(source, f"The source has no index ({INDEX_FOLDER}). {_WALKED}")
+        reason = self._unusable(source, manifest)
+        if reason is not None:
+            return await self._walk(source, f"{reason} {_WALKED}")
+        self._serials[source.describe()] = manifest.serial
+        opened = self._opened
+        if opened is None or (opened.source, opened.manifest.sha256) != (source, manifest.sha256):
+            opened = self._opened = OpenedIndex(source, manifest)
+        snapshot = IndexSnapshot(source=source, taken=time.monotonic(), via="index")
+        snapshot.loader = StaticLoader(opened, manifest.signer)
+        snapshot.advisories = await self._trust.advisories() if self._trust else None
+        return snapshot
+
+    def _unusable(self, source: Source, manifest: IndexManifest) -> str | None:
+        """Why the index may not be used, or None."""
+        signature = manifest.signature
+        if signature is not None and signature.state == "bad":
+            return f"The source's index is not trusted ({MANIFEST_KEY}.sig: {signature.reason})."
+        if signature is not None and signature.state == "unsigned" and self._require_signed():
+            return (
+                "The source's index is not signed, and the policy requires signatures: "
+                f"there is no {MANIFEST_KEY}.sig."
+            )
+        newest = self._serials.get(source.describe(), 0)
+        if manifest.serial < newest:
+            return (
+                f"The source's index is older (serial {manifest.serial}) than one read before "
+                f"(serial {newest}): an old index is being served again."
+            )
+        return None
+
+    def _require_signed(self) -> bool:
+        return self._trust is not None and self._trust.require_signed
+
+    async def _walk(self, source: Source, note: str | None) -> IndexSnapshot:
+        snapshot = await walk_source(source, self._trust)
+        snapshot.note = note
+        return snapshot
+
+    async def _walk_instead(self, failed: IndexSnapshot, note: str) -> IndexSnapshot:
+        """A walk in place of ``failed``, whose index turned out unusable; one for all who
+        find out at the same time."""
+        replacing = self._replacing
+        if replacing is None or replacing[0] is not failed:
+            task = asyncio.create_task(self._walk(failed.source, note))
+            replacing = self._replacing = (failed, task)
+        walked = await asyncio.shield(replacing[1])
+        if self._snapshot is failed:
+            self._snapshot = walked
+        return walked
 
     async def file(self, key: str) -> tuple[IndexedFile, Path, str]:
         """A wheel or sdist by key, fetched into the cache and verified."""
-        snapshot = await self.snapshot()
+        snapshot = await self.snapshot(keys=[key])
         indexed = snapshot.by_key.get(key)
         if indexed is None:
             raise AirlockError("not-in-index", f"{key} is not a package file of the source.", 404)
@@ -127,7 +162,7 @@ class PackageIndex:
 
     async def metadata(self, key: str) -> bytes:
         """The METADATA of wheel ``key`` (PEP 658), from the cache or by ranged reads."""
-        snapshot = await self.snapshot()
+        snapshot = await self.snapshot(keys=[key])
         indexed = snapshot.by_key.get(key)
         if indexed is None or indexed.kind != "wheel":
             raise AirlockError("not-in-index", f"{key} is not a wheel of the source.", 404)
@@ -147,72 +182,7 @@ class PackageIndex:
         return await asyncio.to_thread(_wheel_metadata, opener, key)
 
 
-async def _walk(source: Source, trust: ActiveTrust | None) -> IndexSnapshot:
-    snapshot = IndexSnapshot(source=source, taken=time.monotonic())
-    signers = trust.signers if trust else None
-    snapshot.advisories = await trust.advisories() if trust else None
-    folders = [""]
-    while folders:
-        folder = folders.pop()
-        manifest, problems = await manifests.read_folder(source, folder, signers)
-        snapshot.problems += problems
-        cursor: str | None = None
-        while True:
-            page = await source.list(folder, cursor)
-            folders += page.folders
-            for entry in page.entries:
-                _add(snapshot, entry, manifest)
-            cursor = page.next_token
-            if cursor is None:
-                break
-    for files in snapshot.projects.values():
-        files.sort(key=lambda indexed: indexed.entry.key)
-    return snapshot
-
-
-def _add(snapshot: IndexSnapshot, entry: Entry, manifest: manifests.Manifest | None) -> None:
-    info = classify(entry.key)
-    trust = manifests.trust(manifest, entry.name, entry.size)
-    if info["kind"] == "conda":
-        expected = manifest.files.get(entry.name) if manifest else None
-        indexed = IndexedFile(
-            entry, str(info["name"]), str(info["version"]), "conda", expected, trust
-        )
-        snapshot.conda.append(indexed)
-        snapshot.by_key[entry.key] = indexed
-        return
-    if entry.name == "repodata.json":
-        snapshot.channels[entry.key.removesuffix(entry.name)] = entry
-        return
-    if info["kind"] not in ("wheel", "sdist"):
-        if info["kind"] == "other" and info.get("problem"):
-            snapshot.problems.append(f"{entry.key}: {info['problem']}")
-        return
-    project = canonicalize_name(str(info["name"]))
-    expected = manifest.files.get(entry.name) if manifest else None
-    files = snapshot.projects.setdefault(project, [])
-    indexed = IndexedFile(entry, project, str(info["version"]), str(info["kind"]), expected, trust)
-    # Every key stays reachable as itself (a file picked in the Artifacts section)...
-    snapshot.by_key[entry.key] = indexed
-    twin = next((other for other in files if other.entry.name == entry.name), None)
-    if twin is not None:
-        # ...but pip cannot tell two files of one name apart: one is listed, a signed copy
-        # (the scanned folder's, not an unsigned bundle's) before others, then the first
-        # by key.
-        offered = min(twin, indexed, key=_preference)
-        if not (twin.expected and expected and twin.expected.sha256 == expected.sha256):
-            snapshot.problems.append(
-                f"{entry.name} is both {twin.entry.key} and {entry.key}; only "
-                f"{offered.entry.key} is offered. Remove one of them."
-            )
-        if offered is twin:
-            return
-        files.remove(twin)
-    files.append(indexed)
-
-
-def _preference(indexed: IndexedFile) -> tuple[int, str]:
-    return (0 if indexed.trust.signed else 1, indexed.entry.key)
+_WALKED = "This plan listed the whole source instead, which takes longer in a large one."
 
 
 def _wheel_metadata(opener: Callable[[], Any], key: str) -> bytes:

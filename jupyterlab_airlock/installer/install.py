@@ -160,7 +160,7 @@ class Installs:
     async def _install_conda(self, plan: Plan, context: JobContext) -> dict[str, Any]:
         assert plan.channel is not None
         prefix = Path(plan.environment["prefix"])
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(keys=[step.key for step in plan.steps if step.key])
         files: list[dict[str, Any]] = []
         context.audit(files=files)
         try:
