@@ -21,6 +21,8 @@ under the source's root (a folder, or ``s3://bucket/prefix/``)::
       bins/<xx>.json         {"projects": {<name>: {"sha256", "size"}}} of the projects
                              whose sha256(name) starts with <xx>: the manifest lists 256
                              bins, not every page, so that it stays small
+      manifests.json         every folder manifest of the source as it was: read when a
+                             project has no page, to tell a new one from a missing one
       conda/packages.json    the source's conda packages (as the pages' files), and the
                              channels (repodata.json) found in it
       conda/<subdir>/repodata.json

@@ -29,6 +29,7 @@ API_VERSION = "1.1"
 MANIFEST = "manifest.json"
 PROJECT_LIST = "simple/index.json"
 CONDA_PACKAGES = "conda/packages.json"
+FOLDER_MANIFESTS = "manifests.json"
 # Documents are read whole: none that an index of a large bucket needs comes near these.
 MAX_DOCUMENT_BYTES = 16 << 20
 MAX_REPODATA_BYTES = 64 << 20
@@ -152,6 +153,14 @@ def conda_document(part: CondaPart) -> dict[str, Any]:
         "subdirs": sorted(part.subdirs),
         "manifests": {stamp.key: stamp.to_json() for stamp in part.manifests},
     }
+
+
+def manifests_document(stamps: Iterable[Stamp]) -> dict[str, Any]:
+    return {"manifests": {stamp.key: stamp.to_json() for stamp in stamps}}
+
+
+def parse_manifests(data: bytes, where: str) -> list[Stamp]:
+    return _stamps(_object(data, where), where)
 
 
 def _private(facts: FileFacts) -> dict[str, Any]:

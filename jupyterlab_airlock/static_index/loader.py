@@ -76,6 +76,10 @@ class StaticLoader:
         names -= self._loaded
         pages = await _bounded(self._opened.page(name) for name in sorted(names))
         await _bounded(self._fresh(stamp) for page in pages if page for stamp in page.manifests)
+        if None in pages and not every_project:
+            # A project the index does not have: new since, if any folder's manifest changed.
+            stamps = await self._opened.folder_manifests()
+            await _bounded(self._fresh(stamp) for stamp in stamps)
         for page in pages:
             if page is None:
                 continue

@@ -21,6 +21,7 @@ from ..sources import Source
 from . import INDEX_FOLDER
 from .documents import (
     CONDA_PACKAGES,
+    FOLDER_MANIFESTS,
     FORMAT,
     MANIFEST,
     MAX_DOCUMENT_BYTES,
@@ -28,11 +29,13 @@ from .documents import (
     PROJECT_LIST,
     CondaPart,
     ProjectPage,
+    Stamp,
     bin_path,
     invalid,
     page_path,
     parse_bin,
     parse_conda,
+    parse_manifests,
     parse_project,
     repodata_path,
     sha256,
@@ -168,6 +171,16 @@ class OpenedIndex:
 
         names: list[str] = await self._once(PROJECT_LIST, read)
         return names
+
+    async def folder_manifests(self) -> list[Stamp]:
+        """Every folder manifest of the source, as it was when the index was written."""
+
+        async def read() -> list[Stamp]:
+            data = await self._document(FOLDER_MANIFESTS)
+            return parse_manifests(data, INDEX_FOLDER + FOLDER_MANIFESTS) if data else []
+
+        stamps: list[Stamp] = await self._once(FOLDER_MANIFESTS, read)
+        return stamps
 
     async def conda(self) -> CondaPart | None:
         """The source's conda packages and channels; None when it has none."""

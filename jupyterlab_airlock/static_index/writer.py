@@ -35,6 +35,7 @@ from ..sources.packages import IndexedFile, IndexSnapshot, walk_source
 from . import PLAIN_JSON, PYPI_JSON
 from .documents import (
     CONDA_PACKAGES,
+    FOLDER_MANIFESTS,
     FORMAT,
     MANIFEST,
     PROJECT_LIST,
@@ -46,6 +47,7 @@ from .documents import (
     bin_path,
     conda_document,
     encode,
+    manifests_document,
     page_path,
     project_document,
     project_list_document,
@@ -103,6 +105,10 @@ async def write_index(
         names = [page.name for page in pages]
         documents[PROJECT_LIST] = await _put(
             store, PROJECT_LIST, project_list_document(names), PYPI_JSON
+        )
+        stamps = [Stamp(e.key, e.size, e.modified, e.etag) for e in walk.manifests.values()]
+        documents[FOLDER_MANIFESTS] = await _put(
+            store, FOLDER_MANIFESTS, manifests_document(stamps), PLAIN_JSON
         )
         if walk.conda or walk.channels:
             documents.update(await reader.conda(store, facts))
