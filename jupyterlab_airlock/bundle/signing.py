@@ -43,18 +43,14 @@ async def sign_folder(
 ) -> list[Path]:
     """Sign the manifests of local ``folder`` for source folder ``name`` (with ``index``,
     its static index written first, then its manifest too); the ``.sig`` files written."""
-    if index:
-        report(await index_source(str(folder), say=log), log)
     found = [folder / manifest for manifest in MANIFESTS if (folder / manifest).is_file()]
     if index:
+        empty = None if found else _nothing(str(folder))
+        report(await index_source(str(folder), empty=empty, say=log), log)
         signed = await sign_folder(folder / INDEX_FOLDER, key, name + INDEX_FOLDER, log)
         return signed + (await sign_folder(folder, key, name, log) if found else [])
     if not found:
-        raise AirlockError(
-            "no-manifest",
-            f"{folder} has neither {SHA256SUMS} nor {MANIFEST_JSON}: there is nothing to sign.",
-            422,
-        )
+        raise AirlockError("no-manifest", _nothing(str(folder)), 422)
     signed = []
     for manifest in found:
         signed.append(await sign(manifest, key, name))
@@ -76,19 +72,6 @@ async def sign_s3(
     signed here, then uploaded with its signature (with ``index``, the static index is
     written first and signed too). The keys written."""
     written: list[str] = []
-    if index:
-        indexed = await index_source(
-            url, endpoint_url=endpoint_url, aws_profile=aws_profile, say=log
-        )
-        report(indexed, log)
-        written += await sign_s3(
-            url.rstrip("/") + "/" + INDEX_FOLDER,
-            key,
-            name + INDEX_FOLDER,
-            endpoint_url=endpoint_url,
-            aws_profile=aws_profile,
-            log=log,
-        )
     bucket, prefix = parse_s3_url(url)
     base = f"{prefix}/" if prefix else ""
     where = f"s3://{bucket}/{base}"
@@ -105,7 +88,22 @@ async def sign_s3(
                     if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                         continue
                     raise
-            if index and not any((local / wanted).is_file() for wanted in MANIFESTS):
+            found = any((local / wanted).is_file() for wanted in MANIFESTS)
+            if index:
+                empty = None if found else _nothing(where)
+                indexed = await index_source(
+                    url, endpoint_url=endpoint_url, aws_profile=aws_profile, empty=empty, say=log
+                )
+                report(indexed, log)
+                written += await sign_s3(
+                    url.rstrip("/") + "/" + INDEX_FOLDER,
+                    key,
+                    name + INDEX_FOLDER,
+                    endpoint_url=endpoint_url,
+                    aws_profile=aws_profile,
+                    log=log,
+                )
+            if index and not found:
                 return written  # the index was the folder's only manifest
             for signature in await sign_folder(local, key, name):
                 manifest = signature.with_suffix("")
@@ -117,6 +115,13 @@ async def sign_s3(
         raise upload_error(error, bucket, where, endpoint_url) from None
     log(f"Uploaded {len(written)} file(s) to {where}")
     return written
+
+
+def _nothing(where: str) -> str:
+    return (
+        f"{where} has neither {SHA256SUMS} nor {MANIFEST_JSON}, nor package files to index: "
+        "there is nothing to sign."
+    )
 
 
 async def check_signatures(folder: Path, trusted: Path, name: str | None = None) -> list[str]:

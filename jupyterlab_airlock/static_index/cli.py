@@ -53,11 +53,13 @@ async def index_source(
     endpoint_url: str | None = None,
     aws_profile: str | None = None,
     region: str | None = None,
+    empty: str | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> Written:
-    """Index the folder or ``s3://`` prefix ``where``."""
+    """Index the folder or ``s3://`` prefix ``where``; with ``empty``, a source without
+    package files is refused with that message, before anything is written."""
     source, store = _open(where, endpoint_url, aws_profile, region)
-    return await write_index(source, store, say)
+    return await write_index(source, store, say, empty)
 
 
 def report(written: Written, say: Callable[[str], None]) -> None:

@@ -76,9 +76,14 @@ class Written:
 
 
 async def write_index(
-    source: Source, store: Store, log: Callable[[str], None] = lambda _: None
+    source: Source,
+    store: Store,
+    log: Callable[[str], None] = lambda _: None,
+    empty: str | None = None,
 ) -> Written:
-    """Index every package file of ``source`` into ``store`` (its ``.airlock-index/``)."""
+    """Index every package file of ``source`` into ``store`` (its ``.airlock-index/``);
+    with ``empty``, a source without package files is refused with that message, before
+    anything is written."""
     previous = await _previous(source)
     serial = (previous[0] if previous else 0) + 1
     written = Written(store.describe(), serial)
@@ -86,6 +91,8 @@ async def write_index(
     walk = await walk_source(source, None)
     written.problems += walk.problems
     packages = [f for f in walk.by_key.values() if f.kind in ("wheel", "sdist")]
+    if empty is not None and not (packages or walk.conda or walk.channels):
+        raise AirlockError("no-manifest", empty, 422)
     log(f"Reading {len(packages)} wheels and sdists and {len(walk.conda)} conda packages")
     with tempfile.TemporaryDirectory(prefix="airlock-index-") as scratch:
         reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems)
