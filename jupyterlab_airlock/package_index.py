@@ -25,6 +25,7 @@ from .ranged_file import RangedFile
 from .sources import Source
 from .sources.active import ActiveTrust
 from .sources.packages import IndexedFile, IndexSnapshot, IndexUnusable, walk_source
+from .sources.prefixes import PROJECTS, PrefixLoader, per_project
 from .static_index import INDEX_FOLDER
 from .static_index.loader import StaticLoader
 from .static_index.reader import MANIFEST_KEY, IndexManifest, OpenedIndex, read_manifest
@@ -98,12 +99,12 @@ class PackageIndex:
         except AirlockError as error:
             if error.code != "index-invalid":
                 raise
-            return await self._walk(source, f"{error.message} {_WALKED}")
+            return await self._without_index(source, error.message)
         if manifest is None:
-            return await self._walk(source, f"The source has no index ({INDEX_FOLDER}). {_WALKED}")
+            return await self._without_index(source, None)
         reason = self._unusable(source, manifest)
         if reason is not None:
-            return await self._walk(source, f"{reason} {_WALKED}")
+            return await self._without_index(source, reason)
         self._serials[source.describe()] = manifest.serial
         opened = self._opened
         if opened is None or (opened.source, opened.manifest.sha256) != (source, manifest.sha256):
@@ -134,9 +135,17 @@ class PackageIndex:
     def _require_signed(self) -> bool:
         return self._trust is not None and self._trust.require_signed
 
-    async def _walk(self, source: Source, note: str | None) -> IndexSnapshot:
+    async def _without_index(self, source: Source, problem: str | None) -> IndexSnapshot:
+        """The source read without its index (``problem`` says why it cannot be used; None
+        when there is none): a project at a time when it is laid out so, else walked."""
+        if await per_project(source):
+            snapshot = IndexSnapshot(source=source, taken=time.monotonic(), via="prefixes")
+            snapshot.loader = PrefixLoader(source, self._trust)
+            snapshot.advisories = await self._trust.advisories() if self._trust else None
+            snapshot.note = f"{problem} {_LISTED}" if problem else None
+            return snapshot
         snapshot = await walk_source(source, self._trust)
-        snapshot.note = note
+        snapshot.note = f"{problem or _NO_INDEX} {_WALKED}"
         return snapshot
 
     async def _walk_instead(self, failed: IndexSnapshot, note: str) -> IndexSnapshot:
@@ -144,7 +153,7 @@ class PackageIndex:
         find out at the same time."""
         replacing = self._replacing
         if replacing is None or replacing[0] is not failed:
-            task = asyncio.create_task(self._walk(failed.source, note))
+            task = asyncio.create_task(self._without_index(failed.source, note))
             replacing = self._replacing = (failed, task)
         walked = await asyncio.shield(replacing[1])
         if self._snapshot is failed:
@@ -182,7 +191,9 @@ class PackageIndex:
         return await asyncio.to_thread(_wheel_metadata, opener, key)
 
 
+_NO_INDEX = f"The source has no index ({INDEX_FOLDER})."
 _WALKED = "This plan listed the whole source instead, which takes longer in a large one."
+_LISTED = f"This plan listed the folders of the projects it needs instead ({PROJECTS}<project>/)."
 
 
 def _wheel_metadata(opener: Callable[[], Any], key: str) -> bytes:

@@ -53,9 +53,7 @@ class StaticLoader:
         except AirlockError as error:
             if error.code != "index-invalid":
                 raise
-            raise IndexUnusable(
-                f"{error.message} The index was not used: this plan listed the whole source."
-            ) from None
+            raise IndexUnusable(f"{error.message} The index was not used.") from None
 
     async def _load(
         self,
@@ -116,8 +114,7 @@ class StaticLoader:
             expected = self._opened.manifest.documents.get(path)
             if expected is None or expected.size is None:
                 raise IndexUnusable(
-                    f"The source's index names conda {subdir} packages but lists no {path}: "
-                    "the index was not used; this plan listed the whole source."
+                    f"The source's index names conda {subdir} packages but lists no {path}."
                 )
             entry = Entry(INDEX_FOLDER + path, "repodata.json", expected.size, None, None)
             snapshot.repodata[subdir] = (entry, expected)
@@ -181,9 +178,8 @@ class StaticLoader:
     def _stale(self, what: str) -> IndexUnusable:
         written = self._opened.manifest.written
         return IndexUnusable(
-            f"The source's index (written {written}) is older than its files: {what} since. "
-            "This plan listed the whole source instead; ask the admin to run "
-            "'jupyter airlock index' on it again."
+            f"The source's index (written {written}) is older than its files: {what} since; "
+            "ask the admin to run 'jupyter airlock index' on it again."
         )
 
 

@@ -28,6 +28,7 @@ from jupyterlab_airlock.package_index import IndexSnapshot, PackageIndex
 from jupyterlab_airlock.policy import Policy
 from jupyterlab_airlock.sources import FolderSource, S3Source, Source
 from jupyterlab_airlock.sources.active import ActiveSource, ActiveTrust
+from jupyterlab_airlock.sources.packages import walk_source
 from jupyterlab_airlock.static_index import INDEX_FOLDER, PYPI_JSON
 from jupyterlab_airlock.static_index.cli import index_source
 from jupyterlab_airlock.static_index.documents import bin_path
@@ -108,7 +109,7 @@ def test_the_index_gives_the_pages_a_walk_would_and_reads_only_those_asked_for(
     assert "sha256" in described["core-metadata"]
 
     source = FolderSource(str(folder))
-    walked = run(package_index(source, tmp_path / "walk")._walk(source, None))
+    walked = run(walk_source(source, None))
     index = package_index(source, tmp_path / "cache")
 
     async def read() -> IndexSnapshot:
