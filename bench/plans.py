@@ -83,18 +83,15 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
     order = list(cases)
     times = dict(zip(order, alternate(scale.rounds, *cases.values()), strict=True))
     servers.jupyter.post("/airlock/profiles/apply", {"name": S3_PROFILE})
-    best = min(times.values(), key=statistics.median)
-    best_label = _label(next(case for case, value in times.items() if value is best))
     for case in order:
         yield Note(f"first plan, {_label(case)}", seconds(statistics.median(times[case])))
-    yield Ratio(f"first plan, index: {large:,} against {SMALL:,} unrelated wheels",
-                f"{large:,}", times[large, True], f"{SMALL:,}", times[SMALL, True],
-                LARGE_LIMIT)  # fmt: skip
-    yield Ratio(f"first plan at {large:,} unrelated wheels: index against the best case",
-                "index", times[large, True], best_label, best, LARGE_LIMIT)  # fmt: skip
-    walked = statistics.median(times[large, False]) / statistics.median(best)
-    yield Note(f"first plan at {large:,} unrelated wheels: walk against the best case",
-               f"ratio {walked:.2f} (no target: what the index saves)")  # fmt: skip
+    # The baseline: the better of the two plans with 1,000 unrelated wheels.
+    small = min((SMALL, False), (SMALL, True), key=lambda case: statistics.median(times[case]))
+    yield Ratio(f"first plan, {large:,} unrelated wheels, index", "index", times[large, True],
+                f"best at {_label(small)}", times[small], LARGE_LIMIT)  # fmt: skip
+    walked = statistics.median(times[large, False]) / statistics.median(times[small])
+    yield Note(f"first plan, {large:,} unrelated wheels, walk",
+               f"ratio {walked:.2f} against that baseline (no target)")  # fmt: skip
     yield Bound(f"first plan, index, {large:,} unrelated wheels",
                 statistics.median(times[large, True]), "s", SECONDS_LIMIT, 3)  # fmt: skip
 
