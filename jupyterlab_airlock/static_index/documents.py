@@ -98,6 +98,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def normalized(name: str) -> bool:
+    """Whether ``name`` is a normalized project name, as pages and bins have them."""
+    return bool(_NAME.fullmatch(name))
+
+
 def page_path(name: str) -> str:
     return f"simple/{name}/index.json"
 

@@ -36,9 +36,12 @@ class FolderStore(Store):
         self.root = root / INDEX_FOLDER.rstrip("/")
 
     async def put(self, path: str, data: bytes, content_type: str) -> None:
+        target = self.root / path
         try:
-            # Readable by every user of the exchange medium, as the files beside it are.
-            await asyncio.to_thread(write_atomic, self.root / path, data, 0o644)
+            # Readable by every user of the exchange medium, as the files beside it are
+            # (write_atomic would make missing folders owner-only).
+            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(write_atomic, target, data, 0o644)
         except OSError as error:
             raise AirlockError(
                 "index-write-failed",

@@ -48,6 +48,7 @@ from .documents import (
     conda_document,
     encode,
     manifests_document,
+    normalized,
     page_path,
     project_document,
     project_list_document,
@@ -98,7 +99,7 @@ async def write_index(
         reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems)
         facts = await reader.all([*packages, *walk.conda])
         documents: dict[str, ManifestEntry] = {}
-        pages = _pages(walk, packages, facts)
+        pages = _pages(walk, packages, facts, written.problems)
         bins: dict[str, dict[str, ManifestEntry]] = {}
         for page in pages:
             data = encode(project_document(page))
@@ -151,11 +152,17 @@ async def _previous(source: Source) -> tuple[int, dict[str, ManifestEntry]] | No
 
 
 def _pages(
-    walk: IndexSnapshot, packages: list[IndexedFile], facts: dict[str, FileFacts]
+    walk: IndexSnapshot,
+    packages: list[IndexedFile],
+    facts: dict[str, FileFacts],
+    problems: list[str],
 ) -> list[ProjectPage]:
     by_project: dict[str, list[FileFacts]] = {}
     for indexed in packages:
-        if indexed.entry.key in facts:
+        if not normalized(indexed.project):
+            problems.append(f"{indexed.entry.key} was left out of the index: its project name "
+                            f"{indexed.project!r} is not one a page can have")  # fmt: skip
+        elif indexed.entry.key in facts:
             by_project.setdefault(indexed.project, []).append(facts[indexed.entry.key])
     return [
         ProjectPage(name, files, _manifests(walk, [f.key for f in files]))

@@ -455,3 +455,15 @@ def test_signing_an_s3_prefix_signs_its_index(
     )
     assert (snapshot.via, snapshot.note) == ("index", None)
     assert {f.trust.principal for p in CLOSURE for f in snapshot.projects[p]} == {"scanner@dmz"}
+
+
+def test_a_file_whose_project_name_no_page_can_have_is_left_out_and_said(
+    folder: Path, tmp_path: Path
+) -> None:
+    (folder / "other" / "Ünï-1.0-py3-none-any.whl").write_bytes(
+        (folder / "other" / "unrelated_1-1.0-py3-none-any.whl").read_bytes()
+    )
+    written = run(index_source(str(folder)))
+    assert any("'ünï' is not one a page can have" in problem for problem in written.problems)
+    index = package_index(FolderSource(str(folder)), tmp_path / "cache")
+    assert run(index.snapshot(projects=CLOSURE)).via == "index"
