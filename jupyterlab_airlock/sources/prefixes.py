@@ -10,6 +10,7 @@ one by one, and conda packages by a walk of everything outside ``wheels/``.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Collection
 
@@ -48,8 +49,21 @@ class PrefixLoader:
         self._loaded: set[str] = set()
         self._everything = False
         self._conda = False
+        # One load at a time: two requests asking for the same folder add its files once.
+        self._lock = asyncio.Lock()
 
     async def load(
+        self,
+        snapshot: IndexSnapshot,
+        projects: Collection[str],
+        keys: Collection[str],
+        conda: bool,
+        every_project: bool,
+    ) -> None:
+        async with self._lock:
+            await self._load(snapshot, projects, keys, conda, every_project)
+
+    async def _load(
         self,
         snapshot: IndexSnapshot,
         projects: Collection[str],

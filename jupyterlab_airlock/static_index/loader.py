@@ -39,6 +39,8 @@ class StaticLoader:
         self._checked: dict[str, asyncio.Task[None]] = {}
         self._loaded: set[str] = set()
         self._conda = False
+        # One load at a time: two requests asking for the same page add its files once.
+        self._lock = asyncio.Lock()
 
     async def load(
         self,
@@ -49,7 +51,8 @@ class StaticLoader:
         every_project: bool,
     ) -> None:
         try:
-            await self._load(snapshot, projects, keys, conda, every_project)
+            async with self._lock:
+                await self._load(snapshot, projects, keys, conda, every_project)
         except AirlockError as error:
             if error.code != "index-invalid":
                 raise

@@ -467,3 +467,19 @@ def test_a_file_whose_project_name_no_page_can_have_is_left_out_and_said(
     assert any("'ünï' is not one a page can have" in problem for problem in written.problems)
     index = package_index(FolderSource(str(folder)), tmp_path / "cache")
     assert run(index.snapshot(projects=CLOSURE)).via == "index"
+
+
+def test_requests_loading_the_same_pages_at_once_add_each_file_once(
+    folder: Path, tmp_path: Path
+) -> None:
+    run(index_source(str(folder)))
+    index = package_index(FolderSource(str(folder)), tmp_path / "cache")
+
+    async def together() -> list[IndexSnapshot]:
+        names = ["unrelated-1", "unrelated-2", *CLOSURE]
+        return list(await asyncio.gather(*(index.snapshot(projects=names) for _ in range(4))))
+
+    snapshots = run(together())
+    assert all(snapshot is snapshots[0] for snapshot in snapshots)
+    assert snapshots[0].problems == []
+    assert len(snapshots[0].projects["unrelated-1"]) == 1
