@@ -30,6 +30,10 @@ class ActiveSource:
         self._policy = policy
         self._built: dict[str, Source] = {}
 
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
     def config(self) -> dict[str, Any] | None:
         """The active profile's ``source``, with the profile's CA bundle, or None."""
         active = self._active_profile()
@@ -99,6 +103,11 @@ class ActiveTrust:
         self.signers = TrustedSigners(trusted_signers) if trusted_signers else None
         self._read: dict[str, AdvisoryData | AirlockError] = {}
         self._lock = asyncio.Lock()
+
+    @property
+    def require_signed(self) -> bool:
+        """Whether the policy takes only files a trusted signer vouches for."""
+        return self._active_source.policy.require_signed
 
     async def advisories(self) -> AdvisoryState | None:
         """The active profile's advisory data; None when it names none. A zip that cannot

@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 
 from .errors import AirlockError
 from .index_address import IndexAddress
-from .package_index import IndexedFile, IndexSnapshot, PackageIndex
+from .package_index.index import IndexedFile, IndexSnapshot, PackageIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _CHUNK = 1 << 20
@@ -101,7 +101,7 @@ class ProjectsHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(every_project=True)
         names = sorted(
             name for name, files in snapshot.projects.items() if self.permitted(snapshot, files)
         )
@@ -129,7 +129,7 @@ class ProjectHandler(IndexHandler):
             # Quoted: a name may hold any character, and a header no line break.
             self.redirect(f"{self.address.path}simple/{quote(normalized)}/")
             return
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(projects=[normalized])
         files = self.permitted(snapshot, snapshot.projects.get(normalized, []))
         if not files:
             raise AirlockError(
@@ -178,7 +178,7 @@ class FileHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, key: str) -> None:
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(keys=[key.removesuffix(".metadata")])
         indexed = snapshot.by_key.get(key.removesuffix(".metadata"))
         reason = self.refusal(snapshot, indexed) if indexed is not None else None
         if reason:

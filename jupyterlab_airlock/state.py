@@ -16,7 +16,7 @@ from .installer.conda_channel import CondaChannel
 from .installer.service import Installer
 from .jobs import JobManager
 from .kernels.factory import KernelFactory
-from .package_index import PackageIndex
+from .package_index.index import PackageIndex
 from .previews import DatasetPreviews
 from .profiles.manager import ProfileManager
 from .trust.policy import Policy

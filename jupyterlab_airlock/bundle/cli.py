@@ -10,8 +10,9 @@
     jupyter airlock bundle OUT_DIR --pack-conda PREFIX [--format bundle|conda-pack]
         [--channel URL] [--platform SUBDIR] [--sign-key ...] [--upload ...]
     jupyter airlock check-bundle FOLDER [--trusted-signers FILE [--as FOLDER]]
-    jupyter airlock sign FOLDER|s3://BUCKET/PREFIX --key KEY [--as FOLDER]
+    jupyter airlock sign FOLDER|s3://BUCKET/PREFIX --key KEY [--as FOLDER] [--no-index]
         [--endpoint-url URL] [--aws-profile NAME]
+    jupyter airlock index FOLDER|s3://BUCKET/PREFIX [--endpoint-url URL] [--aws-profile NAME]
 
 Problems are one line on stderr, never a traceback. Exit status: 0 done, 1 failed (a
 requirement that cannot be met, a bundle that does not check out, an upload refused),
@@ -39,6 +40,7 @@ from ..bundle_format.folder import (
 from ..errors import AirlockError
 from ..offline import sha256_file
 from ..trust.advisories import AdvisoryData, read_osv_zip
+from . import index_cli
 from .build import build_bundle, freeze_environment
 from .check import check_bundle, quiet
 from .conda_build import PyPIPart, build_conda_bundle
@@ -55,6 +57,7 @@ _COMMANDS = {
     "platform into a verified bundle",
     "check-bundle": "check a bundle folder: its files against its manifests, an offline install",
     "sign": "sign a folder's manifests (a local folder or an S3 prefix): the scanner's step",
+    "index": "write the static index of a folder or an S3 prefix, for fast plans",
 }
 
 
@@ -168,7 +171,12 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
     )  # fmt: skip
     signing.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint")
     signing.add_argument("--aws-profile", metavar="NAME", help="AWS profile")
-    return {"bundle": bundle, "check-bundle": check, "sign": signing}
+    signing.add_argument(
+        "--no-index", action="store_true",
+        help="do not write (and sign) the folder's static index first",
+    )  # fmt: skip
+    return {"bundle": bundle, "check-bundle": check, "sign": signing,
+            "index": index_cli.parser(PROG)}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -190,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_bundle(parser, arguments))
         elif chosen.command == "sign":
             asyncio.run(_sign(arguments))
+        elif chosen.command == "index":
+            asyncio.run(index_cli.run(arguments, _say))
         else:
             asyncio.run(_check(parser, arguments))
     except BundleInputError as error:
@@ -358,6 +368,7 @@ async def _sign(arguments: argparse.Namespace) -> None:
             endpoint_url=arguments.endpoint_url,
             aws_profile=arguments.aws_profile,
             log=_say,
+            index=not arguments.no_index,
         )
         return
     if arguments.endpoint_url or arguments.aws_profile:
@@ -365,7 +376,8 @@ async def _sign(arguments: argparse.Namespace) -> None:
     folder = Path(arguments.folder)
     if not await asyncio.to_thread(folder.is_dir):
         raise BundleInputError(f"{folder} is not a folder.")
-    await sign_folder(folder, arguments.key, folder_name(arguments.as_folder or ""), _say)
+    name = folder_name(arguments.as_folder or "")
+    await sign_folder(folder, arguments.key, name, _say, index=not arguments.no_index)
 
 
 def _advisories(path: Path | None) -> AdvisoryData | None:

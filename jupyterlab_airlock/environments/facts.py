@@ -23,6 +23,11 @@
 ``describe_kernel`` adds ``name``, ``display_name`` and ``language`` of the kernelspec; a
 kernel whose environment cannot be described has those three and ``error``
 (``{"code", "message"}``) instead, so it is still listed, saying why.
+
+What the interpreter says is kept while nothing it depends on changes: the interpreter's
+file and ``pyvenv.cfg``, and in each folder of its ``sys.path`` (and its ``conda-meta``)
+the folder's date and the names of its distributions' metadata. An install, by Airlock or
+by hand with pip, conda or uv, changes those; so a warm plan starts no Python.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +71,19 @@ print(json.dumps({
     "prefix": sys.prefix,
     "base_prefix": sys.base_prefix,
     "site_packages": sysconfig.get_paths()["purelib"],
+    "path": [entry for entry in sys.path if entry],
     "packages": packages,
 }))
 """
 
 _FACTS = ("version", "prefix", "base_prefix", "site_packages")
+# The entries whose names change when a distribution is installed, upgraded or removed.
+_METADATA = (".dist-info", ".egg-info", ".egg-link", ".pth", ".json")
+# A folder modified this recently may change again within its file system's clock tick
+# without its date moving (as in sources/listings.py): its facts are not kept.
+SETTLE_NS = 3_000_000_000
+# Per interpreter: what its facts depended on when they were read, and the facts.
+_known: dict[str, tuple[tuple[object, ...], dict[str, Any]]] = {}
 
 
 async def describe_environment(python: str, timeout: float = 30) -> dict[str, Any]:
@@ -76,7 +91,7 @@ async def describe_environment(python: str, timeout: float = 30) -> dict[str, An
 
     Failures raise ``AirlockError("kernel-python", ..., 409)`` naming the interpreter.
     """
-    facts = _read_facts(python, await _run(python, timeout))
+    facts = await _facts(python, timeout)
     prefix, site_packages = facts["prefix"], facts["site_packages"]
     # The server checks: kernels run as the server's user, on the same file systems.
     kind = await asyncio.to_thread(_kind, prefix, facts["base_prefix"])
@@ -100,6 +115,47 @@ async def describe_environment(python: str, timeout: float = 30) -> dict[str, An
             key=lambda package: package["name"].lower(),
         ),
     }
+
+
+async def _facts(python: str, timeout: float) -> dict[str, Any]:
+    """What the interpreter says of itself: kept while its state stays the same."""
+    known = _known.get(python)
+    if known is not None and await asyncio.to_thread(_state, python, known[1]) == known[0]:
+        return known[1]
+    facts = _read_facts(python, await _run(python, timeout))
+    state = await asyncio.to_thread(_state, python, facts)
+    if state is None:
+        _known.pop(python, None)
+    else:
+        _known[python] = (state, facts)
+    return facts
+
+
+def _state(python: str, facts: dict[str, Any]) -> tuple[object, ...] | None:
+    """What the facts of ``python`` depend on, now; None when part of it changed too
+    recently to tell a later change by its date."""
+    now = time.time_ns()
+    found = shutil.which(python)
+    executable = os.path.realpath(found) if found else python
+    prefix = Path(facts["prefix"])
+    folders = [*facts["path"], str(prefix / "conda-meta")]
+    state: list[object] = []
+    for path in [executable, str(prefix / "pyvenv.cfg"), *folders]:
+        try:
+            info = os.stat(path)
+        except OSError:
+            state.append((path, None))
+            continue
+        if now - info.st_mtime_ns <= SETTLE_NS:
+            return None
+        names: tuple[str, ...] = ()
+        if path in folders and os.path.isdir(path):
+            try:
+                names = tuple(sorted(n for n in os.listdir(path) if n.endswith(_METADATA)))
+            except OSError:
+                return None
+        state.append((path, info.st_ino, info.st_mtime_ns, info.st_size, names))
+    return tuple(state)
 
 
 async def _conda_only(kind: str, prefix: str, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -194,6 +250,8 @@ def _read_facts(python: str, output: str) -> dict[str, Any]:
     if not (
         isinstance(facts, dict)
         and all(isinstance(facts.get(key), str) for key in _FACTS)
+        and isinstance(facts.get("path"), list)
+        and all(isinstance(entry, str) for entry in facts["path"])
         and isinstance(facts.get("packages"), list)
         and all(_is_package(package) for package in facts["packages"])
     ):

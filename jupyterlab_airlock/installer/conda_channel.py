@@ -1,9 +1,11 @@
 """The local conda channel a conda plan is solved against, made from the artifact source.
 
 A bucket that holds a channel (``<subdir>/repodata.json`` beside the packages) gives its
-repodata only: the plan then fetches just the packages the solution needs. Loose conda
-packages (no repodata.json, or files picked in the workspace) must be read to be indexed,
-so they are fetched, verified against their folder's manifest, and indexed with py-rattler.
+repodata only: the plan then fetches just the packages the solution needs. So does a
+source's static index, whose ``conda/<subdir>/repodata.json`` lists its loose packages.
+Otherwise loose conda packages (no repodata.json, or files picked in the workspace) must be
+read to be indexed, so they are fetched, verified against their folder's manifest, and
+indexed with py-rattler.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..cache import ContentCache
 from ..conda.local_channel import index_packages
 from ..conda.records import read_repodata
 from ..errors import AirlockError
-from ..package_index import IndexedFile, IndexSnapshot, PackageIndex
+from ..package_index.index import IndexedFile, IndexSnapshot, PackageIndex
 from ..trust.gate import judge
 from ..trust.policy import Policy
 
@@ -31,6 +33,8 @@ async def build_channel(
     packages still to be fetched (loose packages are in the channel already)."""
     if snapshot.channels and not local_files:
         return await _from_repodata(snapshot, cache, channel_dir)
+    if snapshot.repodata and not local_files:
+        return await _from_index(snapshot, cache, channel_dir)
     loose = list(local_files)
     for indexed in snapshot.conda:
         path, _ = await cache.fetch(snapshot.source, indexed.entry, indexed.expected)
@@ -66,6 +70,19 @@ async def _from_repodata(
     return keys
 
 
+async def _from_index(
+    snapshot: IndexSnapshot, cache: ContentCache, channel_dir: Path
+) -> dict[str, str]:
+    """The static index's repodata of the loose packages, each checked against the index."""
+    for subdir, (entry, expected) in sorted(snapshot.repodata.items()):
+        path, _ = await cache.fetch(snapshot.source, entry, expected)
+        target = channel_dir / subdir / "repodata.json"
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(shutil.copyfile, path, target)
+    await asyncio.to_thread((channel_dir / "noarch").mkdir, parents=True, exist_ok=True)
+    return {indexed.entry.name: indexed.entry.key for indexed in snapshot.conda}
+
+
 def _subdir(folder: str, text: str) -> str:
     named = folder.rstrip("/").rpartition("/")[2]
     if named in _SUBDIRS:
@@ -96,7 +113,7 @@ class CondaChannel:
         self._lock = asyncio.Lock()
 
     async def _channel(self) -> tuple[IndexSnapshot, Path, dict[str, str]]:
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(conda=True)
         async with self._lock:
             if self._built is None or self._built[0] is not snapshot:
                 folder = self._cache.root / "conda-channel"

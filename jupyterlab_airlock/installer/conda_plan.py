@@ -10,7 +10,7 @@ from ..cache import ContentCache
 from ..conda.solve import solve
 from ..environments.platforms import platform_subdir
 from ..kinds import classify
-from ..package_index import IndexSnapshot
+from ..package_index.index import IndexSnapshot
 from .conda_channel import build_channel
 from .plan import Plan, PlanStep
 

@@ -16,7 +16,7 @@ from packaging.version import Version
 
 from ..environments.platforms import platform_subdir
 from ..kinds import classify, fit
-from ..package_index import IndexedFile
+from ..package_index.index import IndexedFile
 from ..trust.gate import judge
 from ..trust.policy import Policy
 

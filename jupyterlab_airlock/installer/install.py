@@ -27,7 +27,7 @@ from ..environments.interpreter import kernel_python
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
 from ..offline import INTERRUPT_GRACE, install_offline, linked, sha256_file, uninstall
-from ..package_index import PackageIndex
+from ..package_index.index import PackageIndex
 from ..pip import pins
 from ..trust.manifests import ManifestEntry
 from ..uv import uv_errors
@@ -160,7 +160,7 @@ class Installs:
     async def _install_conda(self, plan: Plan, context: JobContext) -> dict[str, Any]:
         assert plan.channel is not None
         prefix = Path(plan.environment["prefix"])
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(keys=[step.key for step in plan.steps if step.key])
         files: list[dict[str, Any]] = []
         context.audit(files=files)
         try:

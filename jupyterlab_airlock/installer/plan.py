@@ -82,12 +82,17 @@ class Plan:
     # A conda plan: py-rattler's solution and the local channel it was solved against.
     conda: Any = None
     channel: Path | None = None
+    # How the plan was made, when the user should know (the source's index was not used).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return bool(self.steps) and not (self.missing or self.refused or self.problems)
 
     def summary(self) -> str:
+        return " ".join([self._outcome(), *self.notes])
+
+    def _outcome(self) -> str:
         if self.refused or self.missing or self.problems:
             count = len(self.refused) + len(self.missing) + len(self.problems)
             return (

@@ -25,7 +25,7 @@ from ..environments.facts import describe_kernel
 from ..environments.platforms import platform_subdir, supported_tags
 from ..errors import AirlockError
 from ..kinds import classify, fit
-from ..package_index import PackageIndex
+from ..package_index.index import PackageIndex
 from ..pip import parse_requirement
 from ..trust.gate import Door
 from ..trust.policy import Policy
@@ -108,12 +108,14 @@ class Planner:
         # the index's TTL is reused (walking a bucket costs more than the resolution);
         # a plan that misses something walks again before it says so (``_resolve``).
         started = time.monotonic()
-        tags, walk = await asyncio.gather(supported_tags(python), self._index.snapshot())
         conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
+        tags, walk = await asyncio.gather(
+            supported_tags(python), self._index.snapshot(keys=keys, conda=bool(conda_items))
+        )
         # py-rattler's solve is not retried: a conda plan always walks afresh.
         reused = walk.taken < started
         if reused and (conda_items or any(key not in walk.by_key for key in keys)):
-            await self._index.snapshot(fresh=True)
+            await self._index.snapshot(fresh=True, keys=keys, conda=bool(conda_items))
             reused = False
         if conda_items and is_conda_prefix(Path(described["prefix"])):
             if parsed or len(conda_items) != len(keys) + len(paths):
@@ -139,6 +141,9 @@ class Planner:
         paths: Sequence[str],
     ) -> Plan:
         await vet(plan, self._index, self._policy)
+        note = (await self._index.snapshot()).note
+        if note:
+            plan.notes.append(note)  # the plan read the whole source, and says why
         for item, reason in self._refusals(plan, "plan"):
             plan.refused.append({"item": item, "message": reason})
         await self._audit.append(
@@ -159,7 +164,7 @@ class Planner:
         self, plan: Plan, keys: Sequence[str], paths: Sequence[str], tags: list[str]
     ) -> None:
         """Solve conda packages with py-rattler against a local channel of the source."""
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(keys=keys, conda=True)
         unknown = [key for key in keys if key not in snapshot.by_key]
         if unknown:
             plan.refused += [
@@ -170,7 +175,7 @@ class Planner:
         await solve_conda(plan, [*keys, *paths], snapshot, self._cache, local, tags)
 
     async def _requirement_for_key(self, plan: Plan, key: str, tags: list[str]) -> list[str]:
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(keys=[key])
         info = classify(key)
         indexed = snapshot.by_key.get(key)
         if info["kind"] == "conda":

@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 
 from ..errors import AirlockError
 from ..kinds import classify
-from ..package_index import IndexSnapshot, PackageIndex
+from ..package_index.index import IndexSnapshot, PackageIndex
 from ..pip import Missing
 from ..processes import run, timeout_raises
 from ..trust.gate import judge
@@ -65,7 +65,17 @@ class UvResolver:
             # Files may have arrived since the walk that was reused: look again, then retry.
             await self._index.snapshot(fresh=True)
             returncode, output = await self._dry_run(plan, wanted)
-        snapshot = await self._index.snapshot()
+        # The projects uv read (from the index, or by reading pages through our routes),
+        # the ones it lacks and the files named by key: what the steps are made of.
+        named = [Requirement(text).name for text in wanted]
+        named += [change.name for change in changes_printed(output)]
+        named += [Requirement(lacking.requirement).name for lacking in _parsed(output)]
+        keys = [
+            unquote(text.partition(" @ ")[2].removeprefix(self._index_url() + "files/"))
+            for text in wanted
+            if " @ " + self._index_url() in text
+        ]
+        snapshot = await self._index.snapshot(projects=named, keys=keys)
         if returncode != 0:
             self._explain(plan, output, snapshot, tags)
             return
@@ -192,3 +202,15 @@ class UvResolver:
         ]
         reasons = [snapshot.refusal(self._policy, f, "plan") for f in matching]
         return reasons[0] if reasons and all(reasons) else None
+
+
+def _parsed(output: str) -> list[Missing]:
+    """What uv lacks, each requirement one ``packaging`` reads."""
+    found = []
+    for lacking in unresolved(output):
+        try:
+            Requirement(lacking.requirement)
+        except InvalidRequirement:
+            continue
+        found.append(lacking)
+    return found

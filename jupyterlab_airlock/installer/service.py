@@ -21,7 +21,7 @@ from ..audit import AuditLog
 from ..cache import ContentCache
 from ..index_address import IndexAddress
 from ..jobs import Job, JobManager
-from ..package_index import PackageIndex
+from ..package_index.index import PackageIndex
 from ..trust.policy import Policy
 from .install import Installs
 from .plan import Plan

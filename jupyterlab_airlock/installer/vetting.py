@@ -9,7 +9,7 @@ advisory data's date and sha256 go with the plan into the audit trail.
 
 from __future__ import annotations
 
-from ..package_index import PackageIndex
+from ..package_index.index import PackageIndex
 from ..trust.gate import unreadable_advisories
 from ..trust.manifests import Trust
 from ..trust.policy import Policy
@@ -19,7 +19,7 @@ from .plan import Plan
 async def vet(plan: Plan, index: PackageIndex, policy: Policy) -> None:
     """Set each step's ``trust`` and ``advisories`` and the plan's ``advisory_data``; advisory
     data that cannot be read refuses the plan when the policy denies advisories."""
-    snapshot = await index.snapshot()
+    snapshot = await index.snapshot(keys=[step.key for step in plan.steps if step.key])
     state = snapshot.advisories
     plan.advisory_data = state.describe() if state else None
     for step in plan.steps:
