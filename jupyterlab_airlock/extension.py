@@ -27,6 +27,7 @@ from .policy import load_policy
 from .previews import DatasetPreviews
 from .profiles.applier import ConfigPaths
 from .profiles.manager import ProfileManager
+from .request_handlers import REQUEST_ROUTES
 from .sources.active import ActiveSource, ActiveTrust
 from .state import NAMESPACE, AirlockState
 
@@ -107,7 +108,7 @@ def load(server_app: Any, config: Airlock) -> None:
         cache=cache,
         trust=trust,
     )
-    routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES]
+    routes: list[tuple[str, Any]] = [*ROUTES, *INDEX_ROUTES, *REQUEST_ROUTES]
     web_app.add_handlers(
         ".*$",
         [(url_path_join(base_url, NAMESPACE, path), handler) for path, handler in routes],

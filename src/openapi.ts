@@ -340,6 +340,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the DMZ for what a plan lacks (a request document, stored where the admin said)
+         * @description Writes the DMZ request for a plan with missing packages: what is missing and who
+         *     needs it, what the user asked for, the kernel's target (Python, implementation,
+         *     ABI, platform tags, glibc, conda subdir) and the versions it already has, as
+         *     constraints. The document follows `jupyterlab_airlock/dmz/request.schema.json` and
+         *     is checked against it before it goes anywhere. Where `c.Airlock.request_location`
+         *     is set (a folder or an s3:// prefix) it is written there; the answer always holds
+         *     it, to download, with the one command that fills it in the DMZ. Audited
+         *     (`dmz-request`).
+         */
+        post: operations["requestFromDmz"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit": {
         parameters: {
             query?: never;
@@ -1043,6 +1070,52 @@ export interface components {
             summary: string;
             /** @description The advisory data the steps were checked against; null when the profile names none. */
             advisory_data: components["schemas"]["AdvisoryData"] | components["schemas"]["NullValue"];
+            /** @description The DMZ requests this plan's packages answer, by the bundles that carry their ids */
+            delivered: components["schemas"]["Delivery"][];
+        };
+        DmzRequestAnswer: {
+            /** @description The request's id; the bundle that answers it carries it */
+            id: string;
+            document: components["schemas"]["DmzRequest"];
+            /** @description The name to save the document under, e.g. dmz-request-3f2a6c1e.json */
+            file_name: string;
+            /** @description The one command to run in the DMZ beside the file */
+            command: string;
+            /** @description Where the request was written (a path or an s3:// URL); null when no request location is configured or it could not be written */
+            stored: string | null;
+            /** @description Why it could not be written to the request location */
+            problem: string | null;
+        };
+        /**
+         * @description The request document, as `jupyterlab_airlock/dmz/request.schema.json` describes it
+         *     in full (that schema checks it on both sides).
+         */
+        DmzRequest: {
+            /** @enum {integer} */
+            airlock_request: 1;
+            id: string;
+            created: string;
+            user: string;
+            kernel: Record<string, never>;
+            target: {
+                python_version: string;
+                platforms: string[];
+            };
+            requested: string[];
+            missing: {
+                requirement: string;
+                needed_by: string | null;
+            }[];
+            constraints: string[];
+        };
+        /** @description A bundle of the source, made for a DMZ request, that a plan's packages come from */
+        Delivery: {
+            /** @description The id of the request it answers */
+            request: string;
+            /** @description The bundle's folder in the source */
+            bundle: string;
+            /** @description The plan's packages from it, "name version" */
+            packages: string[];
         };
         /**
          * @description One line of the audit trail. Besides these, each action records its inputs
@@ -1622,6 +1695,37 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    requestFromDmz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The id of a plan with missing packages */
+                    plan: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request, where it was stored, and the command for the DMZ. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DmzRequestAnswer"];
+                };
+            };
+            400: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
             default: components["responses"]["Error"];

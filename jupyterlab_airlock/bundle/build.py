@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
@@ -31,7 +32,7 @@ from ..advisories import AdvisoryData
 from ..errors import AirlockError
 from ..offline import sha256_file
 from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
-from ..processes import last_line, run
+from ..processes import Completed, last_line, run
 from ..secrets import redact
 from .check import Log, check_bundle, quiet
 from .format import (
@@ -65,13 +66,17 @@ async def build_bundle(
     log: Log = quiet,
     pip_log: Log | None = None,
     advisories: AdvisoryData | None = None,
+    constraints: Sequence[Requirement] = (),
+    request: str | None = None,
 ) -> BundleInfo:
     """Download the closure of ``requirements`` for ``target`` into the new folder ``out_dir``.
 
     The folder appears only once the bundle is whole and has passed :func:`check_bundle`;
     a failure leaves nothing behind. By default pip's own configuration (pip.conf, PIP_*
     variables) is not read, so that the files come from ``index_url`` (or pypi.org) alone;
-    ``use_pip_config`` reads it. Proxy variables are always passed on.
+    ``use_pip_config`` reads it. Proxy variables are always passed on. ``constraints``
+    (``name==version``) bound what pip may choose; ``request`` is the id of the DMZ request
+    the bundle answers, which its bundle.json carries.
     """
     if not requirements:
         raise BundleInputError(
@@ -87,9 +92,16 @@ async def build_bundle(
             use_pip_config=use_pip_config,
             log=log,
             pip_log=pip_log,
+            constraints=constraints,
         )
         info = await asyncio.to_thread(
-            write_bundle, staging, out_dir.name, target, [str(r) for r in requirements], advisories
+            write_bundle,
+            staging,
+            out_dir.name,
+            target,
+            [str(r) for r in requirements],
+            advisories,
+            request,
         )
         log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
         await check_bundle(staging, log=pip_log or quiet)
@@ -109,25 +121,38 @@ async def download_wheels(
     use_pip_config: bool = False,
     log: Log = quiet,
     pip_log: Log | None = None,
+    constraints: Sequence[Requirement] = (),
 ) -> None:
     """``pip download`` the wheels of the closure of ``requirements`` for ``target`` into
-    ``dest``; what pip could not find is an AirlockError naming it and who needs it."""
+    ``dest``, within ``constraints``; what pip could not find is an AirlockError naming it
+    and who needs it."""
     source = redact(index_url) if index_url else "pypi.org"
     log(f"Resolving {len(requirements)} requirement(s) for {target.describe()} on {source}")
-    argv = pip_command(
-        sys.executable,
-        "download",
-        "--no-cache-dir",
-        "--progress-bar",
-        "off",
-        *target.pip_options(),
-        "--dest",
-        str(dest),
-        *(["--index-url", index_url] if index_url else []),
-        *(str(requirement) for requirement in requirements),
-    )
+    # The constraints file lives beside the download, never in the bundle.
+    with tempfile.TemporaryDirectory(prefix=".airlock-constraints-") as scratch:
+        constraints_file = Path(scratch) / "constraints.txt"
+        constraints_file.write_text("".join(f"{c}\n" for c in constraints), "utf-8")
+        argv = pip_command(
+            sys.executable,
+            "download",
+            "--no-cache-dir",
+            "--progress-bar",
+            "off",
+            *target.pip_options(),
+            "--dest",
+            str(dest),
+            *(["--index-url", index_url] if index_url else []),
+            *(["--constraint", str(constraints_file)] if constraints else []),
+            *(str(requirement) for requirement in requirements),
+        )
+        completed = await _pip_download(argv, use_pip_config, pip_log)
+    if completed.returncode != 0:
+        raise _resolution_error(completed.stdout + completed.stderr, target, source)
+
+
+async def _pip_download(argv: list[str], use_pip_config: bool, pip_log: Log | None) -> Completed:
     try:
-        completed = await run(
+        return await run(
             argv,
             timeout=DOWNLOAD_TIMEOUT,
             env=_download_environment(use_pip_config),
@@ -137,8 +162,6 @@ async def download_wheels(
         raise AirlockError(
             "bundle-timeout", f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s.", 504
         ) from None
-    if completed.returncode != 0:
-        raise _resolution_error(completed.stdout + completed.stderr, target, source)
 
 
 @asynccontextmanager
@@ -179,9 +202,11 @@ def write_bundle(
     target: Target,
     requirements: list[str],
     advisories: AdvisoryData | None = None,
+    request: str | None = None,
 ) -> BundleInfo:
-    """``requirements.lock``, ``bundle.json``, ``sbom.cdx.json`` (with the ``advisories``
-    known) and the manifests for the wheels in ``folder``."""
+    """``requirements.lock``, ``bundle.json`` (naming the ``request`` it answers, if any),
+    ``sbom.cdx.json`` (with the ``advisories`` known) and the manifests for the wheels in
+    ``folder``."""
     files, packages = lock_wheels(folder, folder)
     info = BundleInfo(
         name=name,
@@ -189,6 +214,7 @@ def write_bundle(
         target=target,
         requirements=requirements,
         packages=packages,
+        request=request,
     )
     (folder / BUNDLE_JSON).write_text(json.dumps(info.to_json(), indent=1) + "\n", "utf-8")
     write_sbom(folder, info, files, advisories)

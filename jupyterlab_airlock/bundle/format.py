@@ -9,7 +9,8 @@ tags and Python version), side by side, and
      "target": {"platforms": ["manylinux_2_17_x86_64"], "python_version": "3.11",
                 "implementation": "cp"},
      "requirements": ["pandas>=2"],
-     "packages": [{"name": "pandas", "version": "2.2.3", "file": "pandas-2.2.3-...whl"}]}
+     "packages": [{"name": "pandas", "version": "2.2.3", "file": "pandas-2.2.3-...whl"}],
+     "request": "3f2a..."}   # only in a bundle made --from-request: the request's id
 
 - ``requirements.lock``: ``name==version --hash=sha256:<hex>`` for every wheel, which
   ``pip install --require-hashes`` takes as it is;
@@ -57,6 +58,7 @@ _LINUX_ARCHES = frozenset(
 _PLATFORM_EXAMPLES = "manylinux_2_17_x86_64, musllinux_1_2_aarch64, macosx_11_0_arm64, win_amd64"
 _LOCK_LINE = re.compile(r"(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+) --hash=sha256:(?P<hex>\S+)")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class BundleInputError(AirlockError):
@@ -83,7 +85,10 @@ class Target:
         return options
 
     def describe(self) -> str:
-        return f"{' / '.join(self.platforms)}, CPython {self.python_version}"
+        # A kernel's request lists every tag it accepts (dozens): its best one says enough.
+        shown = " / ".join(self.platforms[:3])
+        more = f" (and {len(self.platforms) - 3} older)" if len(self.platforms) > 3 else ""
+        return f"{shown}{more}, CPython {self.python_version}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +114,7 @@ class BundleInfo:
     target: Target
     requirements: list[str]
     packages: list[dict[str, str]]  # {"name", "version", "file"}
+    request: str | None = None  # the id of the DMZ request it answers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +124,7 @@ class BundleInfo:
             "target": self.target.to_json(),
             "requirements": list(self.requirements),
             "packages": [dict(package) for package in self.packages],
+            **({"request": self.request} if self.request else {}),
         }
 
 
@@ -230,12 +237,16 @@ def read_bundle_json(text: str, source: str) -> BundleInfo:
     name, created = data.get("name"), data.get("created")
     if not isinstance(name, str) or not isinstance(created, str):
         raise _invalid_bundle(source, '"name" and "created" must be strings')
+    request = data.get("request")
+    if request is not None and not (isinstance(request, str) and _REQUEST_ID.fullmatch(request)):
+        raise _invalid_bundle(source, '"request" is not the id of a DMZ request')
     return BundleInfo(
         name=name,
         created=created,
         target=parsed,
         requirements=list(requirements),
         packages=[{k: str(p[k]) for k in ("name", "version", "file")} for p in packages],
+        request=request,
     )
 
 

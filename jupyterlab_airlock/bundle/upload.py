@@ -99,6 +99,16 @@ def _refuse_existing(client: Any, bucket: str, base: str, where: str) -> None:
 def upload_error(
     error: BaseException, bucket: str, where: str, endpoint_url: str | None
 ) -> AirlockError:
+    return AirlockError(
+        "upload-failed",
+        f"The bundle could not be uploaded to {where}: {s3_problem(error, bucket, endpoint_url)}. "
+        "The local bundle is whole; upload it again once this is fixed.",
+        502,
+    )
+
+
+def s3_problem(error: BaseException, bucket: str, endpoint_url: str | None) -> str:
+    """Why boto3 could not write to ``bucket``, in words (no secrets)."""
     endpoint = endpoint_url or "AWS S3"
     problem = f"{type(error).__name__}: {error}"
     for cause in exception_chain(error):
@@ -123,9 +133,4 @@ def upload_error(
                 "SignatureDoesNotMatch": "the credentials were rejected (wrong secret key)",
             }.get(code, f"S3 answered {code or 'an error'}: {redact(str(cause))}")
             break
-    return AirlockError(
-        "upload-failed",
-        f"The bundle could not be uploaded to {where}: {problem}. The local bundle is whole; "
-        "upload it again once this is fixed.",
-        502,
-    )
+    return problem

@@ -79,6 +79,14 @@ class Plan:
     # A conda plan: py-rattler's solution and the local channel it was solved against.
     conda: Any = None
     channel: Path | None = None
+    # The requirements the user named, and the DMZ requests whose bundles the steps come
+    # from: {"request", "bundle", "packages"} (``dmz.delivery``).
+    requested: list[str] = field(default_factory=list)
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+
+    def answered(self) -> dict[str, Any]:
+        """The audit fields naming the DMZ requests this plan's files answer, if any."""
+        return {"requests": [d["request"] for d in self.delivered]} if self.delivered else {}
 
     @property
     def ok(self) -> bool:
@@ -112,6 +120,7 @@ class Plan:
             "ok": self.ok,
             "summary": self.summary(),
             "advisory_data": self.advisory_data,
+            "delivered": self.delivered,
         }
 
 

@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from ..audit import AuditLog
 from ..cache import ContentCache
+from ..dmz.delivery import deliveries
 from ..errors import AirlockError
 from ..kernels.environment import describe_kernel
 from ..kinds import classify, fit
@@ -94,6 +95,7 @@ class Planner:
                 "python_version": described["version"],
             },
             packages_before=package_versions(described["packages"]),
+            requested=[str(requirement) for requirement in parsed],
         )
         if not described["writable"]:
             plan.refused.append({"item": kernel, "message": described["why_not_writable"]})
@@ -139,6 +141,7 @@ class Planner:
         await vet(plan, self._index, self._policy)
         for item, reason in self._refusals(plan):
             plan.refused.append({"item": item, "message": reason})
+        plan.delivered = await deliveries(plan, (await self._index.snapshot()).source)
         await self._audit.append(
             "plan",
             user,
@@ -150,6 +153,7 @@ class Planner:
             result="ok" if plan.ok else "refused",
             steps=[f"{step.name}=={step.version}" for step in plan.steps],
             advisory_data=plan.advisory_data,
+            **plan.answered(),
         )
         return self._keep(plan)
 
@@ -245,14 +249,19 @@ class Planner:
         self._plans[plan.id] = plan
         return plan
 
-    def take(self, plan_id: str) -> Plan:
-        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
-        problems and the policy, asked again, still lets every step in."""
+    def kept(self, plan_id: str) -> Plan:
+        """Plan ``plan_id`` as it was made, whatever its problems; it stays kept."""
         plan = self._plans.get(plan_id)
         if plan is None:
             raise AirlockError(
                 "unknown-plan", "This plan has expired or the server restarted: plan again.", 404
             )
+        return plan
+
+    def take(self, plan_id: str) -> Plan:
+        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
+        problems and the policy, asked again, still lets every step in."""
+        plan = self.kept(plan_id)
         if not plan.ok:
             raise AirlockError("plan-not-ok", plan.summary(), 409)
         # Checked again here: the policy is the server's word at the moment of install.

@@ -1,0 +1,121 @@
+"""``jupyter airlock bundle OUT --from-request REQUEST.json``: the bundle a DMZ request asks
+for, made in the DMZ.
+
+The request (``..dmz.document``) says everything the command line would: the kernel's
+target (its Python and every platform tag it accepts), what to bundle (what was requested
+and what the plan found missing), and what the kernel already has, as constraints, so that
+the closure pip downloads fits beside it. The bundle is then made, checked offline, signed
+and uploaded as any other, and its bundle.json carries the request's id, by which the air
+gap links it to the request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from ..advisories import AdvisoryData
+from ..dmz.document import DmzRequest, read_request
+from ..errors import AirlockError
+from .build import build_bundle
+from .check import Log, quiet
+from .format import BundleInfo
+
+
+async def bundle_from_request(
+    out_dir: Path,
+    request_file: Path,
+    *,
+    index_url: str | None = None,
+    use_pip_config: bool = False,
+    log: Log = quiet,
+    pip_log: Log | None = None,
+    advisories: AdvisoryData | None = None,
+) -> BundleInfo:
+    """Make in ``out_dir`` the bundle that ``request_file`` asks for, or say why it cannot
+    be: a request that is not whole and well-formed changes nothing (``BundleInputError``);
+    one that cannot be met names the requirement and why (``AirlockError``)."""
+    request = await asyncio.to_thread(read_request, request_file)
+    refuse_conflicts(request)
+    log(
+        f"The {request.describe()} asks for "
+        f"{', '.join(str(r) for r in request.requirements)}, beside "
+        f"{len(request.constraints)} package(s) the kernel has"
+    )
+    try:
+        return await build_bundle(
+            out_dir,
+            list(request.requirements),
+            request.target,
+            index_url=index_url,
+            use_pip_config=use_pip_config,
+            log=log,
+            pip_log=pip_log,
+            advisories=advisories,
+            constraints=request.constraints,
+            request=request.id,
+        )
+    except AirlockError as error:
+        if error.code != "bundle-unsatisfiable":
+            raise
+        words = _in_plan_words(request, error)
+        raise AirlockError(
+            error.code, f"The {request.describe()} cannot be met: {words}", 422
+        ) from None
+
+
+def refuse_conflicts(request: DmzRequest) -> None:
+    """A requirement that excludes the version the kernel has of the same package cannot
+    fit beside it: said before anything is downloaded."""
+    pinned = {canonicalize_name(c.name): c for c in request.constraints}
+    clashes = []
+    for requirement in request.requirements:
+        constraint = pinned.get(canonicalize_name(requirement.name))
+        if constraint is None:
+            continue
+        version = next(iter(constraint.specifier)).version
+        if not requirement.specifier.contains(version, prereleases=True):
+            needed = request.needed_by(str(requirement))
+            by = f", needed by {needed}," if needed else ""
+            clashes.append(
+                f"{requirement}{by} excludes {constraint.name} {version}, which the kernel has"
+            )
+    if clashes:
+        raise AirlockError(
+            "bundle-unsatisfiable",
+            f"The {request.describe()} cannot be met: {'; '.join(clashes)}. Nothing was "
+            "downloaded; plan again in the air gap, or upgrade that package there first.",
+            422,
+        )
+
+
+def _in_plan_words(request: DmzRequest, error: AirlockError) -> str:
+    """pip's verdict, with who needs each missing requirement in the air gap as the plan
+    said it ("idna>=2.5,<4, needed by requests, has no wheel for ...")."""
+    message = error.message
+    for item in request.document["missing"]:
+        requirement, by = item["requirement"], item["needed_by"]
+        if by:
+            said = f"{requirement} has no wheel"
+            message = message.replace(said, f"{requirement}, needed by {by}, has no wheel")
+    return message
+
+
+def request_clashes(arguments: argparse.Namespace) -> list[str]:
+    """The command line's options that the request already says (what, for which target)."""
+    given = {
+        "REQUIREMENT": arguments.names,
+        "--requirement": arguments.requirement,
+        "--platform": arguments.platform,
+        "--python-version": arguments.python_version,
+        "--pack-venv": arguments.pack_venv,
+        "--conda": arguments.conda,
+        "--pack-conda": arguments.pack_conda,
+        "--pypi": arguments.pypi,
+        "--channel": arguments.channel,
+        "--virtual-package": arguments.virtual_package,
+    }
+    return [option for option, value in given.items() if value]

@@ -1,0 +1,52 @@
+"""Back in the air gap: which DMZ requests a plan's files answer, by the request id that the
+bundle.json of their folder carries (``jupyter airlock bundle --from-request`` writes it).
+
+A plan reads one small file per folder its files come from, not per file: a plan of a
+whole closure from the scanned folder costs one look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ..bundle.conda_format import read_any_bundle_json
+from ..bundle.format import BUNDLE_JSON, BundleInfo
+from ..errors import AirlockError
+from ..manifests import MANIFEST_LIMIT
+from ..sources import Source
+
+if TYPE_CHECKING:  # the planner calls this module: no import back at run time
+    from ..installer.plan import Plan
+
+
+async def deliveries(plan: Plan, source: Source) -> list[dict[str, Any]]:
+    """``{"request", "bundle", "packages"}`` for each bundle folder of ``source`` that the
+    plan's steps come from and that was made for a DMZ request."""
+    folders: dict[str, list[str]] = {}
+    for step in plan.steps:
+        if step.key is not None:
+            folder = step.key.rpartition("/")[0]
+            folders.setdefault(f"{folder}/" if folder else "", []).append(
+                f"{step.name} {step.version}"
+            )
+    answered = await asyncio.gather(*(request_of(source, folder) for folder in folders))
+    return [
+        {"request": request, "bundle": folder, "packages": packages}
+        for (folder, packages), request in zip(folders.items(), answered, strict=True)
+        if request is not None
+    ]
+
+
+async def request_of(source: Source, folder: str) -> str | None:
+    """The id of the DMZ request that bundle ``folder`` answers; None for any other folder
+    (no bundle.json, one that cannot be read, a bundle made otherwise)."""
+    try:
+        entry = await source.stat(folder + BUNDLE_JSON)
+        if entry.size > MANIFEST_LIMIT:
+            return None
+        text = await source.read_range(entry.key, 0, entry.size, entry.etag)
+        info = read_any_bundle_json(text.decode("utf-8", "replace"), entry.key)
+    except AirlockError:
+        return None
+    return info.request if isinstance(info, BundleInfo) else None

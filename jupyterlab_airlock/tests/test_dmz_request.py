@@ -1,0 +1,396 @@
+"""From "missing" to delivered, end to end on loopback with real parts: a plan in the air gap
+(a folder source, a venv kernel) that lacks a package writes a DMZ request; `jupyter
+airlock bundle --from-request`, run as a user runs it against pypiserver, fills it; the
+bundle copied into the source makes the same plan succeed and the install land.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from jsonschema import Draft202012Validator
+from tornado.httpclient import HTTPClientError
+from uv import find_uv_bin
+
+from demo.content import DEMO_AWS_ENV
+from demo.services import start_moto, start_pypiserver
+from jupyterlab_airlock.bundle.cli import main
+from jupyterlab_airlock.dmz.document import request_schema
+
+from .installs import finished, imports, plan, start, version_of
+from .test_bundle import airlock, leftovers, one_line_error
+from .wheels import make_wheel
+
+NATIVE = "manylinux_2_17_x86_64"
+
+
+@pytest.fixture(scope="module")
+def dmz_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The DMZ's index: what the air gap lacks, and more than it needs."""
+    folder = tmp_path_factory.mktemp("dmz-index")
+    make_wheel(folder, "airlock-asks", "1.0", ["airlock-needed>=1,<3"])
+    make_wheel(folder, "airlock-needed", "1.0")
+    make_wheel(folder, "airlock-needed", "2.0", ["airlock-deep"])
+    make_wheel(folder, "airlock-needed", "3.0", ["airlock-deep"])
+    make_wheel(folder, "airlock-deep", "1.0")
+    make_wheel(folder, "airlock-deep", "2.0")
+    make_wheel(folder, "airlock-native", "1.0", tag=f"cp311-cp311-{NATIVE}")
+    make_wheel(folder, "airlock-native", "1.0", tag=f"cp312-cp312-{NATIVE}")
+    make_wheel(folder, "airlock-only312", "1.0", tag=f"cp312-cp312-{NATIVE}")
+    make_wheel(folder, "airlock-wants-new", "1.0", ["airlock-deep>=2"])
+    service = start_pypiserver(folder)
+    try:
+        yield service.url
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """The air gap's read side, a folder: it holds airlock-asks, not what it needs."""
+    folder = tmp_path / "read-side"
+    (folder / "wheels").mkdir(parents=True)
+    make_wheel(folder / "wheels", "airlock-asks", "1.0", ["airlock-needed>=1,<3"])
+    return folder
+
+
+@pytest.fixture
+def requests_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "to-dmz"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def airlock_config(source: Path, requests_folder: Path) -> dict[str, Any]:
+    profile = {"name": "gap", "source": {"kind": "folder", "path": str(source)}}
+    return {
+        "profiles": [profile],
+        "active_profile": "gap",
+        "request_location": str(requests_folder),
+    }
+
+
+def preinstall(python: Path, index_folder: Path, *requirements: str) -> None:
+    """What the kernel already has, installed by uv from wheels of the test's own."""
+    subprocess.run(
+        [find_uv_bin(), "pip", "install", "--python", str(python), "--no-index",
+         "--find-links", str(index_folder), *requirements],
+        check=True, capture_output=True, env={"UV_NO_CONFIG": "1", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+
+
+async def ask_dmz(jp_fetch: Any, plan_id: str) -> dict[str, Any]:
+    body = json.dumps({"plan": plan_id})
+    response = await jp_fetch("airlock", "requests", method="POST", body=body)
+    answer: dict[str, Any] = json.loads(response.body)
+    return answer
+
+
+def audit_records(jp_serverapp: Any) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = jp_serverapp.web_app.settings["airlock"].audit.read()
+    return records
+
+
+async def test_a_request_is_filled_in_the_dmz_and_the_same_plan_then_installs(
+    jp_fetch: Any,
+    jp_serverapp: Any,
+    kernel: dict[str, Any],
+    source: Path,
+    requests_folder: Path,
+    dmz_index: str,
+    tmp_path: Path,
+) -> None:
+    wheels = tmp_path / "kernel-has"
+    wheels.mkdir()
+    make_wheel(wheels, "airlock-deep", "1.0")
+    preinstall(kernel["python"], wheels, "airlock-deep==1.0")
+
+    # In the air gap: the plan lacks airlock-needed, and asks the DMZ for it.
+    first = await plan(jp_fetch, kernel["name"], requirements=["airlock-asks"])
+    assert not first["ok"]
+    assert [m["requirement"] for m in first["missing"]] == ["airlock-needed>=1,<3"]
+    answer = await ask_dmz(jp_fetch, first["id"])
+    request = answer["document"]
+    assert request["requested"] == ["airlock-asks"]
+    assert request["missing"] == [
+        {"requirement": "airlock-needed>=1,<3", "needed_by": "airlock-asks"}
+    ]
+    assert request["constraints"] == ["airlock-deep==1.0"]
+    target = request["target"]
+    assert target["python_version"] == "3.11"
+    assert (target["implementation"], target["abi"]) == ("cp", "cp311")
+    assert target["glibc"] and NATIVE in target["platforms"]
+    assert target["conda_subdir"] == "linux-64"
+    stored = requests_folder / answer["file_name"]
+    assert answer["stored"] == str(stored)
+    assert json.loads(stored.read_text()) == request
+    assert answer["command"] == (
+        f"jupyter airlock bundle dmz-bundle-{answer['id'][:8]} --from-request {answer['file_name']}"
+    )
+
+    # In the DMZ: the one command, pointed at the DMZ's index.
+    dmz = tmp_path / "dmz"
+    dmz.mkdir()
+    shutil.copy(stored, dmz / answer["file_name"])
+    out = dmz / f"dmz-bundle-{answer['id'][:8]}"
+    made = airlock("bundle", out, "--from-request", dmz / answer["file_name"],
+                   "--index-url", dmz_index)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "checked offline" in made.stdout
+    described = json.loads((out / "bundle.json").read_text())
+    assert described["request"] == answer["id"]
+    # The closure within the kernel's versions: airlock-deep stays at what the kernel has.
+    assert {(p["name"], p["version"]) for p in described["packages"]} == {
+        ("airlock-asks", "1.0"),
+        ("airlock-needed", "2.0"),
+        ("airlock-deep", "1.0"),
+    }
+
+    # Back in the air gap, once the bundle passed into the read side.
+    shutil.copytree(out, source / "bundles" / out.name)
+    second = await plan(jp_fetch, kernel["name"], requirements=["airlock-asks"])
+    assert second["ok"], second
+    assert {s["name"]: s["version"] for s in second["steps"]} == {
+        "airlock-asks": "1.0",
+        "airlock-needed": "2.0",
+    }
+    [delivery] = second["delivered"]
+    assert delivery["request"] == answer["id"]
+    assert delivery["bundle"] == f"bundles/{out.name}/"
+    job = await finished(jp_serverapp, jp_fetch, (await start(jp_fetch, second["id"]))["id"])
+    assert job["state"] == "succeeded", job["log"]
+    assert imports(kernel["python"], "airlock_asks", "airlock_needed")
+    assert version_of(kernel["python"], "airlock_needed") == "2.0"
+    assert version_of(kernel["python"], "airlock_deep") == "1.0"
+
+    # The request's life in the audit trail: asked, delivered (seen by a plan), installed.
+    records = audit_records(jp_serverapp)
+    [asked] = [r for r in records if r["action"] == "dmz-request"]
+    assert (asked["request"], asked["result"]) == (answer["id"], "ok")
+    assert asked["missing"] == ["airlock-needed>=1,<3"] and asked["stored"] == str(stored)
+    [delivered] = [r for r in records if r["action"] == "plan" and r.get("requests")]
+    assert delivered["requests"] == [answer["id"]]
+    [installed] = [r for r in records if r["action"] == "install"]
+    assert (installed["requests"], installed["result"]) == ([answer["id"]], "succeeded")
+
+
+async def test_a_request_for_python_3_11_never_brings_a_cp312_wheel(
+    jp_fetch: Any, kernel: dict[str, Any], dmz_index: str, tmp_path: Path
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-native"])
+    answer = await ask_dmz(jp_fetch, planned["id"])
+    file = tmp_path / answer["file_name"]
+    file.write_text(json.dumps(answer["document"]))
+    made = airlock("bundle", tmp_path / "native", "--from-request", file, "--index-url", dmz_index)
+    assert made.returncode == 0, made.stderr
+    wheels = {path.name for path in (tmp_path / "native").glob("*.whl")}
+    assert wheels == {f"airlock_native-1.0-cp311-cp311-{NATIVE}.whl"}
+
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-only312"])
+    answer = await ask_dmz(jp_fetch, planned["id"])
+    file.write_text(json.dumps(answer["document"]))
+    refused = airlock("bundle", tmp_path / "only312", "--from-request", file,
+                      "--index-url", dmz_index)  # fmt: skip
+    assert refused.returncode == 1
+    error = one_line_error(refused.stderr)
+    assert f"request {answer['id'][:8]}" in error
+    assert "airlock-only312 has no wheel for" in error and "CPython 3.11" in error
+    assert not (tmp_path / "only312").exists() and leftovers(tmp_path) == []
+
+
+async def test_a_request_whose_constraints_conflict_is_refused_with_a_plain_reason(
+    jp_fetch: Any, kernel: dict[str, Any], dmz_index: str, tmp_path: Path
+) -> None:
+    wheels = tmp_path / "kernel-has"
+    wheels.mkdir()
+    make_wheel(wheels, "airlock-deep", "1.0")
+    preinstall(kernel["python"], wheels, "airlock-deep==1.0")
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-wants-new"])
+    answer = await ask_dmz(jp_fetch, planned["id"])
+    assert answer["document"]["constraints"] == ["airlock-deep==1.0"]
+    file = tmp_path / answer["file_name"]
+    file.write_text(json.dumps(answer["document"]))
+    refused = airlock("bundle", tmp_path / "out", "--from-request", file, "--index-url", dmz_index)
+    assert refused.returncode == 1
+    error = one_line_error(refused.stderr)
+    assert "airlock-wants-new 1.0 depends on airlock-deep>=2" in error
+    assert "the kernel has airlock-deep 1.0" in error
+    assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
+
+    # A requirement that excludes the kernel's own version: said before any download.
+    document = answer["document"] | {
+        "missing": [{"requirement": "airlock-deep>=2", "needed_by": "airlock-wants-new"}]
+    }
+    file.write_text(json.dumps(document))
+    refused = airlock("bundle", tmp_path / "out", "--from-request", file,
+                      "--index-url", "http://127.0.0.1:9/simple/")  # fmt: skip
+    assert refused.returncode == 1
+    assert (
+        "airlock-deep>=2, needed by airlock-wants-new, excludes airlock-deep 1.0, which the "
+        "kernel has" in one_line_error(refused.stderr)
+    )
+    assert not (tmp_path / "out").exists()
+
+
+async def test_a_plan_that_lacks_nothing_asks_nothing(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any], requests_folder: Path
+) -> None:
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-asks"])
+    with pytest.raises(HTTPClientError) as unknown:
+        await ask_dmz(jp_fetch, "0" * 32)
+    assert unknown.value.code == 404
+    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-needed"])
+    # A plan's own id, however, also for a request that lacks the package itself.
+    answer = await ask_dmz(jp_fetch, planned["id"])
+    assert answer["document"]["missing"] == [{"requirement": "airlock-needed", "needed_by": None}]
+    assert [path.name for path in requests_folder.iterdir()] == [answer["file_name"]]
+    assert all(r["action"] != "dmz-request" or r["request"] == answer["id"]
+               for r in audit_records(jp_serverapp))  # fmt: skip
+
+
+@pytest.fixture
+def write_bucket() -> Iterator[str]:
+    service = start_moto()
+    try:
+        yield service.url
+    finally:
+        service.stop()
+
+
+class TestS3Location:
+    @pytest.fixture
+    def airlock_config(self, source: Path, write_bucket: str) -> dict[str, Any]:
+        profile = {"name": "gap", "source": {"kind": "folder", "path": str(source)}}
+        return {
+            "profiles": [profile],
+            "active_profile": "gap",
+            "request_location": "s3://to-dmz/requests/",
+            "request_endpoint_url": write_bucket,
+        }
+
+    async def test_a_request_goes_to_the_bucket_or_says_why_not(
+        self,
+        jp_fetch: Any,
+        jp_serverapp: Any,
+        kernel: dict[str, Any],
+        write_bucket: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        for name, value in DEMO_AWS_ENV.items():
+            monkeypatch.setenv(name, value)
+        planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-asks"])
+        # No bucket yet: the user still gets the request, and why it is not stored.
+        answer = await ask_dmz(jp_fetch, planned["id"])
+        assert answer["stored"] is None
+        assert "there is no bucket 'to-dmz'" in answer["problem"]
+        assert answer["document"]["missing"][0]["requirement"] == "airlock-needed>=1,<3"
+        assert audit_records(jp_serverapp)[-1]["result"] == "not stored"
+
+        s3 = boto3.client("s3", endpoint_url=write_bucket, region_name="us-east-1")
+        s3.create_bucket(Bucket="to-dmz")
+        answer = await ask_dmz(jp_fetch, planned["id"])
+        key = f"requests/{answer['file_name']}"
+        assert answer["stored"] == f"s3://to-dmz/{key}" and answer["problem"] is None
+        body = s3.get_object(Bucket="to-dmz", Key=key)["Body"].read()
+        assert json.loads(body) == answer["document"]
+
+
+def valid_request() -> dict[str, Any]:
+    return {
+        "airlock_request": 1,
+        "id": "3f2a6c1e" * 4,
+        "created": "2025-01-31T12:00:00Z",
+        "user": "alice",
+        "kernel": {"name": "python3", "display_name": "Python 3", "environment": "venv"},
+        "target": {
+            "python_version": "3.11",
+            "python_full_version": "3.11.7",
+            "implementation": "cp",
+            "abi": "cp311",
+            "platforms": [NATIVE, "linux_x86_64"],
+            "glibc": "2.17",
+            "conda_subdir": "linux-64",
+        },
+        "requested": [],
+        "missing": [{"requirement": "airlock-needed>=1", "needed_by": None}],
+        "constraints": [],
+    }
+
+
+def hostile(change: dict[str, Any]) -> dict[str, Any]:
+    document = valid_request()
+    for path, value in change.items():
+        *parents, last = path.split(".")
+        place: Any = document
+        for part in parents:
+            place = place[int(part)] if part.isdigit() else place[part]
+        place[last] = value
+    return document
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"requested": ["--index-url http://evil.example/simple airlock-x"]}, "pip option"),
+        ({"missing.0.requirement": "airlock-x --extra-index-url=http://e"}, "pip option"),
+        ({"missing.0.requirement": "airlock-x @ file:///etc/passwd"}, "names a URL"),
+        ({"requested": ["../../etc/passwd"]}, "not a requirement pip understands"),
+        ({"kernel.name": "../../etc"}, "kernel.name is '../../etc', which is not a kernel name"),
+        ({"id": "../../../tmp/x"}, "id is '../../../tmp/x'"),
+        ({"target.platforms": ["../../x"]}, "which is not a wheel platform tag"),
+        ({"target.platforms": ["manylinux_3_17_x86_64"]}, "manylinux versions are glibc versions"),
+        ({"constraints": ["airlock-deep>=1"]}, "which is not name==version"),
+        ({"target.extra_index_url": "http://e"}, "target has unknown field(s) 'extra_index_url'"),
+        ({"index_url": "http://e"}, "the document has unknown field(s) 'index_url'"),
+        ({"target.implementation": "pp"}, "Airlock's bundles are for CPython kernels"),
+    ],
+)
+def test_a_hostile_request_is_refused_and_changes_nothing(
+    change: dict[str, Any], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "request.json"
+    file.write_text(json.dumps(hostile(change)))
+    status = main(["bundle", str(tmp_path / "out"), "--from-request", str(file),
+                   "--index-url", "http://127.0.0.1:9/simple/"])  # fmt: skip
+    assert status == 2
+    assert said in one_line_error(capsys.readouterr().err)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["request.json"]
+
+
+def test_a_50_mb_request_is_refused_by_its_size_before_it_is_read(tmp_path: Path) -> None:
+    """As a user runs it (a process of its own), with a file the parser would refuse too."""
+    file = tmp_path / "request.json"
+    with file.open("wb") as handle:
+        handle.truncate(50_000_000)
+    refused = airlock("bundle", tmp_path / "out", "--from-request", file)
+    assert refused.returncode == 2
+    error = one_line_error(refused.stderr)
+    assert "50.0 MB, larger than any Airlock request" in error and "not JSON" not in error
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["request.json"]
+
+
+def test_the_request_gives_what_the_command_line_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "request.json"
+    file.write_text(json.dumps(valid_request()))
+    with pytest.raises(SystemExit) as stopped:
+        main(["bundle", str(tmp_path / "out"), "airlock-x", "--platform", "win_amd64",
+              "--from-request", str(file)])  # fmt: skip
+    assert stopped.value.code == 2
+    assert "REQUIREMENT is given by the request" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_request_schema_accepts_what_the_server_writes() -> None:
+    """The schema file is the one the tools read: it is valid JSON Schema itself."""
+    Draft202012Validator.check_schema(request_schema())
+    assert not list(Draft202012Validator(request_schema()).iter_errors(valid_request()))
