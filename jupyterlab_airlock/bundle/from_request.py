@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -23,6 +24,10 @@ from ..errors import AirlockError
 from .build import build_bundle
 from .check import Log, quiet
 from .format import BundleInfo
+
+_CONSTRAINT = re.compile(
+    r"The user requested \(constraint\) (?P<name>[^=\s]+)==(?P<version>[^\s;]+)"
+)
 
 
 async def bundle_from_request(
@@ -94,8 +99,10 @@ def refuse_conflicts(request: DmzRequest) -> None:
 
 def _in_plan_words(request: DmzRequest, error: AirlockError) -> str:
     """pip's verdict, with who needs each missing requirement in the air gap as the plan
-    said it ("idna>=2.5,<4, needed by requests, has no wheel for ...")."""
-    message = error.message
+    said it ("idna>=2.5,<4, needed by requests, has no wheel for ...") and the kernel's
+    versions as what the kernel has."""
+    # pip's words for a version the kernel has: "The user requested (constraint) x==1".
+    message = _CONSTRAINT.sub(r"the kernel has \g<name> \g<version>", error.message)
     for item in request.document["missing"]:
         requirement, by = item["requirement"], item["needed_by"]
         if by:

@@ -130,6 +130,9 @@ def target_facts(full_version: str, tags: list[str]) -> dict[str, Any]:
     match = _INTERPRETER.fullmatch(interpreter)
     platforms = list(dict.fromkeys(tag.rsplit("-", 1)[1] for tag in tags))
     platforms = [platform for platform in platforms if platform != "any"] or ["any"]
+    # Portable tags first (an interpreter without packaging lists linux_x86_64 first):
+    # the first one names the target in the DMZ's messages.
+    platforms.sort(key=lambda platform: platform.startswith("linux_"))
     glibc = [
         parsed.version
         for parsed in map(parse_platform, platforms)

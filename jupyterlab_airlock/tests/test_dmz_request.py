@@ -6,7 +6,9 @@ bundle copied into the source makes the same plan succeed and the install land.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -127,7 +129,8 @@ async def test_a_request_is_filled_in_the_dmz_and_the_same_plan_then_installs(
     target = request["target"]
     assert target["python_version"] == "3.11"
     assert (target["implementation"], target["abi"]) == ("cp", "cp311")
-    assert target["glibc"] and NATIVE in target["platforms"]
+    assert target["glibc"]
+    assert NATIVE in target["platforms"]
     assert target["conda_subdir"] == "linux-64"
     stored = requests_folder / answer["file_name"]
     assert answer["stored"] == str(stored)
@@ -175,7 +178,8 @@ async def test_a_request_is_filled_in_the_dmz_and_the_same_plan_then_installs(
     records = audit_records(jp_serverapp)
     [asked] = [r for r in records if r["action"] == "dmz-request"]
     assert (asked["request"], asked["result"]) == (answer["id"], "ok")
-    assert asked["missing"] == ["airlock-needed>=1,<3"] and asked["stored"] == str(stored)
+    assert asked["missing"] == ["airlock-needed>=1,<3"]
+    assert asked["stored"] == str(stored)
     [delivered] = [r for r in records if r["action"] == "plan" and r.get("requests")]
     assert delivered["requests"] == [answer["id"]]
     [installed] = [r for r in records if r["action"] == "install"]
@@ -202,8 +206,10 @@ async def test_a_request_for_python_3_11_never_brings_a_cp312_wheel(
     assert refused.returncode == 1
     error = one_line_error(refused.stderr)
     assert f"request {answer['id'][:8]}" in error
-    assert "airlock-only312 has no wheel for" in error and "CPython 3.11" in error
-    assert not (tmp_path / "only312").exists() and leftovers(tmp_path) == []
+    assert "airlock-only312 has no wheel for" in error
+    assert "CPython 3.11" in error
+    assert not (tmp_path / "only312").exists()
+    assert leftovers(tmp_path) == []
 
 
 async def test_a_request_whose_constraints_conflict_is_refused_with_a_plain_reason(
@@ -223,7 +229,8 @@ async def test_a_request_whose_constraints_conflict_is_refused_with_a_plain_reas
     error = one_line_error(refused.stderr)
     assert "airlock-wants-new 1.0 depends on airlock-deep>=2" in error
     assert "the kernel has airlock-deep 1.0" in error
-    assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
+    assert not (tmp_path / "out").exists()
+    assert leftovers(tmp_path) == []
 
     # A requirement that excludes the kernel's own version: said before any download.
     document = answer["document"] | {
@@ -240,20 +247,30 @@ async def test_a_request_whose_constraints_conflict_is_refused_with_a_plain_reas
     assert not (tmp_path / "out").exists()
 
 
-async def test_a_plan_that_lacks_nothing_asks_nothing(
-    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any], requests_folder: Path
+async def test_only_a_plan_that_lacks_something_makes_a_request(
+    jp_fetch: Any,
+    jp_serverapp: Any,
+    kernel: dict[str, Any],
+    source: Path,
+    requests_folder: Path,
 ) -> None:
-    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-asks"])
-    with pytest.raises(HTTPClientError) as unknown:
-        await ask_dmz(jp_fetch, "0" * 32)
-    assert unknown.value.code == 404
-    planned = await plan(jp_fetch, kernel["name"], requirements=["airlock-needed"])
-    # A plan's own id, however, also for a request that lacks the package itself.
-    answer = await ask_dmz(jp_fetch, planned["id"])
-    assert answer["document"]["missing"] == [{"requirement": "airlock-needed", "needed_by": None}]
-    assert [path.name for path in requests_folder.iterdir()] == [answer["file_name"]]
-    assert all(r["action"] != "dmz-request" or r["request"] == answer["id"]
-               for r in audit_records(jp_serverapp))  # fmt: skip
+    make_wheel(source / "wheels", "airlock-alone", "1.0")
+    whole = await plan(jp_fetch, kernel["name"], requirements=["airlock-alone"])
+    assert whole["ok"]
+    for plan_id, status in ((whole["id"], 409), ("0" * 32, 404)):
+        with pytest.raises(HTTPClientError) as refused:
+            await ask_dmz(jp_fetch, plan_id)
+        assert refused.value.code == status
+    # A package the source does not hold at all: the request names it, needed by no one.
+    lacking = await plan(jp_fetch, kernel["name"], requirements=["airlock-nowhere>=2"])
+    answer = await ask_dmz(jp_fetch, lacking["id"])
+    assert answer["document"]["requested"] == ["airlock-nowhere>=2"]
+    assert answer["document"]["missing"] == [
+        {"requirement": "airlock-nowhere>=2", "needed_by": None}
+    ]
+    assert await asyncio.to_thread(os.listdir, requests_folder) == [answer["file_name"]]
+    asked = [r for r in audit_records(jp_serverapp) if r["action"] == "dmz-request"]
+    assert [r["request"] for r in asked] == [answer["id"]]
 
 
 @pytest.fixture
@@ -298,7 +315,8 @@ class TestS3Location:
         s3.create_bucket(Bucket="to-dmz")
         answer = await ask_dmz(jp_fetch, planned["id"])
         key = f"requests/{answer['file_name']}"
-        assert answer["stored"] == f"s3://to-dmz/{key}" and answer["problem"] is None
+        assert answer["stored"] == f"s3://to-dmz/{key}"
+        assert answer["problem"] is None
         body = s3.get_object(Bucket="to-dmz", Key=key)["Body"].read()
         assert json.loads(body) == answer["document"]
 
@@ -373,7 +391,8 @@ def test_a_50_mb_request_is_refused_by_its_size_before_it_is_read(tmp_path: Path
     refused = airlock("bundle", tmp_path / "out", "--from-request", file)
     assert refused.returncode == 2
     error = one_line_error(refused.stderr)
-    assert "50.0 MB, larger than any Airlock request" in error and "not JSON" not in error
+    assert "50.0 MB, larger than any Airlock request" in error
+    assert "not JSON" not in error
     assert sorted(path.name for path in tmp_path.iterdir()) == ["request.json"]
 
 
