@@ -71,7 +71,7 @@ async def write_request(
     await audit.append(
         "dmz-request",
         user,
-        request=document["id"],
+        dmz_request=document["id"],
         kernel=plan.kernel,
         prefix=plan.environment["prefix"],
         requested=document["requested"],

@@ -86,7 +86,7 @@ class Plan:
 
     def answered(self) -> dict[str, Any]:
         """The audit fields naming the DMZ requests this plan's files answer, if any."""
-        return {"requests": [d["request"] for d in self.delivered]} if self.delivered else {}
+        return {"dmz_requests": [d["request"] for d in self.delivered]} if self.delivered else {}
 
     @property
     def ok(self) -> bool:

@@ -177,13 +177,13 @@ async def test_a_request_is_filled_in_the_dmz_and_the_same_plan_then_installs(
     # The request's life in the audit trail: asked, delivered (seen by a plan), installed.
     records = audit_records(jp_serverapp)
     [asked] = [r for r in records if r["action"] == "dmz-request"]
-    assert (asked["request"], asked["result"]) == (answer["id"], "ok")
+    assert (asked["dmz_request"], asked["result"]) == (answer["id"], "ok")
     assert asked["missing"] == ["airlock-needed>=1,<3"]
     assert asked["stored"] == str(stored)
-    [delivered] = [r for r in records if r["action"] == "plan" and r.get("requests")]
-    assert delivered["requests"] == [answer["id"]]
+    [delivered] = [r for r in records if r["action"] == "plan" and r.get("dmz_requests")]
+    assert delivered["dmz_requests"] == [answer["id"]]
     [installed] = [r for r in records if r["action"] == "install"]
-    assert (installed["requests"], installed["result"]) == ([answer["id"]], "succeeded")
+    assert (installed["dmz_requests"], installed["result"]) == ([answer["id"]], "succeeded")
 
 
 async def test_a_request_for_python_3_11_never_brings_a_cp312_wheel(
@@ -270,7 +270,7 @@ async def test_only_a_plan_that_lacks_something_makes_a_request(
     ]
     assert await asyncio.to_thread(os.listdir, requests_folder) == [answer["file_name"]]
     asked = [r for r in audit_records(jp_serverapp) if r["action"] == "dmz-request"]
-    assert [r["request"] for r in asked] == [answer["id"]]
+    assert [r["dmz_request"] for r in asked] == [answer["id"]]
 
 
 @pytest.fixture
