@@ -1096,7 +1096,11 @@ export interface components {
             id: string;
             created: string;
             user: string;
-            kernel: Record<string, never>;
+            kernel: {
+                name: string;
+                display_name: string;
+                environment: components["schemas"]["EnvironmentKind"];
+            };
             target: {
                 python_version: string;
                 platforms: string[];
