@@ -27,6 +27,7 @@ class DmzRequestHandler(AirlockHandler):
                 self.airlock.installer.kept_plan(plan_id),
                 user=self.user_name,
                 audit=self.airlock.audit,
+                policy=self.airlock.policy,
                 location=config.request_location,
                 endpoint_url=config.request_endpoint_url,
             )

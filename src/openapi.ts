@@ -358,7 +358,7 @@ export interface paths {
          *     is checked against it before it goes anywhere. Where `c.Airlock.request_location`
          *     is set (a folder or an s3:// prefix) it is written there; the answer always holds
          *     it, to download, with the one command that fills it in the DMZ. Audited
-         *     (`dmz-request`).
+         *     (`dmz-request`). The DMZ is never asked for a package the policy keeps out (403).
          */
         post: operations["requestFromDmz"];
         delete?: never;
@@ -1730,6 +1730,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
             default: components["responses"]["Error"];

@@ -29,6 +29,7 @@ from ..errors import AirlockError
 from ..installer.plan import Plan
 from ..kernels.environment import describe_environment
 from ..platforms import parse_platform, platform_subdir, supported_tags
+from ..policy import Policy
 from .document import FORMAT, bundle_command, check_request, file_name
 
 _INTERPRETER = re.compile(r"(?P<implementation>[a-z]+)\d*")
@@ -39,12 +40,14 @@ async def write_request(
     *,
     user: str | None,
     audit: AuditLog,
+    policy: Policy,
     location: str = "",
     endpoint_url: str = "",
 ) -> dict[str, Any]:
     """The DMZ request for what ``plan`` lacks, stored at ``location`` if there is one, and
     audited: ``{"id", "document", "file_name", "command", "stored", "problem"}``, where
-    ``stored`` says where it went and ``problem`` why it could not go there."""
+    ``stored`` says where it went and ``problem`` why it could not go there. The DMZ is
+    never asked for a package the admin's policy keeps out."""
     if not plan.missing:
         raise AirlockError(
             "nothing-missing",
@@ -56,6 +59,12 @@ async def write_request(
         describe_environment(plan.python), supported_tags(plan.python)
     )
     document = request_document(plan, described, tags, actor(user))
+    for text in [*document["requested"], *(m["requirement"] for m in document["missing"])]:
+        reason = policy.verdict(_name(text))
+        if reason:
+            raise AirlockError(
+                "policy-refused", f"{text}: {reason}. The DMZ is not asked for it.", 403
+            )
     try:
         check_request(document, "The request")
     except BundleInputError as error:  # what the DMZ would refuse is not sent there
