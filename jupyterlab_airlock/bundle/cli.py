@@ -8,7 +8,8 @@
         [--virtual-package NAME=VERSION] [--pypi REQUIREMENT ... [--index-url URL]]
         [--advisories ...] [--sign-key ...] [--upload ...]
     jupyter airlock bundle OUT_DIR --from-request REQUEST.json [--index-url URL]
-        [--advisories ...] [--sign-key ...] [--upload ...]
+        [--channel URL (a conda kernel's request)] [--advisories ...] [--sign-key ...]
+        [--upload ...]
     jupyter airlock bundle OUT_DIR --pack-conda PREFIX [--format bundle|conda-pack]
         [--channel URL] [--platform SUBDIR] [--sign-key ...] [--upload ...]
     jupyter airlock check-bundle FOLDER [--trusted-signers FILE [--as FOLDER]]
@@ -230,6 +231,7 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
             log=_say,
             pip_log=_say if arguments.verbose else None,
             advisories=advisories,
+            channels=arguments.channel,
         )
     elif arguments.conda or arguments.pack_conda:
         await _conda_bundle(parser, arguments, advisories)

@@ -78,10 +78,13 @@ async def build_conda_bundle(
     log: Log = quiet,
     pip_log: Log | None = None,
     advisories: AdvisoryData | None = None,
+    constraints: Sequence[str] = (),
+    request: str | None = None,
 ) -> CondaBundleInfo:
     """Solve ``specs`` for ``target`` from ``channels`` (in priority order) and bundle the
     solution, with the wheels of ``pypi`` for the environment's Python, into the new
-    folder ``out_dir``."""
+    folder ``out_dir``. ``constraints`` (specs) bound the packages of the solution they
+    name; ``request`` is the id of the DMZ request the bundle answers."""
     if not specs:
         raise BundleInputError("Nothing to bundle: name conda packages with --conda.")
     matchspecs = conda_specs(specs)
@@ -92,7 +95,10 @@ async def build_conda_bundle(
             log(f"Solving {', '.join(specs)} for {target.describe()}")
             try:
                 records = await rattler.solve_with_sparse_repodata(
-                    matchspecs, sources, virtual_packages=target.generic()
+                    matchspecs,
+                    sources,
+                    virtual_packages=target.generic(),
+                    constraints=conda_specs(constraints),
                 )
             except SolverError as error:
                 problems = await asyncio.to_thread(
@@ -107,8 +113,9 @@ async def build_conda_bundle(
         finally:
             await asyncio.to_thread(close_channel, sources)
     return await make_conda_bundle(
-        out_dir, list(specs), channels, target, records, {}, pypi, log, pip_log, advisories
-    )
+        out_dir, list(specs), channels, target, records, {}, pypi, log, pip_log, advisories,
+        request=request,
+    )  # fmt: skip
 
 
 async def fetch_channels(
@@ -151,6 +158,7 @@ async def make_conda_bundle(
     log: Log,
     pip_log: Log | None,
     advisories: AdvisoryData | None,
+    request: str | None = None,
 ) -> CondaBundleInfo:
     """Bundle the solved ``records`` into the new folder ``out_dir``: each file from
     ``cached`` (file name -> a copy of it here) when that copy is the one recorded, else
@@ -190,6 +198,7 @@ async def make_conda_bundle(
             packages=packages,
             requirements=[str(r) for r in pypi.requirements] if pypi else [],
             pypi=wheels,
+            request=request,
         )
         await asyncio.to_thread(
             _write_files, staging, info, records, target, wheel_files, advisories

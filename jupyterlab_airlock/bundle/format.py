@@ -237,17 +237,22 @@ def read_bundle_json(text: str, source: str) -> BundleInfo:
     name, created = data.get("name"), data.get("created")
     if not isinstance(name, str) or not isinstance(created, str):
         raise _invalid_bundle(source, '"name" and "created" must be strings')
-    request = data.get("request")
-    if request is not None and not (isinstance(request, str) and _REQUEST_ID.fullmatch(request)):
-        raise _invalid_bundle(source, '"request" is not the id of a DMZ request')
     return BundleInfo(
         name=name,
         created=created,
         target=parsed,
         requirements=list(requirements),
         packages=[{k: str(p[k]) for k in ("name", "version", "file")} for p in packages],
-        request=request,
+        request=answered_request(data, source),
     )
+
+
+def answered_request(data: dict[str, Any], source: str) -> str | None:
+    """The id of the DMZ request a bundle.json says its bundle answers, if any."""
+    request = data.get("request")
+    if request is not None and not (isinstance(request, str) and _REQUEST_ID.fullmatch(request)):
+        raise _invalid_bundle(source, '"request" is not the id of a DMZ request')
+    return request
 
 
 def read_lock(text: str, source: str) -> list[LockEntry]:

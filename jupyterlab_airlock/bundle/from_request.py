@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -23,8 +24,13 @@ from ..dmz.document import DmzRequest, read_request
 from ..errors import AirlockError
 from .build import build_bundle
 from .check import Log, quiet
-from .format import BundleInfo
+from .conda_build import build_conda_bundle
+from .conda_format import CondaBundleInfo
+from .format import BundleInfo, BundleInputError
 
+_CONDA_CONSTRAINT = re.compile(
+    r"the constraint (?P<name>\S+) ==(?P<version>\S+) \S+ cannot be fulfilled"
+)
 _CONSTRAINT = re.compile(
     r"The user requested \(constraint\) (?P<name>[^=\s]+)==(?P<version>[^\s;]+)"
 )
@@ -39,11 +45,19 @@ async def bundle_from_request(
     log: Log = quiet,
     pip_log: Log | None = None,
     advisories: AdvisoryData | None = None,
-) -> BundleInfo:
+    channels: Sequence[str] = (),
+) -> BundleInfo | CondaBundleInfo:
     """Make in ``out_dir`` the bundle that ``request_file`` asks for, or say why it cannot
     be: a request that is not whole and well-formed changes nothing (``BundleInputError``);
-    one that cannot be met names the requirement and why (``AirlockError``)."""
+    one that cannot be met names the requirement and why (``AirlockError``). A conda
+    kernel's request makes a conda bundle from ``channels``."""
     request = await asyncio.to_thread(read_request, request_file)
+    if request.conda is not None:
+        return await _conda_bundle(out_dir, request, channels, log, pip_log, advisories)
+    if channels:
+        raise BundleInputError(
+            f"The {request.describe()} is for wheels: --channel is for a conda kernel's request."
+        )
     refuse_conflicts(request)
     log(
         f"The {request.describe()} asks for "
@@ -67,6 +81,46 @@ async def bundle_from_request(
         if error.code != "bundle-unsatisfiable":
             raise
         words = _in_plan_words(request, error)
+        raise AirlockError(
+            error.code, f"The {request.describe()} cannot be met: {words}", 422
+        ) from None
+
+
+async def _conda_bundle(
+    out_dir: Path,
+    request: DmzRequest,
+    channels: Sequence[str],
+    log: Log,
+    pip_log: Log | None,
+    advisories: AdvisoryData | None,
+) -> CondaBundleInfo:
+    assert request.conda is not None
+    if not channels:
+        raise BundleInputError(
+            f"The {request.describe()} is for a conda kernel: give the mirror's conda "
+            "channel with --channel URL, as many as needed, highest priority first."
+        )
+    log(
+        f"The {request.describe()} asks for {', '.join(request.conda_specs)}, beside "
+        f"{len(request.conda_constraints)} package(s) the kernel has"
+    )
+    try:
+        return await build_conda_bundle(
+            out_dir,
+            list(request.conda_specs),
+            channels,
+            request.conda,
+            log=log,
+            pip_log=pip_log,
+            advisories=advisories,
+            constraints=request.conda_constraints,
+            request=request.id,
+        )
+    except AirlockError as error:
+        if error.code != "bundle-unsatisfiable":
+            raise
+        # py-rattler's words for a record the kernel has: "the constraint x ==1 0 ...".
+        words = _CONDA_CONSTRAINT.sub(r"the kernel has \g<name> \g<version>", error.message)
         raise AirlockError(
             error.code, f"The {request.describe()} cannot be met: {words}", 422
         ) from None
@@ -112,7 +166,8 @@ def _in_plan_words(request: DmzRequest, error: AirlockError) -> str:
 
 
 def request_clashes(arguments: argparse.Namespace) -> list[str]:
-    """The command line's options that the request already says (what, for which target)."""
+    """The command line's options that the request already says (what, for which target);
+    --channel is the DMZ's own knowledge, which a conda request needs."""
     given = {
         "REQUIREMENT": arguments.names,
         "--requirement": arguments.requirement,
@@ -122,7 +177,6 @@ def request_clashes(arguments: argparse.Namespace) -> list[str]:
         "--conda": arguments.conda,
         "--pack-conda": arguments.pack_conda,
         "--pypi": arguments.pypi,
-        "--channel": arguments.channel,
         "--virtual-package": arguments.virtual_package,
     }
     return [option for option, value in given.items() if value]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ..bundle.conda_format import read_any_bundle_json
-from ..bundle.format import BUNDLE_JSON, BundleInfo
+from ..bundle.conda_format import CHANNEL_DIR, read_any_bundle_json
+from ..bundle.format import BUNDLE_JSON
 from ..errors import AirlockError
 from ..manifests import MANIFEST_LIMIT
 from ..sources import Source
@@ -26,16 +26,22 @@ async def deliveries(plan: Plan, source: Source) -> list[dict[str, Any]]:
     folders: dict[str, list[str]] = {}
     for step in plan.steps:
         if step.key is not None:
-            folder = step.key.rpartition("/")[0]
-            folders.setdefault(f"{folder}/" if folder else "", []).append(
-                f"{step.name} {step.version}"
-            )
+            folders.setdefault(_bundle_folder(step.key), []).append(f"{step.name} {step.version}")
     answered = await asyncio.gather(*(request_of(source, folder) for folder in folders))
     return [
         {"request": request, "bundle": folder, "packages": packages}
         for (folder, packages), request in zip(folders.items(), answered, strict=True)
         if request is not None
     ]
+
+
+def _bundle_folder(key: str) -> str:
+    """The folder of the bundle that file ``key`` would belong to: its own, or for a
+    conda bundle's package (``<bundle>/channel/<subdir>/<file>``) the bundle's."""
+    parts = key.split("/")[:-1]
+    if len(parts) >= 2 and parts[-2] == CHANNEL_DIR:
+        parts = parts[:-2]
+    return "".join(f"{part}/" for part in parts)
 
 
 async def request_of(source: Source, folder: str) -> str | None:
@@ -49,4 +55,4 @@ async def request_of(source: Source, folder: str) -> str | None:
         info = read_any_bundle_json(text.decode("utf-8", "replace"), entry.key)
     except AirlockError:
         return None
-    return info.request if isinstance(info, BundleInfo) else None
+    return info.request

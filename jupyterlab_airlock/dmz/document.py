@@ -34,6 +34,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ..bundle.conda_target import CondaTarget, conda_specs, conda_target
 from ..bundle.format import BundleInputError, Target, bundle_requirement, parse_target
 from ..sizes import size_text
 
@@ -66,15 +67,19 @@ class DmzRequest:
     target: Target
     requirements: tuple[Requirement, ...]  # what is requested, then what is missing
     constraints: tuple[Requirement, ...]
+    # A conda request: its platform and virtual packages, its specs (requested, then
+    # missing) and the kernel's records as name=version=build; None for wheels.
+    conda: CondaTarget | None = None
+    conda_specs: tuple[str, ...] = ()
+    conda_constraints: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return str(self.document["id"])
 
     def describe(self) -> str:
-        """ "request 3f2a6c1e (Python 3 of alice)", for messages."""
-        kernel, user = self.document["kernel"]["display_name"], self.document["user"]
-        return f"request {self.id[:8]} ({kernel} of {user})"
+        """The request in messages: "request 3f2a6c1e (Python 3)"."""
+        return f"request {self.id[:8]} ({self.document['kernel']['display_name']})"
 
     def needed_by(self, requirement: str) -> str | None:
         """Who needs ``requirement`` in the air gap, as the plan said."""
@@ -89,10 +94,12 @@ def file_name(request_id: str) -> str:
     return f"dmz-request-{request_id[:8]}.json"
 
 
-def bundle_command(request_id: str) -> str:
-    """The one command to run in the DMZ with the request's file beside it."""
+def bundle_command(request_id: str, conda: bool = False) -> str:
+    """The one command to run in the DMZ with the request's file beside it (a conda
+    request needs the DMZ's channel, which only the DMZ knows)."""
     out = f"dmz-bundle-{request_id[:8]}"
-    return f"jupyter airlock bundle {out} --from-request {file_name(request_id)}"
+    channel = " --channel CHANNEL_URL" if conda else ""
+    return f"jupyter airlock bundle {out} --from-request {file_name(request_id)}{channel}"
 
 
 def read_request(path: Path) -> DmzRequest:
@@ -124,16 +131,19 @@ def read_request(path: Path) -> DmzRequest:
 
 
 def check_request(data: Any, source: str) -> DmzRequest:
-    """``data`` as a request, checked against the schema and then as pip would read it."""
+    """``data`` as a request, checked against the schema and then as pip (or, for a
+    conda request, py-rattler) would read it."""
     error = best_match(Draft202012Validator(request_schema()).iter_errors(data))
     if error is not None:
         raise BundleInputError(f"{source} is not an Airlock request: {_describe(error)}.")
+    target = data["target"]
+    if "conda" in data:
+        return _conda_request(data, source)
     where = f"{source}, "
     requested = [bundle_requirement(text, f"{where}requested") for text in data["requested"]]
     missing = [
         bundle_requirement(item["requirement"], f"{where}missing") for item in data["missing"]
     ]
-    target = data["target"]
     if target["implementation"] != "cp":
         raise BundleInputError(
             f"{source} is for a {target['implementation']} interpreter: Airlock's bundles "
@@ -150,6 +160,26 @@ def check_request(data: Any, source: str) -> DmzRequest:
         target=parse_target(target["platforms"], target["python_version"]),
         requirements=tuple(dict.fromkeys([*requested, *missing])),
         constraints=tuple(_constraints(data["constraints"], source)),
+    )
+
+
+def _conda_request(data: dict[str, Any], source: str) -> DmzRequest:
+    """A conda kernel's request: conda specs, its machine, its records as constraints."""
+    conda = data["conda"]
+    specs = [*data["requested"], *(item["requirement"] for item in data["missing"])]
+    try:  # plain package specs only: no channel, URL or path
+        conda_specs([*specs, *conda["constraints"]])
+    except BundleInputError as error:
+        raise BundleInputError(f"{source}: {error.message}") from None
+    python = data["target"]["python_version"]
+    return DmzRequest(
+        document=data,
+        target=parse_target(data["target"]["platforms"], python),
+        requirements=(),
+        constraints=(),
+        conda=conda_target(conda["subdir"], conda["virtual_packages"]),
+        conda_specs=tuple(dict.fromkeys(specs)),
+        conda_constraints=tuple(conda["constraints"]),
     )
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import botocore.exceptions as boto_errors
 from boto3.exceptions import Boto3Error
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -30,6 +29,7 @@ from ..installer.plan import Plan
 from ..kernels.environment import describe_environment
 from ..platforms import parse_platform, platform_subdir, supported_tags
 from ..policy import Policy
+from .conda_facts import conda_facts, conda_missing
 from .document import FORMAT, bundle_command, check_request, file_name
 
 _INTERPRETER = re.compile(r"(?P<implementation>[a-z]+)\d*")
@@ -59,6 +59,12 @@ async def write_request(
         describe_environment(plan.python), supported_tags(plan.python)
     )
     document = request_document(plan, described, tags, actor(user))
+    if plan.conda is not None:  # conda packages, planned with py-rattler
+        document["missing"] = conda_missing(plan)
+        document["requested"] = list(plan.conda.specs)
+        document["constraints"] = []
+        asked = [*document["requested"], *(m["requirement"] for m in document["missing"])]
+        document["conda"] = await conda_facts(plan, {_name(text) for text in asked})
     for text in [*document["requested"], *(m["requirement"] for m in document["missing"])]:
         reason = policy.verdict(_name(text))
         if reason:
@@ -93,7 +99,7 @@ async def write_request(
         "id": document["id"],
         "document": document,
         "file_name": name,
-        "command": bundle_command(document["id"]),
+        "command": bundle_command(document["id"], conda=plan.conda is not None),
         "stored": stored,
         "problem": problem,
     }
@@ -210,10 +216,8 @@ def _misconfigured(location: str) -> AirlockError:
 
 
 def _name(requirement: str) -> str:
-    try:
-        return Requirement(requirement).name
-    except InvalidRequirement:  # refused by the document's check, which names it
-        return requirement
+    """The package a requirement (``idna>=2.5``) or a conda spec (``numpy=1.26=0``) names."""
+    return re.split(r"[\s<>=!~;\[(@]", requirement.strip(), maxsplit=1)[0]
 
 
 def _pin(package: dict[str, Any]) -> str | None:
