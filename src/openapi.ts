@@ -1111,6 +1111,13 @@ export interface components {
                 needed_by: string | null;
             }[];
             constraints: string[];
+            /** @description A conda kernel's request (conda specs in requested and missing) */
+            conda?: {
+                subdir: string;
+                virtual_packages: string[];
+                /** @description name=version=build of the records the kernel has */
+                constraints: string[];
+            };
         };
         /** @description A bundle of the source, made for a DMZ request, that a plan's packages come from */
         Delivery: {

@@ -195,6 +195,28 @@ describe('DmzRequestAnswer', () => {
     widget.dispose();
   });
 
+  it('asks for the DMZ’s channel in a conda kernel’s command', async () => {
+    const conda = {
+      ...ANSWER,
+      document: {
+        ...ANSWER.document,
+        conda: {
+          subdir: 'linux-64',
+          virtual_packages: ['__glibc=2.36=0'],
+          constraints: ['python=3.11.7=h_0']
+        }
+      },
+      command: `${ANSWER.command} --channel CHANNEL_URL`
+    };
+    const widget = await shown(
+      <DmzRequestAnswer answer={conda} trans={trans} />
+    );
+    expect(widget.node.textContent).toContain(
+      'replace CHANNEL_URL with the DMZ’s conda channel'
+    );
+    widget.dispose();
+  });
+
   it('downloads the document itself, readable', () => {
     expect(JSON.parse(requestText(ANSWER))).toEqual(ANSWER.document);
     expect(requestText(ANSWER)).toContain('\n "missing": [');

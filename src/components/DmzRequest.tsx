@@ -189,6 +189,13 @@ export function DmzRequestAnswer(props: {
           {trans.__('Download %1', answer.file_name)}
         </Button>
       </div>
+      {answer.document.conda && (
+        <p>
+          {trans.__(
+            'This kernel’s packages are conda packages: replace CHANNEL_URL with the DMZ’s conda channel.'
+          )}
+        </p>
+      )}
       <p className="jp-Airlock-muted">
         {trans.__(
           'Add --upload s3://BUCKET/PREFIX and --sign-key KEY as for any bundle. Once the bundle has passed into the source, plan again: the plan links it to this request.'
