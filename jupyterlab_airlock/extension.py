@@ -33,6 +33,7 @@ from .previews import DatasetPreviews
 from .profiles.manager import ProfileManager
 from .profiles.paths import ConfigPaths
 from .request_bodies import RequestBodies
+from .request_handlers import REQUEST_ROUTES
 from .state import NAMESPACE, AirlockState
 from .trust.policy import load_policy
 
@@ -151,6 +152,7 @@ def load(server_app: Any, config: Airlock) -> Callable[[], Awaitable[None]]:
     routes: list[tuple[str, Any, dict[str, Any]]] = [
         *((path, handler, {"bodies": bodies.of(path)}) for path, handler in ROUTES),
         *((path, handler, {}) for path, handler in INDEX_ROUTES),
+        *((path, handler, {"bodies": bodies.of(path)}) for path, handler in REQUEST_ROUTES),
     ]
     web_app.add_handlers(
         ".*$",

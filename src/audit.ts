@@ -26,7 +26,8 @@ export function actionLabel(action: string, trans: TranslationBundle): string {
     plan: trans.__('install plan'),
     install: trans.__('install'),
     rollback: trans.__('roll back'),
-    'create-kernel': trans.__('kernel creation')
+    'create-kernel': trans.__('kernel creation'),
+    'dmz-request': trans.__('DMZ request')
   };
   return labels[action] ?? action;
 }
@@ -106,6 +107,13 @@ export function summarizeRecord(
       return trans.__('in %1', text('prefix') ?? '?');
     case 'create-kernel':
       return trans.__('%1 from %2', text('kernel') ?? '?', text('key') ?? '?');
+    case 'dmz-request':
+      return trans.__(
+        '%1 for %2 (%3)',
+        texts('missing').join(', '),
+        text('kernel') ?? '?',
+        text('stored') ?? trans.__('to download')
+      );
   }
   // An action of a newer server: its plain inputs, name=value.
   return Object.entries(record)

@@ -23,7 +23,6 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -36,13 +35,14 @@ from ..bundle_format.folder import (
     BundleInfo,
     BundleInputError,
     Target,
+    now,
     write_manifests,
     write_sbom,
 )
 from ..errors import AirlockError
 from ..offline import sha256_file
 from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
-from ..processes import last_line, run, timeout_raises
+from ..processes import Completed, last_line, run, timeout_raises
 from ..secrets import redact
 from ..trust.advisories import AdvisoryData
 from .check import Log, check_bundle, quiet
@@ -68,6 +68,8 @@ async def build_bundle(
     log: Log = quiet,
     pip_log: Log | None = None,
     advisories: AdvisoryData | None = None,
+    constraints: Sequence[Requirement] = (),
+    request: str | None = None,
 ) -> BundleInfo:
     """Download the closure of ``requirements`` for ``target`` into the new folder ``out_dir``.
 
@@ -76,7 +78,8 @@ async def build_bundle(
     variables) is not read, so that the files come from ``index_url`` (or pypi.org) alone;
     ``use_pip_config`` reads it. Proxy variables are always passed on. Local files join
     the resolution as they are (an sdist built into a wheel first): ``bundle.json`` records
-    them as ``name==version``.
+    them as ``name==version``. ``constraints`` (``name==version``) bound what pip may choose;
+    ``request`` is the id of the DMZ request the bundle answers, which its bundle.json carries.
     """
     if not requirements:
         raise BundleInputError(
@@ -104,13 +107,14 @@ async def build_bundle(
                 use_pip_config=use_pip_config,
                 log=log,
                 pip_log=pip_log,
+                constraints=constraints,
             )
             await asyncio.to_thread(check_copied, staging, wheels, log)
         asked = [
             item.pinned() if isinstance(item, LocalFile) else str(item) for item in requirements
         ]
         info = await asyncio.to_thread(
-            write_bundle, staging, out_dir.name, target, asked, advisories
+            write_bundle, staging, out_dir.name, target, asked, advisories, request
         )
         log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
         await check_bundle(staging, log=pip_log or quiet)
@@ -130,33 +134,44 @@ async def download_wheels(
     use_pip_config: bool = False,
     log: Log = quiet,
     pip_log: Log | None = None,
+    constraints: Sequence[Requirement] = (),
 ) -> None:
     """``pip download`` the wheels of the closure of ``requirements`` for ``target`` into
-    ``dest``; what pip could not find is an AirlockError naming it and who needs it."""
+    ``dest``, within ``constraints``; what pip could not find is an AirlockError naming it
+    and who needs it."""
     source = redact(index_url) if index_url else "pypi.org"
     log(f"Resolving {len(requirements)} requirement(s) for {target.describe()} on {source}")
-    argv = pip_command(
-        sys.executable,
-        "download",
-        "--no-cache-dir",
-        "--progress-bar",
-        "off",
-        *target.pip_options(),
-        "--dest",
-        str(dest),
-        *(["--index-url", index_url] if index_url else []),
-        *(str(requirement) for requirement in requirements),
-    )
+    # The constraints file lives beside the download, never in the bundle.
+    with tempfile.TemporaryDirectory(prefix=".airlock-constraints-") as scratch:
+        constraints_file = Path(scratch) / "constraints.txt"
+        constraints_file.write_text("".join(f"{c}\n" for c in constraints), "utf-8")
+        argv = pip_command(
+            sys.executable,
+            "download",
+            "--no-cache-dir",
+            "--progress-bar",
+            "off",
+            *target.pip_options(),
+            "--dest",
+            str(dest),
+            *(["--index-url", index_url] if index_url else []),
+            *(["--constraint", str(constraints_file)] if constraints else []),
+            *(str(requirement) for requirement in requirements),
+        )
+        completed = await _pip_download(argv, use_pip_config, pip_log)
+    if completed.returncode != 0:
+        raise _resolution_error(completed.stdout + completed.stderr, target, source)
+
+
+async def _pip_download(argv: list[str], use_pip_config: bool, pip_log: Log | None) -> Completed:
     downloading = f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s."
     with timeout_raises(AirlockError("bundle-timeout", downloading, 504)):
-        completed = await run(
+        return await run(
             argv,
             timeout=DOWNLOAD_TIMEOUT,
             env=_download_environment(use_pip_config),
             on_line=pip_log,
         )
-    if completed.returncode != 0:
-        raise _resolution_error(completed.stdout + completed.stderr, target, source)
 
 
 @asynccontextmanager
@@ -197,9 +212,11 @@ def write_bundle(
     target: Target,
     requirements: list[str],
     advisories: AdvisoryData | None = None,
+    request: str | None = None,
 ) -> BundleInfo:
-    """``requirements.lock``, ``bundle.json``, ``sbom.cdx.json`` (with the ``advisories``
-    known) and the manifests for the wheels in ``folder``."""
+    """``requirements.lock``, ``bundle.json`` (naming the ``request`` it answers, if any),
+    ``sbom.cdx.json`` (with the ``advisories`` known) and the manifests for the wheels in
+    ``folder``."""
     files, packages = lock_wheels(folder, folder)
     info = BundleInfo(
         name=name,
@@ -207,6 +224,7 @@ def write_bundle(
         target=target,
         requirements=requirements,
         packages=packages,
+        request=request,
     )
     (folder / BUNDLE_JSON).write_text(json.dumps(info.to_json(), indent=1) + "\n", "utf-8")
     write_sbom(folder, info, files, advisories)
@@ -239,12 +257,6 @@ def lock_wheels(
         locked.append((str(project), str(version), digest))
     (folder / LOCK_FILE).write_text(pins(sorted(locked)), "utf-8")
     return files, sorted(packages, key=lambda package: package["name"])
-
-
-def now() -> str:
-    """The time a bundle is made, as bundle.json says it: UTC, to the second."""
-    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    return created.replace("+00:00", "Z")
 
 
 async def freeze_environment(environment: Path, exclude: Collection[str] = ()) -> list[Requirement]:

@@ -7,6 +7,9 @@
     jupyter airlock bundle OUT_DIR --conda SPEC ... --channel URL --platform SUBDIR
         [--virtual-package NAME=VERSION] [--pypi REQUIREMENT ... [--index-url URL]]
         [--advisories ...] [--sign-key ...] [--upload ...]
+    jupyter airlock bundle OUT_DIR --from-request REQUEST.json [--index-url URL]
+        [--channel URL (a conda kernel's request)] [--advisories ...] [--sign-key ...]
+        [--upload ...]
     jupyter airlock bundle OUT_DIR --pack-conda PREFIX [--format bundle|conda-pack]
         [--channel URL] [--platform SUBDIR] [--sign-key ...] [--upload ...]
     jupyter airlock check-bundle FOLDER [--trusted-signers FILE [--as FOLDER]]
@@ -39,15 +42,17 @@ from ..bundle_format.folder import (
 )
 from ..errors import AirlockError
 from ..offline import sha256_file
+from ..s3_write import parse_s3_url
 from ..trust.advisories import AdvisoryData, read_osv_zip
 from . import index_cli
 from .build import build_bundle, freeze_environment
 from .check import check_bundle, quiet
 from .conda_build import PyPIPart, build_conda_bundle
 from .conda_prefix import pack_prefix_archive, pack_prefix_bundle
+from .from_request import bundle_from_request, request_clashes
 from .local_files import LocalFile, bundle_input
 from .signing import check_signatures, folder_name, sign_folder, sign_s3
-from .upload import parse_s3_url, upload_bundle
+from .upload import upload_bundle
 
 PROG = "jupyter airlock"
 
@@ -72,6 +77,11 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         "packages for the target's conda platform as a local channel, with pixi.lock.",
     )
     bundle.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a new or empty folder")
+    bundle.add_argument(
+        "--from-request", type=Path, metavar="REQUEST.json",
+        help="bundle what a kernel in the air gap asked for (Install view: Request from the "
+        "DMZ), for its target and beside what it has; no other requirements or target",
+    )  # fmt: skip
     bundle.add_argument(
         "names", nargs="*", metavar="REQUIREMENT",
         help="e.g. pandas>=2; or a local wheel or sdist: a path, or NAME @ file:///PATH",
@@ -230,7 +240,20 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
     if arguments.upload:
         parse_s3_url(arguments.upload)  # refused now rather than after the download
     advisories = await asyncio.to_thread(_advisories, arguments.advisories)
-    if arguments.conda or arguments.pack_conda:
+    if arguments.from_request:
+        for option in request_clashes(arguments):
+            parser.error(f"{option} is given by the request: leave it out with --from-request")
+        await bundle_from_request(
+            arguments.out_dir,
+            arguments.from_request,
+            index_url=arguments.index_url,
+            use_pip_config=arguments.use_pip_config,
+            log=_say,
+            pip_log=_say if arguments.verbose else None,
+            advisories=advisories,
+            channels=arguments.channel,
+        )
+    elif arguments.conda or arguments.pack_conda:
         await _conda_bundle(parser, arguments, advisories)
     else:
         await _wheel_bundle(parser, arguments, advisories)

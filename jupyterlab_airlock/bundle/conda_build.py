@@ -39,6 +39,7 @@ from ..bundle_format.folder import (
     LOCK_FILE,
     SBOM_FILE,
     BundleInputError,
+    now,
     write_manifests,
 )
 from ..conda.records import conda_record, first_line
@@ -48,7 +49,7 @@ from ..offline import sha256_file
 from ..secrets import redact
 from ..trust.advisories import AdvisoryData
 from ..trust.sbom import conda_purl, cyclonedx_json
-from .build import download_wheels, lock_wheels, new_folder, now
+from .build import download_wheels, lock_wheels, new_folder
 from .check import Log, check_bundle, quiet
 from .conda_fetch import fetch_packages
 
@@ -74,10 +75,13 @@ async def build_conda_bundle(
     log: Log = quiet,
     pip_log: Log | None = None,
     advisories: AdvisoryData | None = None,
+    constraints: Sequence[str] = (),
+    request: str | None = None,
 ) -> CondaBundleInfo:
     """Solve ``specs`` for ``target`` from ``channels`` (in priority order) and bundle the
     solution, with the wheels of ``pypi`` for the environment's Python, into the new
-    folder ``out_dir``."""
+    folder ``out_dir``. ``constraints`` (specs) bound the packages of the solution they
+    name; ``request`` is the id of the DMZ request the bundle answers."""
     if not specs:
         raise BundleInputError("Nothing to bundle: name conda packages with --conda.")
     matchspecs = conda_specs(specs)
@@ -88,7 +92,10 @@ async def build_conda_bundle(
             log(f"Solving {', '.join(specs)} for {target.describe()}")
             try:
                 records = await rattler.solve_with_sparse_repodata(
-                    matchspecs, sources, virtual_packages=target.generic()
+                    matchspecs,
+                    sources,
+                    virtual_packages=target.generic(),
+                    constraints=conda_specs(constraints),
                 )
             except SolverError as error:
                 problems = await asyncio.to_thread(
@@ -103,8 +110,9 @@ async def build_conda_bundle(
         finally:
             await asyncio.to_thread(close_channel, sources)
     return await make_conda_bundle(
-        out_dir, list(specs), channels, target, records, {}, pypi, log, pip_log, advisories
-    )
+        out_dir, list(specs), channels, target, records, {}, pypi, log, pip_log, advisories,
+        request=request,
+    )  # fmt: skip
 
 
 async def fetch_channels(
@@ -147,6 +155,7 @@ async def make_conda_bundle(
     log: Log,
     pip_log: Log | None,
     advisories: AdvisoryData | None,
+    request: str | None = None,
 ) -> CondaBundleInfo:
     """Bundle the solved ``records`` into the new folder ``out_dir``: each file from
     ``cached`` (file name -> a copy of it here) when that copy is the one recorded, else
@@ -186,6 +195,7 @@ async def make_conda_bundle(
             packages=packages,
             requirements=[str(r) for r in pypi.requirements] if pypi else [],
             pypi=wheels,
+            request=request,
         )
         await asyncio.to_thread(
             _write_files, staging, info, records, target, wheel_files, advisories

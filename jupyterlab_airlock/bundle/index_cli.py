@@ -10,10 +10,10 @@ from pathlib import Path
 
 from ..bundle_format.folder import BundleInputError
 from ..package_index.layout import INDEX_FOLDER
+from ..s3_write import parse_s3_url
 from ..sources import FolderSource, S3Source, Source
 from .index_stores import FolderStore, S3Store, Store
 from .index_writer import Written, write_index
-from .upload import parse_s3_url
 
 DESCRIPTION = (
     "Write the static index of SOURCE (a folder, or s3://BUCKET/PREFIX) into its "

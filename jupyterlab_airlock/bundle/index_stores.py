@@ -17,8 +17,8 @@ from boto3.exceptions import Boto3Error
 from ..atomic import write_atomic
 from ..errors import AirlockError
 from ..package_index.layout import INDEX_FOLDER
+from ..s3_write import s3_client
 from ..secrets import redact
-from .upload import s3_client
 
 
 class Store(ABC):

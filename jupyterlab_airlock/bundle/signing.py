@@ -21,11 +21,12 @@ from boto3.exceptions import Boto3Error
 from ..bundle_format.folder import BundleInputError
 from ..errors import AirlockError
 from ..package_index.layout import INDEX_FOLDER
+from ..s3_write import parse_s3_url, s3_client
 from ..trust.manifests import MANIFEST_JSON, SHA256SUMS
 from ..trust.signatures import SIGNATURE_SUFFIX, TrustedSigners, sign, signed_folder
 from .check import Log, quiet
 from .index_cli import index_source, report
-from .upload import parse_s3_url, s3_client, upload_error
+from .upload import upload_error
 
 MANIFESTS = (SHA256SUMS, MANIFEST_JSON)
 

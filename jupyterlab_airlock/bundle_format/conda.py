@@ -11,7 +11,8 @@ conda can also use it (``conda create --offline -c ./channel``), plus Airlock's 
                                        "file": "channel/linux-64/numpy-2.1.0-....conda",
                                        "sha256"}],
                          "requirements": ["requests>=2"],   # the --pypi part, as given
-                         "pypi": [{"name", "version", "file": "pypi/requests-....whl"}]}
+                         "pypi": [{"name", "version", "file": "pypi/requests-....whl"}],
+                         "request": "3f2a..."}   # made --from-request: the request's id
     pixi-pack.json      {"version": "1", "platform": "linux-64"} (pixi-pack's marker)
     environment.yml     the solved records as exact specs, channel ./channel
     pixi.lock           the solved records with their sha256, written by py-rattler's LockFile
@@ -34,7 +35,7 @@ from typing import Any
 
 from ..errors import AirlockError
 from .folder import CONDA_LOCK as CONDA_LOCK  # there, as format.py reads both kinds' manifests
-from .folder import FORMAT, BundleInfo, BundleInputError, read_bundle_json
+from .folder import FORMAT, BundleInfo, BundleInputError, answered_request, read_bundle_json
 
 CONDA_KIND = "conda"
 CHANNEL_DIR = "channel"
@@ -82,6 +83,7 @@ class CondaBundleInfo:
     packages: list[CondaPackage]
     requirements: list[str] = field(default_factory=list)
     pypi: list[dict[str, str]] = field(default_factory=list)  # {"name", "version", "file"}
+    request: str | None = None  # the id of the DMZ request it answers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +97,7 @@ class CondaBundleInfo:
             "packages": [package.to_json() for package in self.packages],
             "requirements": list(self.requirements),
             "pypi": [dict(wheel) for wheel in self.pypi],
+            **({"request": self.request} if self.request else {}),
         }
 
     def describe(self) -> str:
@@ -158,6 +161,7 @@ def read_conda_bundle_json(data: Any, source: str) -> CondaBundleInfo:
         packages=packages,
         requirements=list(lists["requirements"]),
         pypi=pypi,
+        request=answered_request(data, source),
     )
 
 

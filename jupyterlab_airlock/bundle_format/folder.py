@@ -9,7 +9,8 @@ tags and Python version), side by side, and
      "target": {"platforms": ["manylinux_2_17_x86_64"], "python_version": "3.11",
                 "implementation": "cp"},
      "requirements": ["pandas>=2"],
-     "packages": [{"name": "pandas", "version": "2.2.3", "file": "pandas-2.2.3-...whl"}]}
+     "packages": [{"name": "pandas", "version": "2.2.3", "file": "pandas-2.2.3-...whl"}],
+     "request": "3f2a..."}   # only in a bundle made --from-request: the request's id
 
 - ``requirements.lock``: ``name==version --hash=sha256:<hex>`` for every wheel, which
   ``pip install --require-hashes`` takes as it is;
@@ -26,6 +27,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -57,6 +59,7 @@ _LINUX_ARCHES = frozenset(
 _PLATFORM_EXAMPLES = "manylinux_2_17_x86_64, musllinux_1_2_aarch64, macosx_11_0_arm64, win_amd64"
 _LOCK_LINE = re.compile(r"(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+) --hash=sha256:(?P<hex>\S+)")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class BundleInputError(AirlockError):
@@ -83,7 +86,10 @@ class Target:
         return options
 
     def describe(self) -> str:
-        return f"{' / '.join(self.platforms)}, CPython {self.python_version}"
+        # A kernel's request lists every tag it accepts (dozens): its best one says enough.
+        shown = " / ".join(self.platforms[:3])
+        more = f" (and {len(self.platforms) - 3} older)" if len(self.platforms) > 3 else ""
+        return f"{shown}{more}, CPython {self.python_version}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +115,7 @@ class BundleInfo:
     target: Target
     requirements: list[str]
     packages: list[dict[str, str]]  # {"name", "version", "file"}
+    request: str | None = None  # the id of the DMZ request it answers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +125,7 @@ class BundleInfo:
             "target": self.target.to_json(),
             "requirements": list(self.requirements),
             "packages": [dict(package) for package in self.packages],
+            **({"request": self.request} if self.request else {}),
         }
 
 
@@ -236,7 +244,16 @@ def read_bundle_json(text: str, source: str) -> BundleInfo:
         target=parsed,
         requirements=list(requirements),
         packages=[{k: str(p[k]) for k in ("name", "version", "file")} for p in packages],
+        request=answered_request(data, source),
     )
+
+
+def answered_request(data: dict[str, Any], source: str) -> str | None:
+    """The id of the DMZ request a bundle.json says its bundle answers, if any."""
+    request = data.get("request")
+    if request is not None and not (isinstance(request, str) and _REQUEST_ID.fullmatch(request)):
+        raise _invalid_bundle(source, '"request" is not the id of a DMZ request')
+    return request
 
 
 def read_lock(text: str, source: str) -> list[LockEntry]:
@@ -354,3 +371,9 @@ def _strings(value: Any) -> TypeGuard[list[str]]:
 
 def _invalid_bundle(source: str, problem: str) -> AirlockError:
     return AirlockError("invalid-bundle", f"{source} is not a bundle description: {problem}.", 422)
+
+
+def now() -> str:
+    """The time a bundle is made, as bundle.json says it: UTC, to the second."""
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return created.replace("+00:00", "Z")

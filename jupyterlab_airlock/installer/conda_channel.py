@@ -14,6 +14,7 @@ import asyncio
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from ..cache import ContentCache
 from ..conda.local_channel import index_packages
@@ -50,23 +51,35 @@ async def build_channel(
 async def _from_repodata(
     snapshot: IndexSnapshot, cache: ContentCache, channel_dir: Path
 ) -> dict[str, str]:
+    """The channels of the source, one repodata a subdir: a bundle that arrived beside the
+    scanned channel (a DMZ delivery) adds its packages; one file name with two contents
+    is refused."""
     keys: dict[str, str] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for folder, entry in sorted(snapshot.channels.items()):
         path, _ = await cache.fetch(snapshot.source, entry)
         text = await asyncio.to_thread(path.read_text, "utf-8")
         subdir = _subdir(folder, text)
+        read_repodata(text, entry.key, subdir)  # every entry checked before it is used
+        document = json.loads(text)
+        into = merged.setdefault(subdir, document)
+        for group in ("packages", "packages.conda"):
+            listed = into.setdefault(group, {})
+            for name, record in (document.get(group) or {}).items():
+                known = listed.get(name)
+                if known is not None and known.get("sha256") != record.get("sha256"):
+                    raise AirlockError(
+                        "conda-channels",
+                        f"{name} is in two channels of the artifact source with different "
+                        f"contents ({keys[name]} and {folder + name}): keep one.",
+                        409,
+                    )
+                listed.setdefault(name, record)
+                keys.setdefault(name, folder + name)
+    for subdir, document in merged.items():
         target = channel_dir / subdir / "repodata.json"
-        if target.exists():
-            raise AirlockError(
-                "conda-channels",
-                f"The artifact source holds two {subdir} channels ({entry.key} and another): "
-                "keep one.",
-                409,
-            )
-        for record in read_repodata(text, entry.key, subdir):
-            keys[record.file_name] = folder + record.file_name
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(target.write_text, text, "utf-8")
+        await asyncio.to_thread(target.write_text, json.dumps(document), "utf-8")
     return keys
 
 

@@ -65,7 +65,12 @@ class Installs:
             f"env:{prefix}",
             work,
             user=user,
-            audit={"kernel": plan.kernel, "prefix": prefix, "advisory_data": plan.advisory_data},
+            audit={
+                "kernel": plan.kernel,
+                "prefix": prefix,
+                "advisory_data": plan.advisory_data,
+                **plan.answered(),
+            },
         )
 
     async def _install(self, plan: Plan, context: JobContext) -> dict[str, Any]:

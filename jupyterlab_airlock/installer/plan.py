@@ -84,6 +84,14 @@ class Plan:
     channel: Path | None = None
     # How the plan was made, when the user should know (the source's index was not used).
     notes: list[str] = field(default_factory=list)
+    # The requirements the user named, and the DMZ requests whose bundles the steps come
+    # from: {"request", "bundle", "packages"} (``dmz.delivery``).
+    requested: list[str] = field(default_factory=list)
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+
+    def answered(self) -> dict[str, Any]:
+        """The audit fields naming the DMZ requests this plan's files answer, if any."""
+        return {"dmz_requests": [d["request"] for d in self.delivered]} if self.delivered else {}
 
     @property
     def ok(self) -> bool:
@@ -120,6 +128,7 @@ class Plan:
             "ok": self.ok,
             "summary": self.summary(),
             "advisory_data": self.advisory_data,
+            "delivered": self.delivered,
         }
 
 

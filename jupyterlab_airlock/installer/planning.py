@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 from ..audit import AuditLog
 from ..cache import ContentCache
 from ..conda.records import is_conda_prefix
+from ..dmz.delivery import deliveries
 from ..environments.facts import describe_kernel
 from ..environments.platforms import platform_subdir, supported_tags
 from ..errors import AirlockError
@@ -96,6 +97,7 @@ class Planner:
                 "python_version": described["version"],
             },
             packages_before=package_versions(described["packages"]),
+            requested=[str(requirement) for requirement in parsed],
         )
         if not described["writable"]:
             plan.refused.append({"item": kernel, "message": described["why_not_writable"]})
@@ -146,6 +148,7 @@ class Planner:
             plan.notes.append(note)  # the plan read the whole source, and says why
         for item, reason in self._refusals(plan, "plan"):
             plan.refused.append({"item": item, "message": reason})
+        plan.delivered = await deliveries(plan.steps, (await self._index.snapshot()).source)
         await self._audit.append(
             "plan",
             user,
@@ -157,6 +160,7 @@ class Planner:
             result="ok" if plan.ok else "refused",
             steps=[f"{step.name}=={step.version}" for step in plan.steps],
             advisory_data=plan.advisory_data,
+            **plan.answered(),
         )
         return self._keep(plan)
 
@@ -252,14 +256,19 @@ class Planner:
         self._plans[plan.id] = plan
         return plan
 
-    def take(self, plan_id: str) -> Plan:
-        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
-        problems and the policy, asked again, still lets every step in."""
+    def kept(self, plan_id: str) -> Plan:
+        """Plan ``plan_id`` as it was made, whatever its problems; it stays kept."""
         plan = self._plans.get(plan_id)
         if plan is None:
             raise AirlockError(
                 "unknown-plan", "This plan has expired or the server restarted: plan again.", 404
             )
+        return plan
+
+    def take(self, plan_id: str) -> Plan:
+        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
+        problems and the policy, asked again, still lets every step in."""
+        plan = self.kept(plan_id)
         if not plan.ok:
             raise AirlockError("plan-not-ok", plan.summary(), 409)
         # Checked again here: the policy is the server's word at the moment of install.

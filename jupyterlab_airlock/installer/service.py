@@ -81,6 +81,10 @@ class Installer:
         """Resolve the request for ``kernel`` offline; nothing in the environment changes."""
         return await self._planner.plan(kernel, requirements, keys, paths, user)
 
+    def kept_plan(self, plan_id: str) -> Plan:
+        """Plan ``plan_id``, to read (a DMZ request is written from it); it stays kept."""
+        return self._planner.kept(plan_id)
+
     def install(self, plan_id: str, user: str | None = None) -> Job:
         """Start carrying out plan ``plan_id`` as a job in its environment's queue."""
         return self._installs.start(self._planner.take(plan_id), user)

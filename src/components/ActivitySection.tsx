@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import { IAuditRecord } from '../api';
 import { actionLabel, AuditModel, resultKind, summarizeRecord } from '../audit';
+import { RequestLife } from './DmzRequest';
 
 /**
  * The Activity section: the audit trail, newest first, filtered by action and user; each
@@ -51,6 +52,7 @@ export function ActivitySection(props: {
               {model.error}
             </div>
           )}
+          <RequestLife records={model.records} trans={trans} />
           {model.records.length === 0 ? (
             <p className="jp-Airlock-empty">
               {!model.loaded
