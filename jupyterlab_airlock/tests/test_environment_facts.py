@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from jupyterlab_airlock.kernels import environment
+from jupyterlab_airlock.environments import facts as environment
 
 from .wheels import make_wheel
 
