@@ -27,6 +27,7 @@ from ..environments.facts import describe_environment
 from ..environments.platforms import parse_platform, platform_subdir, supported_tags
 from ..errors import AirlockError
 from ..s3_write import parse_s3_url, s3_client, s3_problem
+from ..trust.gate import judge
 from ..trust.policy import Policy
 from .dmz_conda import conda_facts, conda_missing
 from .plan import Plan
@@ -65,7 +66,7 @@ async def write_request(
         asked = [*document["requested"], *(m["requirement"] for m in document["missing"])]
         document["conda"] = await conda_facts(plan, {_name(text) for text in asked})
     for text in [*document["requested"], *(m["requirement"] for m in document["missing"])]:
-        reason = policy.verdict(_name(text))
+        reason = judge(policy, "request", project=_name(text)).reason
         if reason:
             raise AirlockError(
                 "policy-refused", f"{text}: {reason}. The DMZ is not asked for it.", 403

@@ -15,6 +15,7 @@ from tornado.httpclient import HTTPClientError
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.handlers import ROUTES
 from jupyterlab_airlock.request_bodies import RequestBodies
+from jupyterlab_airlock.request_handlers import REQUEST_ROUTES
 
 from .test_hostile_inputs import tree_state
 from .test_openapi import load_spec
@@ -113,7 +114,7 @@ async def test_a_body_as_the_spec_describes_it_reaches_the_core(jp_fetch: Any) -
 def test_every_body_the_spec_describes_is_checked_on_its_route() -> None:
     spec = load_spec()
     bodies = RequestBodies(spec)
-    routes = {"/" + path for path, _ in ROUTES}
+    routes = {"/" + path for path, _ in [*ROUTES, *REQUEST_ROUTES]}
     described = [
         (path, method, operation["requestBody"]["content"]["application/json"]["schema"])
         for path, item in spec["paths"].items()

@@ -208,7 +208,9 @@ def test_sign_writes_the_index_and_signs_it_and_require_signed_trusts_it(
     snapshot = run(index.snapshot(projects=CLOSURE))
     assert (snapshot.via, snapshot.note) == ("index", None)
     assert {f.trust.principal for p in CLOSURE for f in snapshot.projects[p]} == {"scanner@dmz"}
-    assert all(snapshot.refusal(strict, f) is None for p in CLOSURE for f in snapshot.projects[p])
+    assert all(
+        snapshot.refusal(strict, f, "plan") is None for p in CLOSURE for f in snapshot.projects[p]
+    )
 
 
 def test_an_unsigned_index_is_not_used_under_require_signed(

@@ -28,6 +28,7 @@ DOOR_MODULES = {
     "channel": "installer/conda_channel.py",
     "copy": "copies.py",
     "kernel": "kernels/factory.py",
+    "request": "installer/dmz_request.py",
 }
 
 

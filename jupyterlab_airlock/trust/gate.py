@@ -1,13 +1,13 @@
 """The one trust gate: every door through which something comes in asks here.
 
 A door (the listing, a plan, an install, the served index, the conda channel, a copy,
-kernel creation) says what it knows of the thing at hand: its project and version, its
-file, who vouches for the file (a manifest's :class:`Trust`, or what the door read itself),
-and the advisory data of the active profile. The gate weighs the admin's policy on all of
-it, each rule once: the package rules, ``require_verified`` and ``require_signed``,
-``deny_advisories`` (failing closed while the data cannot be read), and answers with a
-:class:`Verdict` whose reason names the rule and what is wrong with the file's trust.
-``Policy.verdict`` is asked from here alone.
+kernel creation, a request to the DMZ) says what it knows of the thing at hand: its project
+and version, its file, who vouches for the file (a manifest's :class:`Trust`, or what the
+door read itself), and the advisory data of the active profile. The gate weighs the admin's
+policy on all of it, each rule once: the package rules, ``require_verified`` and
+``require_signed``, ``deny_advisories`` (failing closed while the data cannot be read), and
+answers with a :class:`Verdict` whose reason names the rule and what is wrong with the
+file's trust. ``Policy.verdict`` is asked from here alone.
 """
 
 from __future__ import annotations
@@ -21,8 +21,17 @@ from .advisories import Advisory
 from .manifests import Trust
 from .policy import Policy
 
-Door = Literal["listing", "plan", "install", "index", "channel", "copy", "kernel"]
-DOORS: tuple[Door, ...] = ("listing", "plan", "install", "index", "channel", "copy", "kernel")
+Door = Literal["listing", "plan", "install", "index", "channel", "copy", "kernel", "request"]
+DOORS: tuple[Door, ...] = (
+    "listing",
+    "plan",
+    "install",
+    "index",
+    "channel",
+    "copy",
+    "kernel",
+    "request",
+)
 
 
 class AdvisoryData(Protocol):
