@@ -12,6 +12,7 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { IFormRendererRegistry } from '@jupyterlab/ui-components';
 
 // The model needs the client as soon as the plugin activates.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -33,7 +34,13 @@ import { AirlockModel } from './model';
 import type { InstallWidget } from './components/InstallDialog';
 // The model loads it at start anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { offerProfileNames, syncSettings } from './profiles';
+import { syncSettings } from './profiles';
+// The Settings Editor may draw the field before the panel is first shown.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import {
+  ActiveProfileField,
+  IActiveProfileFieldProps
+} from './components/ActiveProfileField';
 import { AirlockViewName, CommandIDs } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockSidebar, AirlockView } from './widget';
@@ -54,7 +61,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ITranslator,
     ISettingRegistry,
     IStatusBar,
-    IDefaultFileBrowser
+    IDefaultFileBrowser,
+    IFormRendererRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -63,7 +71,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null,
     statusBar: IStatusBar | null,
-    fileBrowser: IDefaultFileBrowser | null
+    fileBrowser: IDefaultFileBrowser | null,
+    formRegistry: IFormRendererRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_airlock');
     const { serviceManager } = app;
@@ -338,10 +347,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void handshake(model.client, trans);
     const refreshed = model.refresh();
     const ready = refreshed.then(() => model.profiles.check());
+    // In the Settings Editor, `activeProfile` offers the profiles there are now.
+    formRegistry?.addRenderer(`${PLUGIN_ID}.activeProfile`, {
+      fieldRenderer: (props: IActiveProfileFieldProps) =>
+        ActiveProfileField({ ...props, model: model.profiles, trans })
+    });
     if (settingRegistry) {
-      offerProfileNames(settingRegistry, PLUGIN_ID, model.profiles, refreshed);
       void Promise.all([settingRegistry.load(PLUGIN_ID), ready]).then(
-        ([settings]) => syncSettings(settings, model.profiles)
+        ([settings]) =>
+          syncSettings(settings, model.profiles, message =>
+            Notification.error(
+              trans.__('The active profile was not switched: %1', message),
+              { autoClose: false }
+            )
+          )
       );
     }
   }

@@ -231,60 +231,62 @@ export class ProfilesModel {
 }
 
 /**
- * Keep JupyterLab's settings and the server's active profile in step: the user's own
- * profiles come from the settings, and choosing `activeProfile` in the Settings Editor
- * switches, as the panel's picker does.
+ * Keep JupyterLab's settings and the server's active profile in step, so that the panel,
+ * the status bar and the Settings Editor always agree: the user's own profiles come from
+ * the settings; choosing `activeProfile` in the Settings Editor (its form or its JSON)
+ * switches, as the panel's picker does; every switch is saved as `activeProfile`. A
+ * choice the server refuses is put back to the active profile and `onRefused` says why.
+ *
+ * Nothing is decided before the server has answered (`state`), so that an unreachable
+ * server never erases the saved choice.
  */
 export function syncSettings(
   settings: ISettingRegistry.ISettings,
-  profiles: ProfilesModel
+  profiles: ProfilesModel,
+  onRefused: (message: string) => void
 ): void {
+  const saved = () => (settings.composite.activeProfile as string) ?? '';
+  const save = (name: string) => {
+    if (saved() !== name) {
+      settings.set('activeProfile', name).catch(reason => {
+        console.error('Airlock could not save the active profile', reason);
+      });
+    }
+  };
+  // A change seen while a switch was on its way, followed once the switch ends.
+  let pending = false;
+  const follow = async () => {
+    if (profiles.busy || profiles.state === null) {
+      pending = true;
+      return;
+    }
+    pending = false;
+    const wanted = saved();
+    const active = profiles.activeName ?? '';
+    if (wanted === active) {
+      return;
+    }
+    if (!wanted) {
+      save(active); // nothing chosen in the settings yet: they show what is active
+      return;
+    }
+    if (!(await profiles.switchTo(wanted))) {
+      onRefused(profiles.error ?? '');
+      save(profiles.activeName ?? '');
+    }
+  };
   const onSettingsChanged = () => {
     profiles.setUserProfiles(
       (settings.composite.profiles as unknown as IProfile[] | undefined) ?? []
     );
-    const wanted = settings.composite.activeProfile as string | undefined;
-    if (wanted && wanted !== profiles.activeName && !profiles.busy) {
-      void profiles.switchTo(wanted);
-    }
+    void follow();
   };
   settings.changed.connect(onSettingsChanged);
+  profiles.changed.connect(() => {
+    if (pending && !profiles.busy) {
+      void follow();
+    }
+  });
+  profiles.activeChanged.connect((_, name) => save(name ?? ''));
   onSettingsChanged();
-  profiles.activeChanged.connect((_, name) => {
-    if ((settings.composite.activeProfile ?? '') !== (name ?? '')) {
-      void settings.set('activeProfile', name ?? '');
-    }
-  });
-}
-
-/**
- * Make `activeProfile` in the Settings Editor a picker of the profiles the user may
- * choose: the managed ones (read again once the server has answered, `ready`) and the
- * user's own from their settings, plus '' (none) and the value saved now, so that saved
- * settings stay valid while the server has not answered.
- */
-export function offerProfileNames(
-  registry: ISettingRegistry,
-  pluginId: string,
-  profiles: ProfilesModel,
-  ready: Promise<unknown>
-): void {
-  registry.transform(pluginId, {
-    fetch: plugin => {
-      const own = (plugin.data?.user?.profiles ?? []) as { name?: string }[];
-      const saved = plugin.data?.user?.activeProfile;
-      const names = [
-        '',
-        ...profiles.choices.map(choice => choice.profile.name),
-        ...own.map(profile => profile.name ?? ''),
-        typeof saved === 'string' ? saved : ''
-      ].filter((name, index, all) => all.indexOf(name) === index);
-      const activeProfile = plugin.schema.properties?.activeProfile;
-      if (activeProfile) {
-        activeProfile.enum = names;
-      }
-      return plugin;
-    }
-  });
-  void ready.then(() => registry.load(pluginId, true));
 }
