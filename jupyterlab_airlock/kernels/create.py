@@ -44,6 +44,7 @@ from ..sizes import size_text
 from ..sources import Entry, Source
 from ..uv import unresolved, uv_errors
 from .archive import check_archive, unpack
+from .seed import ensure_pip
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
 # GET /airlock/status publishes the rule, so the frontend checks names with this very one.
@@ -106,6 +107,7 @@ async def create_kernel_from_bundle(
         python = prefix / "bin" / "python"
         context.progress(0.35)
         await install_wheels(python, bundle_dir, manifest, len(lock), context, cache_root)
+        await ensure_pip(python, context)
         if require_ipykernel:
             await require_ipykernel_in(python)
         spec = write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
@@ -158,6 +160,7 @@ async def create_kernel_from_archive(
             [str(python), "-I", "-c", "pass"], "The environment's Python does not run here", 60
         )
         context.progress(0.9)
+        await ensure_pip(python, context)
         if require_ipykernel:
             await require_ipykernel_in(python)
         spec = write_kernelspec(spec_dir, python, display_name, {"archive": name})
