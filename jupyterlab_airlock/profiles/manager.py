@@ -195,7 +195,7 @@ class ProfileManager:
             python_package=_package_name(body.get("python_package"), "pip"),
             npm_package=_package_name(body.get("npm_package"), "npm"),
         )
-        failed = [result["tool"] for result in results if not result["ok"]]
+        failed = [result["tool"] for result in results if result["outcome"] == "failed"]
         outcome = f"failed: {', '.join(failed)}" if failed else "succeeded"
         await self._audit.append("profile-doctor", user, profile=active["name"], result=outcome)
         time = datetime.now(timezone.utc).isoformat(timespec="seconds")

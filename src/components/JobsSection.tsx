@@ -70,7 +70,11 @@ function JobItem(props: {
         {!job.finished && (
           <>
             <JobProgress job={job} trans={trans} />
-            <Button small minimal onClick={() => void model.cancel(job.id)}>
+            <Button
+              small
+              className="jp-Airlock-secondary"
+              onClick={() => void model.cancel(job.id)}
+            >
               {trans.__('Cancel')}
             </Button>
           </>
@@ -78,7 +82,7 @@ function JobItem(props: {
         {installResult(job)?.can_roll_back && (
           <Button
             small
-            minimal
+            className="jp-Airlock-secondary"
             onClick={() => void rollBackAsking(model, job, trans)}
           >
             {trans.__('Roll back')}

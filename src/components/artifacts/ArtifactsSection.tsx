@@ -136,7 +136,11 @@ export function ArtifactsSection(props: {
                   ticked.size
                 )}
               </Button>
-              <Button small minimal onClick={() => setTicked(new Set())}>
+              <Button
+                small
+                className="jp-Airlock-secondary"
+                onClick={() => setTicked(new Set())}
+              >
                 {trans.__('Clear selection')}
               </Button>
             </div>

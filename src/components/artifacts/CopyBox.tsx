@@ -40,7 +40,11 @@ export function CopyBox(props: {
                 onChange={event => setDestination(event.currentTarget.value)}
               />
               {running ? (
-                <Button small onClick={() => void jobs.cancel(job.id)}>
+                <Button
+                  small
+                  className="jp-Airlock-secondary"
+                  onClick={() => void jobs.cancel(job.id)}
+                >
                   {trans.__('Cancel')}
                 </Button>
               ) : (
@@ -69,7 +73,7 @@ export function CopyBox(props: {
                 {job.state === 'succeeded' && job.result?.path && (
                   <Button
                     small
-                    minimal
+                    className="jp-Airlock-secondary"
                     onClick={() => onOpen(job.result!.path)}
                   >
                     {trans.__('Open %1', job.result.path)}

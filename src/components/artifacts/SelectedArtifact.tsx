@@ -73,7 +73,7 @@ export function SelectedArtifact(props: {
       {model.preview && (
         <Button
           small
-          minimal
+          className="jp-Airlock-secondary"
           onClick={() => Clipboard.copyToSystem(model.preview!.snippet)}
         >
           {trans.__('Copy code snippet')}
