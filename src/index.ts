@@ -345,8 +345,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Say at once when the server part is missing or another version: after an upgrade,
     // the most common reason why nothing works.
     void handshake(model.client, trans);
-    const refreshed = model.refresh();
-    const ready = refreshed.then(() => model.profiles.check());
+    // The first refresh also probes the active profile's endpoints.
+    const ready = model.refresh();
     // In the Settings Editor, `activeProfile` offers the profiles there are now.
     formRegistry?.addRenderer(`${PLUGIN_ID}.activeProfile`, {
       fieldRenderer: (props: IActiveProfileFieldProps) =>

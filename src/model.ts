@@ -58,6 +58,12 @@ export class AirlockModel {
     });
     // A switch may change the artifact source: show the new one from its root.
     this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
+    // The source is back: show the folder again rather than the old failure.
+    this.profiles.recovered.connect(() => {
+      if (this.artifacts.error) {
+        void this.artifacts.open(this.artifacts.prefix);
+      }
+    });
     // Switches and every job (copies, installs, kernel creations) append to the trail.
     this.profiles.activeChanged.connect(() => void this.activity.refresh());
     this.jobs.finished.connect(() => void this.activity.refresh());
@@ -169,6 +175,8 @@ export class AirlockModel {
       this._status = await this.client.getStatus();
       this._error = null;
       await this.profiles.refresh();
+      // Health is part of what Refresh renews: the status bar and the Mirror section.
+      void this.profiles.check();
       void this.refreshEnvironments();
       void this.jobs.refresh();
       void this.activity.refresh();
@@ -201,6 +209,13 @@ export class AirlockModel {
   }
 
   private _onArtifactsChanged(): void {
+    // A listing that failed may be the source going away: probe, so that the status bar
+    // and the Mirror section say so too (and the probe keeps trying until it is back).
+    const error = this.artifacts.error;
+    if (error && error !== this._artifactsError && !this.profiles.checking) {
+      void this.profiles.check();
+    }
+    this._artifactsError = error;
     const source = this.artifacts.source;
     if (source === null) {
       return; // nothing listed yet
@@ -245,6 +260,7 @@ export class AirlockModel {
   private _status: IStatus | null = null;
   private _bundle: IBundleInfo | null = null;
   private _bundleFolder = '';
+  private _artifactsError: string | null = null;
   private _environments: IKernelEnvironment[] | null = null;
   private _error: string | null = null;
   private _loading = false;

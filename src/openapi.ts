@@ -1329,6 +1329,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            502: components["responses"]["Error"];
             504: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };

@@ -13,6 +13,12 @@ import {
 import { messageOf } from './request';
 
 /**
+ * How long to wait before probing again after a probe failed: the first, second... delay,
+ * then the last one again and again.
+ */
+const RECHECK_DELAYS = [5_000, 10_000, 20_000, 30_000];
+
+/**
  * A profile the user can pick, and whether the admin manages it.
  */
 export interface IProfileEntry {
@@ -148,14 +154,24 @@ export class ProfilesModel {
   }
 
   /**
-   * Probe the endpoints of the active profile.
+   * Emitted when every endpoint answers again after a probe had found one unreachable.
+   */
+  get recovered(): ISignal<this, void> {
+    return this._recovered;
+  }
+
+  /**
+   * Probe the endpoints of the active profile. After a failure the probe runs again on
+   * its own, later and later (RECHECK_DELAYS), until every endpoint answers.
    */
   async check(): Promise<void> {
+    this._cancelRecheck();
     if (!this.activeName) {
       this._connectivity = null;
       this._changed.emit();
       return;
     }
+    const wasFailing = this.failing;
     this._checking = true;
     this._changed.emit();
     try {
@@ -166,6 +182,24 @@ export class ProfilesModel {
       this._checking = false;
       this._changed.emit();
     }
+    if (this.failing) {
+      const delay =
+        RECHECK_DELAYS[Math.min(this._rechecks, RECHECK_DELAYS.length - 1)];
+      this._rechecks += 1;
+      this._recheck = setTimeout(() => void this.check(), delay);
+    } else {
+      this._rechecks = 0;
+      if (wasFailing && this._connectivity) {
+        this._recovered.emit();
+      }
+    }
+  }
+
+  /**
+   * Whether the last probe found an endpoint that did not answer.
+   */
+  get failing(): boolean {
+    return !!this._connectivity?.results.some(result => !result.ok);
   }
 
   /**
@@ -185,11 +219,20 @@ export class ProfilesModel {
     }
   }
 
+  private _cancelRecheck(): void {
+    if (this._recheck !== null) {
+      clearTimeout(this._recheck);
+      this._recheck = null;
+    }
+  }
+
   private async _changeActive(
     action: () => Promise<IProfiles>
   ): Promise<boolean> {
     const ok = await this._run(async () => {
       this._state = await action();
+      this._cancelRecheck();
+      this._rechecks = 0;
       this._connectivity = null;
       this._doctor = null;
       this._effective = await this.client.getEffectiveConfig();
@@ -226,7 +269,10 @@ export class ProfilesModel {
   private _busy = false;
   private _checking = false;
   private _error: string | null = null;
+  private _recheck: ReturnType<typeof setTimeout> | null = null;
+  private _rechecks = 0;
   private _changed = new Signal<this, void>(this);
+  private _recovered = new Signal<this, void>(this);
   private _activeChanged = new Signal<this, string | null>(this);
 }
 
