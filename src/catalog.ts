@@ -57,8 +57,21 @@ export class CatalogModel {
     return this._source;
   }
 
+  /**
+   * The rows loaded so far, narrowed by the filter.
+   */
   get rows(): ArtifactRow[] {
-    return this._rows;
+    if (this._shown === null) {
+      const needle = this._filter.toLocaleLowerCase();
+      this._shown = needle
+        ? this._rows.filter(row =>
+            (row.type === 'folder' ? row.name : row.entry.name)
+              .toLocaleLowerCase()
+              .includes(needle)
+          )
+        : this._rows;
+    }
+    return this._shown;
   }
 
   get hasMore(): boolean {
@@ -104,6 +117,7 @@ export class CatalogModel {
   async open(prefix = ''): Promise<void> {
     this._prefix = prefix;
     this._rows = [];
+    this._shown = null;
     this._nextToken = null;
     this._selected = null;
     this._preview = null;
@@ -121,11 +135,15 @@ export class CatalogModel {
   }
 
   /**
-   * Narrow the listing to names that start with `text`.
+   * Narrow the listing to names that contain `text`, whatever their case. The rows are
+   * narrowed here (a bucket can narrow only by the start of a name), and while a filter is
+   * on, the rest of the folder is loaded page after page, so that no match is left out.
    */
   async setFilter(text: string): Promise<void> {
     this._filter = text;
-    await this.open(this._prefix);
+    this._shown = null;
+    this._changed.emit();
+    await this._loadTheRestWhileFiltering();
   }
 
   /**
@@ -217,6 +235,7 @@ export class CatalogModel {
    * Show what the server now knows too: the copy hashed the file and it matched.
    */
   private _markVerified(key: string, sha256: string): void {
+    this._shown = null;
     this._rows = this._rows.map(row =>
       row.type === 'file' && row.entry.key === key
         ? {
@@ -239,7 +258,6 @@ export class CatalogModel {
       const page: IArtifactPage = await this.client.listArtifacts({
         prefix: this._prefix,
         cursor: token,
-        filter: this._filter,
         kernel: this._kernel,
         limit: token === null ? FIRST_PAGE_SIZE : PAGE_SIZE
       });
@@ -257,6 +275,7 @@ export class CatalogModel {
         entry
       }));
       this._rows = [...this._rows, ...folders, ...files];
+      this._shown = null;
       this._nextToken = page.next_token;
       this._error = null;
     } catch (reason) {
@@ -269,11 +288,24 @@ export class CatalogModel {
         this._changed.emit();
       }
     }
+    if (generation === this._generation && !this._error) {
+      await this._loadTheRestWhileFiltering();
+    }
+  }
+
+  private async _loadTheRestWhileFiltering(): Promise<void> {
+    if (this._filter) {
+      await this.loadMore();
+    }
   }
 
   private _prefix = '';
   private _source: string | null = null;
   private _rows: ArtifactRow[] = [];
+  /**
+   * The rows narrowed by the filter, computed once per change (null: to compute).
+   */
+  private _shown: ArtifactRow[] | null = null;
   private _nextToken: string | null = null;
   private _loading = false;
   private _error: string | null = null;

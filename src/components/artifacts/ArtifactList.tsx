@@ -65,7 +65,7 @@ export function ArtifactList(props: {
     ) : (
       <p className="jp-Airlock-empty">
         {model.filter
-          ? trans.__('No name in this folder contains “%1”.', model.filter)
+          ? trans.__('No match for “%1” in this folder.', model.filter)
           : trans.__('This folder is empty.')}
       </p>
     );
