@@ -112,6 +112,33 @@ export class CatalogModel {
   }
 
   /**
+   * The packages ticked for install, by key: one selection, shared by the sidebar and the
+   * Artifacts tab, kept across the folders of a source and cleared when the source changes.
+   */
+  get ticked(): ReadonlySet<string> {
+    return this._ticked;
+  }
+
+  /**
+   * Tick a package for install, or untick it.
+   */
+  toggle(key: string): void {
+    const next = new Set(this._ticked);
+    if (!next.delete(key)) {
+      next.add(key);
+    }
+    this._ticked = next;
+    this._changed.emit();
+  }
+
+  clearTicked(): void {
+    if (this._ticked.size > 0) {
+      this._ticked = new Set();
+      this._changed.emit();
+    }
+  }
+
+  /**
    * Open a folder (a prefix ending in '/', or '' for the root) at its first page.
    */
   async open(prefix = ''): Promise<void> {
@@ -264,6 +291,9 @@ export class CatalogModel {
       if (generation !== this._generation) {
         return; // the user moved on while this page was on its way
       }
+      if (this._source !== null && page.source !== this._source) {
+        this._ticked = new Set(); // the keys were the other source's
+      }
       this._source = page.source;
       const folders: ArtifactRow[] = page.folders.map(prefix => ({
         type: 'folder',
@@ -310,6 +340,7 @@ export class CatalogModel {
   private _loading = false;
   private _error: string | null = null;
   private _filter = '';
+  private _ticked: ReadonlySet<string> = new Set();
   private _kernel: string | null = null;
   private _selected: IArtifactEntry | null = null;
   private _preview: IPreview | null = null;

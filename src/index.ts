@@ -109,7 +109,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => model.refresh()
     });
 
-    // One Install tab per kernel: another entry point for the same kernel adds to it.
+    // One Install tab per kernel: another request for the same kernel takes it over while
+    // it is idle, afresh (no old text stays) when it asks for something, as it was when it
+    // asks for nothing (the palette's command); while it installs, a tab of its own.
     const installTabs = new Set<MainAreaWidget<InstallWidget>>();
     // The main-area views, one of each, brought to the front when asked for again.
     const views = new Map<AirlockViewName, MainAreaWidget>();
@@ -173,10 +175,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const openInstall = async (options: IInstallOptions) => {
       const kernel = options.kernel ?? null;
       const open = [...installTabs].find(
-        tab => tab.content.model.kernel === kernel
+        tab => tab.content.model.kernel === kernel && !tab.content.model.busy
       );
       if (open) {
-        open.content.model.add(options);
+        const asks = [options.keys, options.paths, options.requirements].some(
+          items => (items?.length ?? 0) > 0
+        );
+        if (asks) {
+          open.content.model.replace(options);
+        }
         app.shell.activateById(open.id);
         return;
       }

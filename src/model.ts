@@ -56,8 +56,12 @@ export class AirlockModel {
         this.artifacts.copyEnded(job);
       }
     });
-    // A switch may change the artifact source: show the new one from its root.
-    this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
+    // A switch may change the artifact source: show the new one from its root, with
+    // nothing ticked (a selection names the files of one source).
+    this.profiles.activeChanged.connect(() => {
+      this.artifacts.clearTicked();
+      void this.artifacts.open('');
+    });
     // The source is back: show the folder again rather than the old failure.
     this.profiles.recovered.connect(() => {
       if (this.artifacts.error) {

@@ -159,7 +159,7 @@ for (const theme of ['light', 'dark']) {
           .click();
       }
       await expect(panel.getByTestId('airlock-ticked')).toContainText(
-        'Install 2 packages'
+        '2 selected'
       );
       await expectFits(panel, 'wheels/ with two packages selected');
       await expectAccessible(page, `#${PANEL_ID}`);
