@@ -26,9 +26,24 @@ export function actionLabel(action: string, trans: TranslationBundle): string {
     plan: trans.__('install plan'),
     install: trans.__('install'),
     rollback: trans.__('roll back'),
-    'create-kernel': trans.__('kernel creation')
+    'create-kernel': trans.__('kernel creation'),
+    'remove-kernel': trans.__('kernel removal'),
+    'profile-doctor': trans.__('mirror doctor')
   };
   return labels[action] ?? action;
+}
+
+/**
+ * Why an action was refused or failed, as the user was told (empty when it was not, or the
+ * server did not record why).
+ */
+export function recordReasons(record: IAuditRecord): string[] {
+  const reasons = record.reasons;
+  return Array.isArray(reasons)
+    ? reasons.filter(
+        (reason): reason is string => typeof reason === 'string' && !!reason
+      )
+    : [];
 }
 
 /**
@@ -106,6 +121,10 @@ export function summarizeRecord(
       return trans.__('in %1', text('prefix') ?? '?');
     case 'create-kernel':
       return trans.__('%1 from %2', text('kernel') ?? '?', text('key') ?? '?');
+    case 'remove-kernel':
+      return text('kernel') ?? '?';
+    case 'profile-doctor':
+      return trans.__('of %1', text('profile') ?? '?');
   }
   // An action of a newer server: its plain inputs, name=value.
   return Object.entries(record)

@@ -920,6 +920,8 @@ export interface components {
             kernels: string[];
             /** @description False once rolled back */
             can_roll_back: boolean;
+            /** @description True once a roll back undid this install */
+            rolled_back?: boolean;
         };
         RollbackResult: {
             kernel: string;

@@ -149,7 +149,12 @@ class ProfileManager:
             described = self.describe()
         except AirlockError as error:
             await self._audit.append(
-                "profile-apply", user, request=body, result=f"refused: {error.code}"
+                "profile-apply",
+                user,
+                request=body,
+                result="refused",
+                code=error.code,
+                reasons=[error.message],
             )
             raise
         await self._audit.append(

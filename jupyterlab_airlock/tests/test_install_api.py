@@ -269,6 +269,7 @@ async def test_upgrade_then_roll_back(
     assert imports(kernel["python"], "airlock_c")
     undone = json.loads((await jp_fetch("airlock", "jobs", job["id"])).body)
     assert undone["result"]["can_roll_back"] is False
+    assert undone["result"]["rolled_back"] is True  # the panel reads "rolled back"
     with pytest.raises(HTTPClientError) as twice:
         await jp_fetch("airlock", "install", "rollback", method="POST", body=body)
     assert twice.value.code == 409

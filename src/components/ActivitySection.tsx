@@ -3,7 +3,13 @@ import { HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IAuditRecord } from '../api';
-import { actionLabel, AuditModel, resultKind, summarizeRecord } from '../audit';
+import {
+  actionLabel,
+  AuditModel,
+  recordReasons,
+  resultKind,
+  summarizeRecord
+} from '../audit';
 
 /**
  * The Activity section: the audit trail, newest first, filtered by action and user; each
@@ -133,6 +139,15 @@ function ActivityItem(props: {
           <span className="jp-Airlock-activitySummary" title={summary}>
             {summary}
           </span>
+          {recordReasons(record).map(reason => (
+            <span
+              key={reason}
+              className="jp-Airlock-activityReason"
+              data-testid="airlock-activity-reason"
+            >
+              {reason}
+            </span>
+          ))}
           <span
             className="jp-Airlock-muted jp-Airlock-activityWho"
             title={record.user}

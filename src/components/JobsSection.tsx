@@ -193,7 +193,14 @@ export function JobState(props: {
       'jp-Airlock-failed'
     ]
   };
-  const [label, className] = labels[job.state] ?? [job.state, ''];
+  // An install a roll back undid succeeded, but what it changed is gone.
+  const rolledBack =
+    job.kind === 'install' &&
+    job.state === 'succeeded' &&
+    (job.result as { rolled_back?: boolean } | null)?.rolled_back;
+  const [label, className] = rolledBack
+    ? [trans.__('rolled back'), 'jp-Airlock-muted']
+    : (labels[job.state] ?? [job.state, '']);
   return (
     <span
       className={`jp-Airlock-jobState ${className}`}

@@ -121,6 +121,9 @@ test.describe('Offline install into a kernel', () => {
     await expect(
       installJob.getByRole('button', { name: 'Roll back' })
     ).toHaveCount(0);
+    await expect(installJob.getByTestId('airlock-job-state')).toHaveText(
+      'rolled back'
+    );
     await expect(
       dialog.getByTestId('airlock-install-rolled-back')
     ).toContainText('Rolled back');
