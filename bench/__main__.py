@@ -1,7 +1,7 @@
 """``python -m bench`` (``make bench``): every benchmark against its baseline, one line each.
 
-Usage: python -m bench [--quick] [--rounds N] [bundle] [kernel] [copy] [install] [listing]
-[render]
+Usage: python -m bench [--quick] [--rounds N] [bundle] [kernel] [copy] [install] [plans]
+[users] [listing] [render]
 
 The benchmarks that need servers share one moto S3 server and one Jupyter server with
 Airlock, started here and stopped at the end; render drives that server's JupyterLab in
@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bench import bundle, copy, install, kernel, listing, render
+from bench import bundle, copy, install, kernel, listing, plans, render, users
 from bench.common import BenchError, Outcome, Scale, Servers, machine, servers
 
 # In the order they run: the quick ones first.
@@ -30,6 +30,9 @@ WITH_SERVERS: dict[str, Callable[[Servers, Scale], Iterable[Outcome]]] = {
     # Before listing: its plans walk the whole bucket, as a user's do, and the 100,000
     # listing objects would be most of that walk.
     "install": install.run,
+    # Before listing too: the walks of its cases would list that folder as well.
+    "plans": plans.run,
+    "users": users.run,
     "listing": listing.run,
     "render": render.run,  # after listing: the bucket is filled once
 }

@@ -21,7 +21,7 @@ from packaging.requirements import Requirement
 from bench.common import BenchError, Outcome, Ratio, Scale, alternate, progress
 from bench.install import DOWNLOADS
 from jupyterlab_airlock.bundle.build import build_bundle
-from jupyterlab_airlock.bundle.format import parse_target
+from jupyterlab_airlock.bundle_format.folder import parse_target
 from jupyterlab_airlock.jobs import Job, JobContext
 from jupyterlab_airlock.kernels.create import create_kernel_from_bundle
 

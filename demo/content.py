@@ -31,7 +31,7 @@ from packaging.utils import canonicalize_name, parse_sdist_filename
 from demo.manifests import DemoSigner, folder_manifests, make_demo_signer
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle.build import write_bundle
-from jupyterlab_airlock.bundle.format import BUNDLE_JSON, parse_target
+from jupyterlab_airlock.bundle_format.folder import BUNDLE_JSON, parse_target
 from jupyterlab_airlock.offline import sha256_file
 
 HERE = Path(__file__).resolve().parent

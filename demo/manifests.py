@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyterlab_airlock.offline import sha256_file
-from jupyterlab_airlock.signatures import NAMESPACE, SIGNATURE_SUFFIX, name_folder
+from jupyterlab_airlock.trust.signatures import NAMESPACE, SIGNATURE_SUFFIX, name_folder
 
 _SSH_KEYGEN = shutil.which("ssh-keygen") or "ssh-keygen"
 

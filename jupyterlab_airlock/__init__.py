@@ -17,22 +17,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyterlab-airlock"}]
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "jupyterlab_airlock"}]
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    # Imported only by a Jupyter server: the bundle command runs without one.
+    from .extension import AirlockApp
 
-
-def _load_jupyter_server_extension(server_app: Any) -> None:
-    """Register Airlock's routes under ``<base_url>/airlock/``."""
-    from . import extension
-    from .config import Airlock
-
-    config = Airlock(parent=server_app)
-    extension.load(server_app, config)
-    server_app.log.info(
-        "Airlock %s: routes registered under %sairlock/", __version__, server_app.base_url
-    )
-
-
-async def _start_jupyter_server_extension(server_app: Any) -> None:
-    """Once the server runs: settle the installs its last stop interrupted."""
-    server_app.web_app.settings["airlock"].installer.start_reconciling()
+    return [{"module": "jupyterlab_airlock", "app": AirlockApp}]

@@ -53,6 +53,14 @@ def audit_events(event_logger: EventLogger) -> Emit:
     return emit
 
 
+def actor(user: str | None) -> str:
+    """Who acts, as the trail records it: the Jupyter user's id, else the hub's user,
+    else the system user."""
+    # Under JupyterHub every server may run as one system user (jovyan): the hub's name
+    # for the user is the one that says who.
+    return user or os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
 class AuditLog:
     """Appends records to ``path``; a failure to write is reported, never silent.
 
@@ -93,9 +101,7 @@ class AuditLog:
     async def append(self, action: str, user: str | None, **record: Any) -> None:
         line = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            # Under JupyterHub every server may run as one system user (jovyan): the hub's
-            # name for the user is the one that says who.
-            "user": user or os.environ.get("JUPYTERHUB_USER") or getpass.getuser(),
+            "user": actor(user),
             **({"user_name": self._names[user]} if user in self._names else {}),
             "action": action,
             **record,

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from .atomic import write_atomic
 from .errors import AirlockError
-from .manifests import ManifestEntry, Sha256Verifier
 from .sources import Entry, Source
 from .transfers import receive
+from .trust.manifests import ManifestEntry, Sha256Verifier
 
 _REFS = "refs.json"
 

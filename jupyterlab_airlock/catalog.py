@@ -12,17 +12,19 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from . import manifests
-from .advisories import Advisory
-from .bundle.conda_format import CondaBundleInfo, read_any_bundle_json
-from .bundle.format import BUNDLE_JSON
+from .active_source import ActiveSource, ActiveTrust, AdvisoryState
+from .bundle_format.conda import CondaBundleInfo, read_any_bundle_json
+from .bundle_format.folder import BUNDLE_JSON
+from .conda.records import is_conda_prefix
 from .copies import WorkspaceCopier
+from .environments.platforms import interpreter_prefix, platform_subdir, supported_tags
 from .errors import AirlockError
 from .kinds import classify, fit
-from .platforms import interpreter_prefix, is_conda_prefix, platform_subdir, supported_tags
-from .policy import Policy
 from .sources import Entry, Source
-from .sources.active import ActiveSource, ActiveTrust, AdvisoryState
+from .trust import manifests
+from .trust.advisories import Advisory
+from .trust.gate import judge
+from .trust.policy import Policy
 
 
 class ArtifactCatalog:
@@ -65,7 +67,6 @@ class ArtifactCatalog:
         manifest, problems = self._listed_manifests[folder]
         advisories = await self._trust.advisories()
         # Advisory data that cannot be read keeps every package out under deny_advisories.
-        blocked = advisories.refusal(self._policy) if advisories else None
         tags: list[str] = []
         subdir: str | None = None
         conda_env: bool | None = None
@@ -92,7 +93,7 @@ class ArtifactCatalog:
                     if known is not None
                     else None,
                     "fit": fit(info, tags, subdir, conda_env) if kernel else None,
-                    "policy": self._verdict(info, entry.name, trust, known or [], blocked),
+                    "policy": self._verdict(info, entry.name, trust, known or [], advisories),
                 }
             )
         return {
@@ -150,18 +151,21 @@ class ArtifactCatalog:
         file: str,
         trust: manifests.Trust,
         known: list[Advisory],
-        blocked: str | None,
+        advisories: AdvisoryState | None,
     ) -> dict[str, Any] | None:
         """Whether the policy lets a package in, and why not."""
         if info["kind"] not in ("wheel", "sdist", "conda"):
             return None
-        reason = trust.explain(
-            self._policy.verdict(
-                str(info["name"]), str(info["version"]), file, trust.listed, trust.signed, known
-            )
-            or blocked
-        )
-        return {"allowed": reason is None, "reason": reason}
+        return judge(
+            self._policy,
+            "listing",
+            project=str(info["name"]),
+            version=str(info["version"]),
+            file=file,
+            trust=trust,
+            known=known,
+            advisories=advisories,
+        ).to_json()
 
 
 def _advisories(info: dict[str, Any], state: AdvisoryState | None) -> list[Advisory] | None:

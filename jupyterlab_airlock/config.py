@@ -121,3 +121,18 @@ class Airlock(LoggingConfigurable):
             "and run with the server's rights; off, packages are linked as files only."
         ),
     ).tag(config=True)
+
+    request_location = Unicode(
+        "",
+        help=(
+            "Where 'Request from the DMZ' writes a request for the DMZ: a folder (an "
+            "absolute path, e.g. a share the DMZ reads) or s3://BUCKET/PREFIX (a bucket the "
+            "air gap may write to; credentials from the AWS chain). Empty: users download "
+            "the request and carry it over themselves."
+        ),
+    ).tag(config=True)
+
+    request_endpoint_url = Unicode(
+        "",
+        help="The S3 endpoint of an s3:// request_location (MinIO, Ceph); empty for AWS.",
+    ).tag(config=True)

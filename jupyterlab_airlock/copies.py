@@ -13,14 +13,15 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import manifests
+from .active_source import ActiveSource
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
-from .policy import Policy
-from .signatures import TrustedSigners
 from .sources import Entry, Source, clean_key
-from .sources.active import ActiveSource
 from .transfers import receive
+from .trust import manifests
+from .trust.gate import judge
+from .trust.policy import Policy
+from .trust.signatures import TrustedSigners
 
 
 class WorkspaceCopier:
@@ -140,9 +141,7 @@ class WorkspaceCopier:
             manifest = folders[folder]
             listed = manifest is not None and entry.name in manifest.files
             signed = manifest is not None and manifest.signed_by(entry.name) is not None
-            reason = self._policy.verdict(None, file=entry.key, verified=listed, signed=signed)
-            if reason:
-                raise AirlockError("policy-refused", f"{reason}.", 403)
+            judge(self._policy, "copy", file=entry.key, verified=listed, signed=signed).enforce()
         return folders
 
     async def _copy(

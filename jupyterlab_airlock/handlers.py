@@ -16,11 +16,12 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
 from ._version import __version__
+from .environments.facts import describe_kernels
 from .errors import AirlockError
 from .jobs import LOG_TAIL
 from .kernels.create import KERNEL_NAME_RULE
-from .kernels.environment import describe_kernels
 from .kernels.inventory import environment_sbom, with_advisories
+from .request_bodies import MAX_DEPTH, BodySchemas, nests_deeper
 from .sizes import size_text
 from .state import NAMESPACE, AirlockState
 
@@ -38,9 +39,13 @@ _MESSAGES_BY_STATUS = {
 
 
 class AirlockHandler(APIHandler):
-    """Base of every Airlock handler: authorization resource and JSON errors."""
+    """Base of every Airlock handler: authorization resource, JSON errors, and request
+    bodies as openapi.yaml describes them."""
 
     auth_resource = NAMESPACE
+
+    def initialize(self, bodies: BodySchemas) -> None:
+        self._bodies = bodies
 
     @property
     def airlock(self) -> AirlockState:
@@ -71,7 +76,8 @@ class AirlockHandler(APIHandler):
         self.finish(json.dumps(body))
 
     def json_object(self) -> dict[str, Any]:
-        """The request body, which must be a JSON object of reasonable size."""
+        """The request body: a JSON object of reasonable size, as openapi.yaml describes
+        this route's body."""
         if len(self.request.body or b"") > MAX_BODY:
             raise AirlockError(
                 "body-too-large",
@@ -79,14 +85,22 @@ class AirlockHandler(APIHandler):
                 "are small JSON objects.",
                 413,
             )
+        raw = self.request.body or b"{}"
+        if nests_deeper(raw, MAX_DEPTH):
+            raise AirlockError(
+                "invalid-request",
+                f"The request body nests JSON more than {MAX_DEPTH} levels deep; Airlock's "
+                "requests are small JSON objects.",
+            )
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(raw)
         except ValueError as error:
             raise AirlockError(
                 "invalid-json", f"The request body is not valid JSON: {error}"
             ) from None
         if not isinstance(body, dict):
             raise AirlockError("invalid-json", "The request body must be a JSON object.")
+        self._bodies.check(self.request.method or "", body)
         return body
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
@@ -107,12 +121,6 @@ class AirlockHandler(APIHandler):
         if username and isinstance(name, str):
             self.airlock.audit.name_user(username, name)
         return username
-
-    def text_list(self, body: dict[str, Any], name: str) -> list[str]:
-        value = body.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise AirlockError("invalid-request", f"'{name}' must be a list of strings.")
-        return value
 
 
 class StatusHandler(AirlockHandler):
@@ -227,13 +235,8 @@ class CopyHandler(AirlockHandler):
     @authorized
     def post(self) -> None:
         body = self.json_object()
-        key, destination = body.get("key"), body.get("destination")
-        if not isinstance(key, str) or not isinstance(destination, str):
-            raise AirlockError(
-                "invalid-request", 'Send {"key": "<object>", "destination": "<path>"}.'
-            )
         job = self.airlock.copier.copy(
-            key, destination, bool(body.get("overwrite", False)), self.user_name
+            body["key"], body["destination"], body.get("overwrite", False), self.user_name
         )
         self.set_status(202)
         self.finish(job.to_json(LOG_TAIL))
@@ -294,14 +297,11 @@ class PlanHandler(AirlockHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_object()
-        kernel = body.get("kernel")
-        if not isinstance(kernel, str) or not kernel:
-            raise AirlockError("invalid-request", "Name the kernel to install into: 'kernel'.")
         plan = await self.airlock.installer.plan(
-            kernel,
-            requirements=self.text_list(body, "requirements"),
-            keys=self.text_list(body, "keys"),
-            paths=self.text_list(body, "paths"),
+            body["kernel"],
+            requirements=body.get("requirements", []),
+            keys=body.get("keys", []),
+            paths=body.get("paths", []),
             user=self.user_name,
         )
         self.finish(plan.to_json())
@@ -313,10 +313,7 @@ class InstallHandler(AirlockHandler):
     @tornado.web.authenticated
     @authorized
     def post(self) -> None:
-        plan = self.json_object().get("plan")
-        if not isinstance(plan, str):
-            raise AirlockError("invalid-request", 'Send {"plan": "<id of a plan>"}.')
-        job = self.airlock.installer.install(plan, self.user_name)
+        job = self.airlock.installer.install(self.json_object()["plan"], self.user_name)
         self.set_status(202)
         self.finish(job.to_json(LOG_TAIL))
 
@@ -327,10 +324,7 @@ class RollbackHandler(AirlockHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        job_id = self.json_object().get("job")
-        if not isinstance(job_id, str):
-            raise AirlockError("invalid-request", 'Send {"job": "<id of an install job>"}.')
-        job = await self.airlock.installer.rollback(job_id, self.user_name)
+        job = await self.airlock.installer.rollback(self.json_object()["job"], self.user_name)
         self.set_status(202)
         self.finish(job.to_json(LOG_TAIL))
 
@@ -343,14 +337,9 @@ class CreateKernelHandler(AirlockHandler):
     @authorized
     def post(self) -> None:
         body = self.json_object()
-        key, name, display = body.get("key"), body.get("name"), body.get("display_name")
-        if not all(isinstance(value, str) for value in (key, name, display)):
-            raise AirlockError(
-                "invalid-request",
-                'Send {"key": "<bundle folder/ or archive>", "name": "<kernel name>", '
-                '"display_name": "<shown in the launcher>"}.',
-            )
-        job = self.airlock.kernel_factory.create(str(key), str(name), str(display), self.user_name)
+        job = self.airlock.kernel_factory.create(
+            body["key"], body["name"], body["display_name"], self.user_name
+        )
         self.set_status(202)
         self.finish(job.to_json(LOG_TAIL))
 
@@ -384,9 +373,11 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("artifacts/copy", CopyHandler),
     ("kernels", KernelsHandler),
     ("kernels/create", CreateKernelHandler),
-    (r"kernels/(?P<name>[^/]+)/sbom", SbomHandler),
+    # Path parameters are taken whole, so a malformed one gets the JSON 404 of the
+    # handler ("no kernel named...") rather than Jupyter's HTML page.
+    (r"kernels/(?P<name>.+)/sbom", SbomHandler),
     ("jobs", JobsHandler),
-    (r"jobs/(?P<job_id>[0-9a-f]{32})", JobHandler),
+    (r"jobs/(?P<job_id>[^/]+)", JobHandler),
     ("install/plan", PlanHandler),
     ("install", InstallHandler),
     ("install/rollback", RollbackHandler),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,10 +25,12 @@ from packaging.utils import canonicalize_name
 
 from .errors import AirlockError
 from .index_address import IndexAddress
-from .package_index import IndexedFile, IndexSnapshot, PackageIndex
+from .package_index.index import IndexedFile, IndexSnapshot, PackageIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _CHUNK = 1 << 20
+# conda's subdirs (linux-64, noarch...): the one path part the channel's folders are named by.
+_SUBDIR = re.compile(r"[\w-]+", re.ASCII)
 
 
 class IndexHandler(JupyterHandler):
@@ -68,7 +71,7 @@ class IndexHandler(JupyterHandler):
 
     def refusal(self, snapshot: IndexSnapshot, indexed: IndexedFile) -> str | None:
         """Why the admin's policy keeps this file out of the index, or None."""
-        return snapshot.refusal(self.settings["airlock"].policy, indexed)
+        return snapshot.refusal(self.settings["airlock"].policy, indexed, "index")
 
     def permitted(self, snapshot: IndexSnapshot, files: list[IndexedFile]) -> list[IndexedFile]:
         return [indexed for indexed in files if self.refusal(snapshot, indexed) is None]
@@ -98,7 +101,7 @@ class ProjectsHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(every_project=True)
         names = sorted(
             name for name, files in snapshot.projects.items() if self.permitted(snapshot, files)
         )
@@ -123,9 +126,10 @@ class ProjectHandler(IndexHandler):
     async def get(self, project: str) -> None:
         normalized = canonicalize_name(project)
         if normalized != project:
-            self.redirect(f"{self.address.path}simple/{normalized}/")
+            # Quoted: a name may hold any character, and a header no line break.
+            self.redirect(f"{self.address.path}simple/{quote(normalized)}/")
             return
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(projects=[normalized])
         files = self.permitted(snapshot, snapshot.projects.get(normalized, []))
         if not files:
             raise AirlockError(
@@ -174,7 +178,7 @@ class FileHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, key: str) -> None:
-        snapshot = await self.index.snapshot()
+        snapshot = await self.index.snapshot(keys=[key.removesuffix(".metadata")])
         indexed = snapshot.by_key.get(key.removesuffix(".metadata"))
         reason = self.refusal(snapshot, indexed) if indexed is not None else None
         if reason:
@@ -193,6 +197,7 @@ class CondaRepodataHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, subdir: str) -> None:
+        _check_subdir(subdir)
         self.set_header("Content-Type", "application/json")
         self.finish(await self.settings["airlock"].conda_channel.repodata(subdir))
 
@@ -202,6 +207,7 @@ class CondaFileHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self, subdir: str, name: str) -> None:
+        _check_subdir(subdir)
         path = await self.settings["airlock"].conda_channel.file(subdir, name)
         await self.send_file(path)
 
@@ -210,9 +216,20 @@ INDEX_ROUTES: list[tuple[str, type[IndexHandler]]] = [
     (r"index/simple/", ProjectsHandler),
     (r"index/simple/(?P<project>[^/]+)/", ProjectHandler),
     (r"index/files/(?P<key>.+)", FileHandler),
-    (r"index/conda/(?P<subdir>[\w-]+)/repodata.json", CondaRepodataHandler),
-    (r"index/conda/(?P<subdir>[\w-]+)/(?P<name>[^/]+)", CondaFileHandler),
+    # Path parameters are taken whole, so a malformed one gets the handler's plain-text
+    # 404 rather than Jupyter's HTML page.
+    (r"index/conda/(?P<subdir>[^/]+)/repodata.json", CondaRepodataHandler),
+    (r"index/conda/(?P<subdir>[^/]+)/(?P<name>[^/]+)", CondaFileHandler),
 ]
+
+
+def _check_subdir(subdir: str) -> None:
+    if not _SUBDIR.fullmatch(subdir):
+        raise AirlockError(
+            "not-in-index",
+            f"The channel has no subdir {subdir!r}: subdirs are named like linux-64 or noarch.",
+            404,
+        )
 
 
 def _page(title: str, body: str) -> str:

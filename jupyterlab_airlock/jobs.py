@@ -27,6 +27,9 @@ from .audit import AuditLog
 from .errors import AirlockError
 
 FINISHED = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
+# The last line of a job the server's stop cut short, whether it stopped the job itself or
+# died: found so after the restart.
+STOPPED = "The Jupyter server stopped while this job was running."
 # A job's log is kept whole on disk; the list route sends only its tail.
 LOG_TAIL = 200
 # Log lines reach the disk at most this late (a state change is written at once): writing
@@ -140,6 +143,7 @@ class JobManager:
         self._log_saved: dict[str, float] = {}  # when each running job's log was written
         # Set (and replaced) at every change of any job: ``until`` waits on it.
         self._changed = asyncio.Event()
+        self._stopping = False  # the server stops: a job cut short now is interrupted
         self._load()
         self._prune()
 
@@ -154,7 +158,7 @@ class JobManager:
             if job.state not in FINISHED:
                 job.state = "interrupted"
                 job.finished = _now()
-                job.log.append("The Jupyter server stopped while this job was running.")
+                job.log.append(STOPPED)
                 self._save(job)
             self._jobs[job.id] = job
 
@@ -242,8 +246,8 @@ class JobManager:
                 job.state = "succeeded"
                 job.progress = 1.0
         except asyncio.CancelledError:
-            job.state = "cancelled"
-            job.log.append("Cancelled.")
+            job.state = "interrupted" if self._stopping else "cancelled"
+            job.log.append(STOPPED if self._stopping else "Cancelled.")
         except AirlockError as error:
             job.state = "failed"
             job.error = error.to_json()
@@ -258,7 +262,8 @@ class JobManager:
             job.log.append(job.error["message"])
         finally:
             job.finished = _now()
-            job.resume = None
+            if job.state != "interrupted":  # the restart settles it with what it kept
+                job.resume = None
             self._save(job)
             self._log_saved.pop(job.id, None)
             if audit is not None and self._audit is not None:
@@ -311,6 +316,17 @@ class JobManager:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         return job
+
+    async def stop(self) -> None:
+        """The server stops: cancel every queued and running job and wait until its work
+        has cleaned up (its programs are killed). Each is recorded as interrupted, keeping
+        what it kept (``JobContext.keep``) for the restart to settle, as if the server had
+        died."""
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def until(self, condition: Callable[[], bool]) -> None:
         """Wait until ``condition()`` holds, checking it after every change of any job."""

@@ -14,8 +14,8 @@ from typing import Any
 from packaging.tags import Tag, parse_tag
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
-from .manifests import MANIFEST_JSON, SHA256SUMS
-from .platforms import Platform, parse_platform
+from .environments.platforms import Platform, parse_platform
+from .trust.manifests import MANIFEST_JSON, SHA256SUMS
 
 # Environment archives are what kernel creation unpacks: tarfile's formats, so no .zip
 # and no .tar.zst (the standard library reads zstd only from Python 3.14).

@@ -17,8 +17,8 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .manifests import Sha256Verifier
 from .processes import Completed, run
+from .trust.manifests import Sha256Verifier
 from .uv import uv_command, uv_environment
 
 INSTALL_TIMEOUT = 3600

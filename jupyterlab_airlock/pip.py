@@ -37,6 +37,8 @@ _NOT_FOUND = re.compile(
     r"Could not find a version that satisfies the requirement (?P<requirement>.+?)"
     r"(?: \(from (?P<by>[^()]*)\))? \(from versions: (?P<versions>[^)]*)\)"
 )
+# pip's resolver names the requirements it could not reconcile, one indented line each.
+_CONFLICT = re.compile(r"The conflict is caused by:\n(?P<causes>(?:[ \t]+\S.*\n?)+)")
 _OTHER_PYTHON = re.compile(
     r"Package '(?P<name>[^']+)' requires a different Python: (?P<has>\S+) not in '(?P<wants>[^']+)'"
 )
@@ -158,6 +160,9 @@ def explain_failure(output: str) -> tuple[list[Missing], list[str]]:
         problems.append(
             f"{match['name']} needs Python {match['wants']}; the kernel runs {match['has']}."
         )
+    if conflict := _CONFLICT.search(output):
+        causes = [line.strip() for line in conflict["causes"].splitlines() if line.strip()]
+        problems.append(f"the requirements conflict: {'; '.join(causes)}.")
     if not missing and not problems:
         problems.append(_pip_errors(output))
     return missing, problems

@@ -10,11 +10,11 @@ import json
 import os
 from typing import Any
 
+from .active_source import ActiveSource
 from .errors import AirlockError
 from .kinds import classify
 from .previews_columnar import PREVIEW_ROWS, Table, arrow_table, excel_table, parquet_table
 from .sources import Source, clean_key
-from .sources.active import ActiveSource
 
 PREVIEW_BYTES = 64 * 1024
 PREVIEW_CELL = 200

@@ -8,9 +8,11 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import AirlockError
 
 _LINE_LIMIT = 64 << 20
 
@@ -40,8 +42,9 @@ async def run(
     before this returns. With ``interrupt_grace``, the group first gets SIGINT and that
     many seconds to clean up (pip rolls back the package it was replacing), then SIGKILL.
     ``on_line`` receives each line of output (stdout and stderr) as it is printed. A
-    program that cannot be started raises ``OSError`` (catch ``asyncio.TimeoutError``
-    first: it is an ``OSError`` too). ``stdin`` is a file the program reads as its input.
+    program that cannot be started raises ``OSError`` (``timeout_raises`` turns the
+    timeout into the caller's error first: it is an ``OSError`` too). ``stdin`` is a file
+    the program reads as its input.
     """
     given = os.open(stdin, os.O_RDONLY) if stdin is not None else None
     try:
@@ -84,6 +87,17 @@ async def run(
         stdout="".join(outputs[0]),
         stderr="".join(outputs[1]),
     )
+
+
+@contextlib.contextmanager
+def timeout_raises(error: AirlockError) -> Iterator[None]:
+    """Raise ``error`` for a program that did not finish in time (``run``'s
+    ``asyncio.TimeoutError``, the program killed by then), without the timeout's traceback.
+    Put it inside any ``except OSError``: a TimeoutError is an OSError too."""
+    try:
+        yield
+    except asyncio.TimeoutError:
+        raise error from None
 
 
 def last_line(text: str, default: str = "no message") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .active_source import ActiveTrust
 from .audit import AuditLog
 from .cache import ContentCache
 from .catalog import ArtifactCatalog
@@ -15,11 +16,10 @@ from .installer.conda_channel import CondaChannel
 from .installer.service import Installer
 from .jobs import JobManager
 from .kernels.factory import KernelFactory
-from .package_index import PackageIndex
-from .policy import Policy
+from .package_index.index import PackageIndex
 from .previews import DatasetPreviews
 from .profiles.manager import ProfileManager
-from .sources.active import ActiveTrust
+from .trust.policy import Policy
 
 # Every Airlock route lives under "<base_url>airlock/".
 NAMESPACE = "airlock"

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from .errors import AirlockError
-from .manifests import Sha256Verifier
 from .sources import Entry, Source
+from .trust.manifests import Sha256Verifier
 
 # Read and written 4 MiB at a time: 1 MiB pieces cost a third more CPU in thread hand-offs
 # and allocations (bench/copy.py measures it), and larger ones gain nothing more.

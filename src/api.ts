@@ -138,6 +138,18 @@ export type IInstallStep = Schemas['InstallStep'];
  */
 export type IInstallPlan = Schemas['InstallPlan'];
 /**
+ * A bundle of the source, made for a DMZ request, that a plan's packages come from.
+ */
+export type IDelivery = Schemas['Delivery'];
+/**
+ * What the air gap asks the DMZ for: the request document (`POST /airlock/requests`).
+ */
+export type IDmzRequest = Schemas['DmzRequest'];
+/**
+ * The request written for a plan, where it was stored, and the command for the DMZ.
+ */
+export type IDmzRequestAnswer = Schemas['DmzRequestAnswer'];
+/**
  * The `result` of a succeeded install job.
  */
 export type IInstallResult = Schemas['InstallResult'];
@@ -305,6 +317,17 @@ export class AirlockClient {
     return requestAPI<IInstallPlan>('install/plan', this.serverSettings, {
       method: 'POST',
       body: JSON.stringify(request)
+    });
+  }
+
+  /**
+   * Write the DMZ request for what a plan lacks (stored where the admin said). A 404
+   * answer means: plan again; a 409 one, that the plan lacks nothing.
+   */
+  requestFromDmz(planId: string): Promise<IDmzRequestAnswer> {
+    return requestAPI<IDmzRequestAnswer>('requests', this.serverSettings, {
+      method: 'POST',
+      body: JSON.stringify({ plan: planId })
     });
   }
 

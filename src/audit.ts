@@ -28,7 +28,8 @@ export function actionLabel(action: string, trans: TranslationBundle): string {
     rollback: trans.__('roll back'),
     'create-kernel': trans.__('kernel creation'),
     'remove-kernel': trans.__('kernel removal'),
-    'profile-doctor': trans.__('mirror doctor')
+    'profile-doctor': trans.__('mirror doctor'),
+    'dmz-request': trans.__('DMZ request')
   };
   return labels[action] ?? action;
 }
@@ -125,6 +126,13 @@ export function summarizeRecord(
       return text('kernel') ?? '?';
     case 'profile-doctor':
       return trans.__('of %1', text('profile') ?? '?');
+    case 'dmz-request':
+      return trans.__(
+        '%1 for %2 (%3)',
+        texts('missing').join(', '),
+        text('kernel') ?? '?',
+        text('stored') ?? trans.__('to download')
+      );
   }
   // An action of a newer server: its plain inputs, name=value.
   return Object.entries(record)

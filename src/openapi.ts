@@ -340,6 +340,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the DMZ for what a plan lacks (a request document, stored where the admin said)
+         * @description Writes the DMZ request for a plan with missing packages: what is missing and who
+         *     needs it, what the user asked for, the kernel's target (Python, implementation,
+         *     ABI, platform tags, glibc, conda subdir) and the versions it already has, as
+         *     constraints. The document follows `jupyterlab_airlock/dmz/request.schema.json` and
+         *     is checked against it before it goes anywhere. Where `c.Airlock.request_location`
+         *     is set (a folder or an s3:// prefix) it is written there; the answer always holds
+         *     it, to download, with the one command that fills it in the DMZ. Audited
+         *     (`dmz-request`). The DMZ is never asked for a package the policy keeps out (403).
+         */
+        post: operations["requestFromDmz"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit": {
         parameters: {
             query?: never;
@@ -481,7 +508,7 @@ export interface components {
          * @description Stable and machine-readable: one of Airlock's own codes (`internal` for an
          *     unexpected failure), or `http-<status>` for an error of the web server itself.
          */
-        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "bad-signature" | "body-too-large" | "bucket-not-found" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "channel-unreachable" | "checksum-mismatch" | "conda-build-differs" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-no-checksum" | "conda-pack-refused" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "download-failed" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-python" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-conda-platform" | "wrong-region") | string;
+        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "bad-signature" | "body-too-large" | "bucket-not-found" | "bundle-build-failed" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-local-file" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "channel-unreachable" | "checksum-mismatch" | "conda-build-differs" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-no-checksum" | "conda-pack-refused" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "download-failed" | "empty-request" | "environment-changed" | "freeze-failed" | "index-unreachable" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-dmz-request" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-python" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-missing" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "request-not-stored" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-conda-platform" | "wrong-region") | string;
         /**
          * @description Where transferred files arrive: an S3-compatible bucket or a (mounted) folder. In
          *     the policy's `allowed_sources`, the keys a profile's source must match.
@@ -1045,6 +1072,63 @@ export interface components {
             summary: string;
             /** @description The advisory data the steps were checked against; null when the profile names none. */
             advisory_data: components["schemas"]["AdvisoryData"] | components["schemas"]["NullValue"];
+            /** @description The DMZ requests this plan's packages answer, by the bundles that carry their ids */
+            delivered: components["schemas"]["Delivery"][];
+        };
+        DmzRequestAnswer: {
+            /** @description The request's id; the bundle that answers it carries it */
+            id: string;
+            document: components["schemas"]["DmzRequest"];
+            /** @description The name to save the document under, e.g. dmz-request-3f2a6c1e.json */
+            file_name: string;
+            /** @description The one command to run in the DMZ beside the file */
+            command: string;
+            /** @description Where the request was written (a path or an s3:// URL); null when no request location is configured or it could not be written */
+            stored: string | null;
+            /** @description Why it could not be written to the request location */
+            problem: string | null;
+        };
+        /**
+         * @description The request document, as `jupyterlab_airlock/dmz/request.schema.json` describes it
+         *     in full (that schema checks it on both sides).
+         */
+        DmzRequest: {
+            /** @enum {integer} */
+            airlock_request: 1;
+            id: string;
+            created: string;
+            user: string;
+            kernel: {
+                name: string;
+                display_name: string;
+                environment: components["schemas"]["EnvironmentKind"];
+            };
+            target: {
+                python_version: string;
+                platforms: string[];
+            };
+            requested: string[];
+            missing: {
+                requirement: string;
+                needed_by: string | null;
+            }[];
+            constraints: string[];
+            /** @description A conda kernel's request (conda specs in requested and missing) */
+            conda?: {
+                subdir: string;
+                virtual_packages: string[];
+                /** @description name=version=build of the records the kernel has */
+                constraints: string[];
+            };
+        };
+        /** @description A bundle of the source, made for a DMZ request, that a plan's packages come from */
+        Delivery: {
+            /** @description The id of the request it answers */
+            request: string;
+            /** @description The bundle's folder in the source */
+            bundle: string;
+            /** @description The plan's packages from it, "name version" */
+            packages: string[];
         };
         /**
          * @description One line of the audit trail. Besides these, each action records its inputs
@@ -1252,7 +1336,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["ProfileChoice"];
+                "application/json": components["schemas"]["ProfileChoice"] | Record<string, never>;
             };
         };
         responses: {
@@ -1625,6 +1709,38 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    requestFromDmz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The id of a plan with missing packages */
+                    plan: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request, where it was stored, and the command for the DMZ. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DmzRequestAnswer"];
+                };
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
             default: components["responses"]["Error"];

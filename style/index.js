@@ -1,2 +1,3 @@
 import './base.css';
 import './artifact-table.css';
+import './dmz-request.css';

@@ -1,9 +1,7 @@
 """Transfer bundles: wheels of a whole dependency closure for one target, with manifests
 and a hash-pinned lock, made on the DMZ side and turned into kernels inside the air gap."""
 
-from .build import build_bundle, freeze_environment
-from .check import check_bundle
-from .format import (
+from ..bundle_format.folder import (
     BUNDLE_JSON,
     LOCK_FILE,
     BundleInfo,
@@ -13,6 +11,8 @@ from .format import (
     read_bundle_json,
     read_lock,
 )
+from .build import build_bundle, freeze_environment
+from .check import check_bundle
 from .upload import upload_bundle
 
 __all__ = [

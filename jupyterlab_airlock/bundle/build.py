@@ -7,7 +7,8 @@ holds exactly what the target will want; the check then replays the install for 
 target with uv (``--python-platform``, ``--python-version``), with no index but the
 bundle's own folder. pip evaluates environment markers (``; sys_platform == "win32"``)
 against the machine it runs on, except the Python version: a bundle for another operating
-system may miss or carry a dependency that only a marker asks for.
+system may miss or carry a dependency that only a marker asks for. Local wheels and sdists
+(``local_files``) join the resolution as direct references.
 """
 
 from __future__ import annotations
@@ -18,32 +19,34 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from ..advisories import AdvisoryData
-from ..errors import AirlockError
-from ..offline import sha256_file
-from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
-from ..processes import last_line, run
-from ..secrets import redact
-from .check import Log, check_bundle, quiet
-from .format import (
+from ..bundle_format.folder import (
     BUNDLE_JSON,
     LOCK_FILE,
     SBOM_FILE,
     BundleInfo,
     BundleInputError,
     Target,
+    now,
     write_manifests,
     write_sbom,
 )
+from ..errors import AirlockError
+from ..offline import sha256_file
+from ..pip import PROXY_VARIABLES, explain_failure, pins, pip_command, pip_environment
+from ..processes import Completed, last_line, run, timeout_raises
+from ..secrets import redact
+from ..trust.advisories import AdvisoryData
+from .check import Log, check_bundle, quiet
+from .local_files import LocalFile, check_copied, local_wheels
 
 DOWNLOAD_TIMEOUT = 3600
 FREEZE_TIMEOUT = 120
@@ -57,7 +60,7 @@ _UNREACHABLE = re.compile(
 
 async def build_bundle(
     out_dir: Path,
-    requirements: Sequence[Requirement],
+    requirements: Sequence[Requirement | LocalFile],
     target: Target,
     *,
     index_url: str | None = None,
@@ -65,31 +68,53 @@ async def build_bundle(
     log: Log = quiet,
     pip_log: Log | None = None,
     advisories: AdvisoryData | None = None,
+    constraints: Sequence[Requirement] = (),
+    request: str | None = None,
 ) -> BundleInfo:
     """Download the closure of ``requirements`` for ``target`` into the new folder ``out_dir``.
 
     The folder appears only once the bundle is whole and has passed :func:`check_bundle`;
     a failure leaves nothing behind. By default pip's own configuration (pip.conf, PIP_*
     variables) is not read, so that the files come from ``index_url`` (or pypi.org) alone;
-    ``use_pip_config`` reads it. Proxy variables are always passed on.
+    ``use_pip_config`` reads it. Proxy variables are always passed on. Local files join
+    the resolution as they are (an sdist built into a wheel first): ``bundle.json`` records
+    them as ``name==version``. ``constraints`` (``name==version``) bound what pip may choose;
+    ``request`` is the id of the DMZ request the bundle answers, which its bundle.json carries.
     """
     if not requirements:
         raise BundleInputError(
-            "Nothing to bundle: name requirements, give a requirements file with -r, or a "
-            "virtual environment with --pack-venv."
+            "Nothing to bundle: name requirements or local wheels, give a requirements file "
+            "with -r, or a virtual environment with --pack-venv."
         )
+    named = [item for item in requirements if isinstance(item, Requirement)]
+    files = [item for item in requirements if isinstance(item, LocalFile)]
     async with new_folder(out_dir) as staging:
-        await download_wheels(
-            staging,
-            requirements,
-            target,
-            index_url=index_url,
-            use_pip_config=use_pip_config,
-            log=log,
-            pip_log=pip_log,
-        )
+        with tempfile.TemporaryDirectory(prefix="airlock-local-wheels-") as scratch:
+            wheels = await local_wheels(
+                files,
+                Path(scratch),
+                target,
+                index_url=index_url,
+                env=_download_environment(use_pip_config),
+                log=log,
+                pip_log=pip_log,
+            )
+            await download_wheels(
+                staging,
+                [*named, *(file.direct_reference(wheel) for file, wheel in wheels.items())],
+                target,
+                index_url=index_url,
+                use_pip_config=use_pip_config,
+                log=log,
+                pip_log=pip_log,
+                constraints=constraints,
+            )
+            await asyncio.to_thread(check_copied, staging, wheels, log)
+        asked = [
+            item.pinned() if isinstance(item, LocalFile) else str(item) for item in requirements
+        ]
         info = await asyncio.to_thread(
-            write_bundle, staging, out_dir.name, target, [str(r) for r in requirements], advisories
+            write_bundle, staging, out_dir.name, target, asked, advisories, request
         )
         log(f"Downloaded {len(info.packages)} wheel(s); checking the bundle offline")
         await check_bundle(staging, log=pip_log or quiet)
@@ -109,36 +134,44 @@ async def download_wheels(
     use_pip_config: bool = False,
     log: Log = quiet,
     pip_log: Log | None = None,
+    constraints: Sequence[Requirement] = (),
 ) -> None:
     """``pip download`` the wheels of the closure of ``requirements`` for ``target`` into
-    ``dest``; what pip could not find is an AirlockError naming it and who needs it."""
+    ``dest``, within ``constraints``; what pip could not find is an AirlockError naming it
+    and who needs it."""
     source = redact(index_url) if index_url else "pypi.org"
     log(f"Resolving {len(requirements)} requirement(s) for {target.describe()} on {source}")
-    argv = pip_command(
-        sys.executable,
-        "download",
-        "--no-cache-dir",
-        "--progress-bar",
-        "off",
-        *target.pip_options(),
-        "--dest",
-        str(dest),
-        *(["--index-url", index_url] if index_url else []),
-        *(str(requirement) for requirement in requirements),
-    )
-    try:
-        completed = await run(
+    # The constraints file lives beside the download, never in the bundle.
+    with tempfile.TemporaryDirectory(prefix=".airlock-constraints-") as scratch:
+        constraints_file = Path(scratch) / "constraints.txt"
+        constraints_file.write_text("".join(f"{c}\n" for c in constraints), "utf-8")
+        argv = pip_command(
+            sys.executable,
+            "download",
+            "--no-cache-dir",
+            "--progress-bar",
+            "off",
+            *target.pip_options(),
+            "--dest",
+            str(dest),
+            *(["--index-url", index_url] if index_url else []),
+            *(["--constraint", str(constraints_file)] if constraints else []),
+            *(str(requirement) for requirement in requirements),
+        )
+        completed = await _pip_download(argv, use_pip_config, pip_log)
+    if completed.returncode != 0:
+        raise _resolution_error(completed.stdout + completed.stderr, target, source)
+
+
+async def _pip_download(argv: list[str], use_pip_config: bool, pip_log: Log | None) -> Completed:
+    downloading = f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s."
+    with timeout_raises(AirlockError("bundle-timeout", downloading, 504)):
+        return await run(
             argv,
             timeout=DOWNLOAD_TIMEOUT,
             env=_download_environment(use_pip_config),
             on_line=pip_log,
         )
-    except asyncio.TimeoutError:
-        raise AirlockError(
-            "bundle-timeout", f"pip did not finish downloading in {DOWNLOAD_TIMEOUT} s.", 504
-        ) from None
-    if completed.returncode != 0:
-        raise _resolution_error(completed.stdout + completed.stderr, target, source)
 
 
 @asynccontextmanager
@@ -179,9 +212,11 @@ def write_bundle(
     target: Target,
     requirements: list[str],
     advisories: AdvisoryData | None = None,
+    request: str | None = None,
 ) -> BundleInfo:
-    """``requirements.lock``, ``bundle.json``, ``sbom.cdx.json`` (with the ``advisories``
-    known) and the manifests for the wheels in ``folder``."""
+    """``requirements.lock``, ``bundle.json`` (naming the ``request`` it answers, if any),
+    ``sbom.cdx.json`` (with the ``advisories`` known) and the manifests for the wheels in
+    ``folder``."""
     files, packages = lock_wheels(folder, folder)
     info = BundleInfo(
         name=name,
@@ -189,6 +224,7 @@ def write_bundle(
         target=target,
         requirements=requirements,
         packages=packages,
+        request=request,
     )
     (folder / BUNDLE_JSON).write_text(json.dumps(info.to_json(), indent=1) + "\n", "utf-8")
     write_sbom(folder, info, files, advisories)
@@ -223,12 +259,6 @@ def lock_wheels(
     return files, sorted(packages, key=lambda package: package["name"])
 
 
-def now() -> str:
-    """The time a bundle is made, as bundle.json says it: UTC, to the second."""
-    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    return created.replace("+00:00", "Z")
-
-
 async def freeze_environment(environment: Path, exclude: Collection[str] = ()) -> list[Requirement]:
     """``name==version`` of every distribution installed in a virtual environment.
 
@@ -244,12 +274,9 @@ async def freeze_environment(environment: Path, exclude: Collection[str] = ()) -
             "folder that holds pyvenv.cfg."
         )
     argv = pip_command(str(python), "inspect", "--local")
-    try:
+    listing = f"pip did not list {environment} within {FREEZE_TIMEOUT} s."
+    with timeout_raises(AirlockError("freeze-failed", listing, 504)):
         completed = await run(argv, timeout=FREEZE_TIMEOUT, env=pip_environment())
-    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-        raise AirlockError(
-            "freeze-failed", f"pip did not list {environment} within {FREEZE_TIMEOUT} s.", 504
-        ) from None
     if completed.returncode != 0:
         raise AirlockError(
             "freeze-failed",

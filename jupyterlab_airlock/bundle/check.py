@@ -1,7 +1,7 @@
 """Checking a bundle folder offline, as its receiver will use it: its files against its
 manifests, then, for a wheel bundle, uv's install of its lock for the target; for a conda
-bundle, ``conda_check`` (its packages, channel, lock and a re-solve) and the wheels of its
-PyPI part."""
+bundle, ``bundle_format.conda_check`` (its packages, channel, lock and a re-solve) and the
+wheels of its PyPI part."""
 
 from __future__ import annotations
 
@@ -10,13 +10,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import AirlockError
-from ..offline import install_offline
-from ..pip import lacking
-from ..uv import platform_options, unresolved, uv_errors
-from .conda_check import check_conda_packages
-from .conda_format import PYPI_DIR, CondaBundleInfo, read_any_bundle_json
-from .format import (
+from ..bundle_format.conda import PYPI_DIR, CondaBundleInfo, read_any_bundle_json
+from ..bundle_format.conda_check import check_conda_packages
+from ..bundle_format.folder import (
     BUNDLE_JSON,
     LOCK_FILE,
     BundleInfo,
@@ -26,6 +22,11 @@ from .format import (
     satisfied,
     verify_file,
 )
+from ..errors import AirlockError
+from ..offline import install_offline
+from ..pip import lacking
+from ..processes import timeout_raises
+from ..uv import platform_options, unresolved, uv_errors
 
 Log = Callable[[str], None]
 
@@ -79,7 +80,8 @@ async def check_wheels(
             "make the bundle again.",
             422,
         )
-    try:
+    checking = f"uv did not finish checking the bundle in {CHECK_TIMEOUT} s."
+    with timeout_raises(AirlockError("bundle-timeout", checking, 504)):
         # uv resolves for the target (its platform and Python), not for this machine; what
         # is installed here does not count (--reinstall).
         completed = await install_offline(
@@ -96,10 +98,6 @@ async def check_wheels(
             ],
             timeout=CHECK_TIMEOUT,
         )
-    except asyncio.TimeoutError:
-        raise AirlockError(
-            "bundle-timeout", f"uv did not finish checking the bundle in {CHECK_TIMEOUT} s.", 504
-        ) from None
     if completed.returncode != 0:
         output = completed.stdout + completed.stderr
         missing = unresolved(output)

@@ -1,17 +1,21 @@
 """``jupyter airlock``: the command line of the DMZ side (also ``python -m jupyterlab_airlock``).
 
-    jupyter airlock bundle OUT_DIR [REQUIREMENT ...] [-r FILE] --platform TAG
+    jupyter airlock bundle OUT_DIR [REQUIREMENT|WHEEL|SDIST ...] [-r FILE] --platform TAG
         --python-version X.Y [--index-url URL] [--pack-venv PATH [--exclude NAME]]
         [--advisories OSV_ZIP] [--sign-key KEY [--sign-as FOLDER]]
         [--upload s3://BUCKET/PREFIX [--endpoint-url URL] [--aws-profile NAME]]
     jupyter airlock bundle OUT_DIR --conda SPEC ... --channel URL --platform SUBDIR
         [--virtual-package NAME=VERSION] [--pypi REQUIREMENT ... [--index-url URL]]
         [--advisories ...] [--sign-key ...] [--upload ...]
+    jupyter airlock bundle OUT_DIR --from-request REQUEST.json [--index-url URL]
+        [--channel URL (a conda kernel's request)] [--advisories ...] [--sign-key ...]
+        [--upload ...]
     jupyter airlock bundle OUT_DIR --pack-conda PREFIX [--format bundle|conda-pack]
         [--channel URL] [--platform SUBDIR] [--sign-key ...] [--upload ...]
     jupyter airlock check-bundle FOLDER [--trusted-signers FILE [--as FOLDER]]
-    jupyter airlock sign FOLDER|s3://BUCKET/PREFIX --key KEY [--as FOLDER]
+    jupyter airlock sign FOLDER|s3://BUCKET/PREFIX --key KEY [--as FOLDER] [--no-index]
         [--endpoint-url URL] [--aws-profile NAME]
+    jupyter airlock index FOLDER|s3://BUCKET/PREFIX [--endpoint-url URL] [--aws-profile NAME]
 
 Problems are one line on stderr, never a traceback. Exit status: 0 done, 1 failed (a
 requirement that cannot be met, a bundle that does not check out, an upload refused),
@@ -28,138 +32,28 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from ..advisories import AdvisoryData, read_osv_zip
+from ..bundle_format.conda import CondaBundleInfo
+from ..bundle_format.conda_target import conda_target
+from ..bundle_format.folder import (
+    BundleInputError,
+    bundle_requirement,
+    parse_target,
+    read_requirements_file,
+)
 from ..errors import AirlockError
 from ..offline import sha256_file
+from ..s3_write import parse_s3_url
+from ..trust.advisories import AdvisoryData, read_osv_zip
+from . import index_cli
+from .arguments import COMMANDS, PROG, parsers
 from .build import build_bundle, freeze_environment
 from .check import check_bundle, quiet
 from .conda_build import PyPIPart, build_conda_bundle
-from .conda_format import CondaBundleInfo
 from .conda_prefix import pack_prefix_archive, pack_prefix_bundle
-from .conda_target import conda_target
-from .format import BundleInputError, bundle_requirement, parse_target, read_requirements_file
+from .from_request import bundle_from_request, request_clashes
+from .local_files import LocalFile, bundle_input
 from .signing import check_signatures, folder_name, sign_folder, sign_s3
-from .upload import parse_s3_url, upload_bundle
-
-PROG = "jupyter airlock"
-
-
-_COMMANDS = {
-    "bundle": "download a dependency closure (wheels, or conda packages) for a target "
-    "platform into a verified bundle",
-    "check-bundle": "check a bundle folder: its files against its manifests, an offline install",
-    "sign": "sign a folder's manifests (a local folder or an S3 prefix): the scanner's step",
-}
-
-
-def _parsers() -> dict[str, argparse.ArgumentParser]:
-    """One parser a command: argparse cannot mix options and positionals with subparsers."""
-    bundle = argparse.ArgumentParser(
-        prog=f"{PROG} bundle",
-        description="Download every wheel that REQUIREMENTs need on the target (platform, "
-        "Python version) into the new folder OUT_DIR, with manifest.json, SHA256SUMS, a "
-        "hash-pinned requirements.lock and bundle.json; check that it installs offline; "
-        "optionally upload it. With --conda (or --pack-conda), a conda bundle: the solved "
-        "packages for the target's conda platform as a local channel, with pixi.lock.",
-    )
-    bundle.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a new or empty folder")
-    bundle.add_argument("names", nargs="*", metavar="REQUIREMENT", help="e.g. pandas>=2")
-    bundle.add_argument(
-        "-r", "--requirement", action="append", default=[], type=Path, metavar="FILE",
-        help="a requirements file (requirements only; no pip options)",
-    )  # fmt: skip
-    bundle.add_argument(
-        "--platform", action="append", default=[], metavar="TAG",
-        help="the target's wheel platform tag, e.g. manylinux_2_17_x86_64 (repeatable); "
-        "with --conda, its conda platform, e.g. linux-64 or osx-arm64",
-    )  # fmt: skip
-    bundle.add_argument(
-        "--python-version", metavar="X.Y", help="the target's CPython, e.g. 3.11 (for wheels)"
-    )
-    conda = bundle.add_argument_group("conda bundles")
-    conda.add_argument(
-        "--conda", action="append", nargs="+", default=[], metavar="SPEC",
-        help="conda packages to bundle with their dependencies, e.g. 'numpy >=2' python=3.11",
-    )  # fmt: skip
-    conda.add_argument(
-        "--channel", action="append", default=[], metavar="URL",
-        help="the mirror's conda channel (repeatable, highest priority first)",
-    )  # fmt: skip
-    conda.add_argument(
-        "--virtual-package", action="append", default=[], metavar="NAME=VERSION",
-        help="what the target has, e.g. __glibc=2.17 or __osx=11.0 (default: glibc 2.28, "
-        "macOS 13.0)",
-    )  # fmt: skip
-    conda.add_argument(
-        "--pypi", action="append", nargs="+", default=[], metavar="REQUIREMENT",
-        help="with --conda: PyPI packages, as wheels for the environment's Python",
-    )  # fmt: skip
-    conda.add_argument(
-        "--pack-conda", type=Path, metavar="PREFIX",
-        help="bundle the packages installed in this conda environment, same builds",
-    )  # fmt: skip
-    conda.add_argument(
-        "--format", choices=["bundle", "conda-pack"], default="bundle",
-        help="with --pack-conda: a conda bundle (default), or a conda-pack archive",
-    )  # fmt: skip
-    bundle.add_argument("--index-url", metavar="URL", help="the index to download from")
-    bundle.add_argument(
-        "--use-pip-config", action="store_true",
-        help="read pip.conf and PIP_* variables (by default only --index-url is used)",
-    )  # fmt: skip
-    bundle.add_argument(
-        "--pack-venv", type=Path, metavar="PATH",
-        help="also bundle every package installed in this virtual environment, same versions",
-    )  # fmt: skip
-    bundle.add_argument(
-        "--exclude", action="append", default=[], metavar="NAME",
-        help="with --pack-venv: leave this installed package out (repeatable)",
-    )  # fmt: skip
-    bundle.add_argument(
-        "--advisories", type=Path, metavar="OSV_ZIP",
-        help="OSV's PyPI export: the advisories known go into the bundle's sbom.cdx.json",
-    )  # fmt: skip
-    bundle.add_argument(
-        "--sign-key", type=Path, metavar="KEY", help="sign the manifests with this SSH key"
-    )
-    bundle.add_argument(
-        "--sign-as", metavar="FOLDER",
-        help="with --sign-key: the folder the bundle will be in, relative to the read "
-        "bucket's root (default: the --upload prefix and the bundle's name)",
-    )  # fmt: skip
-    bundle.add_argument("--upload", metavar="s3://BUCKET/PREFIX", help="upload the bundle there")
-    bundle.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for --upload")
-    bundle.add_argument("--aws-profile", metavar="NAME", help="AWS profile for --upload")
-    bundle.add_argument("-v", "--verbose", action="store_true", help="show pip's output")
-    check = argparse.ArgumentParser(
-        prog=f"{PROG} check-bundle", description=_COMMANDS["check-bundle"].capitalize() + "."
-    )
-    check.add_argument("folder", type=Path, metavar="FOLDER")
-    check.add_argument(
-        "--trusted-signers", type=Path, metavar="FILE",
-        help="an OpenSSH allowed_signers file: the manifests must be signed by one of them",
-    )  # fmt: skip
-    check.add_argument(
-        "--as", dest="as_folder", metavar="FOLDER",
-        help="with --trusted-signers: the folder the signatures must name (default: any)",
-    )  # fmt: skip
-    check.add_argument("-v", "--verbose", action="store_true", help="show pip's output")
-    signing = argparse.ArgumentParser(
-        prog=f"{PROG} sign",
-        description="Sign the SHA256SUMS and manifest.json of FOLDER (a local folder, or "
-        "s3://BUCKET/PREFIX/ whose manifests are downloaded, signed and uploaded again with "
-        "their .sig) with an SSH key, for the folder Airlock will see them in.",
-    )
-    signing.add_argument("folder", metavar="FOLDER")
-    signing.add_argument("--key", type=Path, required=True, metavar="KEY", help="the private key")
-    signing.add_argument(
-        "--as", dest="as_folder", metavar="FOLDER",
-        help="the folder relative to the read bucket's root, e.g. wheels/pandas/ (default: "
-        "the S3 prefix; the root for a local folder)",
-    )  # fmt: skip
-    signing.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint")
-    signing.add_argument("--aws-profile", metavar="NAME", help="AWS profile")
-    return {"bundle": bundle, "check-bundle": check, "sign": signing}
+from .upload import upload_bundle
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,20 +61,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog=PROG,
         description="Move Python packages into an air gap: make and check transfer bundles.",
         epilog="commands:\n"
-        + "".join(f"  {name:14} {text}\n" for name, text in _COMMANDS.items())
+        + "".join(f"  {name:14} {text}\n" for name, text in COMMANDS.items())
         + f"\n'{PROG} COMMAND --help' tells more.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    top.add_argument("command", choices=_COMMANDS, metavar="COMMAND")
+    top.add_argument("command", choices=COMMANDS, metavar="COMMAND")
     top.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     chosen = top.parse_args(argv)
-    parser = _parsers()[chosen.command]
+    parser = parsers()[chosen.command]
     arguments = parser.parse_intermixed_args(chosen.arguments)
     try:
         if chosen.command == "bundle":
             asyncio.run(_bundle(parser, arguments))
         elif chosen.command == "sign":
             asyncio.run(_sign(arguments))
+        elif chosen.command == "index":
+            asyncio.run(index_cli.run(arguments, _say))
         else:
             asyncio.run(_check(parser, arguments))
     except BundleInputError as error:
@@ -211,7 +107,20 @@ async def _bundle(parser: argparse.ArgumentParser, arguments: argparse.Namespace
     if arguments.upload:
         parse_s3_url(arguments.upload)  # refused now rather than after the download
     advisories = await asyncio.to_thread(_advisories, arguments.advisories)
-    if arguments.conda or arguments.pack_conda:
+    if arguments.from_request:
+        for option in request_clashes(arguments):
+            parser.error(f"{option} is given by the request: leave it out with --from-request")
+        await bundle_from_request(
+            arguments.out_dir,
+            arguments.from_request,
+            index_url=arguments.index_url,
+            use_pip_config=arguments.use_pip_config,
+            log=_say,
+            pip_log=_say if arguments.verbose else None,
+            advisories=advisories,
+            channels=arguments.channel,
+        )
+    elif arguments.conda or arguments.pack_conda:
         await _conda_bundle(parser, arguments, advisories)
     else:
         await _wheel_bundle(parser, arguments, advisories)
@@ -242,8 +151,8 @@ async def _wheel_bundle(
     if arguments.python_version is None:
         raise BundleInputError("Give the target's CPython with --python-version, e.g. 3.11.")
     target = parse_target(arguments.platform, arguments.python_version)
-    requirements: list[Requirement] = [
-        bundle_requirement(name, "command line") for name in arguments.names
+    requirements: list[Requirement | LocalFile] = [
+        bundle_input(name, "command line") for name in arguments.names
     ]
     for path in arguments.requirement:
         requirements += read_requirements_file(path)
@@ -349,6 +258,7 @@ async def _sign(arguments: argparse.Namespace) -> None:
             endpoint_url=arguments.endpoint_url,
             aws_profile=arguments.aws_profile,
             log=_say,
+            index=not arguments.no_index,
         )
         return
     if arguments.endpoint_url or arguments.aws_profile:
@@ -356,7 +266,8 @@ async def _sign(arguments: argparse.Namespace) -> None:
     folder = Path(arguments.folder)
     if not await asyncio.to_thread(folder.is_dir):
         raise BundleInputError(f"{folder} is not a folder.")
-    await sign_folder(folder, arguments.key, folder_name(arguments.as_folder or ""), _say)
+    name = folder_name(arguments.as_folder or "")
+    await sign_folder(folder, arguments.key, name, _say, index=not arguments.no_index)
 
 
 def _advisories(path: Path | None) -> AdvisoryData | None:

@@ -1,4 +1,4 @@
-"""Making a conda bundle on the DMZ side (``conda_format``'s layout): py-rattler solves
+"""Making a conda bundle on the DMZ side (``bundle_format.conda``'s layout): py-rattler solves
 the specs for the target platform from the mirror's channels, the closure is downloaded
 and verified, and the bundle is checked offline (``check``) before it takes its name.
 
@@ -13,50 +13,47 @@ folder beside ``out_dir`` that takes its name only once it checked out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import json
-import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
-import httpx
 import rattler
 from packaging.requirements import Requirement
 from rattler import Channel, Client, LockChannel, LockFile, RepoDataRecord, SparseRepoData, Subdir
 from rattler.exceptions import SolverError
 
-from ..advisories import AdvisoryData
-from ..errors import AirlockError
-from ..installer.conda_records import conda_record, first_line
-from ..installer.conda_solve import close_channel, explain_unsolvable
-from ..offline import sha256_file
-from ..sbom import conda_purl, cyclonedx_json
-from ..secrets import redact
-from .build import download_wheels, lock_wheels, new_folder, now
-from .check import Log, check_bundle, quiet
-from .conda_check import check_archive_is, one_line
-from .conda_format import (
+from ..bundle_format.conda import (
     CHANNEL_DIR,
     CONDA_LOCK,
     ENVIRONMENT_YML,
     PIXI_PACK_JSON,
     PYPI_DIR,
     CondaBundleInfo,
-    CondaPackage,
 )
-from .conda_target import CondaTarget, conda_specs
-from .format import BUNDLE_JSON, LOCK_FILE, SBOM_FILE, BundleInputError, write_manifests
+from ..bundle_format.conda_check import one_line
+from ..bundle_format.conda_target import CondaTarget, conda_specs
+from ..bundle_format.folder import (
+    BUNDLE_JSON,
+    LOCK_FILE,
+    SBOM_FILE,
+    BundleInputError,
+    now,
+    write_manifests,
+)
+from ..conda.records import conda_record, first_line
+from ..conda.solve import close_channel, explain_unsolvable
+from ..errors import AirlockError
+from ..offline import sha256_file
+from ..secrets import redact
+from ..trust.advisories import AdvisoryData
+from ..trust.sbom import conda_purl, cyclonedx_json
+from .build import download_wheels, lock_wheels, new_folder
+from .check import Log, check_bundle, quiet
+from .conda_fetch import fetch_packages
 
-# Package files are downloaded a few at a time: a mirror is not to be flooded.
-PARALLEL_DOWNLOADS = 4
-DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 REPODATA_TIMEOUT = 300  # seconds for one repodata.json (conda-forge's is hundreds of MB)
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -78,10 +75,13 @@ async def build_conda_bundle(
     log: Log = quiet,
     pip_log: Log | None = None,
     advisories: AdvisoryData | None = None,
+    constraints: Sequence[str] = (),
+    request: str | None = None,
 ) -> CondaBundleInfo:
     """Solve ``specs`` for ``target`` from ``channels`` (in priority order) and bundle the
     solution, with the wheels of ``pypi`` for the environment's Python, into the new
-    folder ``out_dir``."""
+    folder ``out_dir``. ``constraints`` (specs) bound the packages of the solution they
+    name; ``request`` is the id of the DMZ request the bundle answers."""
     if not specs:
         raise BundleInputError("Nothing to bundle: name conda packages with --conda.")
     matchspecs = conda_specs(specs)
@@ -92,7 +92,10 @@ async def build_conda_bundle(
             log(f"Solving {', '.join(specs)} for {target.describe()}")
             try:
                 records = await rattler.solve_with_sparse_repodata(
-                    matchspecs, sources, virtual_packages=target.generic()
+                    matchspecs,
+                    sources,
+                    virtual_packages=target.generic(),
+                    constraints=conda_specs(constraints),
                 )
             except SolverError as error:
                 problems = await asyncio.to_thread(
@@ -107,8 +110,9 @@ async def build_conda_bundle(
         finally:
             await asyncio.to_thread(close_channel, sources)
     return await make_conda_bundle(
-        out_dir, list(specs), channels, target, records, {}, pypi, log, pip_log, advisories
-    )
+        out_dir, list(specs), channels, target, records, {}, pypi, log, pip_log, advisories,
+        request=request,
+    )  # fmt: skip
 
 
 async def fetch_channels(
@@ -151,6 +155,7 @@ async def make_conda_bundle(
     log: Log,
     pip_log: Log | None,
     advisories: AdvisoryData | None,
+    request: str | None = None,
 ) -> CondaBundleInfo:
     """Bundle the solved ``records`` into the new folder ``out_dir``: each file from
     ``cached`` (file name -> a copy of it here) when that copy is the one recorded, else
@@ -165,7 +170,7 @@ async def make_conda_bundle(
         )
     async with new_folder(out_dir) as staging:
         log(f"Fetching {len(records)} conda package(s)")
-        packages = await _fetch_all(records, staging, cached, log)
+        packages = await fetch_packages(records, staging, cached, log)
         await asyncio.to_thread(_write_channel, staging / CHANNEL_DIR, records, target.subdir)
         wheel_files: dict[str, tuple[str, int]] = {}
         wheels: list[dict[str, str]] = []
@@ -190,6 +195,7 @@ async def make_conda_bundle(
             packages=packages,
             requirements=[str(r) for r in pypi.requirements] if pypi else [],
             pypi=wheels,
+            request=request,
         )
         await asyncio.to_thread(
             _write_files, staging, info, records, target, wheel_files, advisories
@@ -236,117 +242,6 @@ def _python_version(records: Sequence[RepoDataRecord]) -> str | None:
         if record.name.normalized == "python":
             return ".".join(str(record.version).split(".")[:2])
     return None
-
-
-async def _fetch_all(
-    records: Sequence[RepoDataRecord], staging: Path, cached: Mapping[str, Path], log: Log
-) -> list[CondaPackage]:
-    """Every record's file into ``staging/channel/<subdir>/``, verified; the first failure
-    stops the others."""
-    slots = asyncio.Semaphore(PARALLEL_DOWNLOADS)
-    async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT, follow_redirects=True) as client:
-
-        async def one(record: RepoDataRecord) -> CondaPackage:
-            async with slots:
-                return await _fetch(record, staging, cached.get(record.file_name), client, log)
-
-        tasks = [asyncio.ensure_future(one(record)) for record in records]
-        try:
-            packages = await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-    return sorted(packages, key=lambda package: package.name)
-
-
-async def _fetch(
-    record: RepoDataRecord,
-    staging: Path,
-    cached: Path | None,
-    client: httpx.AsyncClient,
-    log: Log,
-) -> CondaPackage:
-    if record.sha256 is None:
-        raise AirlockError(
-            "conda-no-checksum",
-            f"{record.file_name} has no sha256 in {redact(record.channel)}'s repodata.json: "
-            "its download could not be verified. Nothing was bundled.",
-            422,
-        )
-    expected = record.sha256.hex()
-    relative = f"{CHANNEL_DIR}/{record.subdir}/{record.file_name}"
-    destination = staging / relative
-    await asyncio.to_thread(destination.parent.mkdir, parents=True, exist_ok=True)
-    if cached is not None and await asyncio.to_thread(_copy_if_same, cached, destination, expected):
-        log(f"{record.file_name}: taken from the environment's package cache")
-    else:
-        digest = await _download(client, record.url, destination)
-        if digest != expected:
-            destination.unlink(missing_ok=True)
-            raise AirlockError(
-                "checksum-mismatch",
-                f"{record.file_name} downloaded from {redact(record.url)} has sha256 {digest}, "
-                f"but the channel's repodata.json says {expected}: it was damaged or replaced "
-                "on the way. Nothing was bundled.",
-                422,
-            )
-        log(f"{record.file_name}: downloaded from {redact(record.channel)}")
-    name, version, build = record.name.normalized, str(record.version), str(record.build)
-    await asyncio.to_thread(check_archive_is, destination, name, version, build, record.subdir)
-    return CondaPackage(name, version, build, record.subdir, relative, expected)
-
-
-async def _download(client: httpx.AsyncClient, url: str, destination: Path) -> str:
-    """Stream ``url`` into ``destination``; its sha256."""
-    if url.startswith("file://"):
-        return await asyncio.to_thread(_copy_local, url, destination)
-    digest = hashlib.sha256()
-    try:
-        async with client.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise AirlockError(
-                    "download-failed",
-                    f"{redact(url)} answered HTTP {response.status_code}: the package cannot "
-                    "be downloaded. Nothing was bundled.",
-                    502,
-                )
-            with destination.open("wb") as file:
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    digest.update(chunk)
-                    await asyncio.to_thread(file.write, chunk)
-    except httpx.HTTPError as error:
-        raise AirlockError(
-            "download-failed",
-            f"{redact(url)} cannot be downloaded ({type(error).__name__}: {redact(str(error))}): "
-            "check the channel and the proxy variables. Nothing was bundled.",
-            502,
-        ) from None
-    return digest.hexdigest()
-
-
-def _copy_local(url: str, destination: Path) -> str:
-    """A package of a channel on this machine's file system: copied; its sha256."""
-    path = Path(url2pathname(urlparse(url).path))
-    try:
-        shutil.copyfile(path, destination)
-    except OSError as error:
-        raise AirlockError(
-            "download-failed",
-            f"{path} cannot be read ({error.strerror}): check --channel. Nothing was bundled.",
-            502,
-        ) from None
-    return sha256_file(destination)[0]
-
-
-def _copy_if_same(cached: Path, destination: Path, sha256: str) -> bool:
-    """Copy ``cached`` to ``destination`` if it is the file of that ``sha256``."""
-    with contextlib.suppress(OSError):
-        if sha256_file(cached)[0] == sha256:
-            shutil.copyfile(cached, destination)
-            return True
-    return False
 
 
 def _write_channel(channel_dir: Path, records: Sequence[RepoDataRecord], subdir: str) -> None:

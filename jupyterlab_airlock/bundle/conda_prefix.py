@@ -19,20 +19,19 @@ import conda_pack
 from rattler import PrefixRecord, RepoDataRecord
 from rattler.repo_data import PackageFormatSelection
 
-from ..advisories import AdvisoryData
+from ..bundle_format.conda import CondaBundleInfo
+from ..bundle_format.conda_target import conda_target
+from ..bundle_format.folder import SBOM_FILE, BundleInputError, write_manifests
+from ..conda.records import is_conda_prefix, prefix_records
+from ..conda.solve import close_channel
 from ..errors import AirlockError
-from ..installer.conda_records import prefix_records
-from ..installer.conda_solve import close_channel
 from ..kinds import classify
 from ..offline import sha256_file
-from ..platforms import is_conda_prefix
-from ..sbom import conda_purl, cyclonedx_json
+from ..trust.advisories import AdvisoryData
+from ..trust.sbom import conda_purl, cyclonedx_json
 from .build import new_folder
 from .check import Log, quiet
 from .conda_build import PyPIPart, fetch_channels, make_conda_bundle
-from .conda_format import CondaBundleInfo
-from .conda_target import conda_target
-from .format import SBOM_FILE, BundleInputError, write_manifests
 
 
 async def pack_prefix_bundle(

@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.exceptions as boto_errors
 from boto3.exceptions import Boto3Error
 
-from ..errors import AirlockError, exception_chain
-from ..manifests import MANIFEST_JSON, SHA256SUMS
-from ..secrets import redact
-from ..signatures import SIGNATURE_SUFFIX
+from ..bundle_format.folder import (
+    BUNDLE_JSON,
+    CONDA_LOCK,
+    LOCK_FILE,
+    folder_manifest,
+)
+from ..errors import AirlockError
+from ..s3_write import parse_s3_url, s3_client, s3_problem
+from ..trust.manifests import MANIFEST_JSON, SHA256SUMS
+from ..trust.signatures import SIGNATURE_SUFFIX
 from .check import Log, quiet
-from .format import BUNDLE_JSON, CONDA_LOCK, LOCK_FILE, BundleInputError, folder_manifest
-
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-
-
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/prefix`` as (bucket, prefix without slashes at its ends)."""
-    rest = url.removeprefix("s3://")
-    bucket, _, prefix = rest.partition("/")
-    if rest == url or not _BUCKET.fullmatch(bucket):
-        raise BundleInputError(
-            f"{url!r} is not where a bundle can go: give s3://<bucket>/<prefix>, e.g. "
-            "s3://dmz-write/bundles."
-        )
-    return bucket, prefix.strip("/")
 
 
 async def upload_bundle(
@@ -74,11 +63,6 @@ async def upload_bundle(
     return keys
 
 
-def s3_client(endpoint_url: str | None, aws_profile: str | None) -> Any:
-    session = boto3.session.Session(profile_name=aws_profile)
-    return session.client("s3", endpoint_url=endpoint_url)
-
-
 def _refuse_existing(client: Any, bucket: str, base: str, where: str) -> None:
     try:
         listing = client.list_objects_v2(Bucket=bucket, Prefix=base, MaxKeys=1)
@@ -99,33 +83,9 @@ def _refuse_existing(client: Any, bucket: str, base: str, where: str) -> None:
 def upload_error(
     error: BaseException, bucket: str, where: str, endpoint_url: str | None
 ) -> AirlockError:
-    endpoint = endpoint_url or "AWS S3"
-    problem = f"{type(error).__name__}: {error}"
-    for cause in exception_chain(error):
-        if isinstance(cause, boto_errors.NoCredentialsError):
-            problem = (
-                "no AWS credentials were found: set AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY, use ~/.aws/credentials, or give --aws-profile"
-            )
-            break
-        if isinstance(cause, boto_errors.ProfileNotFound):
-            problem = f"there is no AWS profile {cause.kwargs.get('profile')!r} in ~/.aws"
-            break
-        if isinstance(cause, boto_errors.EndpointConnectionError):
-            problem = f"{endpoint} cannot be reached"
-            break
-        if isinstance(cause, boto_errors.ClientError):
-            code = cause.response.get("Error", {}).get("Code", "")
-            problem = {
-                "NoSuchBucket": f"there is no bucket {bucket!r} at {endpoint}",
-                "AccessDenied": "the credentials may not write there (s3:PutObject)",
-                "InvalidAccessKeyId": "the credentials were rejected (unknown access key)",
-                "SignatureDoesNotMatch": "the credentials were rejected (wrong secret key)",
-            }.get(code, f"S3 answered {code or 'an error'}: {redact(str(cause))}")
-            break
     return AirlockError(
         "upload-failed",
-        f"The bundle could not be uploaded to {where}: {problem}. The local bundle is whole; "
-        "upload it again once this is fixed.",
+        f"The bundle could not be uploaded to {where}: {s3_problem(error, bucket, endpoint_url)}. "
+        "The local bundle is whole; upload it again once this is fixed.",
         502,
     )

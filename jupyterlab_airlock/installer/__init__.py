@@ -3,8 +3,7 @@
 ``service`` is what the routes call; ``planning`` makes plans (``plan`` is what one holds,
 ``files`` which file stands for a package and why others cannot, ``conda_plan`` its conda
 part), ``install`` carries them out, ``rollback`` undoes an install and ``reconcile``
-settles those a server stop interrupted. The conda side: ``conda_records`` reads channels
-and environments, ``conda_channel`` and ``conda_index`` make the local channel,
-``conda_solve`` plans and ``conda_link`` links, with py-rattler. uv itself runs through
-``..offline`` and ``..uv``.
+settles those a server stop interrupted. ``conda_channel`` makes the artifact source a
+local conda channel for ``conda_plan``; reading, solving and linking conda packages is
+``..conda``'s. uv itself runs through ``..offline`` and ``..uv``.
 """

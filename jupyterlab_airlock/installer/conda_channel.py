@@ -1,9 +1,11 @@
 """The local conda channel a conda plan is solved against, made from the artifact source.
 
 A bucket that holds a channel (``<subdir>/repodata.json`` beside the packages) gives its
-repodata only: the plan then fetches just the packages the solution needs. Loose conda
-packages (no repodata.json, or files picked in the workspace) must be read to be indexed,
-so they are fetched, verified against their folder's manifest, and indexed with py-rattler.
+repodata only: the plan then fetches just the packages the solution needs. So does a
+source's static index, whose ``conda/<subdir>/repodata.json`` lists its loose packages.
+Otherwise loose conda packages (no repodata.json, or files picked in the workspace) must be
+read to be indexed, so they are fetched, verified against their folder's manifest, and
+indexed with py-rattler.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import asyncio
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from ..cache import ContentCache
+from ..conda.local_channel import index_packages
+from ..conda.records import read_repodata
 from ..errors import AirlockError
-from ..package_index import IndexedFile, IndexSnapshot, PackageIndex
-from ..policy import Policy
-from .conda_index import index_packages
-from .conda_records import read_repodata
+from ..package_index.index import IndexedFile, IndexSnapshot, PackageIndex
+from ..trust.gate import judge
+from ..trust.policy import Policy
 
 _SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
 
@@ -30,6 +34,8 @@ async def build_channel(
     packages still to be fetched (loose packages are in the channel already)."""
     if snapshot.channels and not local_files:
         return await _from_repodata(snapshot, cache, channel_dir)
+    if snapshot.repodata and not local_files:
+        return await _from_index(snapshot, cache, channel_dir)
     loose = list(local_files)
     for indexed in snapshot.conda:
         path, _ = await cache.fetch(snapshot.source, indexed.entry, indexed.expected)
@@ -45,24 +51,49 @@ async def build_channel(
 async def _from_repodata(
     snapshot: IndexSnapshot, cache: ContentCache, channel_dir: Path
 ) -> dict[str, str]:
+    """The channels of the source, one repodata a subdir: a bundle that arrived beside the
+    scanned channel (a DMZ delivery) adds its packages; one file name with two contents
+    is refused."""
     keys: dict[str, str] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for folder, entry in sorted(snapshot.channels.items()):
         path, _ = await cache.fetch(snapshot.source, entry)
         text = await asyncio.to_thread(path.read_text, "utf-8")
         subdir = _subdir(folder, text)
+        read_repodata(text, entry.key, subdir)  # every entry checked before it is used
+        document = json.loads(text)
+        into = merged.setdefault(subdir, document)
+        for group in ("packages", "packages.conda"):
+            listed = into.setdefault(group, {})
+            for name, record in (document.get(group) or {}).items():
+                known = listed.get(name)
+                if known is not None and known.get("sha256") != record.get("sha256"):
+                    raise AirlockError(
+                        "conda-channels",
+                        f"{name} is in two channels of the artifact source with different "
+                        f"contents ({keys[name]} and {folder + name}): keep one.",
+                        409,
+                    )
+                listed.setdefault(name, record)
+                keys.setdefault(name, folder + name)
+    for subdir, document in merged.items():
         target = channel_dir / subdir / "repodata.json"
-        if target.exists():
-            raise AirlockError(
-                "conda-channels",
-                f"The artifact source holds two {subdir} channels ({entry.key} and another): "
-                "keep one.",
-                409,
-            )
-        for record in read_repodata(text, entry.key, subdir):
-            keys[record.file_name] = folder + record.file_name
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(target.write_text, text, "utf-8")
+        await asyncio.to_thread(target.write_text, json.dumps(document), "utf-8")
     return keys
+
+
+async def _from_index(
+    snapshot: IndexSnapshot, cache: ContentCache, channel_dir: Path
+) -> dict[str, str]:
+    """The static index's repodata of the loose packages, each checked against the index."""
+    for subdir, (entry, expected) in sorted(snapshot.repodata.items()):
+        path, _ = await cache.fetch(snapshot.source, entry, expected)
+        target = channel_dir / subdir / "repodata.json"
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(shutil.copyfile, path, target)
+    await asyncio.to_thread((channel_dir / "noarch").mkdir, parents=True, exist_ok=True)
+    return {indexed.entry.name: indexed.entry.key for indexed in snapshot.conda}
 
 
 def _subdir(folder: str, text: str) -> str:
@@ -95,7 +126,7 @@ class CondaChannel:
         self._lock = asyncio.Lock()
 
     async def _channel(self) -> tuple[IndexSnapshot, Path, dict[str, str]]:
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(conda=True)
         async with self._lock:
             if self._built is None or self._built[0] is not snapshot:
                 folder = self._cache.root / "conda-channel"
@@ -139,10 +170,15 @@ class CondaChannel:
         """The index's own verdict for a package of the source (its signature and
         advisories considered); for one only a channel's repodata lists, its record's."""
         if indexed is not None:
-            return snapshot.refusal(self._policy, indexed)
-        return self._policy.verdict(
-            str(record.get("name")), str(record.get("version")), file, bool(record.get("sha256"))
-        )
+            return snapshot.refusal(self._policy, indexed, "channel")
+        return judge(
+            self._policy,
+            "channel",
+            project=str(record.get("name")),
+            version=str(record.get("version")),
+            file=file,
+            verified=bool(record.get("sha256")),
+        ).reason
 
     async def file(self, subdir: str, name: str) -> Path:
         snapshot, folder, keys = await self._channel()

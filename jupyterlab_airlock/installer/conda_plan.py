@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..cache import ContentCache
+from ..conda.solve import solve
+from ..environments.platforms import platform_subdir
 from ..kinds import classify
-from ..package_index import IndexSnapshot
-from ..platforms import platform_subdir
+from ..package_index.index import IndexSnapshot
 from .conda_channel import build_channel
-from .conda_solve import solve
 from .plan import Plan, PlanStep
 
 

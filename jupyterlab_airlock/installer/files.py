@@ -14,10 +14,11 @@ from packaging.requirements import Requirement
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
+from ..environments.platforms import platform_subdir
 from ..kinds import classify, fit
-from ..package_index import IndexedFile
-from ..platforms import platform_subdir
-from ..policy import Policy
+from ..package_index.index import IndexedFile
+from ..trust.gate import judge
+from ..trust.policy import Policy
 
 # The plan's message names this many files; its ``unusable`` list has them all.
 _NAMED = 3
@@ -48,9 +49,14 @@ def unusable(
     found = []
     for indexed in files:
         name = file_name(indexed)
-        reason = policy.verdict(
-            indexed.project, indexed.version, indexed.entry.name, indexed.verified
-        )
+        reason = judge(
+            policy,
+            "plan",
+            project=indexed.project,
+            version=indexed.version,
+            file=indexed.entry.name,
+            verified=indexed.verified,
+        ).reason
         if not reason and not requirement.specifier.contains(indexed.version, prereleases=True):
             reason = f"version {indexed.version} does not meet {requirement}"
         if not reason and indexed.kind == "wheel" and _rank(name, tags) is None:

@@ -20,17 +20,17 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from ..cache import ContentCache
+from ..conda import link as conda_link
+from ..conda.records import installed_records
+from ..environments.facts import describe_environment
+from ..environments.interpreter import kernel_python
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
-from ..kernels.environment import describe_environment
-from ..kernels.resolve import kernel_python
-from ..manifests import ManifestEntry
 from ..offline import INTERRUPT_GRACE, install_offline, linked, sha256_file, uninstall
-from ..package_index import PackageIndex
+from ..package_index.index import PackageIndex
 from ..pip import pins
+from ..trust.manifests import ManifestEntry
 from ..uv import uv_errors
-from . import conda_link
-from .conda_records import installed_records
 from .plan import Plan, PlanStep, changes, package_versions
 
 
@@ -65,7 +65,12 @@ class Installs:
             f"env:{prefix}",
             work,
             user=user,
-            audit={"kernel": plan.kernel, "prefix": prefix, "advisory_data": plan.advisory_data},
+            audit={
+                "kernel": plan.kernel,
+                "prefix": prefix,
+                "advisory_data": plan.advisory_data,
+                **plan.answered(),
+            },
         )
 
     async def _install(self, plan: Plan, context: JobContext) -> dict[str, Any]:
@@ -160,7 +165,7 @@ class Installs:
     async def _install_conda(self, plan: Plan, context: JobContext) -> dict[str, Any]:
         assert plan.channel is not None
         prefix = Path(plan.environment["prefix"])
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(keys=[step.key for step in plan.steps if step.key])
         files: list[dict[str, Any]] = []
         context.audit(files=files)
         try:

@@ -17,10 +17,11 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ..advisories import Advisory
-from ..manifests import Trust
-from ..policy import Policy
 from ..sizes import size_text
+from ..trust.advisories import Advisory
+from ..trust.gate import Door, judge
+from ..trust.manifests import Trust
+from ..trust.policy import Policy
 
 
 @dataclass
@@ -44,16 +45,18 @@ class PlanStep:
     trust: Trust | None = None
     advisories: list[Advisory] = field(default_factory=list)
 
-    @property
-    def signed(self) -> bool:
-        return self.trust is not None and self.trust.signed
-
-    def refusal(self, policy: Policy) -> str | None:
-        """Why ``policy`` keeps this step out, its trust and advisories weighed, or None."""
-        reason = policy.verdict(
-            self.name, self.version, self.file, self.verified, self.signed, self.advisories
-        )
-        return self.trust.explain(reason) if self.trust else reason
+    def refusal(self, policy: Policy, door: Door) -> str | None:
+        """Why the gate keeps this step out at ``door``, its trust and advisories weighed."""
+        return judge(
+            policy,
+            door,
+            project=self.name,
+            version=self.version,
+            file=self.file,
+            trust=self.trust,
+            verified=self.verified,
+            known=self.advisories,
+        ).reason
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -79,12 +82,25 @@ class Plan:
     # A conda plan: py-rattler's solution and the local channel it was solved against.
     conda: Any = None
     channel: Path | None = None
+    # How the plan was made, when the user should know (the source's index was not used).
+    notes: list[str] = field(default_factory=list)
+    # The requirements the user named, and the DMZ requests whose bundles the steps come
+    # from: {"request", "bundle", "packages"} (``dmz.delivery``).
+    requested: list[str] = field(default_factory=list)
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+
+    def answered(self) -> dict[str, Any]:
+        """The audit fields naming the DMZ requests this plan's files answer, if any."""
+        return {"dmz_requests": [d["request"] for d in self.delivered]} if self.delivered else {}
 
     @property
     def ok(self) -> bool:
         return bool(self.steps) and not (self.missing or self.refused or self.problems)
 
     def summary(self) -> str:
+        return " ".join([self._outcome(), *self.notes])
+
+    def _outcome(self) -> str:
         if self.refused or self.missing or self.problems:
             count = len(self.refused) + len(self.missing) + len(self.problems)
             return (
@@ -112,6 +128,7 @@ class Plan:
             "ok": self.ok,
             "summary": self.summary(),
             "advisory_data": self.advisory_data,
+            "delivered": self.delivered,
         }
 
 

@@ -20,13 +20,16 @@ from packaging.utils import canonicalize_name
 
 from ..audit import AuditLog
 from ..cache import ContentCache
+from ..conda.records import is_conda_prefix
+from ..dmz.delivery import deliveries
+from ..environments.facts import describe_kernel
+from ..environments.platforms import platform_subdir, supported_tags
 from ..errors import AirlockError
-from ..kernels.environment import describe_kernel
 from ..kinds import classify, fit
-from ..package_index import PackageIndex
+from ..package_index.index import PackageIndex
 from ..pip import parse_requirement
-from ..platforms import is_conda_prefix, platform_subdir, supported_tags
-from ..policy import Policy
+from ..trust.gate import Door
+from ..trust.policy import Policy
 from .conda_plan import solve_conda
 from .plan import Plan, package_versions
 from .resolution import UvResolver
@@ -94,6 +97,7 @@ class Planner:
                 "python_version": described["version"],
             },
             packages_before=package_versions(described["packages"]),
+            requested=[str(requirement) for requirement in parsed],
         )
         if not described["writable"]:
             plan.refused.append({"item": kernel, "message": described["why_not_writable"]})
@@ -106,12 +110,14 @@ class Planner:
         # the index's TTL is reused (walking a bucket costs more than the resolution);
         # a plan that misses something walks again before it says so (``_resolve``).
         started = time.monotonic()
-        tags, walk = await asyncio.gather(supported_tags(python), self._index.snapshot())
         conda_items = [item for item in [*keys, *paths] if classify(item)["kind"] == "conda"]
+        tags, walk = await asyncio.gather(
+            supported_tags(python), self._index.snapshot(keys=keys, conda=bool(conda_items))
+        )
         # py-rattler's solve is not retried: a conda plan always walks afresh.
         reused = walk.taken < started
         if reused and (conda_items or any(key not in walk.by_key for key in keys)):
-            await self._index.snapshot(fresh=True)
+            await self._index.snapshot(fresh=True, keys=keys, conda=bool(conda_items))
             reused = False
         if conda_items and is_conda_prefix(Path(described["prefix"])):
             if parsed or len(conda_items) != len(keys) + len(paths):
@@ -137,8 +143,12 @@ class Planner:
         paths: Sequence[str],
     ) -> Plan:
         await vet(plan, self._index, self._policy)
-        for item, reason in self._refusals(plan):
+        note = (await self._index.snapshot()).note
+        if note:
+            plan.notes.append(note)  # the plan read the whole source, and says why
+        for item, reason in self._refusals(plan, "plan"):
             plan.refused.append({"item": item, "message": reason})
+        plan.delivered = await deliveries(plan.steps, (await self._index.snapshot()).source)
         await self._audit.append(
             "plan",
             user,
@@ -154,6 +164,7 @@ class Planner:
             + plan.problems,
             steps=[f"{step.name}=={step.version}" for step in plan.steps],
             advisory_data=plan.advisory_data,
+            **plan.answered(),
         )
         return self._keep(plan)
 
@@ -161,7 +172,7 @@ class Planner:
         self, plan: Plan, keys: Sequence[str], paths: Sequence[str], tags: list[str]
     ) -> None:
         """Solve conda packages with py-rattler against a local channel of the source."""
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(keys=keys, conda=True)
         unknown = [key for key in keys if key not in snapshot.by_key]
         if unknown:
             plan.refused += [
@@ -172,7 +183,7 @@ class Planner:
         await solve_conda(plan, [*keys, *paths], snapshot, self._cache, local, tags)
 
     async def _requirement_for_key(self, plan: Plan, key: str, tags: list[str]) -> list[str]:
-        snapshot = await self._index.snapshot()
+        snapshot = await self._index.snapshot(keys=[key])
         info = classify(key)
         indexed = snapshot.by_key.get(key)
         if info["kind"] == "conda":
@@ -185,7 +196,7 @@ class Planner:
             return []
         if not self._fits(plan, key, info, tags):
             return []
-        reason = snapshot.refusal(self._policy, indexed)  # the index would not serve it
+        reason = snapshot.refusal(self._policy, indexed, "plan")  # the index would not serve it
         if reason:
             plan.refused.append({"item": key, "message": reason})
             return []
@@ -233,11 +244,11 @@ class Planner:
             )
         return local
 
-    def _refusals(self, plan: Plan) -> list[tuple[str, str]]:
-        """Each step the policy keeps out, with the rule in words."""
+    def _refusals(self, plan: Plan, door: Door) -> list[tuple[str, str]]:
+        """Each step the gate keeps out at ``door``, with the rule in words."""
         refusals = []
         for step in plan.steps:
-            reason = step.refusal(self._policy)
+            reason = step.refusal(self._policy, door)
             if reason:
                 refusals.append((f"{step.name} {step.version}", reason))
         return refusals
@@ -249,19 +260,24 @@ class Planner:
         self._plans[plan.id] = plan
         return plan
 
-    def take(self, plan_id: str) -> Plan:
-        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
-        problems and the policy, asked again, still lets every step in."""
+    def kept(self, plan_id: str) -> Plan:
+        """Plan ``plan_id`` as it was made, whatever its problems; it stays kept."""
         plan = self._plans.get(plan_id)
         if plan is None:
             raise AirlockError(
                 "unknown-plan", "This plan has expired or the server restarted: plan again.", 404
             )
+        return plan
+
+    def take(self, plan_id: str) -> Plan:
+        """Plan ``plan_id``, to be carried out now: handed out once, and only if it has no
+        problems and the policy, asked again, still lets every step in."""
+        plan = self.kept(plan_id)
         if not plan.ok:
             raise AirlockError("plan-not-ok", plan.summary(), 409)
         # Checked again here: the policy is the server's word at the moment of install.
         self._policy.check_intact()
-        refusals = self._refusals(plan)
+        refusals = self._refusals(plan, "install")
         if refusals:
             item, reason = refusals[0]
             raise AirlockError("policy-refused", f"{item}: {reason}.", 403)

@@ -1,10 +1,11 @@
 """Installs that a server stop cut short, looked at again after the restart.
 
-uv runs in a process group of its own, so when the Jupyter server dies mid-install uv runs
-on and may finish, or die too and leave part of the plan installed. The job's record keeps
-the plan's pins (``JobContext.keep``); after the restart the environment is examined (once
-any uv still at work in it has let go of its lock), the job says what actually landed,
-and roll back is offered when anything changed.
+A server that stops kills its uv first (``JobManager.stop``); one that dies leaves uv, in
+a process group of its own, to run on and finish, or die too and leave part of the plan
+installed. Either way the job's record keeps the plan's pins (``JobContext.keep``); after
+the restart the environment is examined (once any uv still at work in it has let go of
+its lock), the job says what actually landed, and roll back is offered when anything
+changed.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from ..environments.facts import describe_environment
 from ..errors import AirlockError
 from ..jobs import Job, JobManager
-from ..kernels.environment import describe_environment
 from .plan import changes, package_versions
+
+# How often an environment's lock is tried while an orphaned uv holds it (seconds).
+LOCK_POLL = 0.5
 
 
 async def reconcile(jobs: JobManager, kernels_of: Callable[[str], list[str]]) -> None:
@@ -29,7 +33,7 @@ async def reconcile(jobs: JobManager, kernels_of: Callable[[str], list[str]]) ->
     for job in jobs.interrupted("install"):
         assert job.resume is not None
         kept = job.resume
-        await asyncio.to_thread(_wait_for_uv, Path(kept["prefix"]))
+        await _wait_for_uv(Path(kept["prefix"]))
         await asyncio.to_thread(shutil.rmtree, kept["staging"], True)
         try:
             described = await describe_environment(kept["python"])
@@ -81,12 +85,21 @@ def _result(
     }
 
 
-def _wait_for_uv(prefix: Path) -> None:
+async def _wait_for_uv(prefix: Path) -> None:
     """Wait until no uv installs into ``prefix``: uv holds an exclusive lock on the
-    environment's ``.lock`` while it works (an orphan of the stopped server may)."""
+    environment's ``.lock`` while it works (an orphan of a server that died may).
+
+    The lock is tried, not waited for in a thread: a server stopping meanwhile cancels
+    this at once, and no thread is left blocked in ``flock``."""
     lock = prefix / ".lock"
     if not lock.is_file():
         return
     with lock.open("rb") as file:
-        fcntl.flock(file, fcntl.LOCK_EX)
-        fcntl.flock(file, fcntl.LOCK_UN)
+        while True:
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                await asyncio.sleep(LOCK_POLL)
+                continue
+            fcntl.flock(file, fcntl.LOCK_UN)
+            return

@@ -5,7 +5,6 @@ would install as a step with the source's file it stands for, or what is missing
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -17,10 +16,11 @@ from packaging.utils import canonicalize_name
 
 from ..errors import AirlockError
 from ..kinds import classify
-from ..package_index import IndexSnapshot, PackageIndex
+from ..package_index.index import IndexSnapshot, PackageIndex
 from ..pip import Missing
-from ..policy import Policy
-from ..processes import run
+from ..processes import run, timeout_raises
+from ..trust.gate import judge
+from ..trust.policy import Policy
 from ..uv import (
     Change,
     changes_printed,
@@ -65,7 +65,17 @@ class UvResolver:
             # Files may have arrived since the walk that was reused: look again, then retry.
             await self._index.snapshot(fresh=True)
             returncode, output = await self._dry_run(plan, wanted)
-        snapshot = await self._index.snapshot()
+        # The projects uv read (from the index, or by reading pages through our routes),
+        # the ones it lacks and the files named by key: what the steps are made of.
+        named = [Requirement(text).name for text in wanted]
+        named += [change.name for change in changes_printed(output)]
+        named += [Requirement(lacking.requirement).name for lacking in _parsed(output)]
+        keys = [
+            unquote(text.partition(" @ ")[2].removeprefix(self._index_url() + "files/"))
+            for text in wanted
+            if " @ " + self._index_url() in text
+        ]
+        snapshot = await self._index.snapshot(projects=named, keys=keys)
         if returncode != 0:
             self._explain(plan, output, snapshot, tags)
             return
@@ -102,12 +112,9 @@ class UvResolver:
             self._index_url() + "simple/",
             *wanted,
         )
-        try:
+        planning = f"uv did not finish the plan in {RESOLVE_TIMEOUT} s."
+        with timeout_raises(AirlockError("plan-timeout", planning, 504)):
             completed = await run(argv, timeout=RESOLVE_TIMEOUT, env=uv_environment(self._uv_cache))
-        except asyncio.TimeoutError:
-            raise AirlockError(
-                "plan-timeout", f"uv did not finish the plan in {RESOLVE_TIMEOUT} s.", 504
-            ) from None
         return completed.returncode, self._hide(completed.stdout + completed.stderr)
 
     def _chosen(
@@ -185,7 +192,7 @@ class UvResolver:
             requirement = Requirement(text)
         except InvalidRequirement:
             return None
-        reason = self._policy.verdict(requirement.name)
+        reason = judge(self._policy, "plan", project=requirement.name).reason
         if reason:
             return reason
         matching = [
@@ -193,5 +200,17 @@ class UvResolver:
             for indexed in snapshot.projects.get(canonicalize_name(requirement.name), [])
             if requirement.specifier.contains(indexed.version, prereleases=True)
         ]
-        reasons = [snapshot.refusal(self._policy, f) for f in matching]
+        reasons = [snapshot.refusal(self._policy, f, "plan") for f in matching]
         return reasons[0] if reasons and all(reasons) else None
+
+
+def _parsed(output: str) -> list[Missing]:
+    """What uv lacks, each requirement one ``packaging`` reads."""
+    found = []
+    for lacking in unresolved(output):
+        try:
+            Requirement(lacking.requirement)
+        except InvalidRequirement:
+            continue
+        found.append(lacking)
+    return found

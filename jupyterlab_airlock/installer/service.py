@@ -21,8 +21,8 @@ from ..audit import AuditLog
 from ..cache import ContentCache
 from ..index_address import IndexAddress
 from ..jobs import Job, JobManager
-from ..package_index import PackageIndex
-from ..policy import Policy
+from ..package_index.index import PackageIndex
+from ..trust.policy import Policy
 from .install import Installs
 from .plan import Plan
 from .planning import Planner
@@ -59,6 +59,13 @@ class Installer:
         background (an orphaned uv may still be finishing one)."""
         self._reconciling = asyncio.create_task(self.reconcile())
 
+    async def stop_reconciling(self) -> None:
+        """The server stops: stop settling (an install not settled yet is settled at the
+        next start)."""
+        if self._reconciling is not None:
+            self._reconciling.cancel()
+            await asyncio.gather(self._reconciling, return_exceptions=True)
+
     async def reconcile(self) -> None:
         """Settle the installs a server stop interrupted: what landed, and roll back."""
         await reconcile(self._jobs, self._installs.kernels_of)
@@ -73,6 +80,10 @@ class Installer:
     ) -> Plan:
         """Resolve the request for ``kernel`` offline; nothing in the environment changes."""
         return await self._planner.plan(kernel, requirements, keys, paths, user)
+
+    def kept_plan(self, plan_id: str) -> Plan:
+        """Plan ``plan_id``, to read (a DMZ request is written from it); it stays kept."""
+        return self._planner.kept(plan_id)
 
     def install(self, plan_id: str, user: str | None = None) -> Job:
         """Start carrying out plan ``plan_id`` as a job in its environment's queue."""

@@ -1,1 +1,3 @@
-"""Kernels: the environment behind a kernelspec, and new kernels from bundles or archives."""
+"""Kernels: new kernels from bundles or archives, and the kernels Airlock lists.
+
+What an environment holds is ``..environments``' concern."""

@@ -1,10 +1,10 @@
-"""A new kernel from a conda bundle (``bundle/conda_format.py``): a conda environment linked
+"""A new kernel from a conda bundle (``bundle_format/conda.py``): a conda environment linked
 offline by py-rattler from the bundle's own channel, its PyPI part installed by uv, and its
 kernelspec.
 
 Everything is checked before the first package is linked: every file against the bundle's
 manifests, the bundle's platform against this machine's, the bundle as the DMZ checked it
-(``bundle.conda_check``: every conda package against ``bundle.json``, its sha256 and the
+(``bundle_format.conda_check``: every conda package against ``bundle.json``, its sha256 and the
 name, version and platform its own ``info/index.json`` gives; the channel and the lock;
 the specs solved from the bundle's channel alone, a missing dependency named with who
 needs it), and the closure solved again into the new prefix with this machine's virtual
@@ -22,14 +22,14 @@ from typing import Any
 
 from packaging.tags import sys_tags
 
-from ..bundle.conda_check import check_conda_packages
-from ..bundle.conda_format import CHANNEL_DIR, CondaBundleInfo, read_conda_bundle_json
-from ..bundle.format import BUNDLE_JSON, LOCK_FILE, LockEntry, read_lock, read_manifest
+from ..bundle_format.conda import CHANNEL_DIR, CondaBundleInfo, read_conda_bundle_json
+from ..bundle_format.conda_check import check_conda_packages
+from ..bundle_format.folder import BUNDLE_JSON, LOCK_FILE, LockEntry, read_lock, read_manifest
+from ..conda import link as conda_link
+from ..conda.solve import solve
+from ..environments.platforms import platform_subdir
 from ..errors import AirlockError
-from ..installer import conda_link
-from ..installer.conda_solve import solve
 from ..jobs import JobContext
-from ..platforms import platform_subdir
 from .create import (
     check_new_kernel,
     claimed,

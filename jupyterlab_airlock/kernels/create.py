@@ -22,9 +22,8 @@ from typing import Any
 
 from packaging.tags import platform_tags
 
-from .. import manifests
 from ..atomic import write_atomic
-from ..bundle.format import (
+from ..bundle_format.folder import (
     BUNDLE_JSON,
     LOCK_FILE,
     Target,
@@ -36,12 +35,13 @@ from ..bundle.format import (
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import JobContext
-from ..manifests import Manifest
 from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
-from ..processes import last_line, run
+from ..processes import last_line, run, timeout_raises
 from ..sizes import size_text
 from ..sources import Entry, Source
+from ..trust import manifests
+from ..trust.manifests import Manifest
 from ..uv import unresolved, uv_errors
 from .archive import check_archive, unpack
 from .seed import ensure_pip
@@ -316,11 +316,10 @@ def _remove_all(folders: list[Path]) -> None:
 
 async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
     try:
-        completed = await run(argv, timeout=timeout, env=pip_environment())
-    except asyncio.TimeoutError:  # before OSError: TimeoutError is one
-        raise AirlockError(
-            "kernel-create-failed", f"{failure}: no end in {timeout:g} s.", 504
-        ) from None
+        with timeout_raises(
+            AirlockError("kernel-create-failed", f"{failure}: no end in {timeout:g} s.", 504)
+        ):
+            completed = await run(argv, timeout=timeout, env=pip_environment())
     except OSError as error:
         raise AirlockError("kernel-create-failed", f"{failure}: {error.strerror}.", 500) from None
     if completed.returncode != 0:
@@ -357,7 +356,8 @@ async def install_wheels(
         ]  # fmt: skip
     uv_cache = cache_root / "uv" if cache_root is not None else None
     context.log(f"Installing {count} package(s) offline from the bundle")
-    try:
+    installing = f"uv did not finish in {INSTALL_TIMEOUT} s."
+    with timeout_raises(AirlockError("install-failed", installing, 504)):
         completed = await install_offline(
             python,
             folders,
@@ -367,10 +367,6 @@ async def install_wheels(
             progress=lambda share: context.progress(0.4 + 0.5 * share),
             options=["--only-binary", ":all:"],
         )
-    except asyncio.TimeoutError:
-        raise AirlockError(
-            "install-failed", f"uv did not finish in {INSTALL_TIMEOUT} s.", 504
-        ) from None
     if completed.returncode == 0:
         return
     output = completed.stdout + completed.stderr

@@ -11,16 +11,17 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .. import manifests
-from ..bundle.conda_format import CondaBundleInfo, read_any_bundle_json
-from ..bundle.format import BUNDLE_JSON, LOCK_FILE, BundleInfo, read_lock
+from ..active_source import ActiveSource, ActiveTrust
+from ..bundle_format.conda import CondaBundleInfo, read_any_bundle_json
+from ..bundle_format.folder import BUNDLE_JSON, LOCK_FILE, BundleInfo, read_lock
 from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
 from ..kinds import classify
-from ..policy import Policy
 from ..sources import Source, clean_key
-from ..sources.active import ActiveSource, ActiveTrust
+from ..trust import manifests
+from ..trust.gate import judge, unreadable_advisories
+from ..trust.policy import Policy
 from .conda_bundle import create_kernel_from_conda_bundle
 from .create import (
     check_new_kernel,
@@ -101,15 +102,9 @@ class KernelFactory:
             raise AirlockError("invalid-manifest", problems[0], 422)
         for listed in sorted(manifest.files) if manifest else []:
             trust = manifests.trust(manifest, listed)
-            reason = trust.explain(
-                self._policy.verdict(
-                    None, file=key + listed, verified=trust.listed, signed=trust.signed
-                )
-            )
-            if reason:
-                raise AirlockError("policy-refused", f"{reason}.", 403)
+            judge(self._policy, "kernel", file=key + listed, trust=trust).enforce()
         advisories = await self._trust.advisories()
-        refusal = advisories.refusal(self._policy) if advisories else None
+        refusal = unreadable_advisories(self._policy, advisories) if advisories else None
         if refusal:
             raise AirlockError("policy-refused", refusal, 403)
         scratch = self._cache.root / "bundles" / uuid.uuid4().hex
@@ -127,9 +122,9 @@ class KernelFactory:
                 packages += [(entry.name, entry.version) for entry in lock]
             for package, version in packages:
                 known = advisories.affecting(package, version) if advisories else []
-                reason = self._policy.verdict(package, version, advisories=known)
-                if reason:
-                    raise AirlockError("policy-refused", f"The bundle holds {reason}.", 403)
+                judge(
+                    self._policy, "kernel", project=package, version=version, known=known
+                ).enforce("The bundle holds ")
             if isinstance(info, CondaBundleInfo):
                 return await create_kernel_from_conda_bundle(
                     local, name, display_name, self._kernels_dir, self._envs_dir, context,
@@ -160,11 +155,7 @@ class KernelFactory:
             raise AirlockError("invalid-manifest", problems[0], 422)
         expected = manifest.files.get(file_name) if manifest else None
         trust = manifests.trust(manifest, file_name)
-        reason = trust.explain(
-            self._policy.verdict(None, file=file_name, verified=trust.listed, signed=trust.signed)
-        )
-        if reason:
-            raise AirlockError("policy-refused", f"{reason}.", 403)
+        judge(self._policy, "kernel", file=file_name, trust=trust).enforce()
         path, _ = await self._cache.fetch(source, await source.stat(key), expected)
         return await create_kernel_from_archive(
             path, name, display_name, self._kernels_dir, self._envs_dir, context,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..active_source import AdvisoryState
+from ..environments.facts import describe_kernel
 from ..errors import AirlockError
-from ..sbom import cyclonedx_json
-from ..sources.active import AdvisoryState
-from .environment import describe_kernel
+from ..trust.sbom import cyclonedx_json
 
 
 def advisory_summary(

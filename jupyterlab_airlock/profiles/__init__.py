@@ -7,9 +7,10 @@ warning about every way out of the mirror (``find_leaks``).
 
 from __future__ import annotations
 
-from .applier import ConfigPaths, ProfileApplier
+from .applier import ProfileApplier
 from .effective import read_effective
 from .leaks import find_leaks, profile_leaks
+from .paths import ConfigPaths
 from .validation import Profile, ProfileSet, load_profiles, validate_profile
 
 __all__ = [

@@ -22,9 +22,9 @@ from typing import Any
 
 from ..processes import run
 from ..secrets import redact
-from .applier import MANAGED_ENVIRONMENT, ConfigPaths
 from .configfiles import ConfigFormatError, parse, pip_key
 from .owned import OWNED
+from .paths import MANAGED_ENVIRONMENT, ConfigPaths
 
 Entry = dict[str, Any]
 

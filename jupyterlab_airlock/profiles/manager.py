@@ -21,9 +21,10 @@ from ..doctor import run_doctor
 from ..errors import AirlockError
 from ..index_address import IndexAddress
 from ..secrets import redact
-from .applier import ConfigPaths, ProfileApplier
+from .applier import ProfileApplier
 from .effective import read_effective
 from .leaks import find_leaks, profile_leaks
+from .paths import ConfigPaths
 from .validation import Profile, ProfileSet, load_profiles, validate_profile
 
 

@@ -105,6 +105,9 @@ class Source(ABC):
         not just an iterator).
         """
 
+    async def close(self) -> None:  # noqa: B027 - most sources do nothing in the background
+        """Stop what the source does in the background (the server stops)."""
+
 
 def clean_key(key: str) -> str:
     """``key`` with '//' and '.' segments collapsed; a trailing '/' (a folder) is kept.

@@ -94,6 +94,9 @@ class S3Source(Source):
             ca_bundle=text_option(config, "ca_bundle"),
         )
 
+    async def close(self) -> None:
+        await self.read_aheads.close()
+
     def describe(self) -> str:
         where = f"s3://{self.bucket}/{self.root}"
         return f"{where} at {self._endpoint_shown}" if self.endpoint_url else where

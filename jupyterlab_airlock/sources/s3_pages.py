@@ -145,6 +145,17 @@ class ReadAheads:
             ahead.stop()
         self._running.clear()
 
+    async def close(self) -> None:
+        """Stop every read-ahead and wait until none fetches any more (the server stops):
+        a page on its way is dropped."""
+        if self._loop is not asyncio.get_running_loop():
+            return  # none runs in this loop
+        running = [ahead.finished for ahead in self._running.values()]
+        self.stop()
+        for finished in running:
+            finished.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
 
 class ReadAhead:
     """One folder's pages from ``token`` on, fetched one after another in the background

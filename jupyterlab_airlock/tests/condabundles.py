@@ -1,5 +1,5 @@
 """Conda bundle folders for the tests of the air-gap side, in the layout of
-``bundle/conda_format.py``: ``channel/<subdir>/`` and ``channel/noarch/`` with their
+``bundle_format/conda.py``: ``channel/<subdir>/`` and ``channel/noarch/`` with their
 repodata (indexed by py-rattler), ``pixi.lock`` (py-rattler's LockFile, for the subdir's
 default virtual packages), ``pypi/`` wheels with ``requirements.lock``, ``bundle.json``
 and the manifests.
@@ -26,17 +26,17 @@ from packaging.utils import canonicalize_name
 from rattler import LockFile
 
 from demo.kernel import closure
-from jupyterlab_airlock.bundle.conda_format import (
+from jupyterlab_airlock.bundle_format.conda import (
     CHANNEL_DIR,
     CONDA_LOCK,
     PYPI_DIR,
     CondaBundleInfo,
     CondaPackage,
 )
-from jupyterlab_airlock.bundle.conda_target import conda_target
-from jupyterlab_airlock.bundle.format import BUNDLE_JSON, LOCK_FILE, write_manifests
-from jupyterlab_airlock.installer.conda_index import index_packages
-from jupyterlab_airlock.installer.conda_link import channel_records
+from jupyterlab_airlock.bundle_format.conda_target import conda_target
+from jupyterlab_airlock.bundle_format.folder import BUNDLE_JSON, LOCK_FILE, write_manifests
+from jupyterlab_airlock.conda.link import channel_records
+from jupyterlab_airlock.conda.local_channel import index_packages
 from jupyterlab_airlock.offline import sha256_file
 from jupyterlab_airlock.pip import pins
 

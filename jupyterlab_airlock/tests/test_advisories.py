@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from jupyterlab_airlock import advisories
-from jupyterlab_airlock.advisories import read_osv_zip
 from jupyterlab_airlock.errors import AirlockError
+from jupyterlab_airlock.trust import advisories
+from jupyterlab_airlock.trust.advisories import read_osv_zip
 
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 

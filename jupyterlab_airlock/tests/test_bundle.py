@@ -25,12 +25,12 @@ from demo.content import DEMO_AWS_ENV
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle import freeze_environment, upload_bundle
 from jupyterlab_airlock.bundle.cli import main
-from jupyterlab_airlock.bundle.format import BundleInputError, write_manifests
+from jupyterlab_airlock.bundle_format.folder import BundleInputError, write_manifests
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.manifests import parse, read_folder
 from jupyterlab_airlock.offline import sha256_file
-from jupyterlab_airlock.signatures import TrustedSigners
 from jupyterlab_airlock.sources import source_from_config
+from jupyterlab_airlock.trust.manifests import parse, read_folder
+from jupyterlab_airlock.trust.signatures import TrustedSigners
 
 from .test_advisories import export, record
 from .test_signatures import make_key

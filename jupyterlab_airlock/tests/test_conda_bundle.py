@@ -26,10 +26,10 @@ from rattler import Channel, LockFile, SparseRepoData
 from demo.content import DEMO_AWS_ENV
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle.cli import main
-from jupyterlab_airlock.bundle.conda_format import read_conda_bundle_json
-from jupyterlab_airlock.bundle.format import write_manifests
-from jupyterlab_airlock.manifests import parse
+from jupyterlab_airlock.bundle_format.conda import read_conda_bundle_json
+from jupyterlab_airlock.bundle_format.folder import write_manifests
 from jupyterlab_airlock.offline import sha256_file
+from jupyterlab_airlock.trust.manifests import parse
 
 from . import condapackages
 from .condachannel import make_channel, serve

@@ -14,13 +14,12 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyterlab_airlock.conda.link import install
+from jupyterlab_airlock.conda.local_channel import index_packages
+from jupyterlab_airlock.conda.records import installed_records, is_conda_prefix, read_repodata
+from jupyterlab_airlock.conda.solve import CondaSolution, solve
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.installer.conda_index import index_packages
-from jupyterlab_airlock.installer.conda_link import install
-from jupyterlab_airlock.installer.conda_records import installed_records, read_repodata
-from jupyterlab_airlock.installer.conda_solve import CondaSolution, solve
 from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bundle
-from jupyterlab_airlock.platforms import is_conda_prefix
 
 from . import condapackages
 from .condabundles import exchange_config, make_conda_bundle

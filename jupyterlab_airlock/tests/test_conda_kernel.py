@@ -22,8 +22,8 @@ import conda_pack
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
+from jupyterlab_airlock.conda.records import installed_records
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.installer.conda_records import installed_records
 from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bundle
 
 from . import condapackages

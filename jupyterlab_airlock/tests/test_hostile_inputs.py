@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.package_index import _wheel_metadata
+from jupyterlab_airlock.package_index.index import _wheel_metadata
 from jupyterlab_airlock.pip import parse_requirement
-from jupyterlab_airlock.policy import load_policy
 from jupyterlab_airlock.sources import clean_key
+from jupyterlab_airlock.trust.policy import load_policy
 
 PLANTED = "planted-Secret-7f3a9"
 

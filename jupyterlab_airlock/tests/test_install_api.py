@@ -18,8 +18,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from uv import find_uv_bin
 
 from demo.content import DEMO_AWS_ENV
-from jupyterlab_airlock.installer.conda_link import install
-from jupyterlab_airlock.installer.conda_solve import solve
+from jupyterlab_airlock.conda.link import install
+from jupyterlab_airlock.conda.solve import solve
 from jupyterlab_airlock.installer.service import Installer
 from jupyterlab_airlock.jobs import JobManager
 

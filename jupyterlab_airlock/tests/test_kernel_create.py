@@ -27,7 +27,7 @@ from packaging.requirements import Requirement
 from demo.content import DEMO_AWS_ENV
 from demo.services import Service, start_moto, start_pypiserver
 from jupyterlab_airlock.bundle import build_bundle, parse_target, upload_bundle
-from jupyterlab_airlock.bundle.format import write_manifests
+from jupyterlab_airlock.bundle_format.folder import write_manifests
 from jupyterlab_airlock.cache import ContentCache
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.jobs import Job, JobContext

@@ -17,13 +17,13 @@ import psutil
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
-from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.kernels.environment import (
+from jupyterlab_airlock.environments.facts import (
     _why_not_writable,
     describe_environment,
     describe_kernel,
     describe_kernels,
 )
+from jupyterlab_airlock.errors import AirlockError
 
 from .programs import cancel_once_started, fake_python
 

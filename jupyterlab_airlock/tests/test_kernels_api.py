@@ -14,7 +14,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_airlock.bundle.build import write_bundle
-from jupyterlab_airlock.bundle.format import parse_target
+from jupyterlab_airlock.bundle_format.folder import parse_target
 
 from .wheels import make_wheel
 

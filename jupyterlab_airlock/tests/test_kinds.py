@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.tags import compatible_tags, cpython_tags, mac_platforms
 
+from jupyterlab_airlock.environments.platforms import platform_subdir, supported_tags
 from jupyterlab_airlock.kinds import classify, fit
-from jupyterlab_airlock.platforms import platform_subdir, supported_tags
 
 KINDS = {"wheel", "sdist", "conda", "env-archive", "dataset", "manifest", "other"}
 MAJOR, MINOR = sys.version_info[:2]

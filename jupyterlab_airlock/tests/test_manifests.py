@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.manifests import (
+from jupyterlab_airlock.trust.manifests import (
     Manifest,
     ManifestEntry,
     Sha256Verifier,

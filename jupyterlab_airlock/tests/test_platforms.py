@@ -14,8 +14,12 @@ import packaging
 import pytest
 from packaging.tags import sys_tags
 
+from jupyterlab_airlock.environments.platforms import (
+    parse_platform,
+    platform_subdir,
+    supported_tags,
+)
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.platforms import parse_platform, platform_subdir, supported_tags
 
 from .programs import cancel_once_started, fake_python
 
@@ -34,7 +38,7 @@ def bare_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test asks the interpreters itself, whatever ran before it in this process."""
-    monkeypatch.setattr("jupyterlab_airlock.platforms._cache", {})
+    monkeypatch.setattr("jupyterlab_airlock.environments.platforms._cache", {})
 
 
 @pytest.fixture
@@ -57,7 +61,7 @@ def venv_python(root: Path) -> Path:
 async def test_the_venv_python_answers_with_its_own_sys_tags(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, "jupyterlab_airlock.platforms")
+    caplog.set_level(logging.DEBUG, "jupyterlab_airlock.environments.platforms")
 
     tags = await supported_tags(sys.executable)
 
@@ -70,7 +74,7 @@ async def test_the_venv_python_answers_with_its_own_sys_tags(
 async def test_a_python_without_packaging_or_pip_falls_back_to_its_own_computation(
     bare_venv: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, "jupyterlab_airlock.platforms")
+    caplog.set_level(logging.DEBUG, "jupyterlab_airlock.environments.platforms")
     python = venv_python(bare_venv)
 
     tags = await supported_tags(str(python))
@@ -89,7 +93,7 @@ async def test_a_python_without_packaging_or_pip_falls_back_to_its_own_computati
 async def test_pips_vendored_packaging_answers_when_packaging_is_missing(
     pip_only_venv: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, "jupyterlab_airlock.platforms")
+    caplog.set_level(logging.DEBUG, "jupyterlab_airlock.environments.platforms")
 
     tags = await supported_tags(str(venv_python(pip_only_venv)))
 

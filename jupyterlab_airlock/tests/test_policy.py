@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_airlock.advisories import Advisory
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.policy import load_policy
+from jupyterlab_airlock.trust.advisories import Advisory
+from jupyterlab_airlock.trust.policy import load_policy
 
 
 def test_allow_and_deny_with_version_ranges() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from jupyterlab_airlock.advisories import read_osv_zip
-from jupyterlab_airlock.sbom import cyclonedx_json
+from jupyterlab_airlock.trust.advisories import read_osv_zip
+from jupyterlab_airlock.trust.sbom import cyclonedx_json
 
 
 def test_an_sbom_names_each_package_its_hash_and_the_advisories_that_affect_it(

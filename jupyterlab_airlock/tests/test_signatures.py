@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from jupyterlab_airlock import manifests
-from jupyterlab_airlock.signatures import (
+from jupyterlab_airlock.sources import source_from_config
+from jupyterlab_airlock.trust import manifests
+from jupyterlab_airlock.trust.signatures import (
     Signature,
     TrustedSigners,
     name_folder,
     sign,
     signed_folder,
 )
-from jupyterlab_airlock.sources import source_from_config
 
 # Debian's openssh-client; `make test` installs it when missing.
 SSH_KEYGEN = shutil.which("ssh-keygen") or "ssh-keygen"

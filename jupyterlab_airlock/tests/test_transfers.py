@@ -17,8 +17,8 @@ from demo.content import DEMO_AWS_ENV
 from demo.services import Service, start_moto
 from jupyterlab_airlock import transfers
 from jupyterlab_airlock.errors import AirlockError
-from jupyterlab_airlock.manifests import Sha256Verifier
 from jupyterlab_airlock.sources import S3Source
+from jupyterlab_airlock.trust.manifests import Sha256Verifier
 
 BUCKET = "airlock-transfers"
 MIB = 1 << 20

@@ -23,8 +23,8 @@ from cyclonedx.validation.json import JsonStrictValidator
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from jupyterlab_airlock.bundle.build import write_bundle
-from jupyterlab_airlock.bundle.format import parse_target
-from jupyterlab_airlock.signatures import name_folder
+from jupyterlab_airlock.bundle_format.folder import parse_target
+from jupyterlab_airlock.trust.signatures import name_folder
 
 from . import condapackages
 from .installs import finished, plan, start

@@ -10,6 +10,7 @@ import {
   resultKind,
   summarizeRecord
 } from '../audit';
+import { RequestLife } from './DmzRequest';
 
 /**
  * The Activity section: the audit trail, newest first, filtered by action and user; each
@@ -57,6 +58,7 @@ export function ActivitySection(props: {
               {model.error}
             </div>
           )}
+          <RequestLife records={model.records} trans={trans} />
           {model.records.length === 0 ? (
             <p className="jp-Airlock-empty">
               {!model.loaded

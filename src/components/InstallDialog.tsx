@@ -112,7 +112,9 @@ function InstallPanel(props: {
           {model.error}
         </div>
       )}
-      {model.plan && <PlanView plan={model.plan} trans={trans} />}
+      {model.plan && (
+        <PlanView plan={model.plan} trans={trans} client={model.client} />
+      )}
       {model.plan && (
         <div className="jp-Airlock-row">
           <Button

@@ -1,8 +1,9 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { IInstallPlan, IInstallStep } from '../api';
+import { AirlockClient, IInstallPlan, IInstallStep } from '../api';
 import { describeAction } from '../install';
+import { Deliveries, DmzRequest } from './DmzRequest';
 import { formatSize } from './format';
 import { AdvisoriesBadge, TrustBadge } from './Trust';
 
@@ -13,8 +14,12 @@ import { AdvisoriesBadge, TrustBadge } from './Trust';
 export function PlanView(props: {
   plan: IInstallPlan;
   trans: TranslationBundle;
+  /**
+   * Offers to ask the DMZ for what the plan lacks.
+   */
+  client?: AirlockClient;
 }): JSX.Element {
-  const { plan, trans } = props;
+  const { plan, trans, client } = props;
   return (
     <section
       className="jp-Airlock-plan"
@@ -51,6 +56,7 @@ export function PlanView(props: {
           )}
         </div>
       ))}
+      {client && <DmzRequest plan={plan} client={client} trans={trans} />}
       {plan.refused.map(item => (
         <div
           key={`refused ${item.item} ${item.message}`}
@@ -61,6 +67,7 @@ export function PlanView(props: {
           {item.message}
         </div>
       ))}
+      <Deliveries plan={plan} trans={trans} />
       {plan.steps.length > 0 && (
         <table className="jp-Airlock-table" aria-label={trans.__('Packages')}>
           <thead>

@@ -42,11 +42,14 @@ test.describe('Airlock panel', () => {
   });
 
   test('is restored where it was after a reload', async ({ page }) => {
-    const layoutSaved = page.waitForRequest(
-      request =>
-        request.method() === 'PUT' &&
-        request.url().includes('/api/workspaces') &&
-        (request.postData() ?? '').includes(PANEL_ID)
+    // The reload must follow the server's answer, not the request: a PUT still in flight
+    // when the page goes away is lost.
+    const layoutSaved = page.waitForResponse(
+      response =>
+        response.request().method() === 'PUT' &&
+        response.url().includes('/api/workspaces') &&
+        (response.request().postData() ?? '').includes(PANEL_ID) &&
+        response.ok()
     );
     await page.sidebar.openTab(PANEL_ID);
     await expect(page.locator(`#${PANEL_ID}`)).toBeVisible();

@@ -1,0 +1,224 @@
+"""Plans: the first plan of a small closure (a chain of five wheels, as ``requests`` has)
+while the bucket also holds N unrelated wheels, for N = 1,000 and 100,000 (quick: 10,000),
+with the source's static index (``jupyter airlock index``) and without it (the walk), in
+alternating rounds through Airlock's REST API into one fresh venv kernel.
+
+Each case is its own prefix of the bench bucket, read through a profile of its own; every
+round applies the case's profile before its plan, so each plan is the first look at its
+source (as after the 30 s a look is kept, or on another user's server).
+
+Then, where a warm plan's time goes: the plan through the API, against uv's own dry run of
+the same request through the server's index over HTTP (what the plan runs), and against
+uv's dry run from a local folder (``--find-links``, no HTTP at all).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from uv import find_uv_bin
+
+from bench.common import (
+    BUCKET,
+    S3_PROFILE,
+    BenchError,
+    Bound,
+    Note,
+    Outcome,
+    Ratio,
+    Scale,
+    Servers,
+    alternate,
+    progress,
+    seconds,
+)
+from demo.content import DEMO_AWS_ENV, DEMO_REGION
+from jupyterlab_airlock.bundle.index_cli import index_source
+from jupyterlab_airlock.index_address import USER
+from jupyterlab_airlock.tests.wheels import make_wheel
+
+CHAIN = 5
+SMALL = 1_000
+FULL_LARGE = 100_000
+QUICK_LARGE = 10_000
+FILL_THREADS = 16
+# Issue 26's targets: with the index, the first plan at 100,000 unrelated wheels within
+# 1.5 times the one at 1,000, and within a second.
+LARGE_LIMIT = 1.5
+SECONDS_LIMIT = 1.0
+
+
+def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
+    work = servers.root_dir.parent / "plans"
+    large = QUICK_LARGE if scale.quick else FULL_LARGE
+    chain = chain_wheels(work / "chain", "bench-plan")
+    template = unrelated_wheel(work)
+    cases: dict[tuple[int, bool], Callable[[], float]] = {}
+    kernel = _kernel(servers)
+    for count in (SMALL, large):
+        for indexed in (False, True):
+            prefix = f"plans/{count}-{'index' if indexed else 'walk'}"
+            upload(servers, prefix, chain, template, count)
+            if indexed:
+                progress(f"plans: indexing s3://{BUCKET}/{prefix} ({count + CHAIN:,} wheels)")
+                start = time.perf_counter()
+                url = f"s3://{BUCKET}/{prefix}"
+                asyncio.run(index_source(url, endpoint_url=servers.s3_url, region=DEMO_REGION))
+                took = time.perf_counter() - start
+                yield Note(f"plans: 'jupyter airlock index' of {count + CHAIN:,} wheels in S3",
+                           seconds(took))  # fmt: skip
+            cases[count, indexed] = _first_plan(servers, kernel, prefix)
+    progress(f"plans: first plans at {SMALL:,} and {large:,} unrelated wheels, alternating")
+    order = list(cases)
+    times = dict(zip(order, alternate(scale.rounds, *cases.values()), strict=True))
+    for case in order:
+        yield Note(f"first plan, {_label(case)}", seconds(statistics.median(times[case])))
+    # The baseline: the better of the two plans with 1,000 unrelated wheels.
+    small = min((SMALL, False), (SMALL, True), key=lambda case: statistics.median(times[case]))
+    yield Ratio(f"first plan, {large:,} unrelated wheels, index", "index", times[large, True],
+                f"best at {_label(small)}", times[small], LARGE_LIMIT)  # fmt: skip
+    walked = statistics.median(times[large, False]) / statistics.median(times[small])
+    yield Note(f"first plan, {large:,} unrelated wheels, walk",
+               f"ratio {walked:.2f} against that baseline (no target)")  # fmt: skip
+    yield Bound(f"first plan, index, {large:,} unrelated wheels",
+                statistics.median(times[large, True]), "s", SECONDS_LIMIT, 3)  # fmt: skip
+    yield from _where_the_time_goes(servers, kernel, chain[0].parent, scale.rounds)
+    servers.jupyter.post("/airlock/profiles/apply", {"name": S3_PROFILE})
+
+
+def _where_the_time_goes(
+    servers: Servers, kernel: str, chain: Path, rounds: int
+) -> Iterator[Outcome]:
+    """A warm plan (index, 1,000 unrelated wheels) against uv alone, over HTTP and local."""
+    servers.jupyter.post("/airlock/profiles/apply", profile_of(servers, f"plans/{SMALL}-index"))
+    home = servers.root_dir.parent / "home"
+    secret = (home / ".local/share/jupyter/airlock/index-secret").read_text().strip()
+    server = servers.jupyter.url.replace("://", f"://{USER}:{secret}@")
+    index_url = server + "/airlock/index/simple/"
+    python = str(servers.root_dir.parent / "plans" / "env" / "bin" / "python")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    env.update(UV_NO_CONFIG="1", UV_CACHE_DIR=str(servers.root_dir.parent / "uv-plans"))
+    dry_run = [str(find_uv_bin()), "pip", "install", "--dry-run", "--python", python]
+
+    def plan() -> float:
+        start = time.perf_counter()
+        planned = servers.jupyter.post(
+            "/airlock/install/plan", {"kernel": kernel, "requirements": ["bench-plan-0"]}
+        )
+        elapsed = time.perf_counter() - start
+        if not planned["ok"]:
+            raise BenchError(f"the warm plan is not installable: {planned['summary']}")
+        return elapsed
+
+    def uv(*where: str) -> Callable[[], float]:
+        def timed() -> float:
+            start = time.perf_counter()
+            done = subprocess.run([*dry_run, *where, "bench-plan-0"], env=env,
+                                  capture_output=True, text=True, check=False)  # fmt: skip
+            elapsed = time.perf_counter() - start
+            if done.returncode != 0:
+                raise BenchError(f"uv's dry run failed: {done.stderr.strip()[-300:]}")
+            return elapsed
+
+        return timed
+
+    progress("plans: a warm plan against uv's own dry run, over HTTP and from a folder")
+    api, http, local = alternate(
+        rounds * 3, plan, uv("--index-url", index_url), uv("--no-index", "--find-links", str(chain))
+    )
+    yield Note(
+        "warm plan, index, 1,000 unrelated wheels: where the time goes",
+        f"API plan {seconds(statistics.median(api))} | uv --dry-run through the server's index "
+        f"(HTTP) {seconds(statistics.median(http))} | uv --dry-run --find-links (local) "
+        f"{seconds(statistics.median(local))}",
+    )
+
+
+def profile_of(servers: Servers, prefix: str) -> dict[str, Any]:
+    """A profile (to apply) whose source is ``prefix`` of the bench bucket."""
+    source = {"kind": "s3", "endpoint_url": servers.s3_url, "bucket": BUCKET,
+              "prefix": prefix + "/", "region": DEMO_REGION}  # fmt: skip
+    return {"profile": {"name": "bench-" + prefix.replace("/", "-"), "source": source}}
+
+
+def _label(case: tuple[int, bool]) -> str:
+    return f"{case[0]:,} unrelated wheels, {'index' if case[1] else 'walk'}"
+
+
+def _first_plan(servers: Servers, kernel: str, prefix: str) -> Callable[[], float]:
+    profile = profile_of(servers, prefix)
+
+    def plan() -> float:
+        servers.jupyter.post("/airlock/profiles/apply", profile)  # a first look, untimed
+        start = time.perf_counter()
+        planned = servers.jupyter.post(
+            "/airlock/install/plan", {"kernel": kernel, "requirements": ["bench-plan-0"]}
+        )
+        elapsed = time.perf_counter() - start
+        if not planned["ok"] or len(planned["steps"]) != CHAIN:
+            raise BenchError(f"the plan from {prefix} is not the chain: {planned['summary']}")
+        if "index" in prefix and "whole source" in planned["summary"]:
+            raise BenchError(f"the plan from {prefix} did not use its index: {planned['summary']}")
+        return elapsed
+
+    return plan
+
+
+def _kernel(servers: Servers) -> str:
+    """A fresh venv (no pip) with a kernelspec, planned into by every round."""
+    name = "bench-plans"
+    prefix = servers.root_dir.parent / "plans" / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
+    spec = servers.root_dir.parent / "home" / ".local" / "share" / "jupyter" / "kernels" / name
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = [str(prefix / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": name, "language": "python"})
+    )
+    return name
+
+
+def chain_wheels(folder: Path, name: str) -> list[Path]:
+    """``<name>-0`` needs ``<name>-1``, ... needs ``<name>-4``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        make_wheel(folder, f"{name}-{n}", "1.0", [f"{name}-{n + 1}"] if n + 1 < CHAIN else [])
+        for n in range(CHAIN)
+    ]
+
+
+def unrelated_wheel(work: Path) -> bytes:
+    """The bytes every unrelated wheel has, under its own name (the index reads each one);
+    the indexer's boto3 finds the bench's credentials, as the scanner's would find its own."""
+    os.environ.update(DEMO_AWS_ENV)
+    work.mkdir(parents=True, exist_ok=True)
+    return make_wheel(work, "bench-unrelated", "1.0").read_bytes()
+
+
+def upload(servers: Servers, prefix: str, chain: list[Path], template: bytes, count: int) -> None:
+    """The chain and ``count`` unrelated wheels under ``prefix``/wheels/, all listed in its
+    SHA256SUMS, as an admin's bucket would have them."""
+    progress(f"plans: putting {count + CHAIN:,} wheels under {prefix}/ (moto: ~200 a second)")
+    s3: Any = servers.s3(max_pool_connections=FILL_THREADS)
+    bodies = {wheel.name: wheel.read_bytes() for wheel in chain}
+    bodies.update((f"bench_unrelated_{n:06}-1.0-py3-none-any.whl", template) for n in range(count))
+    with ThreadPoolExecutor(FILL_THREADS) as pool:
+        for _ in pool.map(
+            lambda item: s3.put_object(Bucket=BUCKET, Key=f"{prefix}/wheels/{item[0]}",
+                                       Body=item[1]),
+            bodies.items(),
+        ):  # fmt: skip
+            pass  # map re-raises a failed put here
+    sums = "".join(f"{hashlib.sha256(b).hexdigest()}  {n}\n" for n, b in sorted(bodies.items()))
+    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/wheels/SHA256SUMS", Body=sums.encode())

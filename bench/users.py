@@ -1,0 +1,117 @@
+"""Concurrent users: eight users of one Jupyter server, each with a fresh venv kernel of
+their own, plan and install the same five-wheel chain at once from the bucket (1,000
+unrelated wheels beside it, with the static index), against one user alone, in alternating
+rounds: no failures, every environment whole, the slowest 5 % within 3 times one user's
+median. (Four servers sharing one source is not measured here.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+from bench.common import (
+    BUCKET,
+    S3_PROFILE,
+    BenchError,
+    Jupyter,
+    Note,
+    Outcome,
+    Ratio,
+    Scale,
+    Servers,
+    progress,
+)
+from bench.plans import CHAIN, SMALL, chain_wheels, profile_of, unrelated_wheel, upload
+from demo.content import DEMO_REGION
+from jupyterlab_airlock.bundle.index_cli import index_source
+from jupyterlab_airlock.jobs import FINISHED
+
+USERS = 8
+P95_LIMIT = 3.0
+PREFIX = "users"
+POLL_INTERVAL = 0.25  # the job's own timestamps give its duration; polling is not timed
+JOB_TIMEOUT = 600.0
+
+
+def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
+    work = servers.root_dir.parent / "users"
+    chain = chain_wheels(work / "chain", "bench-user")
+    upload(servers, PREFIX, chain, unrelated_wheel(work), SMALL)
+    url = f"s3://{BUCKET}/{PREFIX}"
+    asyncio.run(index_source(url, endpoint_url=servers.s3_url, region=DEMO_REGION))
+    servers.jupyter.post("/airlock/profiles/apply", profile_of(servers, PREFIX))
+    made = 0
+
+    def kernel() -> tuple[str, Path]:
+        nonlocal made
+        made += 1
+        return _kernel(servers, work, f"bench-user-{made}")
+
+    alone: list[float] = []
+    together: list[float] = []
+    # One user's first install warms what every later one shares (uv's cache, the pages).
+    _whole(*kernel(), servers.jupyter)
+    for number in range(scale.rounds):
+        progress(f"users: round {number + 1}: one user, then {USERS} at once")
+        alone.append(_whole(*kernel(), servers.jupyter))
+        kernels = [kernel() for _ in range(USERS)]
+        clients = [Jupyter(servers.jupyter.url, servers.jupyter.token) for _ in kernels]
+        with ThreadPoolExecutor(USERS) as pool:
+            together += pool.map(_whole, *zip(*kernels, strict=True), clients)
+        for client in clients:
+            client.close()
+    servers.jupyter.post("/airlock/profiles/apply", {"name": S3_PROFILE})
+    p95 = sorted(together)[math.ceil(0.95 * len(together)) - 1]
+    yield Ratio(f"{USERS} users at once, plan + install: slowest 5 %", "p95", [p95],
+                "one user alone", alone, P95_LIMIT)  # fmt: skip
+    yield Note(f"{USERS} users at once, plan + install",
+               f"median {statistics.median(together):.2f} s over {len(together)} installs, "
+               "no failures, every environment whole")  # fmt: skip
+
+
+def _whole(name: str, prefix: Path, jupyter: Jupyter) -> float:
+    """Plan and install the chain into kernel ``name``: the seconds a user waits (the plan,
+    then the job from its creation to its end); the environment checked whole."""
+    start = time.perf_counter()
+    plan = jupyter.post("/airlock/install/plan", {"kernel": name, "requirements": ["bench-user-0"]})
+    planned = time.perf_counter() - start
+    if not plan["ok"] or len(plan["steps"]) != CHAIN:
+        raise BenchError(f"{name}: the plan is not the chain: {plan['summary']}")
+    job = jupyter.post("/airlock/install", {"plan": plan["id"]})
+    while job["state"] not in FINISHED:
+        if time.perf_counter() - start > JOB_TIMEOUT:
+            raise BenchError(f"{name}: the install did not end in {JOB_TIMEOUT:.0f} s")
+        time.sleep(POLL_INTERVAL)
+        job = jupyter.get(f"/airlock/jobs/{job['id']}")
+    if job["state"] != "succeeded":
+        raise BenchError(f"{name}: the install {job['state']}: {job.get('error')}")
+    took = datetime.fromisoformat(job["finished"]) - datetime.fromisoformat(job["created"])
+    installed = {p.name.split("-")[0] for p in prefix.glob("lib/python*/site-packages/*.dist-info")}
+    wanted = {f"bench_user_{n}" for n in range(CHAIN)}
+    if not wanted <= installed:
+        raise BenchError(f"{name}: the environment lacks {sorted(wanted - installed)}")
+    shutil.rmtree(prefix)
+    return planned + took.total_seconds()
+
+
+def _kernel(servers: Servers, work: Path, name: str) -> tuple[str, Path]:
+    prefix = work / "envs" / name
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
+    spec = servers.root_dir.parent / "home" / ".local" / "share" / "jupyter" / "kernels" / name
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = [str(prefix / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": name, "language": "python"})
+    )
+    return name, prefix

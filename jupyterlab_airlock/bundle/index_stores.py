@@ -1,0 +1,87 @@
+"""Where the index's documents are written: beside the files of a folder or of an S3 prefix.
+
+A folder gets each document atomically (readers see the old one or the new one); S3 gets
+each with its exact content type, which uv and pip go by.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions as boto_errors
+from boto3.exceptions import Boto3Error
+
+from ..atomic import write_atomic
+from ..errors import AirlockError
+from ..package_index.layout import INDEX_FOLDER
+from ..s3_write import s3_client
+from ..secrets import redact
+
+
+class Store(ABC):
+    """Writes the documents of ``.airlock-index/`` (paths are relative to it)."""
+
+    @abstractmethod
+    async def put(self, path: str, data: bytes, content_type: str) -> None: ...
+
+    @abstractmethod
+    def describe(self) -> str: ...
+
+
+class FolderStore(Store):
+    def __init__(self, root: Path) -> None:
+        self.root = root / INDEX_FOLDER.rstrip("/")
+
+    async def put(self, path: str, data: bytes, content_type: str) -> None:
+        target = self.root / path
+        try:
+            # Readable by every user of the exchange medium, as the files beside it are
+            # (write_atomic would make missing folders owner-only).
+            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(write_atomic, target, data, 0o644)
+        except OSError as error:
+            raise AirlockError(
+                "index-write-failed",
+                f"{self.root / path} cannot be written ({error.strerror or error}): the index "
+                "needs write access to the folder.",
+                403,
+            ) from None
+
+    def describe(self) -> str:
+        return str(self.root)
+
+
+class S3Store(Store):
+    def __init__(
+        self, bucket: str, prefix: str, endpoint_url: str | None, aws_profile: str | None
+    ) -> None:
+        self.bucket = bucket
+        self.base = (f"{prefix}/" if prefix else "") + INDEX_FOLDER
+        self.endpoint_url = endpoint_url
+        self._profile = aws_profile
+        self._client: Any = None
+
+    async def put(self, path: str, data: bytes, content_type: str) -> None:
+        try:
+            if self._client is None:
+                self._client = await asyncio.to_thread(s3_client, self.endpoint_url, self._profile)
+            await asyncio.to_thread(
+                self._client.put_object,
+                Bucket=self.bucket,
+                Key=self.base + path,
+                Body=data,
+                ContentType=content_type,
+            )
+        except (boto_errors.BotoCoreError, boto_errors.ClientError, Boto3Error) as error:
+            raise AirlockError(
+                "index-write-failed",
+                f"{self.describe()}{path} cannot be written ({redact(str(error))}): the index "
+                "needs s3:PutObject on the prefix.",
+                502,
+            ) from None
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.base}"

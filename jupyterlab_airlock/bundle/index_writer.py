@@ -1,0 +1,301 @@
+"""Writing a source's static index (layout in the package's docstring): one walk of the
+source, what the index adds to the listing read from each file, then the documents.
+
+A file's sha256 comes from its folder's manifest when it lists it; otherwise the file is
+read to hash it (the page then says no manifest lists it: a reader treats it as
+unverified, as a walk does). A wheel's METADATA gives requires-python and the
+core-metadata hash: a small wheel is read whole in one request (and checked against its
+manifest on the way), a large one by ranged reads of its zip directory. Pages whose bytes
+did not change are not written again; the manifest goes last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.parser
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from ..cache import ContentCache, FetchCounter
+from ..conda.local_channel import index_packages
+from ..errors import AirlockError
+from ..package_index.documents import (
+    CONDA_PACKAGES,
+    FOLDER_MANIFESTS,
+    FORMAT,
+    MANIFEST,
+    PROJECT_LIST,
+    CondaPart,
+    FileFacts,
+    ProjectPage,
+    Stamp,
+    bin_document,
+    bin_path,
+    conda_document,
+    encode,
+    manifests_document,
+    normalized,
+    page_path,
+    project_document,
+    project_list_document,
+    repodata_path,
+    sha256,
+)
+from ..package_index.files import IndexedFile, IndexSnapshot, walk_source
+from ..package_index.index import _wheel_metadata
+from ..package_index.layout import PLAIN_JSON, PYPI_JSON
+from ..package_index.static_loader import CONCURRENCY
+from ..package_index.static_reader import SECTION, OpenedIndex, read_manifest
+from ..ranged_file import RangedFile
+from ..sources import Entry, Source
+from ..trust.manifests import ManifestEntry
+from .index_stores import Store
+
+# A wheel this small is read whole: one request, and its sha256 checked on the way.
+WHOLE_READ = 1 << 20
+
+
+@dataclass
+class Written:
+    """What ``write_index`` did, for the command's report."""
+
+    where: str
+    serial: int
+    projects: int = 0
+    files: int = 0
+    conda: int = 0
+    pages_written: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+async def write_index(
+    source: Source,
+    store: Store,
+    log: Callable[[str], None] = lambda _: None,
+    empty: str | None = None,
+) -> Written:
+    """Index every package file of ``source`` into ``store`` (its ``.airlock-index/``);
+    with ``empty``, a source without package files is refused with that message, before
+    anything is written."""
+    previous = await _previous(source)
+    serial = (previous[0] if previous else 0) + 1
+    written = Written(store.describe(), serial)
+    log(f"Listing {source.describe()}")
+    walk = await walk_source(source, None)
+    written.problems += walk.problems
+    packages = [f for f in walk.by_key.values() if f.kind in ("wheel", "sdist")]
+    if empty is not None and not (packages or walk.conda or walk.channels):
+        raise AirlockError("no-manifest", empty, 422)
+    log(f"Reading {len(packages)} wheels and sdists and {len(walk.conda)} conda packages")
+    with tempfile.TemporaryDirectory(prefix="airlock-index-") as scratch:
+        reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems)
+        facts = await reader.all([*packages, *walk.conda])
+        documents: dict[str, ManifestEntry] = {}
+        pages = _pages(walk, packages, facts, written.problems)
+        bins: dict[str, dict[str, ManifestEntry]] = {}
+        for page in pages:
+            data = encode(project_document(page))
+            entry = ManifestEntry(sha256(data), len(data))
+            if previous is None or previous[1].get(page.name) != entry:
+                await store.put(page_path(page.name), data, PYPI_JSON)
+                written.pages_written += 1
+            bins.setdefault(bin_path(page.name), {})[page.name] = entry
+        for path, entries in sorted(bins.items()):
+            documents[path] = await _put(store, path, bin_document(entries), PLAIN_JSON)
+        names = [page.name for page in pages]
+        documents[PROJECT_LIST] = await _put(
+            store, PROJECT_LIST, project_list_document(names), PYPI_JSON
+        )
+        stamps = [Stamp(e.key, e.size, e.modified, e.etag) for e in walk.manifests.values()]
+        documents[FOLDER_MANIFESTS] = await _put(
+            store, FOLDER_MANIFESTS, manifests_document(stamps), PLAIN_JSON
+        )
+        if walk.conda or walk.channels:
+            documents.update(await reader.conda(store, facts))
+    manifest = {
+        "version": 1,
+        "files": [
+            {"path": path, "sha256": entry.sha256, "size": entry.size}
+            for path, entry in sorted(documents.items())
+        ],
+        SECTION: {"format": FORMAT, "serial": serial, "written": _now()},
+    }
+    await store.put(MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode(), PLAIN_JSON)
+    written.projects, written.files, written.conda = len(pages), len(packages), len(walk.conda)
+    return written
+
+
+async def _put(store: Store, path: str, document: dict[str, object], kind: str) -> ManifestEntry:
+    data = encode(document)
+    await store.put(path, data, kind)
+    return ManifestEntry(sha256(data), len(data))
+
+
+async def _previous(source: Source) -> tuple[int, dict[str, ManifestEntry]] | None:
+    """The serial of the index already there and its pages' hashes, from its bins; None
+    when there is none, or none that can be read (it is then written whole)."""
+    try:
+        manifest = await read_manifest(source, None)
+        if manifest is None:
+            return None
+        return manifest.serial, await OpenedIndex(source, manifest).pages()
+    except AirlockError:
+        return None
+
+
+def _pages(
+    walk: IndexSnapshot,
+    packages: list[IndexedFile],
+    facts: dict[str, FileFacts],
+    problems: list[str],
+) -> list[ProjectPage]:
+    by_project: dict[str, list[FileFacts]] = {}
+    for indexed in packages:
+        if not normalized(indexed.project):
+            problems.append(f"{indexed.entry.key} was left out of the index: its project name "
+                            f"{indexed.project!r} is not one a page can have")  # fmt: skip
+        elif indexed.entry.key in facts:
+            by_project.setdefault(indexed.project, []).append(facts[indexed.entry.key])
+    return [
+        ProjectPage(name, files, _manifests(walk, [f.key for f in files]))
+        for name, files in sorted(by_project.items())
+    ]
+
+
+def _manifests(walk: IndexSnapshot, keys: list[str]) -> list[Stamp]:
+    """The manifests of the folders of ``keys``, as the walk listed them."""
+    folders = {key.rpartition("/")[0] + "/" if "/" in key else "" for key in keys}
+    return [
+        Stamp(entry.key, entry.size, entry.modified, entry.etag)
+        for entry in walk.manifests.values()
+        if entry.key.removesuffix(entry.name) in folders
+    ]
+
+
+class _Reader:
+    """What the index adds to the walk, read from the files, a few at a time."""
+
+    def __init__(
+        self, source: Source, walk: IndexSnapshot, scratch: ContentCache, problems: list[str]
+    ) -> None:
+        self._source = source
+        self._walk = walk
+        self._scratch = scratch
+        self._problems = problems
+        self._limit = asyncio.Semaphore(CONCURRENCY)
+        self._loose: dict[str, Path] = {}  # conda packages fetched, by key
+
+    async def all(self, files: list[IndexedFile]) -> dict[str, FileFacts]:
+        read = await asyncio.gather(*(self._facts(indexed) for indexed in files))
+        return {facts.key: facts for facts in read if facts is not None}
+
+    async def _facts(self, indexed: IndexedFile) -> FileFacts | None:
+        entry = indexed.entry
+        expected = indexed.expected
+        listed_by = self._listed_by(entry) if expected else None
+        digest = expected.sha256 if expected else None
+        mismatch = indexed.trust.state == "mismatch"
+        requires = metadata = None
+        async with self._limit:
+            try:
+                if indexed.kind == "conda" and not self._walk.channels:
+                    path, digest = await self._scratch.fetch(self._source, entry, expected)
+                    self._loose[entry.key] = path
+                elif indexed.kind == "wheel" or digest is None:
+                    digest, opener = await self._open(entry, digest)
+                    if indexed.kind == "wheel":
+                        requires, metadata = await self._metadata(entry, opener)
+            except AirlockError as error:
+                if error.code != "checksum-mismatch":
+                    self._problems.append(f"{entry.key} was left out of the index: {error.message}")
+                    return None
+                self._problems.append(error.message)
+                mismatch = True
+        stamp = Stamp(entry.key, entry.size, entry.modified, entry.etag)
+        return FileFacts(stamp, digest, listed_by, mismatch, requires, metadata)
+
+    async def _open(
+        self, entry: Entry, expected: str | None
+    ) -> tuple[str | None, Callable[[], io.BufferedIOBase]]:
+        """The file's sha256 (the manifest's, else computed) and how to open it."""
+        if entry.size <= WHOLE_READ:
+            data = await self._source.read_range(entry.key, 0, entry.size)
+            digest = sha256(data)
+            if expected is not None and digest != expected:
+                raise AirlockError(
+                    "checksum-mismatch",
+                    f"{entry.key} is not the file its manifest lists (sha256 {digest}).",
+                    422,
+                )
+            return digest, lambda: io.BytesIO(data)
+        if expected is None:
+            path, digest = await self._scratch.fetch(self._source, entry)
+            return digest, lambda: path.open("rb")
+        loop = asyncio.get_running_loop()
+
+        def ranged() -> io.BufferedIOBase:
+            return io.BufferedReader(RangedFile(self._source, entry, loop, FetchCounter()))
+
+        return expected, ranged
+
+    async def _metadata(
+        self, entry: Entry, opener: Callable[[], io.BufferedIOBase]
+    ) -> tuple[str | None, str | None]:
+        """requires-python and the sha256 of a wheel's METADATA."""
+        data = await asyncio.to_thread(_wheel_metadata, opener, entry.key)
+        header = email.parser.BytesHeaderParser().parsebytes(data).get("Requires-Python")
+        requires = str(header).strip() if header else None
+        try:
+            SpecifierSet(requires or "")
+        except InvalidSpecifier:
+            self._problems.append(f"{entry.key}: its Requires-Python {requires!r} is not valid")
+            requires = None
+        return requires, sha256(data)
+
+    def _listed_by(self, entry: Entry) -> str:
+        folder = entry.key.removesuffix(entry.name)
+        names = sorted(m.key for m in self._walk.manifests.values() if m.key.startswith(folder)
+                       and "/" not in m.key[len(folder) :])  # fmt: skip
+        return " + ".join(names)
+
+    async def conda(self, store: Store, facts: dict[str, FileFacts]) -> dict[str, ManifestEntry]:
+        """The conda documents: the packages, and the loose ones' repodata per subdir."""
+        walk = self._walk
+        documents: dict[str, ManifestEntry] = {}
+        subdirs: list[str] = []
+        if self._loose:
+            channel = self._scratch.root / "channel"
+            named = []
+            for number, (key, path) in enumerate(sorted(self._loose.items())):
+                target = self._scratch.root / "named" / str(number) / key.rsplit("/", 1)[-1]
+                target.parent.mkdir(parents=True)
+                await asyncio.to_thread(shutil.copyfile, path, target)
+                named.append(target)
+            await index_packages(named, channel)
+            for repodata in sorted(channel.glob("*/repodata.json")):
+                subdir = repodata.parent.name
+                data = await asyncio.to_thread(repodata.read_bytes)
+                if json.loads(data).get("packages") or json.loads(data).get("packages.conda"):
+                    await store.put(repodata_path(subdir), data, PLAIN_JSON)
+                    documents[repodata_path(subdir)] = ManifestEntry(sha256(data), len(data))
+                    subdirs.append(subdir)
+        packages = [facts[f.entry.key] for f in walk.conda if f.entry.key in facts]
+        channels = [Stamp(e.key, e.size, e.modified, e.etag) for e in walk.channels.values()]
+        part = CondaPart(packages, channels, subdirs, _manifests(walk, [f.key for f in packages]))
+        documents[CONDA_PACKAGES] = await _put(
+            store, CONDA_PACKAGES, conda_document(part), PLAIN_JSON
+        )
+        return documents
+
+
+def _now() -> str:
+    moment = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")

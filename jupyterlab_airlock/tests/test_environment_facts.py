@@ -1,0 +1,102 @@
+"""An environment's facts are asked of its interpreter once, and again only after something
+changed there: an install by hand with pip in a terminal is seen by the next plan.
+
+Real parts: a virtual environment, pip installing a wheel built here into it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyterlab_airlock.environments import facts as environment
+
+from .wheels import make_wheel
+
+HOUR_NS = 3600 * 1_000_000_000
+
+
+def settle(prefix: Path) -> None:
+    """Date every folder and file of the environment an hour back, as they are once it has
+    been left alone: no date is then too recent to trust."""
+    then = time.time_ns() - HOUR_NS
+    for path in [prefix, *prefix.rglob("*")]:
+        if not path.is_symlink():
+            os.utime(path, ns=(then, then))
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    prefix = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
+    settle(prefix)
+    return prefix
+
+
+@pytest.fixture
+def interpreter_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Each time the kernel's interpreter is started to describe itself."""
+    started: list[list[str]] = []
+    real = environment.run
+
+    async def counted(argv: list[str], **options: Any) -> Any:
+        started.append(argv)
+        return await real(argv, **options)
+
+    monkeypatch.setattr(environment, "run", counted)
+    return started
+
+
+def describe(python: Path) -> dict[str, Any]:
+    described: dict[str, Any] = asyncio.run(environment.describe_environment(str(python)))
+    return described
+
+
+def names(described: dict[str, Any]) -> set[str]:
+    return {package["name"] for package in described["packages"]}
+
+
+def test_a_pip_install_by_hand_is_seen_by_the_next_description(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]]
+) -> None:
+    python = venv / "bin" / "python"
+    first = describe(python)
+    assert "hand-made" not in names(first)
+    assert describe(python) == first
+    assert len(interpreter_runs) == 1  # the second answer started no Python
+
+    [site_packages] = venv.glob("lib/python*/site-packages")
+    dated = site_packages.stat().st_mtime_ns
+    wheel = make_wheel(tmp_path, "hand-made", "1.0")
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index",
+         "--disable-pip-version-check", "--quiet", str(wheel)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    # Even when the folder's date did not move (a coarse clock), its listing did.
+    os.utime(site_packages, ns=(dated, dated))
+    assert "hand-made" in names(describe(python))
+    assert len(interpreter_runs) == 2
+
+
+def test_a_folder_changed_just_now_is_not_trusted_to_stay_the_same(
+    venv: Path, interpreter_runs: list[list[str]]
+) -> None:
+    python = venv / "bin" / "python"
+    [site_packages] = venv.glob("lib/python*/site-packages")
+    site_packages.touch()  # within the file system's clock tick, another change may follow
+    describe(python)
+    describe(python)
+    assert len(interpreter_runs) == 2
+    settle(venv)
+    describe(python)
+    describe(python)
+    assert len(interpreter_runs) == 3
