@@ -10,6 +10,14 @@ import {
 import { AirlockRequestError, messageOf } from './request';
 
 /**
+ * A copy that landed in the workspace, and whether a manifest vouched for every file.
+ */
+export interface ICopied {
+  path: string;
+  verified: boolean;
+}
+
+/**
  * A row of the artifact list: a folder to open or a file.
  */
 export type ArtifactRow =
@@ -35,9 +43,9 @@ export class CatalogModel {
   }
 
   /**
-   * Emitted with the workspace path of each file copied successfully.
+   * Emitted with each copy that landed in the workspace (its path, and whether verified).
    */
-  get copied(): ISignal<this, string> {
+  get copied(): ISignal<this, ICopied> {
     return this._copied;
   }
 
@@ -253,7 +261,10 @@ export class CatalogModel {
       if (job.result.verified && job.result.sha256) {
         this._markVerified(key, job.result.sha256 as string);
       }
-      this._copied.emit(job.result.path as string);
+      this._copied.emit({
+        path: job.result.path as string,
+        verified: !!job.result.verified
+      });
     }
     this._changed.emit();
   }
@@ -354,6 +365,6 @@ export class CatalogModel {
   private _copies = new Map<string, string>();
   private _generation = 0;
   private _changed = new Signal<this, void>(this);
-  private _copied = new Signal<this, string>(this);
+  private _copied = new Signal<this, ICopied>(this);
   private _copyStarted = new Signal<this, IJob>(this);
 }

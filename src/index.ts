@@ -87,11 +87,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
       (view, kernel) =>
         app.commands.execute(CommandIDs.openView, { view, kernel })
     );
-    model.artifacts.copied.connect((_, path) => {
+    model.artifacts.copied.connect((_, { path, verified }) => {
       void fileBrowser?.model.refresh();
-      Notification.success(trans.__('Copied and verified: %1', path), {
-        autoClose: 5000
-      });
+      Notification.success(
+        verified
+          ? trans.__('Copied and verified: %1', path)
+          : trans.__(
+              'Copied: %1 (no manifest lists its sha256: not verified)',
+              path
+            ),
+        { autoClose: 5000 }
+      );
     });
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
@@ -300,6 +306,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         void model.refreshEnvironments();
         const { notifyInstallEnded } = await import('./notifications');
         notifyInstallEnded(app, model, job, trans);
+      } else if (job.kind === 'remove-kernel') {
+        await serviceManager.kernelspecs.refreshSpecs();
+        void model.refreshEnvironments();
       } else if (job.kind === 'create-kernel') {
         const { notifyKernelCreated } = await import('./notifications');
         await notifyKernelCreated(app, model, job, trans);

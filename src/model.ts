@@ -31,6 +31,10 @@ export interface IKernelEntry {
   name: string;
   displayName: string;
   language: string;
+  /**
+   * Airlock made it (from a bundle or an archive): Airlock may remove it.
+   */
+  madeByAirlock: boolean;
 }
 
 /**
@@ -114,6 +118,15 @@ export class AirlockModel {
   }
 
   /**
+   * Start removing a kernel Airlock made; the job list follows the job.
+   */
+  async removeKernel(name: string): Promise<IJob> {
+    const job = await this.client.removeKernel(name);
+    this.jobs.add(job);
+    return job;
+  }
+
+  /**
    * Emitted when a part of the panel asks for the install dialog.
    */
   get installRequested(): ISignal<this, IInstallOptions> {
@@ -163,7 +176,8 @@ export class AirlockModel {
       .map(spec => ({
         name: spec.name,
         displayName: spec.display_name,
-        language: spec.language
+        language: spec.language,
+        madeByAirlock: !!spec.metadata?.airlock
       }))
       .sort((a, b) => a.displayName.localeCompare(b.displayName));
   }

@@ -15,7 +15,7 @@ import pytest
 
 from demo.content import DEMO_AWS_ENV
 from jupyterlab_airlock.bundle.build import write_bundle
-from jupyterlab_airlock.bundle.format import parse_target
+from jupyterlab_airlock.bundle_format.folder import parse_target
 from jupyterlab_airlock.jobs import Job, JobContext
 from jupyterlab_airlock.kernels.create import create_kernel_from_bundle
 from jupyterlab_airlock.processes import run

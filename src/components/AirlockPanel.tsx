@@ -15,7 +15,7 @@ import { ActivitySection } from './ActivitySection';
 import { ArtifactsSection } from './artifacts';
 import { createKernelAsking } from './CreateKernelDialog';
 import { JobsSection } from './JobsSection';
-import { KernelsSection } from './KernelsSection';
+import { KernelsSection, removeKernelAsking } from './KernelsSection';
 import { MirrorSection } from './MirrorSection';
 import { brokenMessage, PolicySection } from './PolicySection';
 
@@ -100,6 +100,7 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               onClick={() => onOpenView('environments')}
             />
             <KernelsSection
+              onRemove={kernel => void removeKernelAsking(model, kernel, trans)}
               environments={model.environments}
               kernels={model.kernels}
               trans={trans}

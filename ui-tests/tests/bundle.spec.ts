@@ -14,7 +14,7 @@ test.describe('A kernel from a transfer bundle', () => {
     expect(answer.ok(), await answer.text()).toBeTruthy();
   });
 
-  test('the demo bundle becomes a kernel in the launcher, a cell runs in it, and %pip install works there', async ({
+  test('the demo bundle becomes a kernel in the launcher, a cell runs in it, %pip install works there, and it can be removed', async ({
     page
   }, testInfo) => {
     test.setTimeout(CREATE_TIMEOUT + PIP_TIMEOUT);
@@ -95,5 +95,30 @@ test.describe('A kernel from a transfer bundle', () => {
     expect(await page.notebook.getCellTextOutput(2)).toEqual([
       'Hello, air gap! The median of 1, 2 and 4 is 2.\n'
     ]);
+
+    // Airlock made it, so Airlock can remove it: kernelspec and environment, as a job.
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('airlock:open-panel')
+    );
+    const kernelItem = panel.locator(`[data-kernel="${name}"]`);
+    await kernelItem.locator('summary').click();
+    await kernelItem.getByRole('button', { name: 'Remove kernel…' }).click();
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await expect(
+      panel
+        .getByTestId('airlock-job')
+        .filter({ hasText: `Remove kernel ${name}` })
+        .first()
+    ).toHaveAttribute('data-job-state', 'succeeded');
+    await expect(kernelItem).toHaveCount(0);
+    const specs = await page.evaluate(() =>
+      Object.keys(
+        window.jupyterapp.serviceManager.kernelspecs.specs?.kernelspecs ?? {}
+      )
+    );
+    expect(specs).not.toContain(name);
   });
 });
