@@ -212,7 +212,9 @@ class ProfileManager:
         profile = self.resolve(body) if body else self.applier.active()
         if profile is None:
             raise AirlockError("no-active-profile", "No profile is active: choose one first.", 409)
-        return {"profile": profile["name"], "results": await check_profile(profile)}
+        # What the tools reach: for an index_from_source profile, this server's index.
+        results = await check_profile(self.expand(profile))
+        return self.hide({"profile": profile["name"], "results": results})
 
 
 # A package name, never an option: the doctor passes it to pip, uv and npm as an argument.

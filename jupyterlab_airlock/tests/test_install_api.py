@@ -462,6 +462,32 @@ async def test_plain_pip_install_works_against_the_bucket_after_a_profile_switch
     assert cached_blobs(jp_serverapp) == closure  # only the closure left the bucket
 
 
+async def test_checking_the_bucket_index_profile_probes_the_index_pip_uses(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    await jp_fetch("airlock", "profiles", "apply", method="POST", body='{"name": "bucket-index"}')
+
+    response = await jp_fetch("airlock", "profiles", "check", method="POST", body="{}")
+
+    results = {result["endpoint"]: result for result in json.loads(response.body)["results"]}
+    assert "/airlock/index/simple/" in results["pip index"]["url"]
+    assert results["pip index"]["ok"], results["pip index"]
+    assert (
+        "/airlock/index/conda"
+        in results[
+            "conda channel "
+            + next(
+                name[len("conda channel ") :]
+                for name in results
+                if name.startswith("conda channel ")
+            )
+        ]["url"]
+    )
+    assert results["artifact source"]["ok"]
+    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
+    assert secret.encode() not in response.body
+
+
 async def test_the_bucket_is_a_conda_channel_py_rattler_installs_from(
     jp_fetch: Any, jp_serverapp: Any, tmp_path: Path
 ) -> None:
