@@ -438,6 +438,40 @@ async def test_plain_pip_install_works_against_the_bucket_after_a_profile_switch
     assert pip_conf.stat().st_mode & 0o077 == 0  # the secret is the user's alone
     condarc = (jp_home_dir / ".condarc").read_text()
     assert f"airlock:{secret}@127.0.0.1:{jp_serverapp.port}/" in condarc
+    assert "/airlock/index/conda" in condarc
+    assert (jp_home_dir / ".condarc").stat().st_mode & 0o077 == 0
+    effective = await jp_fetch("airlock", "profiles", "effective")
+    assert secret.encode() not in effective.body
+
+    # A fresh environment whose pip has nothing but the config the switch wrote.
+    prefix = tmp_path / "plain"
+    env = {
+        "HOME": str(jp_home_dir),
+        "PATH": os.environ["PATH"],
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    made = await run_async(sys.executable, "-m", "venv", str(prefix), env=env)
+    assert made.returncode == 0, made.stdout
+    pip = await run_async(
+        str(prefix / "bin" / "python"), "-m", "pip", "install", "airlock-a", env=env
+    )
+    assert pip.returncode == 0, pip.stdout
+    assert imports(prefix / "bin" / "python", *CLOSURE)
+    closure = {bucket["sums"][name] for name in bucket["sums"] if name.startswith(CLOSURE)}
+    closure -= {bucket["sums"]["airlock_b-1.0-py3-none-any.whl"]}
+    assert cached_blobs(jp_serverapp) == closure  # only the closure left the bucket
+
+
+async def test_checking_the_bucket_index_profile_probes_the_index_pip_uses(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    await jp_fetch("airlock", "profiles", "apply", method="POST", body='{"name": "bucket-index"}')
+
+    response = await jp_fetch("airlock", "profiles", "check", method="POST", body="{}")
+
+    results = {result["endpoint"]: result for result in json.loads(response.body)["results"]}
+    assert "/airlock/index/simple/" in results["pip index"]["url"]
+    assert results["pip index"]["ok"], results["pip index"]
     [conda] = [result for name, result in results.items() if name.startswith("conda channel")]
     assert "/airlock/index/conda" in conda["url"]
     assert results["artifact source"]["ok"]
