@@ -99,6 +99,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
         { autoClose: 5000 }
       );
     });
+    // The first-run guide shows until the user says "Got it" (the setting showGuide, which
+    // brings it back too).
+    if (settingRegistry) {
+      void settingRegistry.load(PLUGIN_ID).then(settings => {
+        const follow = () =>
+          sidebar.showGuide(settings.composite.showGuide !== false);
+        settings.changed.connect(follow);
+        follow();
+        sidebar.guideDismissed.connect(
+          () => void settings.set('showGuide', false)
+        );
+      });
+    } else {
+      sidebar.showGuide(true);
+    }
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
 
