@@ -3,6 +3,9 @@
 Usage: python -m demo [--port 8888] [--no-browser] [--fresh-home] [--state-dir .demo]
                       [-- jupyter lab args]
 
+SIGUSR1 stops the demo's S3 server and SIGUSR2 starts it again (demo/outage.py): the UI
+tests' outage.
+
 The demo's server config goes after any directory already in JUPYTER_CONFIG_PATH, so a
 caller's own config (the UI tests' Galata settings) takes precedence over it.
 """
@@ -20,6 +23,7 @@ from types import FrameType
 
 from demo.content import DEMO_AWS_ENV, demo_environment, write_server_config
 from demo.kernel import make_demo_kernel
+from demo.outage import outage_on_signals
 from demo.services import HOST, Service, free_port, running, spawn, wait_ready
 
 LAB_READY_TIMEOUT = 120.0  # a first start (building the workspace, many extensions) is slow
@@ -81,7 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
-        with demo_environment(options.state_dir, options.s3_port, options.pypi_port) as env:
+        with (
+            demo_environment(options.state_dir, options.s3_port, options.pypi_port) as env,
+            outage_on_signals(env),
+        ):
             config_dir = env.state_dir / "config"
             workspace = env.state_dir / "workspace"
             workspace.mkdir(parents=True, exist_ok=True)

@@ -441,6 +441,8 @@ class DemoEnvironment:
     profiles: list[dict[str, Any]]
     services: tuple[Service, ...]
     signer: DemoSigner
+    # What the bucket holds, by folder (see demo_folders): seeded again after a restart.
+    folders: dict[str, dict[str, Path]]
 
 
 @contextlib.contextmanager
@@ -492,6 +494,7 @@ def demo_environment(
             profiles=demo_profiles(moto.url, pypi.url, exchange),
             services=(moto, pypi),
             signer=signer,
+            folders=folders,
         )
 
 

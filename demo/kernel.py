@@ -26,7 +26,8 @@ KERNEL_REQUIREMENTS = ("ipykernel",)
 def make_demo_kernel(prefix: Path, home: Path, fresh: bool = False) -> Path:
     """A virtual environment for the demo's installs, with its kernelspec in ``home``.
 
-    It has no pip (Airlock's own pip installs into it). ipykernel's closure is lent from
+    Airlock's installs use uv; pip is there for ``%pip install``, from the Python's own
+    ensurepip (offline), as in the kernels Airlock makes. ipykernel's closure is lent from
     the demo's Python through a folder of links named by a .pth file placed after the
     environment's own site-packages, so whatever is installed into it comes first.
     Returns its interpreter.
@@ -43,6 +44,7 @@ def make_demo_kernel(prefix: Path, home: Path, fresh: bool = False) -> Path:
         lent = prefix / "lent-by-the-demo"
         lend(closure(KERNEL_REQUIREMENTS), lent)
         Path(site, "zz-airlock-demo-lends-ipykernel.pth").write_text(f"{lent}\n")
+    seed_pip(python)
     spec = home / ".local" / "share" / "jupyter" / "kernels" / DEMO_KERNEL
     spec.mkdir(parents=True, exist_ok=True)
     spec.joinpath("kernel.json").write_text(
@@ -56,6 +58,17 @@ def make_demo_kernel(prefix: Path, home: Path, fresh: bool = False) -> Path:
         )
     )
     return python
+
+
+def seed_pip(python: Path) -> None:
+    """pip from the Python's own ensurepip, unless the environment has it already."""
+    if subprocess.run([python, "-I", "-c", "import pip"], capture_output=True).returncode == 0:
+        return
+    seeded = subprocess.run(
+        [python, "-I", "-m", "ensurepip", "--default-pip"], capture_output=True, text=True
+    )
+    if seeded.returncode != 0:
+        print(f"The demo kernel has no pip (%pip install will not work): {seeded.stderr}")
 
 
 def closure(requirements: tuple[str, ...]) -> list[Distribution]:

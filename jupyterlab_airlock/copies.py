@@ -16,12 +16,16 @@ from typing import Any
 from .active_source import ActiveSource
 from .errors import AirlockError
 from .jobs import Job, JobContext, JobManager
+from .kinds import classify
 from .sources import Entry, Source, clean_key
 from .transfers import receive
 from .trust import manifests
 from .trust.gate import judge
 from .trust.policy import Policy
 from .trust.signatures import TrustedSigners
+
+# Files that install as packages: the policy's package rules apply to their copies too.
+_PACKAGE_KINDS = ("wheel", "sdist", "conda")
 
 
 class WorkspaceCopier:
@@ -135,13 +139,23 @@ class WorkspaceCopier:
                 if problems:
                     raise AirlockError("invalid-manifest", problems[0], 422)
                 folders[folder] = manifest
-            # Copies bring files in, not packages: only the signature rule applies to them.
-            if not self._policy.require_signed:
-                continue
             manifest = folders[folder]
             listed = manifest is not None and entry.name in manifest.files
             signed = manifest is not None and manifest.signed_by(entry.name) is not None
-            judge(self._policy, "copy", file=entry.key, verified=listed, signed=signed).enforce()
+            # A package the policy keeps out stays out of the workspace too (from there it
+            # would install all the same); other files answer to the signature rule only.
+            info = classify(entry.key)
+            package = info["kind"] in _PACKAGE_KINDS
+            if package or self._policy.require_signed:
+                judge(
+                    self._policy,
+                    "copy",
+                    project=str(info["name"]) if package else None,
+                    version=str(info["version"]) if package and info.get("version") else None,
+                    file=entry.key,
+                    verified=listed,
+                    signed=signed,
+                ).enforce(f"{entry.key} is not copied: ")
         return folders
 
     async def _copy(
@@ -157,10 +171,11 @@ class WorkspaceCopier:
         against its folder's manifest; the target name appears only when all are whole."""
         files = await self._files(source, key)
         total = sum(entry.size for entry, _ in files)
+        # What may come in at all first, then how much of it.
+        folder_manifests = await self._vouched(source, files)
         self._policy.copy(key, total)
         context.log(f"Copying {key} ({len(files)} file(s), {total} bytes) from {source.describe()}")
         staging = target.with_name(f".{target.name}.airlock-partial")
-        folder_manifests = await self._vouched(source, files)
         copied = 0
         verified = 0
         digests: dict[str, str] = {}

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+# What a refused connection means and what to do, said the same by every part that meets
+# one (the artifact listing, the connectivity check): nothing listens at that address.
+REFUSED_ADVICE = (
+    "nothing listens there. Is the server running? If it is, check the host and port in the profile"
+)
+BAD_GATEWAY = 502
+
 
 class AirlockError(Exception):
     """A failure with a user-facing message.

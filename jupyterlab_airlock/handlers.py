@@ -344,6 +344,17 @@ class CreateKernelHandler(AirlockHandler):
         self.finish(job.to_json(LOG_TAIL))
 
 
+class KernelHandler(AirlockHandler):
+    """``DELETE /airlock/kernels/<name>``: remove a kernel Airlock made, as a job."""
+
+    @tornado.web.authenticated
+    @authorized
+    def delete(self, name: str) -> None:
+        job = self.airlock.kernel_factory.remove(name, self.user_name)
+        self.set_status(202)
+        self.finish(job.to_json(LOG_TAIL))
+
+
 class AuditHandler(AirlockHandler):
     """``GET /airlock/audit?action=&user=&limit=``: the newest end of the audit trail,
     newest first."""
@@ -373,6 +384,7 @@ ROUTES: list[tuple[str, type[AirlockHandler]]] = [
     ("artifacts/copy", CopyHandler),
     ("kernels", KernelsHandler),
     ("kernels/create", CreateKernelHandler),
+    (r"kernels/(?P<name>[^/]+)", KernelHandler),
     # Path parameters are taken whole, so a malformed one gets the JSON 404 of the
     # handler ("no kernel named...") rather than Jupyter's HTML page.
     (r"kernels/(?P<name>.+)/sbom", SbomHandler),

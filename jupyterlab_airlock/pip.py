@@ -96,8 +96,8 @@ def parse_requirement(text: str, where: str | None = None) -> Requirement:
     except InvalidRequirement as error:
         raise AirlockError(
             "invalid-requirement",
-            f"{said} is not a requirement pip understands ({error}); write it like "
-            "pandas>=2 or numpy==1.26.4.",
+            f"{said} is not a requirement pip understands: {_where_unreadable(error, shown)}. "
+            "Write it like pandas>=2 or numpy==1.26.4.",
         ) from None
     if requirement.url:
         raise AirlockError(
@@ -106,6 +106,20 @@ def parse_requirement(text: str, where: str | None = None) -> Requirement:
             "and version.",
         )
     return requirement
+
+
+def _where_unreadable(error: InvalidRequirement, text: str) -> str:
+    """Where ``text`` stops making sense, in words, from the caret under the text that the
+    parser's message draws (its raw message is three lines of parser terms)."""
+    lines = str(error).splitlines()
+    if len(lines) < 3 or "^" not in lines[-1]:
+        return "it cannot be read"
+    echoed, marks = lines[-2], lines[-1]
+    at = marks.index("^") - (len(echoed) - len(echoed.lstrip()))
+    rest = text[at:] if 0 <= at <= len(text) else ""
+    if not rest.strip():
+        return "it ends too soon (a version or a closing bracket is missing)"
+    return f"it cannot be read from {rest!r} on"
 
 
 @dataclass(frozen=True)

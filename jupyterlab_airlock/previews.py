@@ -26,6 +26,13 @@ _BINARY_READERS = {
     "xlsx": excel_table,
 }
 
+# What pandas needs beside itself to read a format.
+_READER_NEEDS = {
+    "parquet": ["pyarrow"],
+    "arrow": ["pyarrow"],
+    "feather": ["pyarrow"],
+    "xlsx": ["openpyxl"],
+}
 _PANDAS_READERS = {
     "csv": "pd.read_csv({source})",
     "tsv": "pd.read_csv({source}, sep='\\t')",
@@ -65,7 +72,10 @@ class DatasetPreviews:
         if config.get("kind") == "folder":
             path = os.path.join(str(config.get("path", "")), key)
             return (
-                "import pandas as pd\n\ndf = " + reader.format(source=repr(path)) + "\ndf.head()\n"
+                _needs(["pandas", *_READER_NEEDS.get(data_format, [])])
+                + "import pandas as pd\n\ndf = "
+                + reader.format(source=repr(path))
+                + "\ndf.head()\n"
             )
         prefix = str(config.get("prefix") or "").strip("/")
         full_key = f"{prefix}/{key}" if prefix else key
@@ -75,12 +85,21 @@ class DatasetPreviews:
         client += ")"
         # Parquet, Feather and Excel readers seek: the body is read into memory first.
         return (
-            "import io\n\nimport boto3\nimport pandas as pd\n\n"
+            _needs(["boto3", "pandas", *_READER_NEEDS.get(data_format, [])])
+            + "import io\n\nimport boto3\nimport pandas as pd\n\n"
             f"s3 = {client}  # credentials: the AWS credential chain\n"
             f"answer = s3.get_object(Bucket={config.get('bucket')!r}, Key={full_key!r})\n"
             "body = io.BytesIO(answer['Body'].read())\n"
             "df = " + reader.format(source="body") + "\ndf.head()\n"
         )
+
+
+def _needs(packages: list[str]) -> str:
+    """The snippet's first line: what the kernel must have (a fresh kernel has none of it)."""
+    return (
+        f"# Needs {', '.join(packages)} in the kernel: install them from the mirror "
+        "(Airlock's Install, or %pip install).\n"
+    )
 
 
 async def read_table(source: Source, key: str, info: dict[str, Any]) -> Table:

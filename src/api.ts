@@ -264,6 +264,17 @@ export class AirlockClient {
   }
 
   /**
+   * Remove a kernel Airlock made (its kernelspec and its environment), as a job.
+   */
+  removeKernel(name: string): Promise<IJob> {
+    return requestAPI<IJob>(
+      `kernels/${encodeURIComponent(name)}`,
+      this.serverSettings,
+      { method: 'DELETE' }
+    );
+  }
+
+  /**
    * The audit trail, newest first; an empty `action` or `user` matches all.
    */
   getAudit(

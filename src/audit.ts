@@ -27,9 +27,24 @@ export function actionLabel(action: string, trans: TranslationBundle): string {
     install: trans.__('install'),
     rollback: trans.__('roll back'),
     'create-kernel': trans.__('kernel creation'),
+    'remove-kernel': trans.__('kernel removal'),
+    'profile-doctor': trans.__('mirror doctor'),
     'dmz-request': trans.__('DMZ request')
   };
   return labels[action] ?? action;
+}
+
+/**
+ * Why an action was refused or failed, as the user was told (empty when it was not, or the
+ * server did not record why).
+ */
+export function recordReasons(record: IAuditRecord): string[] {
+  const reasons = record.reasons;
+  return Array.isArray(reasons)
+    ? reasons.filter(
+        (reason): reason is string => typeof reason === 'string' && !!reason
+      )
+    : [];
 }
 
 /**
@@ -107,6 +122,10 @@ export function summarizeRecord(
       return trans.__('in %1', text('prefix') ?? '?');
     case 'create-kernel':
       return trans.__('%1 from %2', text('kernel') ?? '?', text('key') ?? '?');
+    case 'remove-kernel':
+      return text('kernel') ?? '?';
+    case 'profile-doctor':
+      return trans.__('of %1', text('profile') ?? '?');
     case 'dmz-request':
       return trans.__(
         '%1 for %2 (%3)',

@@ -10,6 +10,14 @@ import {
 import { AirlockRequestError, messageOf } from './request';
 
 /**
+ * A copy that landed in the workspace, and whether a manifest vouched for every file.
+ */
+export interface ICopied {
+  path: string;
+  verified: boolean;
+}
+
+/**
  * A row of the artifact list: a folder to open or a file.
  */
 export type ArtifactRow =
@@ -35,9 +43,9 @@ export class CatalogModel {
   }
 
   /**
-   * Emitted with the workspace path of each file copied successfully.
+   * Emitted with each copy that landed in the workspace (its path, and whether verified).
    */
-  get copied(): ISignal<this, string> {
+  get copied(): ISignal<this, ICopied> {
     return this._copied;
   }
 
@@ -57,8 +65,21 @@ export class CatalogModel {
     return this._source;
   }
 
+  /**
+   * The rows loaded so far, narrowed by the filter.
+   */
   get rows(): ArtifactRow[] {
-    return this._rows;
+    if (this._shown === null) {
+      const needle = this._filter.toLocaleLowerCase();
+      this._shown = needle
+        ? this._rows.filter(row =>
+            (row.type === 'folder' ? row.name : row.entry.name)
+              .toLocaleLowerCase()
+              .includes(needle)
+          )
+        : this._rows;
+    }
+    return this._shown;
   }
 
   get hasMore(): boolean {
@@ -99,11 +120,39 @@ export class CatalogModel {
   }
 
   /**
+   * The packages ticked for install, by key: one selection, shared by the sidebar and the
+   * Artifacts tab, kept across the folders of a source and cleared when the source changes.
+   */
+  get ticked(): ReadonlySet<string> {
+    return this._ticked;
+  }
+
+  /**
+   * Tick a package for install, or untick it.
+   */
+  toggle(key: string): void {
+    const next = new Set(this._ticked);
+    if (!next.delete(key)) {
+      next.add(key);
+    }
+    this._ticked = next;
+    this._changed.emit();
+  }
+
+  clearTicked(): void {
+    if (this._ticked.size > 0) {
+      this._ticked = new Set();
+      this._changed.emit();
+    }
+  }
+
+  /**
    * Open a folder (a prefix ending in '/', or '' for the root) at its first page.
    */
   async open(prefix = ''): Promise<void> {
     this._prefix = prefix;
     this._rows = [];
+    this._shown = null;
     this._nextToken = null;
     this._selected = null;
     this._preview = null;
@@ -121,11 +170,15 @@ export class CatalogModel {
   }
 
   /**
-   * Narrow the listing to names that start with `text`.
+   * Narrow the listing to names that contain `text`, whatever their case. The rows are
+   * narrowed here (a bucket can narrow only by the start of a name), and while a filter is
+   * on, the rest of the folder is loaded page after page, so that no match is left out.
    */
   async setFilter(text: string): Promise<void> {
     this._filter = text;
-    await this.open(this._prefix);
+    this._shown = null;
+    this._changed.emit();
+    await this._loadTheRestWhileFiltering();
   }
 
   /**
@@ -208,7 +261,10 @@ export class CatalogModel {
       if (job.result.verified && job.result.sha256) {
         this._markVerified(key, job.result.sha256 as string);
       }
-      this._copied.emit(job.result.path as string);
+      this._copied.emit({
+        path: job.result.path as string,
+        verified: !!job.result.verified
+      });
     }
     this._changed.emit();
   }
@@ -217,6 +273,7 @@ export class CatalogModel {
    * Show what the server now knows too: the copy hashed the file and it matched.
    */
   private _markVerified(key: string, sha256: string): void {
+    this._shown = null;
     this._rows = this._rows.map(row =>
       row.type === 'file' && row.entry.key === key
         ? {
@@ -239,12 +296,14 @@ export class CatalogModel {
       const page: IArtifactPage = await this.client.listArtifacts({
         prefix: this._prefix,
         cursor: token,
-        filter: this._filter,
         kernel: this._kernel,
         limit: token === null ? FIRST_PAGE_SIZE : PAGE_SIZE
       });
       if (generation !== this._generation) {
         return; // the user moved on while this page was on its way
+      }
+      if (this._source !== null && page.source !== this._source) {
+        this._ticked = new Set(); // the keys were the other source's
       }
       this._source = page.source;
       const folders: ArtifactRow[] = page.folders.map(prefix => ({
@@ -257,6 +316,7 @@ export class CatalogModel {
         entry
       }));
       this._rows = [...this._rows, ...folders, ...files];
+      this._shown = null;
       this._nextToken = page.next_token;
       this._error = null;
     } catch (reason) {
@@ -269,15 +329,29 @@ export class CatalogModel {
         this._changed.emit();
       }
     }
+    if (generation === this._generation && !this._error) {
+      await this._loadTheRestWhileFiltering();
+    }
+  }
+
+  private async _loadTheRestWhileFiltering(): Promise<void> {
+    if (this._filter) {
+      await this.loadMore();
+    }
   }
 
   private _prefix = '';
   private _source: string | null = null;
   private _rows: ArtifactRow[] = [];
+  /**
+   * The rows narrowed by the filter, computed once per change (null: to compute).
+   */
+  private _shown: ArtifactRow[] | null = null;
   private _nextToken: string | null = null;
   private _loading = false;
   private _error: string | null = null;
   private _filter = '';
+  private _ticked: ReadonlySet<string> = new Set();
   private _kernel: string | null = null;
   private _selected: IArtifactEntry | null = null;
   private _preview: IPreview | null = null;
@@ -291,6 +365,6 @@ export class CatalogModel {
   private _copies = new Map<string, string>();
   private _generation = 0;
   private _changed = new Signal<this, void>(this);
-  private _copied = new Signal<this, string>(this);
+  private _copied = new Signal<this, ICopied>(this);
   private _copyStarted = new Signal<this, IJob>(this);
 }

@@ -12,6 +12,7 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { IFormRendererRegistry } from '@jupyterlab/ui-components';
 
 // The model needs the client as soon as the plugin activates.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -33,7 +34,13 @@ import { AirlockModel } from './model';
 import type { InstallWidget } from './components/InstallDialog';
 // The model loads it at start anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { offerProfileNames, syncSettings } from './profiles';
+import { syncSettings } from './profiles';
+// The Settings Editor may draw the field before the panel is first shown.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import {
+  ActiveProfileField,
+  IActiveProfileFieldProps
+} from './components/ActiveProfileField';
 import { AirlockViewName, CommandIDs } from './tokens';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AirlockSidebar, AirlockView } from './widget';
@@ -54,7 +61,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ITranslator,
     ISettingRegistry,
     IStatusBar,
-    IDefaultFileBrowser
+    IDefaultFileBrowser,
+    IFormRendererRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -63,7 +71,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null,
     statusBar: IStatusBar | null,
-    fileBrowser: IDefaultFileBrowser | null
+    fileBrowser: IDefaultFileBrowser | null,
+    formRegistry: IFormRendererRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_airlock');
     const { serviceManager } = app;
@@ -78,12 +87,33 @@ const plugin: JupyterFrontEndPlugin<void> = {
       (view, kernel) =>
         app.commands.execute(CommandIDs.openView, { view, kernel })
     );
-    model.artifacts.copied.connect((_, path) => {
+    model.artifacts.copied.connect((_, { path, verified }) => {
       void fileBrowser?.model.refresh();
-      Notification.success(trans.__('Copied and verified: %1', path), {
-        autoClose: 5000
-      });
+      Notification.success(
+        verified
+          ? trans.__('Copied and verified: %1', path)
+          : trans.__(
+              'Copied: %1 (no manifest lists its sha256: not verified)',
+              path
+            ),
+        { autoClose: 5000 }
+      );
     });
+    // The first-run guide shows until the user says "Got it" (the setting showGuide, which
+    // brings it back too).
+    if (settingRegistry) {
+      void settingRegistry.load(PLUGIN_ID).then(settings => {
+        const follow = () =>
+          sidebar.showGuide(settings.composite.showGuide !== false);
+        settings.changed.connect(follow);
+        follow();
+        sidebar.guideDismissed.connect(
+          () => void settings.set('showGuide', false)
+        );
+      });
+    } else {
+      sidebar.showGuide(true);
+    }
     app.shell.add(sidebar, 'left', { rank: 850 });
     restorer?.add(sidebar, sidebar.id);
 
@@ -100,7 +130,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => model.refresh()
     });
 
-    // One Install tab per kernel: another entry point for the same kernel adds to it.
+    // One Install tab per kernel: another request for the same kernel takes it over while
+    // it is idle, afresh (no old text stays) when it asks for something, as it was when it
+    // asks for nothing (the palette's command); while it installs, a tab of its own.
     const installTabs = new Set<MainAreaWidget<InstallWidget>>();
     // The main-area views, one of each, brought to the front when asked for again.
     const views = new Map<AirlockViewName, MainAreaWidget>();
@@ -164,10 +196,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const openInstall = async (options: IInstallOptions) => {
       const kernel = options.kernel ?? null;
       const open = [...installTabs].find(
-        tab => tab.content.model.kernel === kernel
+        tab => tab.content.model.kernel === kernel && !tab.content.model.busy
       );
       if (open) {
-        open.content.model.add(options);
+        const asks = [options.keys, options.paths, options.requirements].some(
+          items => (items?.length ?? 0) > 0
+        );
+        if (asks) {
+          open.content.model.replace(options);
+        }
         app.shell.activateById(open.id);
         return;
       }
@@ -284,6 +321,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         void model.refreshEnvironments();
         const { notifyInstallEnded } = await import('./notifications');
         notifyInstallEnded(app, model, job, trans);
+      } else if (job.kind === 'remove-kernel') {
+        await serviceManager.kernelspecs.refreshSpecs();
+        void model.refreshEnvironments();
       } else if (job.kind === 'create-kernel') {
         const { notifyKernelCreated } = await import('./notifications');
         await notifyKernelCreated(app, model, job, trans);
@@ -336,12 +376,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Say at once when the server part is missing or another version: after an upgrade,
     // the most common reason why nothing works.
     void handshake(model.client, trans);
-    const refreshed = model.refresh();
-    const ready = refreshed.then(() => model.profiles.check());
+    // The first refresh also probes the active profile's endpoints.
+    const ready = model.refresh();
+    // In the Settings Editor, `activeProfile` offers the profiles there are now.
+    formRegistry?.addRenderer(`${PLUGIN_ID}.activeProfile`, {
+      fieldRenderer: (props: IActiveProfileFieldProps) =>
+        ActiveProfileField({ ...props, model: model.profiles, trans })
+    });
     if (settingRegistry) {
-      offerProfileNames(settingRegistry, PLUGIN_ID, model.profiles, refreshed);
       void Promise.all([settingRegistry.load(PLUGIN_ID), ready]).then(
-        ([settings]) => syncSettings(settings, model.profiles)
+        ([settings]) =>
+          syncSettings(settings, model.profiles, message =>
+            Notification.error(
+              trans.__('The active profile was not switched: %1', message),
+              { autoClose: false }
+            )
+          )
       );
     }
   }

@@ -190,23 +190,17 @@ export class InstallModel {
   }
 
   /**
-   * Take in more to install (another entry point asked for this kernel): what is new is
-   * added to what is there, and the plan must be asked for again.
+   * Ask afresh (another request for this kernel while the dialog is idle): what it held,
+   * its plan and its last install make way for the new request, so that no old text stays.
    */
-  add(options: IInstallOptions): void {
-    const more = (known: string[], added: string[] = []) => [
-      ...known,
-      ...added.filter(item => !known.includes(item))
-    ];
-    this._keys = more(this._keys, options.keys);
-    this._paths = more(this._paths, options.paths);
-    const lines = parseRequirements(this._requirements);
-    const added = (options.requirements ?? []).filter(r => !lines.includes(r));
-    if (added.length > 0) {
-      this._requirements = [this._requirements.replace(/\s+$/, ''), ...added]
-        .filter(line => line)
-        .join('\n');
-    }
+  replace(options: IInstallOptions): void {
+    this._keys = options.keys ?? [];
+    this._paths = options.paths ?? [];
+    this._requirements = (options.requirements ?? []).join('\n');
+    this._unwatch?.();
+    this._unwatch = null;
+    this._jobId = null;
+    this._spent = false;
     this._changedChoice();
   }
 

@@ -31,6 +31,10 @@ export interface IKernelEntry {
   name: string;
   displayName: string;
   language: string;
+  /**
+   * Airlock made it (from a bundle or an archive): Airlock may remove it.
+   */
+  madeByAirlock: boolean;
 }
 
 /**
@@ -56,8 +60,18 @@ export class AirlockModel {
         this.artifacts.copyEnded(job);
       }
     });
-    // A switch may change the artifact source: show the new one from its root.
-    this.profiles.activeChanged.connect(() => void this.artifacts.open(''));
+    // A switch may change the artifact source: show the new one from its root, with
+    // nothing ticked (a selection names the files of one source).
+    this.profiles.activeChanged.connect(() => {
+      this.artifacts.clearTicked();
+      void this.artifacts.open('');
+    });
+    // The source is back: show the folder again rather than the old failure.
+    this.profiles.recovered.connect(() => {
+      if (this.artifacts.error) {
+        void this.artifacts.open(this.artifacts.prefix);
+      }
+    });
     // Switches and every job (copies, installs, kernel creations) append to the trail.
     this.profiles.activeChanged.connect(() => void this.activity.refresh());
     this.jobs.finished.connect(() => void this.activity.refresh());
@@ -99,6 +113,15 @@ export class AirlockModel {
    */
   async createKernel(request: ICreateKernelRequest): Promise<IJob> {
     const job = await this.client.createKernel(request);
+    this.jobs.add(job);
+    return job;
+  }
+
+  /**
+   * Start removing a kernel Airlock made; the job list follows the job.
+   */
+  async removeKernel(name: string): Promise<IJob> {
+    const job = await this.client.removeKernel(name);
     this.jobs.add(job);
     return job;
   }
@@ -153,7 +176,8 @@ export class AirlockModel {
       .map(spec => ({
         name: spec.name,
         displayName: spec.display_name,
-        language: spec.language
+        language: spec.language,
+        madeByAirlock: !!spec.metadata?.airlock
       }))
       .sort((a, b) => a.displayName.localeCompare(b.displayName));
   }
@@ -169,6 +193,8 @@ export class AirlockModel {
       this._status = await this.client.getStatus();
       this._error = null;
       await this.profiles.refresh();
+      // Health is part of what Refresh renews: the status bar and the Mirror section.
+      void this.profiles.check();
       void this.refreshEnvironments();
       void this.jobs.refresh();
       void this.activity.refresh();
@@ -201,6 +227,13 @@ export class AirlockModel {
   }
 
   private _onArtifactsChanged(): void {
+    // A listing that failed may be the source going away: probe, so that the status bar
+    // and the Mirror section say so too (and the probe keeps trying until it is back).
+    const error = this.artifacts.error;
+    if (error && error !== this._artifactsError && !this.profiles.checking) {
+      void this.profiles.check();
+    }
+    this._artifactsError = error;
     const source = this.artifacts.source;
     if (source === null) {
       return; // nothing listed yet
@@ -245,6 +278,7 @@ export class AirlockModel {
   private _status: IStatus | null = null;
   private _bundle: IBundleInfo | null = null;
   private _bundleFolder = '';
+  private _artifactsError: string | null = null;
   private _environments: IKernelEnvironment[] | null = null;
   private _error: string | null = null;
   private _loading = false;

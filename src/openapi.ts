@@ -246,6 +246,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kernels/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a kernel Airlock made (its kernelspec, then its environment), as a job */
+        delete: operations["removeKernel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs": {
         parameters: {
             query?: never;
@@ -508,7 +525,7 @@ export interface components {
          * @description Stable and machine-readable: one of Airlock's own codes (`internal` for an
          *     unexpected failure), or `http-<status>` for an error of the web server itself.
          */
-        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "bad-signature" | "body-too-large" | "bucket-not-found" | "bundle-build-failed" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-local-file" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "channel-unreachable" | "checksum-mismatch" | "conda-build-differs" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-no-checksum" | "conda-pack-refused" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "download-failed" | "empty-request" | "environment-changed" | "freeze-failed" | "index-invalid" | "index-unreachable" | "index-write-failed" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-dmz-request" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-python" | "no-source" | "not-a-bundle" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-missing" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "request-not-stored" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-conda-platform" | "wrong-region") | string;
+        ErrorCode: ("access-denied" | "advisories-invalid" | "backup-missing" | "bad-credentials" | "bad-signature" | "body-too-large" | "bucket-not-found" | "bundle-build-failed" | "bundle-check-failed" | "bundle-exists" | "bundle-incomplete" | "bundle-local-file" | "bundle-not-wheel" | "bundle-platform" | "bundle-python" | "bundle-timeout" | "bundle-unsatisfiable" | "cannot-roll-back" | "channel-unreachable" | "checksum-mismatch" | "conda-build-differs" | "conda-channels" | "conda-index-failed" | "conda-install-failed" | "conda-no-checksum" | "conda-pack-refused" | "conda-package-conflict" | "conda-package-missing" | "conda-plan-stale" | "conda-plan-unsolvable" | "config-not-writable" | "copy-too-large" | "destination-exists" | "disk-full" | "download-failed" | "empty-request" | "environment-changed" | "freeze-failed" | "index-invalid" | "index-unreachable" | "index-write-failed" | "install-failed" | "internal" | "invalid-bundle" | "invalid-conda-meta" | "invalid-conda-package" | "invalid-conda-spec" | "invalid-destination" | "invalid-dmz-request" | "invalid-filter" | "invalid-json" | "invalid-kernel-name" | "invalid-key" | "invalid-lock" | "invalid-manifest" | "invalid-path" | "invalid-platform" | "invalid-profile" | "invalid-range" | "invalid-repodata" | "invalid-request" | "invalid-requirement" | "invalid-source" | "invalid-token" | "invalid-wheel" | "job-finished" | "kernel-create-failed" | "kernel-exists" | "kernel-python" | "manifest-conflict" | "no-active-profile" | "no-conda-packages" | "no-credentials" | "no-ipykernel" | "no-manifest" | "no-python" | "no-source" | "not-a-bundle" | "not-an-airlock-kernel" | "not-a-conda-environment" | "not-a-file" | "not-a-python-kernel" | "not-an-environment" | "not-found" | "not-in-index" | "not-previewable" | "nothing-missing" | "nothing-to-revert" | "outside-source" | "plan-not-ok" | "plan-source" | "plan-timeout" | "policy-broken" | "policy-refused" | "profile-locked" | "request-not-stored" | "rollback-failed" | "rollback-needs-files" | "sign-failed" | "source-error" | "source-not-allowed" | "source-not-found" | "source-unreachable" | "ssh-keygen-missing" | "tls-untrusted" | "transfer-broken" | "unknown-job" | "unknown-kernel" | "unknown-plan" | "unknown-profile" | "unpack-failed" | "unreadable-archive" | "unreadable-config" | "unsafe-archive" | "unsupported-archive" | "upload-failed" | "wrong-conda-platform" | "wrong-region") | string;
         /**
          * @description Where transferred files arrive: an S3-compatible bucket or a (mounted) folder. In
          *     the policy's `allowed_sources`, the keys a profile's source must match.
@@ -891,7 +908,7 @@ export interface components {
             overwrite: boolean;
         };
         /** @enum {string} */
-        JobKind: "copy" | "install" | "rollback" | "create-kernel";
+        JobKind: "copy" | "install" | "rollback" | "create-kernel" | "remove-kernel";
         /** @enum {string} */
         JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
         /** @description A long-running job as the server records it. */
@@ -947,6 +964,8 @@ export interface components {
             kernels: string[];
             /** @description False once rolled back */
             can_roll_back: boolean;
+            /** @description True once a roll back undid this install */
+            rolled_back?: boolean;
         };
         RollbackResult: {
             kernel: string;
@@ -1413,6 +1432,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            502: components["responses"]["Error"];
             504: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
@@ -1547,6 +1567,30 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    removeKernel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job; its result names the kernel and the environment removed. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
             409: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };

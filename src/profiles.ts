@@ -13,6 +13,12 @@ import {
 import { messageOf } from './request';
 
 /**
+ * How long to wait before probing again after a probe failed: the first, second... delay,
+ * then the last one again and again.
+ */
+const RECHECK_DELAYS = [5_000, 10_000, 20_000, 30_000];
+
+/**
  * A profile the user can pick, and whether the admin manages it.
  */
 export interface IProfileEntry {
@@ -148,14 +154,24 @@ export class ProfilesModel {
   }
 
   /**
-   * Probe the endpoints of the active profile.
+   * Emitted when every endpoint answers again after a probe had found one unreachable.
+   */
+  get recovered(): ISignal<this, void> {
+    return this._recovered;
+  }
+
+  /**
+   * Probe the endpoints of the active profile. After a failure the probe runs again on
+   * its own, later and later (RECHECK_DELAYS), until every endpoint answers.
    */
   async check(): Promise<void> {
+    this._cancelRecheck();
     if (!this.activeName) {
       this._connectivity = null;
       this._changed.emit();
       return;
     }
+    const wasFailing = this.failing;
     this._checking = true;
     this._changed.emit();
     try {
@@ -166,6 +182,24 @@ export class ProfilesModel {
       this._checking = false;
       this._changed.emit();
     }
+    if (this.failing) {
+      const delay =
+        RECHECK_DELAYS[Math.min(this._rechecks, RECHECK_DELAYS.length - 1)];
+      this._rechecks += 1;
+      this._recheck = setTimeout(() => void this.check(), delay);
+    } else {
+      this._rechecks = 0;
+      if (wasFailing && this._connectivity) {
+        this._recovered.emit();
+      }
+    }
+  }
+
+  /**
+   * Whether the last probe found an endpoint that did not answer.
+   */
+  get failing(): boolean {
+    return !!this._connectivity?.results.some(result => !result.ok);
   }
 
   /**
@@ -185,11 +219,20 @@ export class ProfilesModel {
     }
   }
 
+  private _cancelRecheck(): void {
+    if (this._recheck !== null) {
+      clearTimeout(this._recheck);
+      this._recheck = null;
+    }
+  }
+
   private async _changeActive(
     action: () => Promise<IProfiles>
   ): Promise<boolean> {
     const ok = await this._run(async () => {
       this._state = await action();
+      this._cancelRecheck();
+      this._rechecks = 0;
       this._connectivity = null;
       this._doctor = null;
       this._effective = await this.client.getEffectiveConfig();
@@ -226,65 +269,70 @@ export class ProfilesModel {
   private _busy = false;
   private _checking = false;
   private _error: string | null = null;
+  private _recheck: ReturnType<typeof setTimeout> | null = null;
+  private _rechecks = 0;
   private _changed = new Signal<this, void>(this);
+  private _recovered = new Signal<this, void>(this);
   private _activeChanged = new Signal<this, string | null>(this);
 }
 
 /**
- * Keep JupyterLab's settings and the server's active profile in step: the user's own
- * profiles come from the settings, and choosing `activeProfile` in the Settings Editor
- * switches, as the panel's picker does.
+ * Keep JupyterLab's settings and the server's active profile in step, so that the panel,
+ * the status bar and the Settings Editor always agree: the user's own profiles come from
+ * the settings; choosing `activeProfile` in the Settings Editor (its form or its JSON)
+ * switches, as the panel's picker does; every switch is saved as `activeProfile`. A
+ * choice the server refuses is put back to the active profile and `onRefused` says why.
+ *
+ * Nothing is decided before the server has answered (`state`), so that an unreachable
+ * server never erases the saved choice.
  */
 export function syncSettings(
   settings: ISettingRegistry.ISettings,
-  profiles: ProfilesModel
+  profiles: ProfilesModel,
+  onRefused: (message: string) => void
 ): void {
+  const saved = () => (settings.composite.activeProfile as string) ?? '';
+  const save = (name: string) => {
+    if (saved() !== name) {
+      settings.set('activeProfile', name).catch(reason => {
+        console.error('Airlock could not save the active profile', reason);
+      });
+    }
+  };
+  // A change seen while a switch was on its way, followed once the switch ends.
+  let pending = false;
+  const follow = async () => {
+    if (profiles.busy || profiles.state === null) {
+      pending = true;
+      return;
+    }
+    pending = false;
+    const wanted = saved();
+    const active = profiles.activeName ?? '';
+    if (wanted === active) {
+      return;
+    }
+    if (!wanted) {
+      save(active); // nothing chosen in the settings yet: they show what is active
+      return;
+    }
+    if (!(await profiles.switchTo(wanted))) {
+      onRefused(profiles.error ?? '');
+      save(profiles.activeName ?? '');
+    }
+  };
   const onSettingsChanged = () => {
     profiles.setUserProfiles(
       (settings.composite.profiles as unknown as IProfile[] | undefined) ?? []
     );
-    const wanted = settings.composite.activeProfile as string | undefined;
-    if (wanted && wanted !== profiles.activeName && !profiles.busy) {
-      void profiles.switchTo(wanted);
-    }
+    void follow();
   };
   settings.changed.connect(onSettingsChanged);
+  profiles.changed.connect(() => {
+    if (pending && !profiles.busy) {
+      void follow();
+    }
+  });
+  profiles.activeChanged.connect((_, name) => save(name ?? ''));
   onSettingsChanged();
-  profiles.activeChanged.connect((_, name) => {
-    if ((settings.composite.activeProfile ?? '') !== (name ?? '')) {
-      void settings.set('activeProfile', name ?? '');
-    }
-  });
-}
-
-/**
- * Make `activeProfile` in the Settings Editor a picker of the profiles the user may
- * choose: the managed ones (read again once the server has answered, `ready`) and the
- * user's own from their settings, plus '' (none) and the value saved now, so that saved
- * settings stay valid while the server has not answered.
- */
-export function offerProfileNames(
-  registry: ISettingRegistry,
-  pluginId: string,
-  profiles: ProfilesModel,
-  ready: Promise<unknown>
-): void {
-  registry.transform(pluginId, {
-    fetch: plugin => {
-      const own = (plugin.data?.user?.profiles ?? []) as { name?: string }[];
-      const saved = plugin.data?.user?.activeProfile;
-      const names = [
-        '',
-        ...profiles.choices.map(choice => choice.profile.name),
-        ...own.map(profile => profile.name ?? ''),
-        typeof saved === 'string' ? saved : ''
-      ].filter((name, index, all) => all.indexOf(name) === index);
-      const activeProfile = plugin.schema.properties?.activeProfile;
-      if (activeProfile) {
-        activeProfile.enum = names;
-      }
-      return plugin;
-    }
-  });
-  void ready.then(() => registry.load(pluginId, true));
 }

@@ -19,3 +19,9 @@ export const PANEL_ID = 'jp-airlock-panel';
  */
 export type AirlockViewName =
   'artifacts' | 'environments' | 'jobs' | 'activity';
+
+/**
+ * The user guide, which the panel's Help link opens.
+ */
+export const USER_GUIDE_URL =
+  'https://github.com/airlock/jupyterlab-airlock/blob/main/docs/user-guide.md#user-guide';

@@ -1,5 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { AirlockPanel } from './components/AirlockPanel';
@@ -27,6 +28,21 @@ export class AirlockSidebar extends ReactWidget {
     this.title.caption = _trans.__('Airlock');
   }
 
+  /**
+   * Emitted when the user dismisses the first-run guide (to remember it).
+   */
+  get guideDismissed(): ISignal<this, void> {
+    return this._guideDismissed;
+  }
+
+  /**
+   * Show the first-run guide, or not.
+   */
+  showGuide(shown: boolean): void {
+    this._guide = shown;
+    this.update();
+  }
+
   render(): JSX.Element {
     return (
       <AirlockPanel
@@ -34,9 +50,17 @@ export class AirlockSidebar extends ReactWidget {
         trans={this._trans}
         onOpen={this._onOpen}
         onOpenView={this._onOpenView}
+        guide={this._guide}
+        onDismissGuide={() => {
+          this.showGuide(false);
+          this._guideDismissed.emit();
+        }}
       />
     );
   }
+
+  private _guide = false;
+  private _guideDismissed = new Signal<this, void>(this);
 }
 
 /**

@@ -17,14 +17,21 @@ module.exports = {
     launchOptions: require('./chromium')
   },
   // The views' looks first, on the fresh demo (tests/views.*), then the demo's journeys,
-  // and the demo under a policy that requires signed files (tests/signed.*).
+  // then an outage of the demo's bucket (tests/outage.*), and the demo under a policy that
+  // requires signed files (tests/signed.*).
   // `--no-deps` runs a demo test without the views first.
   projects: [
     { name: 'views', testMatch: /views\.spec\.ts$/ },
     {
       name: 'demo',
-      testIgnore: /(signed|views)\.spec\.ts$/,
+      testIgnore: /(signed|views|outage)\.spec\.ts$/,
       dependencies: ['views']
+    },
+    // The read bucket's server stopped and started again: after every other demo test.
+    {
+      name: 'outage',
+      testMatch: /outage\.spec\.ts$/,
+      dependencies: ['demo']
     },
     {
       name: 'require-signed',

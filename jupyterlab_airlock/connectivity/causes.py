@@ -12,7 +12,7 @@ from urllib.parse import SplitResult, urlsplit
 import botocore.exceptions
 import httpx
 
-from ..errors import exception_chain
+from ..errors import REFUSED_ADVICE, exception_chain
 from ..secrets import redact
 
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH: the certificate is trusted but names another host.
@@ -126,7 +126,7 @@ def network_cause(
     if _find(exc, ConnectionRefusedError):
         if proxy:
             return f"the proxy {peer_port} refused the connection: check the profile's proxy"
-        return f"{peer_port} refused the connection: is the mirror running?"
+        return f"{peer_port} refused the connection: {REFUSED_ADVICE}"
     proxy_error = _find(exc, httpx.ProxyError)
     if proxy_error is not None:
         return (

@@ -49,7 +49,9 @@ async def run_doctor(
 
     ``outcome`` is ``reached``, ``failed``, ``offline`` (the profile reaches no index:
     nothing is run), ``not-configured`` (the profile says nothing for that tool) or
-    ``not-installed``. ``profile`` is the profile as written (with
+    ``not-installed``. ``ok`` is false for a failure and for a mirror reached that lacks the
+    package asked for (nothing was resolved: the check is not whole); the last three
+    outcomes checked nothing and are not failures. ``profile`` is the profile as written (with
     this server's index when it serves the read bucket).
     """
     env = dict(environ)
@@ -125,8 +127,8 @@ async def _check(
     proxy = net.proxy_for(urlsplit(url)) if url else None
     target = Target(url, proxy, package, net.ca_bundle, index=tool in ("pip", "uv"))
     cause, reached = await explain(output, target, tool, min(timeout, 10.0))
-    if reached:
-        return _result(tool, command, "reached", True, _sentence(cause), "")
+    if reached:  # the mirror answered, without the package: nothing was resolved
+        return _result(tool, command, "reached", False, _sentence(cause), "")
     shown = "\n".join(
         [line for line in output.splitlines() if _TELLING.search(line)][-OUTPUT_LINES:]
     )

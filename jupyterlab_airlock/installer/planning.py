@@ -158,6 +158,10 @@ class Planner:
             keys=list(keys),
             paths=list(paths),
             result="ok" if plan.ok else "refused",
+            # Why not, in the words the plan showed (Activity says it beside the refusal).
+            reasons=[refused["message"] for refused in plan.refused]
+            + [str(missing.get("message", "")) for missing in plan.missing]
+            + plan.problems,
             steps=[f"{step.name}=={step.version}" for step in plan.steps],
             advisory_data=plan.advisory_data,
             **plan.answered(),

@@ -99,7 +99,8 @@ class Rollbacks:
                         interrupt_grace=INTERRUPT_GRACE,
                     )
                     self._check(completed)
-            self._jobs.annotate(job_id, can_roll_back=False)
+            # The install's own state stays 'succeeded' (it did): this says it was undone.
+            self._jobs.annotate(job_id, can_roll_back=False, rolled_back=True)
             return {"kernel": result["kernel"], "prefix": prefix, "kernels": result["kernels"]}
 
         return self._jobs.submit(

@@ -39,6 +39,7 @@ from .create import (
     verify_bundle,
     write_kernelspec,
 )
+from .seed import ensure_pip
 
 
 async def create_kernel_from_conda_bundle(
@@ -127,6 +128,7 @@ async def create_kernel_from_conda_bundle(
             )
         if lock:
             await install_wheels(python, bundle_dir, manifest, len(lock), context, cache_root)
+        await ensure_pip(python, context)
         if require_ipykernel:
             await require_ipykernel_in(python)
         origin = {"bundle": info.name, "conda": info.subdir}

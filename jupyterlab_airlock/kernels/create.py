@@ -32,18 +32,16 @@ from ..bundle_format.folder import (
     read_manifest,
     verify_file,
 )
-from ..cache import ContentCache
 from ..errors import AirlockError
 from ..jobs import JobContext
 from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
 from ..processes import last_line, run, timeout_raises
 from ..sizes import size_text
-from ..sources import Entry, Source
-from ..trust import manifests
 from ..trust.manifests import Manifest
 from ..uv import unresolved, uv_errors
 from .archive import check_archive, unpack
+from .seed import ensure_pip
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
 # GET /airlock/status publishes the rule, so the frontend checks names with this very one.
@@ -106,6 +104,7 @@ async def create_kernel_from_bundle(
         python = prefix / "bin" / "python"
         context.progress(0.35)
         await install_wheels(python, bundle_dir, manifest, len(lock), context, cache_root)
+        await ensure_pip(python, context)
         if require_ipykernel:
             await require_ipykernel_in(python)
         spec = write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
@@ -158,48 +157,11 @@ async def create_kernel_from_archive(
             [str(python), "-I", "-c", "pass"], "The environment's Python does not run here", 60
         )
         context.progress(0.9)
+        await ensure_pip(python, context)
         if require_ipykernel:
             await require_ipykernel_in(python)
         spec = write_kernelspec(spec_dir, python, display_name, {"archive": name})
     return kernel_ready(kernel_name, display_name, python, spec, context)
-
-
-async def fetch_bundle(
-    source: Source, folder: str, cache: ContentCache, dest: Path, context: JobContext
-) -> Path:
-    """Copy the bundle folder ``folder`` (a key ending in '/') of an artifact source into the
-    new folder ``dest``: every file its manifests list, each verified as it arrives (through
-    the content cache, so a file fetched before is not fetched again), and the manifests.
-    On any failure ``dest`` is removed again."""
-    manifest, problems = await manifests.read_folder(source, folder)
-    if problems:
-        raise AirlockError("invalid-manifest", problems[0], 422)
-    if manifest is None:
-        raise AirlockError(
-            "no-manifest",
-            f"{folder} has no {manifests.MANIFEST_JSON} or {manifests.SHA256SUMS}: it is not a "
-            "bundle, and its files cannot be verified.",
-            422,
-        )
-    files: list[tuple[Entry, manifests.ManifestEntry | None]] = []
-    for name, listed in sorted(manifest.files.items()):
-        files.append((await source.stat(folder + name), listed))
-    for name in (manifests.SHA256SUMS, manifests.MANIFEST_JSON):
-        with contextlib.suppress(AirlockError):  # the folder may have only one of them
-            files.append((await source.stat(folder + name), None))
-    await asyncio.to_thread(dest.mkdir, parents=True)
-    try:
-        for number, (entry, expected) in enumerate(files, start=1):
-            cached, _ = await cache.fetch(source, entry, expected)
-            target = dest / entry.key[len(folder) :]
-            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(shutil.copyfile, cached, target)
-            context.progress(number / len(files))
-    except BaseException:
-        await asyncio.shield(asyncio.to_thread(shutil.rmtree, dest, True))
-        raise
-    context.log(f"Fetched {len(files)} file(s) of {folder} from {source.describe()}, verified")
-    return dest
 
 
 def kernel_ready(

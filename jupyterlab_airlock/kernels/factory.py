@@ -6,6 +6,8 @@ what vouches for its files and each of its packages, with the advisories that af
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -24,11 +26,12 @@ from ..trust.gate import judge, unreadable_advisories
 from ..trust.policy import Policy
 from .conda_bundle import create_kernel_from_conda_bundle
 from .create import (
+    KERNEL_NAME_RULE,
     check_new_kernel,
     create_kernel_from_archive,
     create_kernel_from_bundle,
-    fetch_bundle,
 )
+from .fetch import fetch_bundle
 
 
 class KernelFactory:
@@ -85,6 +88,37 @@ class KernelFactory:
             work,
             user=user,
             audit={"source": source.describe(), "key": key, "kernel": name},
+        )
+
+    def remove(self, name: str, user: str | None) -> Job:
+        """Start removing kernel ``name``, which Airlock made: its kernelspec first (the
+        launcher stops offering it), then its environment; audited as the job is. A kernel
+        Airlock did not make is refused (409): it is not Airlock's to remove."""
+        spec_dir = self._kernels_dir / name
+        named = re.fullmatch(KERNEL_NAME_RULE["pattern"], name)
+        if not named or not _made_by_airlock(spec_dir / "kernel.json"):
+            raise AirlockError(
+                "not-an-airlock-kernel",
+                f"{name!r} is not a kernel Airlock made here, so Airlock does not remove it "
+                f"(its owner can, with: jupyter kernelspec remove {name}).",
+                409,
+            )
+        prefix = self._envs_dir / name
+
+        async def work(context: JobContext) -> dict[str, Any]:
+            await asyncio.to_thread(shutil.rmtree, spec_dir)
+            context.log(f"Removed the kernelspec {spec_dir}")
+            await asyncio.to_thread(shutil.rmtree, prefix, True)
+            context.log(f"Removed the environment {prefix}")
+            return {"kernel": name, "prefix": str(prefix)}
+
+        return self._jobs.submit(
+            "remove-kernel",
+            f"Remove kernel {name}",
+            f"kernel:{name}",
+            work,
+            user=user,
+            audit={"kernel": name, "prefix": str(prefix)},
         )
 
     async def _from_bundle(
@@ -161,3 +195,13 @@ class KernelFactory:
             path, name, display_name, self._kernels_dir, self._envs_dir, context,
             existing_kernels=existing, archive_name=file_name,
         )  # fmt: skip
+
+
+def _made_by_airlock(kernel_json: Path) -> bool:
+    """Whether the kernelspec says Airlock made it (``write_kernelspec``'s metadata)."""
+    try:
+        spec = json.loads(kernel_json.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    metadata = spec.get("metadata") if isinstance(spec, dict) else None
+    return isinstance(metadata, dict) and isinstance(metadata.get("airlock"), dict)

@@ -150,7 +150,12 @@ class ProfileManager:
             described = self.describe()
         except AirlockError as error:
             await self._audit.append(
-                "profile-apply", user, request=body, result=f"refused: {error.code}"
+                "profile-apply",
+                user,
+                request=body,
+                result="refused",
+                code=error.code,
+                reasons=[error.message],
             )
             raise
         await self._audit.append(
@@ -196,7 +201,7 @@ class ProfileManager:
             python_package=_package_name(body.get("python_package"), "pip"),
             npm_package=_package_name(body.get("npm_package"), "npm"),
         )
-        failed = [result["tool"] for result in results if not result["ok"]]
+        failed = [result["tool"] for result in results if result["outcome"] == "failed"]
         outcome = f"failed: {', '.join(failed)}" if failed else "succeeded"
         await self._audit.append("profile-doctor", user, profile=active["name"], result=outcome)
         time = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -207,7 +212,9 @@ class ProfileManager:
         profile = self.resolve(body) if body else self.applier.active()
         if profile is None:
             raise AirlockError("no-active-profile", "No profile is active: choose one first.", 409)
-        return {"profile": profile["name"], "results": await check_profile(profile)}
+        # What the tools reach: for an index_from_source profile, this server's index.
+        results = await check_profile(self.expand(profile))
+        return self.hide({"profile": profile["name"], "results": results})
 
 
 # A package name, never an option: the doctor passes it to pip, uv and npm as an argument.

@@ -17,7 +17,7 @@ import boto3
 import botocore.exceptions as boto_errors
 from botocore.config import Config
 
-from ..errors import AirlockError, exception_chain
+from ..errors import BAD_GATEWAY, REFUSED_ADVICE, AirlockError, exception_chain
 from ..secrets import redact
 from .base import (
     Entry,
@@ -362,12 +362,12 @@ class S3Source(Source):
             )
         if isinstance(exc, boto_errors.EndpointConnectionError):
             if _caused_by(exc, ConnectionRefusedError):
-                why = "refused the connection: check the host and port of the source's endpoint_url"
+                why = f"refused the connection: {REFUSED_ADVICE}"
             elif _caused_by(exc, socket.gaierror):
                 why = "has a host name that cannot be resolved: check the source's endpoint_url"
             else:
                 why = "cannot be reached: check the source's endpoint_url and the network"
-            return _unreachable(f"{endpoint} {why}")
+            return _unreachable(f"{endpoint} {why}", BAD_GATEWAY)
         if isinstance(exc, (boto_errors.ResponseStreamingError, boto_errors.IncompleteReadError)):
             return AirlockError(
                 "transfer-broken",
@@ -389,8 +389,10 @@ def _etag(value: str | None) -> str | None:
     return value.strip('"') if value else None
 
 
-def _unreachable(message: str) -> AirlockError:
-    return AirlockError("source-unreachable", message, 504)
+def _unreachable(message: str, status: int = 504) -> AirlockError:
+    """504 when the source gave no answer in time, 502 when it cannot be reached at all (an
+    outage, which the Jupyter server then logs in one line, without the request headers)."""
+    return AirlockError("source-unreachable", message, status)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -154,6 +154,8 @@ async def test_a_dataset_preview_shows_its_first_rows(jp_fetch: Any) -> None:
     assert preview["columns"] == ["station", "temperature_c"]
     assert preview["rows"] == [["north", "4.5"], ["south", "7.25"]]
     assert "Key='approved/data/readings.csv'" in preview["snippet"]
+    # It says what the kernel needs: a fresh kernel has neither.
+    assert preview["snippet"].startswith("# Needs boto3, pandas in the kernel")
 
 
 async def test_a_copy_is_verified_and_lands_in_the_workspace(

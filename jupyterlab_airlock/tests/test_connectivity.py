@@ -23,6 +23,7 @@ from cryptography.x509.oid import NameOID
 
 from demo.services import Service, free_port, start_moto, start_pypiserver
 from jupyterlab_airlock.connectivity import check_profile
+from jupyterlab_airlock.errors import REFUSED_ADVICE
 
 HOST = "127.0.0.1"
 BUCKET = "airlock-read"
@@ -189,7 +190,7 @@ def test_refused_port() -> None:
     assert not result["ok"]
     assert result["status"] is None
     assert result["latency_ms"] is None
-    assert result["cause"] == f"{HOST}:{port} refused the connection: is the mirror running?"
+    assert result["cause"] == f"{HOST}:{port} refused the connection: {REFUSED_ADVICE}"
 
 
 def test_name_that_does_not_resolve() -> None:
@@ -454,7 +455,7 @@ def test_s3_endpoint_refused() -> None:
     source = {"kind": "s3", "endpoint_url": f"http://{HOST}:{port}", "bucket": BUCKET}
     result = only({"source": source})
     assert not result["ok"]
-    assert result["cause"] == f"{HOST}:{port} refused the connection: is the mirror running?"
+    assert result["cause"] == f"{HOST}:{port} refused the connection: {REFUSED_ADVICE}"
 
 
 def test_s3_endpoint_that_never_answers(silent_port: int) -> None:

@@ -195,3 +195,17 @@ def test_the_policy_loader_never_raises_and_fails_closed(text: str) -> None:
     if policy.broken:
         assert str(path) in policy.broken
         assert policy.package("anything", "1.0") is not None
+
+
+def test_an_unreadable_requirement_says_where_in_plain_words() -> None:
+    for text, words in [
+        ("pan das", "it cannot be read from 'das' on"),
+        ("pandas[", "it ends too soon"),
+        ("pandas==2..0", "it cannot be read from '..0' on"),
+    ]:
+        error = refusal(lambda: parse_requirement(text))  # noqa: B023 - called at once
+        assert error is not None
+        assert words in error.message
+        # Not the parser's three lines of terms and carets.
+        assert "\n" not in error.message
+        assert "Expected" not in error.message

@@ -269,6 +269,7 @@ async def test_upgrade_then_roll_back(
     assert imports(kernel["python"], "airlock_c")
     undone = json.loads((await jp_fetch("airlock", "jobs", job["id"])).body)
     assert undone["result"]["can_roll_back"] is False
+    assert undone["result"]["rolled_back"] is True  # the panel reads "rolled back"
     with pytest.raises(HTTPClientError) as twice:
         await jp_fetch("airlock", "install", "rollback", method="POST", body=body)
     assert twice.value.code == 409
@@ -459,6 +460,23 @@ async def test_plain_pip_install_works_against_the_bucket_after_a_profile_switch
     closure = {bucket["sums"][name] for name in bucket["sums"] if name.startswith(CLOSURE)}
     closure -= {bucket["sums"]["airlock_b-1.0-py3-none-any.whl"]}
     assert cached_blobs(jp_serverapp) == closure  # only the closure left the bucket
+
+
+async def test_checking_the_bucket_index_profile_probes_the_index_pip_uses(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    await jp_fetch("airlock", "profiles", "apply", method="POST", body='{"name": "bucket-index"}')
+
+    response = await jp_fetch("airlock", "profiles", "check", method="POST", body="{}")
+
+    results = {result["endpoint"]: result for result in json.loads(response.body)["results"]}
+    assert "/airlock/index/simple/" in results["pip index"]["url"]
+    assert results["pip index"]["ok"], results["pip index"]
+    [conda] = [result for name, result in results.items() if name.startswith("conda channel")]
+    assert "/airlock/index/conda" in conda["url"]
+    assert results["artifact source"]["ok"]
+    secret = jp_serverapp.web_app.settings["airlock"].index_address.secret
+    assert secret.encode() not in response.body
 
 
 async def test_the_bucket_is_a_conda_channel_py_rattler_installs_from(

@@ -34,8 +34,8 @@ from jupyterlab_airlock.jobs import Job, JobContext
 from jupyterlab_airlock.kernels.create import (
     create_kernel_from_archive,
     create_kernel_from_bundle,
-    fetch_bundle,
 )
+from jupyterlab_airlock.kernels.fetch import fetch_bundle
 from jupyterlab_airlock.kinds import classify
 from jupyterlab_airlock.offline import sha256_file
 from jupyterlab_airlock.sources import S3Source
@@ -93,6 +93,11 @@ def python_says(python: Path, code: str) -> str:
     return answer.stdout.strip()
 
 
+def has_pip(python: Path) -> bool:
+    answer = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True)
+    return answer.returncode == 0 and answer.stdout.startswith("pip ")
+
+
 def rewrite_manifests(bundle: Path) -> None:
     """New manifests for a bundle a test changed on purpose, so they match again."""
     files = {
@@ -121,6 +126,8 @@ def test_a_bundle_becomes_a_kernel_whose_python_imports_it(
         ("airlock-c", "1.0"),
     }
     assert python_says(python, "import airlock_a, airlock_b; print(airlock_b.VERSION)") == "2.0"
+    # pip for %pip install, from the Python's own ensurepip (test_kernel_pip.py installs).
+    assert has_pip(python)
     spec = KernelSpecManager(kernel_dirs=[str(places["kernels_dir"])]).get_kernel_spec("analysis")
     assert spec.display_name == "Analysis (bundle)"
     assert spec.language == "python"
@@ -341,6 +348,7 @@ def test_an_environment_archive_becomes_a_kernel(
         str(prefix)
     )
     assert (prefix / "UNPACKED").read_text() == "y"  # its conda-unpack ran
+    assert has_pip(prefix / "bin" / "python")  # packed without pip, given one
     spec = json.loads((places["kernels_dir"] / "unpacked" / "kernel.json").read_text())
     assert spec["argv"][0] == str(prefix / "bin" / "python")
     assert any("conda-unpack" in line for line in record.log)

@@ -89,3 +89,52 @@ async def test_bad_requests_are_refused_before_anything_starts(
     assert refused.value.code == status
     assert refused.value.response is not None
     assert words in json.loads(refused.value.response.body)["message"]
+
+
+def made_kernel(kernels: Path, envs: Path, name: str, metadata: dict[str, Any]) -> Path:
+    """A kernelspec (with ``metadata``) and the environment folder it names."""
+    prefix = envs / name
+    (prefix / "bin").mkdir(parents=True)
+    spec = kernels / name
+    spec.mkdir(parents=True)
+    argv = [str(prefix / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    body = {"argv": argv, "display_name": name, "language": "python", "metadata": metadata}
+    (spec / "kernel.json").write_text(json.dumps(body))
+    return prefix
+
+
+async def test_a_kernel_airlock_made_is_removed_with_its_environment_and_audited(
+    jp_fetch: Any, jp_serverapp: Any, jp_data_dir: Path
+) -> None:
+    airlock = jp_serverapp.web_app.settings["airlock"]
+    envs = airlock.kernel_factory._envs_dir
+    prefix = made_kernel(jp_data_dir / "kernels", envs, "made", {"airlock": {"bundle": "b"}})
+
+    response = await jp_fetch("airlock", "kernels", "made", method="DELETE")
+
+    assert response.code == 202
+    job = await airlock.jobs.wait(json.loads(response.body)["id"])
+    assert job.state == "succeeded", job.log
+    assert not (jp_data_dir / "kernels" / "made").exists()
+    assert not prefix.exists()
+    record = airlock.audit.read()[-1]
+    assert (record["action"], record["kernel"], record["result"]) == (
+        "remove-kernel",
+        "made",
+        "succeeded",
+    )
+
+
+async def test_a_kernel_airlock_did_not_make_is_not_removed(
+    jp_fetch: Any, jp_data_dir: Path, tmp_path: Path
+) -> None:
+    prefix = made_kernel(jp_data_dir / "kernels", tmp_path / "elsewhere", "theirs", {})
+
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("airlock", "kernels", "theirs", method="DELETE")
+
+    assert refused.value.code == 409
+    assert refused.value.response is not None
+    assert "jupyter kernelspec remove theirs" in json.loads(refused.value.response.body)["message"]
+    assert (jp_data_dir / "kernels" / "theirs" / "kernel.json").exists()
+    assert prefix.exists()

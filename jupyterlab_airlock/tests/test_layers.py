@@ -121,6 +121,16 @@ def test_the_bottom_imports_nothing_above_it() -> None:
     assert upward == []
 
 
+def test_no_module_over_400_lines() -> None:
+    long = [
+        f"{path.relative_to(PACKAGE)}: {lines}"
+        for path in PACKAGE.rglob("*.py")
+        if not {"tests", "labextension"} & set(path.relative_to(PACKAGE).parts)
+        and (lines := len(path.read_text().splitlines())) > 400
+    ]
+    assert long == []
+
+
 # The modules a machine without Jupyter may not import. The DMZ's sandbox has Python, pip and
 # the mirror, and no reason to carry a notebook server.
 _WITHOUT_JUPYTER = """

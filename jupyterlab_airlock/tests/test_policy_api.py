@@ -148,6 +148,19 @@ async def test_copies_larger_than_the_policy_allows_are_refused(
     assert audit[-1]["result"] == "failed"
 
 
+async def test_a_denied_package_is_not_copied_into_the_workspace_either(
+    jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path
+) -> None:
+    key = "wheels/unrelated_1-1.0-py3-none-any.whl"
+    body = json.dumps({"key": key, "destination": "denied.whl"})
+    response = await jp_fetch("airlock", "artifacts", "copy", method="POST", body=body)
+    job = await finished(jp_serverapp, jp_fetch, json.loads(response.body)["id"])
+    assert job["state"] == "failed"
+    assert job["error"]["message"].startswith(f"{key} is not copied: ")
+    assert "unrelated-1" in job["error"]["message"]
+    assert not (jp_root_dir / "denied.whl").exists()
+
+
 async def test_a_profile_with_a_source_the_policy_does_not_allow_cannot_be_browsed(
     jp_fetch: Any,
 ) -> None:

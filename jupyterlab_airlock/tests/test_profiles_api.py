@@ -202,7 +202,12 @@ async def test_an_unknown_profile_name_is_refused(jp_fetch: Any) -> None:
         await post(jp_fetch, "apply", {"name": "nope"})
 
     assert refused.value.code == 404
-    assert "lab-mirror" in json.loads(refused.value.response.body)["message"]
+    message = json.loads(refused.value.response.body)["message"]
+    assert "lab-mirror" in message
+    # Activity says why, in the words the user got.
+    activity = json.loads((await jp_fetch("airlock", "audit")).body)
+    record = next(r for r in activity["records"] if r["action"] == "profile-apply")
+    assert (record["result"], record["reasons"]) == ("refused", [message])
 
 
 async def test_a_users_own_profile_can_be_applied(jp_fetch: Any, mirror_url: str) -> None:

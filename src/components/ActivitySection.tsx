@@ -3,7 +3,13 @@ import { HTMLSelect, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IAuditRecord } from '../api';
-import { actionLabel, AuditModel, resultKind, summarizeRecord } from '../audit';
+import {
+  actionLabel,
+  AuditModel,
+  recordReasons,
+  resultKind,
+  summarizeRecord
+} from '../audit';
 import { RequestLife } from './DmzRequest';
 
 /**
@@ -135,6 +141,15 @@ function ActivityItem(props: {
           <span className="jp-Airlock-activitySummary" title={summary}>
             {summary}
           </span>
+          {recordReasons(record).map(reason => (
+            <span
+              key={reason}
+              className="jp-Airlock-activityReason"
+              data-testid="airlock-activity-reason"
+            >
+              {reason}
+            </span>
+          ))}
           <span
             className="jp-Airlock-muted jp-Airlock-activityWho"
             title={record.user}

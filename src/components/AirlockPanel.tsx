@@ -9,13 +9,14 @@ import {
 import * as React from 'react';
 
 import { versionProblem } from '../handshake';
-import { AirlockViewName } from '../tokens';
+import { AirlockViewName, USER_GUIDE_URL } from '../tokens';
 import { AirlockModel } from '../model';
 import { ActivitySection } from './ActivitySection';
 import { ArtifactsSection } from './artifacts';
 import { createKernelAsking } from './CreateKernelDialog';
+import { FirstRunGuide } from './Guide';
 import { JobsSection } from './JobsSection';
-import { KernelsSection } from './KernelsSection';
+import { KernelsSection, removeKernelAsking } from './KernelsSection';
 import { MirrorSection } from './MirrorSection';
 import { brokenMessage, PolicySection } from './PolicySection';
 
@@ -33,6 +34,11 @@ export interface IAirlockPanelProps {
    * Open a main-area view (the Environments view at a kernel).
    */
   onOpenView: (view: AirlockViewName, kernel?: string) => void;
+  /**
+   * Show the first-run guide (until the user dismisses it).
+   */
+  guide?: boolean;
+  onDismissGuide?: () => void;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface IAirlockPanelProps {
  * and (closed at first) the Activity and Policy sections.
  */
 export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
-  const { model, trans, onOpen, onOpenView } = props;
+  const { model, trans, onOpen, onOpenView, guide, onDismissGuide } = props;
   return (
     <UseSignal signal={model.stateChanged}>
       {() => (
@@ -55,6 +61,15 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
                   ? trans.__('connecting…')
                   : ''}
             </span>
+            <a
+              className="jp-Airlock-link jp-Airlock-help"
+              href={USER_GUIDE_URL}
+              target="_blank"
+              rel="noopener noreferrer"
+              title={trans.__('The user guide, in a new browser tab')}
+            >
+              {trans.__('Help')}
+            </a>
             <ToolbarButtonComponent
               icon={refreshIcon}
               tooltip={trans.__('Refresh')}
@@ -62,6 +77,9 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               onClick={() => void model.refresh()}
             />
           </div>
+          {guide && (
+            <FirstRunGuide trans={trans} onDismiss={() => onDismissGuide?.()} />
+          )}
           {model.error && (
             <div className="jp-Airlock-error" role="alert">
               {model.error}
@@ -100,6 +118,7 @@ export function AirlockPanel(props: IAirlockPanelProps): JSX.Element {
               onClick={() => onOpenView('environments')}
             />
             <KernelsSection
+              onRemove={kernel => void removeKernelAsking(model, kernel, trans)}
               environments={model.environments}
               kernels={model.kernels}
               trans={trans}

@@ -127,9 +127,17 @@ export function EnvironmentFacts(props: {
           <dd data-testid="airlock-environment-advisories">
             {environment.advisories.problem ??
               trans.__(
-                '%1 packages with %2 known advisories; data of %3',
-                environment.advisories.packages,
-                environment.advisories.advisories,
+                '%1 with %2; data of %3',
+                trans._n(
+                  '%1 package',
+                  '%1 packages',
+                  environment.advisories.packages
+                ),
+                trans._n(
+                  '%1 known advisory',
+                  '%1 known advisories',
+                  environment.advisories.advisories
+                ),
                 (environment.advisories.date ?? '').slice(0, 10) ||
                   trans.__('unknown date')
               )}

@@ -70,7 +70,11 @@ function JobItem(props: {
         {!job.finished && (
           <>
             <JobProgress job={job} trans={trans} />
-            <Button small minimal onClick={() => void model.cancel(job.id)}>
+            <Button
+              small
+              className="jp-Airlock-secondary"
+              onClick={() => void model.cancel(job.id)}
+            >
               {trans.__('Cancel')}
             </Button>
           </>
@@ -78,7 +82,7 @@ function JobItem(props: {
         {installResult(job)?.can_roll_back && (
           <Button
             small
-            minimal
+            className="jp-Airlock-secondary"
             onClick={() => void rollBackAsking(model, job, trans)}
           >
             {trans.__('Roll back')}
@@ -189,7 +193,14 @@ export function JobState(props: {
       'jp-Airlock-failed'
     ]
   };
-  const [label, className] = labels[job.state] ?? [job.state, ''];
+  // An install a roll back undid succeeded, but what it changed is gone.
+  const rolledBack =
+    job.kind === 'install' &&
+    job.state === 'succeeded' &&
+    (job.result as { rolled_back?: boolean } | null)?.rolled_back;
+  const [label, className] = rolledBack
+    ? [trans.__('rolled back'), 'jp-Airlock-muted']
+    : (labels[job.state] ?? [job.state, '']);
   return (
     <span
       className={`jp-Airlock-jobState ${className}`}

@@ -1,10 +1,12 @@
+import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IKernelEnvironment } from '../api';
 import { environmentKind } from '../kernels';
-import { IKernelEntry } from '../model';
+import { AirlockModel, IKernelEntry } from '../model';
+import { messageOf } from '../request';
 import { EnvironmentFacts } from './EnvironmentsView';
 
 /**
@@ -19,8 +21,12 @@ export function KernelsSection(props: {
    * Open the Environments view at this kernel.
    */
   onOpen: (kernel: string) => void;
+  /**
+   * Remove this kernel, which Airlock made.
+   */
+  onRemove: (kernel: IKernelEntry) => void;
 }): JSX.Element {
-  const { environments, kernels, trans, onOpen } = props;
+  const { environments, kernels, trans, onOpen, onRemove } = props;
   if (environments === null) {
     // Until the server has looked inside each environment, list the kernelspecs.
     return kernels.length === 0 ? (
@@ -39,8 +45,10 @@ export function KernelsSection(props: {
         <KernelEnvironment
           key={environment.name}
           environment={environment}
+          entry={kernels.find(kernel => kernel.name === environment.name)}
           trans={trans}
           onOpen={onOpen}
+          onRemove={onRemove}
         />
       ))}
     </div>
@@ -49,10 +57,12 @@ export function KernelsSection(props: {
 
 function KernelEnvironment(props: {
   environment: IKernelEnvironment;
+  entry: IKernelEntry | undefined;
   trans: TranslationBundle;
   onOpen: (kernel: string) => void;
+  onRemove: (kernel: IKernelEntry) => void;
 }): JSX.Element {
-  const { environment, trans, onOpen } = props;
+  const { environment, entry, trans, onOpen, onRemove } = props;
   return (
     <details className="jp-Airlock-kernel" data-kernel={environment.name}>
       <summary>
@@ -88,6 +98,46 @@ function KernelEnvironment(props: {
           )}
         </Button>
       )}
+      {entry?.madeByAirlock && (
+        <Button
+          small
+          className="jp-Airlock-secondary"
+          onClick={() => onRemove(entry)}
+        >
+          {trans.__('Remove kernel…')}
+        </Button>
+      )}
     </details>
   );
+}
+
+/**
+ * Ask, then remove a kernel Airlock made: its kernelspec and its environment.
+ */
+export async function removeKernelAsking(
+  model: AirlockModel,
+  kernel: IKernelEntry,
+  trans: TranslationBundle
+): Promise<void> {
+  const answer = await showDialog({
+    title: trans.__('Remove %1?', kernel.displayName),
+    body: trans.__(
+      'The kernel leaves the launcher and its environment is deleted, with every package installed there. Notebooks using it need another kernel. Its bundle or archive stays in the source: the kernel can be made again.'
+    ),
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: trans.__('Remove') })
+    ]
+  });
+  if (!answer.button.accept) {
+    return;
+  }
+  try {
+    await model.removeKernel(kernel.name);
+  } catch (reason) {
+    await showErrorMessage(
+      trans.__('The kernel was not removed'),
+      messageOf(reason)
+    );
+  }
 }

@@ -23,6 +23,13 @@ export function MirrorSection(props: {
   const active = state?.active ?? null;
   const choices = model.choices;
   const activeIsManaged = !!state?.managed.some(p => p.name === active?.name);
+  const [probesShown, setProbesShown] = React.useState(false);
+  const failed = !!model.connectivity?.results.some(result => !result.ok);
+  React.useEffect(() => {
+    if (failed) {
+      setProbesShown(true);
+    }
+  }, [failed]);
   return (
     <div className="jp-Airlock-mirror">
       {model.error && (
@@ -30,29 +37,42 @@ export function MirrorSection(props: {
           {model.error}
         </div>
       )}
-      <dl className="jp-Airlock-facts">
-        <dt>{trans.__('Active profile')}</dt>
-        <dd>
-          <span data-testid="airlock-active-profile">
-            {active ? active.name : trans.__('none')}
-          </span>
-          {activeIsManaged && (
-            <span className="jp-Airlock-badge">{trans.__('managed')}</span>
+      <div className="jp-Airlock-profileLine">
+        <strong
+          className="jp-Airlock-profileName"
+          data-testid="airlock-active-profile"
+        >
+          {active ? active.name : trans.__('none')}
+        </strong>
+        {activeIsManaged && (
+          <span className="jp-Airlock-badge">{trans.__('managed')}</span>
+        )}
+      </div>
+      {active?.description && (
+        <p className="jp-Airlock-muted jp-Airlock-description">
+          {active.description}
+        </p>
+      )}
+      {active?.pip?.['index-url'] && (
+        <div>
+          <span className="jp-Airlock-muted">{trans.__('pip index')} </span>
+          <span className="jp-Airlock-url">{active.pip['index-url']}</span>
+        </div>
+      )}
+      {active && (
+        <details
+          className="jp-Airlock-health"
+          open={probesShown}
+          onToggle={event => setProbesShown(event.currentTarget.open)}
+        >
+          <summary data-testid="airlock-mirror-health">
+            <MirrorHealth model={model} trans={trans} />
+          </summary>
+          {model.connectivity && (
+            <ProbeResults results={model.connectivity.results} trans={trans} />
           )}
-        </dd>
-        {active?.description && (
-          <>
-            <dt>{trans.__('Description')}</dt>
-            <dd>{active.description}</dd>
-          </>
-        )}
-        {active?.pip?.['index-url'] && (
-          <>
-            <dt>{trans.__('pip index')}</dt>
-            <dd className="jp-Airlock-url">{active.pip['index-url']}</dd>
-          </>
-        )}
-      </dl>
+        </details>
+      )}
       {state?.locked && (
         <p className="jp-Airlock-muted">
           {trans.__(
@@ -74,9 +94,8 @@ export function MirrorSection(props: {
             ...(active ? [] : [{ label: trans.__('(none)'), value: '' }]),
             ...choices.map(choice => {
               const leaks = state?.leaks[choice.profile.name]?.length ?? 0;
-              const name = choice.managed
-                ? trans.__('%1 (managed)', choice.profile.name)
-                : choice.profile.name;
+              // Managed or not shows beside the active profile: the names stay short.
+              const name = choice.profile.name;
               return {
                 label: leaks ? trans.__('%1 ⚠ %2 leak(s)', name, leaks) : name,
                 value: choice.profile.name
@@ -101,7 +120,11 @@ export function MirrorSection(props: {
           small
           className="jp-Airlock-secondary"
           disabled={model.checking || !active}
-          onClick={() => void model.check()}
+          onClick={() => {
+            setProbesShown(true);
+            void model.check();
+          }}
+          title={trans.__('Probe each endpoint of the active profile')}
         >
           {model.checking
             ? trans.__('Checking…')
@@ -119,9 +142,6 @@ export function MirrorSection(props: {
           {model.doctoring ? trans.__('Asking the tools…') : trans.__('Doctor')}
         </Button>
       </div>
-      {model.connectivity && (
-        <ProbeResults results={model.connectivity.results} trans={trans} />
-      )}
       {model.doctor && (
         <DoctorResults results={model.doctor.results} trans={trans} />
       )}
@@ -129,6 +149,40 @@ export function MirrorSection(props: {
         <EffectiveConfig effective={model.effective} trans={trans} />
       )}
     </div>
+  );
+}
+
+/**
+ * The mirror's health in a few words: whether every endpoint of the active profile
+ * answered the last probe.
+ */
+export function MirrorHealth(props: {
+  model: ProfilesModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  const results = model.connectivity?.results ?? [];
+  const failed = results.filter(result => !result.ok);
+  if (model.checking) {
+    return <span className="jp-Airlock-muted">{trans.__('Checking…')}</span>;
+  }
+  if (results.length === 0) {
+    return (
+      <span className="jp-Airlock-muted">{trans.__('Not checked yet')}</span>
+    );
+  }
+  return failed.length === 0 ? (
+    <span className="jp-Airlock-ok">
+      {trans._n(
+        '✓ The endpoint answered',
+        '✓ All %1 endpoints answered',
+        results.length
+      )}
+    </span>
+  ) : (
+    <span className="jp-Airlock-failed">
+      {trans.__('✗ %1 of %2 unreachable', failed.length, results.length)}
+    </span>
   );
 }
 
@@ -140,11 +194,8 @@ function ProbeResults(props: {
   return (
     <ul className="jp-Airlock-probes" aria-label={trans.__('Connectivity')}>
       {results.map(result => (
-        <li
-          key={`${result.endpoint} ${result.url}`}
-          className={result.ok ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
-        >
-          <span aria-hidden="true">{result.ok ? '✓ ' : '✗ '}</span>
+        <li key={`${result.endpoint} ${result.url}`}>
+          <Mark ok={result.ok} trans={trans} />
           <strong>{result.endpoint}</strong>{' '}
           <span className="jp-Airlock-url">{result.url}</span>
           {result.status !== null && ` HTTP ${result.status}`}
@@ -163,6 +214,47 @@ function ProbeResults(props: {
   );
 }
 
+/**
+ * What a doctor's answer proved: ✓ the tool resolved from the mirror, ⚠ it reached the
+ * mirror without resolving anything, ✗ it failed, – there was nothing to check (the tool
+ * is not installed, the profile is offline or says nothing for it).
+ */
+function doctorMark(result: IDoctorResult): MarkKind {
+  if (result.outcome === 'failed') {
+    return 'failed';
+  }
+  if (result.outcome === 'reached') {
+    return result.ok ? 'ok' : 'partly';
+  }
+  return 'skipped';
+}
+
+type MarkKind = 'ok' | 'partly' | 'failed' | 'skipped';
+
+/**
+ * ✓, ⚠, ✗ or – in the status colour, said in words to screen readers.
+ */
+function Mark(props: {
+  ok: boolean | MarkKind;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans } = props;
+  const kind: MarkKind =
+    props.ok === true ? 'ok' : props.ok === false ? 'failed' : props.ok;
+  const looks: { [kind in MarkKind]: [string, string, string] } = {
+    ok: ['✓', 'jp-Airlock-ok', trans.__('fine:')],
+    partly: ['⚠', 'jp-Airlock-partly', trans.__('not whole:')],
+    failed: ['✗', 'jp-Airlock-failed', trans.__('failed:')],
+    skipped: ['–', 'jp-Airlock-muted', trans.__('nothing checked:')]
+  };
+  const [mark, className, label] = looks[kind];
+  return (
+    <span className={className} role="img" aria-label={label}>
+      {`${mark} `}
+    </span>
+  );
+}
+
 function DoctorResults(props: {
   results: IDoctorResult[];
   trans: TranslationBundle;
@@ -175,11 +267,8 @@ function DoctorResults(props: {
       data-testid="airlock-doctor"
     >
       {results.map(result => (
-        <li
-          key={result.tool}
-          className={result.ok ? 'jp-Airlock-ok' : 'jp-Airlock-failed'}
-        >
-          <span aria-hidden="true">{result.ok ? '✓ ' : '✗ '}</span>
+        <li key={result.tool}>
+          <Mark ok={doctorMark(result)} trans={trans} />
           <strong>{result.tool}</strong> {result.message}
           {result.command && (
             <div className="jp-Airlock-muted">

@@ -204,3 +204,47 @@ test.describe('Artifact browser', () => {
     }
   });
 });
+
+test.describe('Filtering a folder', () => {
+  test('keeps the names that contain the text, whatever its case, and says when none does', async ({
+    page
+  }) => {
+    await page.sidebar.openTab(PANEL_ID);
+    const panel = page.locator(`#${PANEL_ID}`);
+    const rows = panel.getByTestId('airlock-artifact-row');
+    await rows.filter({ hasText: 'wheels/' }).click();
+    await expect(rows.filter({ hasText: 'airlock_demo_hello' })).toBeVisible();
+    const filter = panel.getByRole('searchbox', { name: 'Filter by name' });
+
+    // Inside the name, in capitals: airlock_demo_stats-1.0.0-py3-none-any.whl.
+    await filter.fill('DEMO_STATS');
+    await expect(rows).toHaveCount(1);
+    await expect(rows).toContainText('airlock_demo_stats');
+
+    await filter.fill('no-such-name');
+    await expect(rows).toHaveCount(0);
+    const section = panel.locator('[data-section="artifacts"]');
+    await expect(section).toContainText(
+      'No match for “no-such-name” in this folder.'
+    );
+    await expect(section).not.toContainText('This folder is empty');
+
+    await filter.fill('');
+    await expect(rows.filter({ hasText: 'airlock_demo_hello' })).toBeVisible();
+
+    // A match far past the first page of a 2,000-file folder is found too.
+    const picker = panel.getByRole('combobox', { name: 'Mirror profile' });
+    await picker.selectOption('demo-folder');
+    await rows.filter({ hasText: 'bulk/' }).click();
+    await expect(rows.first()).toContainText('reading-00000.csv');
+    await filter.fill('READING-01999');
+    await expect(rows).toHaveCount(1);
+    await expect(rows).toContainText('reading-01999.csv');
+
+    await filter.fill('');
+    await picker.selectOption('demo');
+    await expect(panel.getByTestId('airlock-active-profile')).toHaveText(
+      'demo'
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 // The demo's kernel runs in an environment of its own (never the one JupyterLab runs in):
@@ -21,4 +22,22 @@ export async function demoKernel(
     `a kernel named like ${DEMO_KERNEL} among ${names}`
   ).toBeTruthy();
   return found![0];
+}
+
+/**
+ * No serious or critical accessibility violation (axe-core) inside `selector`.
+ */
+export async function expectAccessible(
+  page: IJupyterLabPageFixture,
+  selector: string
+): Promise<void> {
+  const results = await new AxeBuilder({ page }).include(selector).analyze();
+  const serious = results.violations
+    .filter(violation => ['serious', 'critical'].includes(violation.impact!))
+    .map(violation => ({
+      rule: violation.id,
+      help: violation.help,
+      nodes: violation.nodes.map(node => node.target.join(' '))
+    }));
+  expect(serious, `axe-core in ${selector}`).toEqual([]);
 }

@@ -121,6 +121,9 @@ test.describe('Offline install into a kernel', () => {
     await expect(
       installJob.getByRole('button', { name: 'Roll back' })
     ).toHaveCount(0);
+    await expect(installJob.getByTestId('airlock-job-state')).toHaveText(
+      'rolled back'
+    );
     await expect(
       dialog.getByTestId('airlock-install-rolled-back')
     ).toContainText('Rolled back');
@@ -213,7 +216,8 @@ test.describe('Offline install into a kernel', () => {
       .fill('airlock-demo-units');
     await expect(dialog.getByRole('button', { name: 'Plan' })).toBeEnabled();
 
-    // Asking again for the same kernel brings back the same tab, with what it held.
+    // Asking again for the same kernel, for nothing new, brings back the same tab with
+    // what it held (a request for something takes it over afresh: selection.spec.ts).
     await page.notebook.activate('palette-check.ipynb');
     await page.keyboard.press('Control+Shift+C');
     await page

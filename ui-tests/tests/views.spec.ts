@@ -9,12 +9,11 @@
  * `AIRLOCK_DOCS_SCREENSHOTS=1 jlpm test:views` (or `make screenshots`) also writes the
  * README's pictures into docs/.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import * as path from 'path';
 
-import { demoKernel } from './helpers';
+import { demoKernel, expectAccessible } from './helpers';
 
 const PANEL_ID = 'jp-airlock-panel';
 // JupyterLab's default width of the left sidebar's panel.
@@ -51,24 +50,6 @@ function changing(page: IJupyterLabPageFixture): Locator[] {
     '.jp-Airlock-kernel .jp-Airlock-url',
     '.jp-Airlock-install .jp-Airlock-url'
   ].map(selector => page.locator(selector));
-}
-
-/**
- * No serious or critical accessibility violation inside `selector`.
- */
-async function expectAccessible(
-  page: IJupyterLabPageFixture,
-  selector: string
-): Promise<void> {
-  const results = await new AxeBuilder({ page }).include(selector).analyze();
-  const serious = results.violations
-    .filter(violation => ['serious', 'critical'].includes(violation.impact!))
-    .map(violation => ({
-      rule: violation.id,
-      help: violation.help,
-      nodes: violation.nodes.map(node => node.target.join(' '))
-    }));
-  expect(serious, `axe-core in ${selector}`).toEqual([]);
 }
 
 /**

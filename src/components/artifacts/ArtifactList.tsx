@@ -59,8 +59,15 @@ export function ArtifactList(props: {
   });
 
   if (rows.length === 0 && !model.loading) {
-    return (
-      <p className="jp-Airlock-empty">{trans.__('This folder is empty.')}</p>
+    // A failed listing says why above; an empty list says nothing more.
+    return model.error ? (
+      <></>
+    ) : (
+      <p className="jp-Airlock-empty">
+        {model.filter
+          ? trans.__('No match for “%1” in this folder.', model.filter)
+          : trans.__('This folder is empty.')}
+      </p>
     );
   }
   const rowProps: IRowProps = {

@@ -121,23 +121,25 @@ export function ArtifactOption(props: {
       className={classes.join(' ')}
       title={entry.key}
     >
-      {/* The option carries the state (aria-checked); the box is for the mouse. */}
-      <input
-        type="checkbox"
-        className="jp-Airlock-tick"
+      {/* The option carries the state (aria-checked); the box only shows it and takes
+          the mouse's click: no control inside an option (axe: nested-interactive). */}
+      <span
+        className={[
+          'jp-Airlock-tick',
+          file.ticked ? 'jp-mod-checked' : '',
+          tickable ? '' : 'jp-mod-disabled'
+        ].join(' ')}
         aria-hidden="true"
-        tabIndex={-1}
         style={tickable || file.refused ? undefined : { visibility: 'hidden' }}
         title={
           file.refused?.reason ?? trans.__('Select %1 for install', entry.name)
         }
-        disabled={!tickable}
-        checked={file.ticked}
         onClick={event => {
           event.stopPropagation();
-          onActivate(index, true);
+          if (tickable) {
+            onActivate(index, true);
+          }
         }}
-        onChange={() => undefined}
       />
       {props.file(file)}
     </div>

@@ -56,19 +56,12 @@ export function ArtifactsSection(props: {
     onCreateKernel,
     wide
   } = props;
-  const [ticked, setTicked] = React.useState<ReadonlySet<string>>(new Set());
-  const toggle = (key: string) =>
-    setTicked(previous => {
-      const next = new Set(previous);
-      if (!next.delete(key)) {
-        next.add(key);
-      }
-      return next;
-    });
+  const toggle = (key: string) => model.toggle(key);
   return (
     <UseSignal signal={model.changed}>
       {() => (
         <div className="jp-Airlock-artifacts">
+          <Selection model={model} trans={trans} onInstall={onInstall} />
           {model.source && (
             <div
               className="jp-Airlock-url jp-Airlock-muted"
@@ -109,37 +102,16 @@ export function ArtifactsSection(props: {
             <ArtifactTable
               model={model}
               trans={trans}
-              ticked={ticked}
+              ticked={model.ticked}
               onToggle={toggle}
             />
           ) : (
             <ArtifactList
               model={model}
               trans={trans}
-              ticked={ticked}
+              ticked={model.ticked}
               onToggle={toggle}
             />
-          )}
-          {ticked.size > 0 && (
-            <div
-              className="jp-Airlock-row jp-Airlock-ticked"
-              data-testid="airlock-ticked"
-            >
-              <Button
-                small
-                className="jp-mod-styled jp-mod-accept"
-                onClick={() => onInstall([...ticked])}
-              >
-                {trans._n(
-                  'Install %1 package…',
-                  'Install %1 packages…',
-                  ticked.size
-                )}
-              </Button>
-              <Button small minimal onClick={() => setTicked(new Set())}>
-                {trans.__('Clear selection')}
-              </Button>
-            </div>
           )}
           {model.selected && (
             <SelectedArtifact
@@ -154,5 +126,51 @@ export function ArtifactsSection(props: {
         </div>
       )}
     </UseSignal>
+  );
+}
+
+/**
+ * The packages ticked for install, wherever they are: how many (and which, on demand),
+ * Install and Clear. The same selection shows in the sidebar and the Artifacts tab.
+ */
+function Selection(props: {
+  model: CatalogModel;
+  trans: TranslationBundle;
+  onInstall: (keys: string[]) => void;
+}): JSX.Element | null {
+  const { model, trans, onInstall } = props;
+  const keys = [...model.ticked];
+  if (keys.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-Airlock-ticked" data-testid="airlock-ticked">
+      <details>
+        <summary>{trans._n('%1 selected', '%1 selected', keys.length)}</summary>
+        <ul className="jp-Airlock-tickedList">
+          {keys.map(key => (
+            <li key={key} className="jp-Airlock-url">
+              {key}
+            </li>
+          ))}
+        </ul>
+      </details>
+      <div className="jp-Airlock-row">
+        <Button
+          small
+          className="jp-mod-styled jp-mod-accept"
+          onClick={() => onInstall(keys)}
+        >
+          {trans._n('Install %1 package…', 'Install %1 packages…', keys.length)}
+        </Button>
+        <Button
+          small
+          className="jp-Airlock-secondary"
+          onClick={() => model.clearTicked()}
+        >
+          {trans.__('Clear')}
+        </Button>
+      </div>
+    </div>
   );
 }

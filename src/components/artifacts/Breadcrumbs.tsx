@@ -19,8 +19,7 @@ export function Breadcrumbs(props: {
       {parts.length > 0 && (
         <Button
           small
-          minimal
-          className="jp-Airlock-copyFolder"
+          className="jp-Airlock-secondary jp-Airlock-copyFolder"
           onClick={() => void copyFolder(model, trans)}
         >
           {trans.__('Copy folder…')}

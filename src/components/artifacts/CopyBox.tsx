@@ -40,7 +40,11 @@ export function CopyBox(props: {
                 onChange={event => setDestination(event.currentTarget.value)}
               />
               {running ? (
-                <Button small onClick={() => void jobs.cancel(job.id)}>
+                <Button
+                  small
+                  className="jp-Airlock-secondary"
+                  onClick={() => void jobs.cancel(job.id)}
+                >
                   {trans.__('Cancel')}
                 </Button>
               ) : (
@@ -61,7 +65,9 @@ export function CopyBox(props: {
                   value={job.progress ?? undefined}
                   aria-label={trans.__('Copy progress')}
                 />
-                <span>{jobStateLabel(job.state, trans)}</span>
+                <span>
+                  {jobStateLabel(job.state, !!job.result?.verified, trans)}
+                </span>
                 {job.error && (
                   <div className="jp-Airlock-error">{job.error.message}</div>
                 )}
@@ -69,7 +75,7 @@ export function CopyBox(props: {
                 {job.state === 'succeeded' && job.result?.path && (
                   <Button
                     small
-                    minimal
+                    className="jp-Airlock-secondary"
                     onClick={() => onOpen(job.result!.path)}
                   >
                     {trans.__('Open %1', job.result.path)}
@@ -84,7 +90,14 @@ export function CopyBox(props: {
   );
 }
 
-function jobStateLabel(state: string, trans: TranslationBundle): string {
+function jobStateLabel(
+  state: string,
+  verified: boolean,
+  trans: TranslationBundle
+): string {
+  if (state === 'succeeded' && !verified) {
+    return trans.__('copied (no manifest lists it: not verified)');
+  }
   const labels: { [state: string]: string } = {
     queued: trans.__('waiting'),
     running: trans.__('copying…'),

@@ -4,7 +4,7 @@ import * as React from 'react';
 import { CatalogModel } from '../../catalog';
 
 /**
- * Narrow the open folder to names that start with what the user types.
+ * Narrow the open folder to names that contain what the user types, whatever its case.
  */
 export function FilterBox(props: {
   model: CatalogModel;
@@ -16,8 +16,8 @@ export function FilterBox(props: {
     if (text === model.filter) {
       return;
     }
-    // Ask the server once typing pauses, not for every keystroke.
-    const timer = setTimeout(() => void model.setFilter(text), 250);
+    // Narrow once typing pauses, not for every keystroke (a folder may be long).
+    const timer = setTimeout(() => void model.setFilter(text), 150);
     return () => clearTimeout(timer);
   }, [text]);
   return (

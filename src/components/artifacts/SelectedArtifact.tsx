@@ -71,13 +71,7 @@ export function SelectedArtifact(props: {
         onOpen={onOpen}
       />
       {model.preview && (
-        <Button
-          small
-          minimal
-          onClick={() => Clipboard.copyToSystem(model.preview!.snippet)}
-        >
-          {trans.__('Copy code snippet')}
-        </Button>
+        <SnippetButton snippet={model.preview.snippet} trans={trans} />
       )}
       {entry.artifact.kind === 'env-archive' && (
         <Button
@@ -88,6 +82,41 @@ export function SelectedArtifact(props: {
           {trans.__('Create kernel from this archive…')}
         </Button>
       )}
+    </div>
+  );
+}
+
+/**
+ * Copy the code that reads the whole dataset, and say that it was copied.
+ */
+function SnippetButton(props: {
+  snippet: string;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { snippet, trans } = props;
+  const [copied, setCopied] = React.useState(false);
+  React.useEffect(() => {
+    if (!copied) {
+      return;
+    }
+    const timer = setTimeout(() => setCopied(false), 4000);
+    return () => clearTimeout(timer);
+  }, [copied]);
+  return (
+    <div className="jp-Airlock-row">
+      <Button
+        small
+        className="jp-Airlock-secondary"
+        onClick={() => {
+          Clipboard.copyToSystem(snippet);
+          setCopied(true);
+        }}
+      >
+        {trans.__('Copy code snippet')}
+      </Button>
+      <span role="status" className="jp-Airlock-muted">
+        {copied ? trans.__('Copied: paste it into a cell') : ''}
+      </span>
     </div>
   );
 }
