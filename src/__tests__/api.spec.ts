@@ -3,45 +3,30 @@
  * server extension loaded (started by @jupyterlab/testing; nothing is mocked).
  */
 import { KernelSpecManager, ServerConnection } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 
 import { AirlockClient } from '../api';
 import { AirlockModel } from '../model';
 import { AirlockRequestError } from '../request';
 
-const server = new JupyterServer();
+import { airlockServer } from './airlockServer';
 
-beforeAll(async () => {
-  await server.start({
-    configData: {
-      ServerApp: {
-        allow_root: true,
-        jpserver_extensions: { jupyterlab_airlock: true }
-      },
-      Airlock: {
-        profiles: [
-          {
-            name: 'corp',
-            description: 'Corporate Nexus',
-            pip: { 'index-url': 'https://nexus.corp.example/simple/' },
-            source: {
-              kind: 's3',
-              endpoint_url: 'http://minio:9000',
-              bucket: 'read'
-            }
-          },
-          { name: 'broken', pip_index: 'https://typo.example/simple/' }
-        ],
-        // Nothing is applied here: this server runs with the developer's real HOME
-        // (@jupyterlab/testing passes no HOME), so these tests only read and get refusals.
-        active_profile: ''
+airlockServer({
+  profiles: [
+    {
+      name: 'corp',
+      description: 'Corporate Nexus',
+      pip: { 'index-url': 'https://nexus.corp.example/simple/' },
+      source: {
+        kind: 's3',
+        endpoint_url: 'http://minio:9000',
+        bucket: 'read'
       }
-    }
-  });
-}, 60000);
-
-afterAll(async () => {
-  await server.shutdown();
+    },
+    { name: 'broken', pip_index: 'https://typo.example/simple/' }
+  ],
+  // Nothing is applied here: this server runs with the developer's real HOME
+  // (@jupyterlab/testing passes no HOME), so these tests only read and get refusals.
+  active_profile: ''
 });
 
 describe('AirlockClient', () => {

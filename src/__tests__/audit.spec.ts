@@ -6,7 +6,6 @@
  * a record, the names suggested for a new kernel) are tested on their own.
  */
 import { ServerConnection } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { AirlockClient, IAuditRecord } from '../api';
@@ -19,24 +18,11 @@ import {
   suggestKernelName
 } from '../model';
 
-const server = new JupyterServer();
+import { airlockServer } from './airlockServer';
+
 const trans = nullTranslator.load('jupyterlab_airlock');
 
-beforeAll(async () => {
-  await server.start({
-    configData: {
-      ServerApp: {
-        allow_root: true,
-        jpserver_extensions: { jupyterlab_airlock: true }
-      },
-      Airlock: { profiles: [], active_profile: '' }
-    }
-  });
-}, 60000);
-
-afterAll(async () => {
-  await server.shutdown();
-});
+airlockServer();
 
 function record(fields: Partial<IAuditRecord>): IAuditRecord {
   return {

@@ -4,7 +4,6 @@
  * request's life as the Activity view derives it from audit records.
  */
 import { ServerConnection } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import { nullTranslator } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { MessageLoop } from '@lumino/messaging';
@@ -28,25 +27,12 @@ import {
   RequestLife
 } from '../components/DmzRequest';
 
-const server = new JupyterServer();
+import { airlockServer } from './airlockServer';
+
 const trans = nullTranslator.load('jupyterlab_airlock');
 const ID = '3f2a6c1e'.repeat(4);
 
-beforeAll(async () => {
-  await server.start({
-    configData: {
-      ServerApp: {
-        allow_root: true,
-        jpserver_extensions: { jupyterlab_airlock: true }
-      },
-      Airlock: { profiles: [], active_profile: '' }
-    }
-  });
-}, 60000);
-
-afterAll(async () => {
-  await server.shutdown();
-});
+airlockServer();
 
 /**
  * A plan as the server answers one that lacks a package (its id unknown to the server).

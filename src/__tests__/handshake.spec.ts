@@ -6,31 +6,17 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import packageJson from '../../package.json';
 import { AirlockClient } from '../api';
 import { handshake, PAGE_VERSION, versionProblem } from '../handshake';
 
-const server = new JupyterServer();
+import { airlockServer } from './airlockServer';
+
 const trans = nullTranslator.load('jupyterlab_airlock');
 
-beforeAll(async () => {
-  await server.start({
-    configData: {
-      ServerApp: {
-        allow_root: true,
-        jpserver_extensions: { jupyterlab_airlock: true }
-      },
-      Airlock: { profiles: [], active_profile: '' }
-    }
-  });
-}, 60000);
-
-afterAll(async () => {
-  await server.shutdown();
-});
+airlockServer();
 
 beforeEach(() => Notification.dismiss());
 

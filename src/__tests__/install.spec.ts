@@ -5,7 +5,6 @@
  * why. The pure parts (what a step does, what can be installed) are tested on their own.
  */
 import { ServerConnection } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { AirlockClient, IJob } from '../api';
@@ -18,25 +17,12 @@ import {
 } from '../install';
 import { JobsModel } from '../jobs';
 
-const server = new JupyterServer();
+import { airlockServer } from './airlockServer';
+
 const trans = nullTranslator.load('jupyterlab_airlock');
 
-beforeAll(async () => {
-  await server.start({
-    configData: {
-      ServerApp: {
-        allow_root: true,
-        jpserver_extensions: { jupyterlab_airlock: true }
-      },
-      // No profile, hence no artifact source: nothing here can be installed.
-      Airlock: { profiles: [], active_profile: '' }
-    }
-  });
-}, 60000);
-
-afterAll(async () => {
-  await server.shutdown();
-});
+// No profile, hence no artifact source: nothing here can be installed.
+airlockServer();
 
 function models(): { jobs: JobsModel; client: AirlockClient } {
   const client = new AirlockClient(ServerConnection.makeSettings());

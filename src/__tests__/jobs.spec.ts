@@ -3,28 +3,13 @@
  * by @jupyterlab/testing; nothing is mocked).
  */
 import { ServerConnection } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 
 import { AirlockClient } from '../api';
 import { JobsModel } from '../jobs';
 
-const server = new JupyterServer();
+import { airlockServer } from './airlockServer';
 
-beforeAll(async () => {
-  await server.start({
-    configData: {
-      ServerApp: {
-        allow_root: true,
-        jpserver_extensions: { jupyterlab_airlock: true }
-      },
-      Airlock: { profiles: [], active_profile: '' }
-    }
-  });
-}, 60000);
-
-afterAll(async () => {
-  await server.shutdown();
-});
+airlockServer();
 
 function models(): { jobs: JobsModel; client: AirlockClient } {
   const client = new AirlockClient(ServerConnection.makeSettings());

@@ -4,29 +4,15 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { AirlockClient } from '../api';
 import { handshake } from '../handshake';
 import { AirlockModel } from '../model';
 
-const server = new JupyterServer();
+import { airlockServer } from './airlockServer';
 
-beforeAll(async () => {
-  await server.start({
-    configData: {
-      ServerApp: {
-        allow_root: true,
-        jpserver_extensions: { jupyterlab_airlock: false }
-      }
-    }
-  });
-}, 60000);
-
-afterAll(async () => {
-  await server.shutdown();
-});
+airlockServer(null);
 
 it('explains how to enable the missing server extension', async () => {
   const model = new AirlockModel(
