@@ -6,7 +6,6 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .errors import AirlockError
 from .handlers import AirlockHandler
 from .installer.dmz_request import write_request
 
@@ -18,9 +17,8 @@ class DmzRequestHandler(AirlockHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        plan_id = self.json_object().get("plan")
-        if not isinstance(plan_id, str):
-            raise AirlockError("invalid-request", 'Send {"plan": "<id of a plan>"}.')
+        # openapi.yaml requires the plan's id (checked by json_object).
+        plan_id: str = self.json_object()["plan"]
         config = self.airlock.config
         self.finish(
             await write_request(
