@@ -110,12 +110,14 @@ def test_stopping_the_jobs_interrupts_each_keeping_what_it_kept(tmp_path: Path) 
 
         async def long(context: JobContext) -> dict[str, Any]:
             context.keep(files=["x"])
-            await run(["sh", "-c", f"echo $$ > {pid_file}; exec sleep 600"], timeout=900)
+            # The program's pid reaches the job's log, a change that ``until`` sees.
+            command = f"echo $$ > {pid_file}; echo started; exec sleep 600"
+            await run(["sh", "-c", command], timeout=900, on_line=context.log)
             return {}
 
         running = jobs.submit("install", "Install x", "env:a", long)
         queued = jobs.submit("install", "Install y", "env:a", long)  # waits its turn
-        await jobs.until(lambda: pid_file.exists() and pid_file.read_text().endswith("\n"))
+        await jobs.until(lambda: "started" in running.log)
         program = psutil.Process(int(pid_file.read_text()))
         await jobs.stop()
 
