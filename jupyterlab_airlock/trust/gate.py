@@ -34,7 +34,7 @@ DOORS: tuple[Door, ...] = (
 )
 
 
-class AdvisoryData(Protocol):
+class AdvisoryView(Protocol):
     """The active profile's advisories as the gate reads them (``active_source``'s state)."""
 
     @property
@@ -72,7 +72,7 @@ def judge(
     verified: bool | None = None,
     signed: bool | None = None,
     known: Sequence[Advisory] | None = None,
-    advisories: AdvisoryData | None = None,
+    advisories: AdvisoryView | None = None,
 ) -> Verdict:
     """The policy's verdict at ``door`` on ``project`` ``version`` as ``file``.
 
@@ -100,7 +100,7 @@ def judge(
     return Verdict(door, reason)
 
 
-def unreadable_advisories(policy: Policy, advisories: AdvisoryData) -> str | None:
+def unreadable_advisories(policy: Policy, advisories: AdvisoryView) -> str | None:
     """Why nothing may come in while the advisory data cannot be read and the policy denies
     advisories (fail closed), or None."""
     if advisories.problem is None or policy.deny_advisories is None:
