@@ -16,8 +16,8 @@ from ..errors import AirlockError
 from ..sizes import size_text
 from ..sources import Source
 from ..trust import manifests
-from ..trust.manifests import MANIFEST_LIMIT, SIGNATURE_LIMIT, ManifestEntry
-from ..trust.signatures import SIGNATURE_SUFFIX, Signature, TrustedSigners
+from ..trust.manifests import MANIFEST_LIMIT, ManifestEntry, read_signature
+from ..trust.signatures import Signature, TrustedSigners
 from .documents import (
     CONDA_PACKAGES,
     FOLDER_MANIFESTS,
@@ -89,19 +89,10 @@ async def read_manifest(source: Source, signers: TrustedSigners | None) -> Index
         raise invalid(MANIFEST_KEY, "it does not say when it was written")
     signature = None
     if signers is not None:
-        signature = await signers.check(data, await _signature(source), MANIFEST_KEY, INDEX_FOLDER)
+        signature = await signers.check(
+            data, await read_signature(source, MANIFEST_KEY), MANIFEST_KEY, INDEX_FOLDER
+        )
     return IndexManifest(sha256(data), parsed.files, serial, written, signature)
-
-
-async def _signature(source: Source) -> bytes | None:
-    key = MANIFEST_KEY + SIGNATURE_SUFFIX
-    try:
-        entry = await source.stat(key)
-    except AirlockError as error:
-        if error.status == 404:
-            return None
-        raise
-    return await source.read_range(key, 0, min(entry.size, SIGNATURE_LIMIT))
 
 
 async def read_document(

@@ -259,7 +259,7 @@ async def read_folder(
             return None, [error.message]
         if signers is not None:
             signature = await signers.check(
-                data, await _signature(source, key), key.rsplit("/", 1)[-1], folder
+                data, await read_signature(source, key), key.rsplit("/", 1)[-1], folder
             )
             manifest = Manifest(
                 manifest.files, manifest.source, dict.fromkeys(manifest.files, signature)
@@ -273,7 +273,7 @@ async def read_folder(
         return None, [error.message]
 
 
-async def _signature(source: Source, manifest_key: str) -> bytes | None:
+async def read_signature(source: Source, manifest_key: str) -> bytes | None:
     """The bytes of ``<manifest>.sig`` beside a manifest, or None when there is none."""
     key = manifest_key + SIGNATURE_SUFFIX
     try:
