@@ -23,7 +23,7 @@ from bench.install import DOWNLOADS
 from jupyterlab_airlock.bundle.build import build_bundle
 from jupyterlab_airlock.bundle_format.folder import parse_target
 from jupyterlab_airlock.jobs import Job, JobContext
-from jupyterlab_airlock.kernels.create import create_kernel_from_bundle
+from jupyterlab_airlock.kernels.create import NewKernel, create_kernel_from_bundle
 
 # Issue 14's target.
 LIMIT = 0.3
@@ -42,13 +42,11 @@ def run(scale: Scale) -> Iterator[Outcome]:
             nonlocal made
             made += 1
             context = JobContext(Job(id="bench", kind="kernel", title="", queue=""), _quiet)
+            kernel = NewKernel(f"k{made}", "Bench", work / "kernels", work / "envs")
             start = time.perf_counter()
             asyncio.run(
-                create_kernel_from_bundle(
-                    bundle, f"k{made}", "Bench", work / "kernels", work / "envs", context,
-                    cache_root=work / "cache",
-                )
-            )  # fmt: skip
+                create_kernel_from_bundle(bundle, kernel, context, cache_root=work / "cache")
+            )
             elapsed = time.perf_counter() - start
             shutil.rmtree(work / "envs")
             shutil.rmtree(work / "kernels")

@@ -1,4 +1,5 @@
-"""Environment archives (conda-pack's tar files) unpacked safely into a new environment.
+"""Environment archives (conda-pack's tar files) unpacked safely into a new kernel's
+environment.
 
 The whole archive is read before anything is written: a member that would land outside the
 folder (``..``, an absolute path, a link pointing out of it, a device file) refuses it by
@@ -18,14 +19,55 @@ import tarfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import AirlockError
 from ..jobs import JobContext
 from ..kinds import ENV_ARCHIVE_ENDINGS
 from ..sizes import size_text
+from .create import NewKernel, checked_run, claimed, finish
 
 # Unpacking needs the archive's size and a little more for the file system's own blocks.
 _SPACE_MARGIN = 1.05
+# conda-unpack rewrites every file that names the old prefix.
+RUN_TIMEOUT = 300
+
+
+async def create_kernel_from_archive(
+    archive: Path, kernel: NewKernel, context: JobContext, *, archive_name: str | None = None
+) -> dict[str, Any]:
+    """The packed environment in ``archive`` (conda-pack's ``.tar.gz``) unpacked into the
+    kernel's environment, relocated by its own ``bin/conda-unpack`` when it has one, and
+    registered as a kernel. ``archive_name``: the archive's own name, when the file is
+    kept under another (the content cache names files by their sha256).
+
+    The whole archive is checked before anything is written: members that would land
+    outside the folder (``..``, absolute paths, links pointing out of it, device files)
+    refuse it by name. A disk that fills up leaves nothing behind.
+    """
+    kernel.check()
+    name = archive_name or archive.name
+    total = await check_archive(archive, name, kernel.envs_dir, context)
+    async with claimed(kernel, context):
+        context.log(f"Unpacking {size_text(total)} into {kernel.prefix}")
+        await unpack(archive, name, kernel.prefix, total, context)
+        python = kernel.python
+        if not python.exists():
+            raise AirlockError(
+                "not-an-environment",
+                f"{name} holds no bin/python at its top: it is not a packed "
+                "environment (conda-pack writes the environment's own folders at the top).",
+                422,
+            )
+        unpack_script = kernel.prefix / "bin" / "conda-unpack"
+        if unpack_script.is_file():
+            context.log("Running the environment's conda-unpack to fix its paths")
+            await checked_run([str(python), str(unpack_script)], "conda-unpack failed", RUN_TIMEOUT)
+        await checked_run(
+            [str(python), "-I", "-c", "pass"], "The environment's Python does not run here", 60
+        )
+        context.progress(0.9)
+        return await finish(kernel, context, {"archive": name})
 
 
 async def check_archive(archive: Path, name: str, envs_dir: Path, context: JobContext) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -24,38 +23,24 @@ from packaging.tags import sys_tags
 
 from ..bundle_format.conda import CHANNEL_DIR, CondaBundleInfo, read_conda_bundle_json
 from ..bundle_format.conda_check import check_conda_packages
-from ..bundle_format.folder import BUNDLE_JSON, LOCK_FILE, LockEntry, read_lock, read_manifest
+from ..bundle_format.folder import BUNDLE_JSON, LOCK_FILE, LockEntry, read_lock
 from ..conda import link as conda_link
 from ..conda.solve import solve
 from ..environments.platforms import platform_subdir
 from ..errors import AirlockError
 from ..jobs import JobContext
-from .create import (
-    check_new_kernel,
-    claimed,
-    install_wheels,
-    kernel_ready,
-    require_ipykernel_in,
-    verify_bundle,
-    write_kernelspec,
-)
-from .seed import ensure_pip
+from .create import NewKernel, claimed, finish, install_wheels, verified_manifest
 
 
 async def create_kernel_from_conda_bundle(
     bundle_dir: Path,
-    kernel_name: str,
-    display_name: str,
-    kernels_dir: Path,
-    envs_dir: Path,
+    kernel: NewKernel,
     context: JobContext,
     *,
-    require_ipykernel: bool = True,
-    existing_kernels: Collection[str] = (),
     cache_root: Path | None = None,
     link_scripts: bool = False,
 ) -> dict[str, Any]:
-    """A conda environment at ``envs_dir/<kernel_name>`` with every package of the conda
+    """A conda environment as the kernel's environment with every package of the conda
     bundle in ``bundle_dir`` linked, its wheels installed, and its kernelspec.
 
     ``cache_root`` (the content cache's folder) keeps py-rattler's extracted packages and
@@ -64,10 +49,8 @@ async def create_kernel_from_conda_bundle(
     are AirlockErrors: 409 for a taken name, 422 for a bundle that is damaged, incomplete
     or for another platform, naming the file or package at fault.
     """
-    check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
-    context.log(f"Verifying the conda bundle in {bundle_dir}")
-    manifest = await asyncio.to_thread(read_manifest, bundle_dir)
-    await verify_bundle(bundle_dir, manifest, context)
+    kernel.check()
+    manifest = await verified_manifest(bundle_dir, context)
     text = await asyncio.to_thread((bundle_dir / BUNDLE_JSON).read_text, "utf-8")
     info = read_conda_bundle_json(json.loads(text), BUNDLE_JSON)
     _check_platform(info)
@@ -79,7 +62,7 @@ async def create_kernel_from_conda_bundle(
     if (bundle_dir / LOCK_FILE).is_file():
         lock = read_lock((bundle_dir / LOCK_FILE).read_text("utf-8"), LOCK_FILE)
     names = {package.name for package in info.packages} | {entry.name for entry in lock}
-    if require_ipykernel and "ipykernel" not in names:
+    if kernel.require_ipykernel and "ipykernel" not in names:
         raise AirlockError(
             "no-ipykernel",
             f"The bundle {info.name} has no ipykernel, which a kernel needs to start: make "
@@ -87,7 +70,8 @@ async def create_kernel_from_conda_bundle(
             422,
         )
     channel = bundle_dir / CHANNEL_DIR
-    async with claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
+    prefix = kernel.prefix
+    async with claimed(kernel, context):
         await asyncio.to_thread((prefix / "conda-meta").mkdir)
         exact = [f"{package.name}={package.version}={package.build}" for package in info.packages]
         solution = await solve(channel, exact, prefix, info.subdir)
@@ -118,8 +102,7 @@ async def create_kernel_from_conda_bundle(
             link_scripts=link_scripts,
         )
         context.progress(0.6)
-        python = prefix / "bin" / "python"
-        if not python.exists():
+        if not kernel.python.exists():
             raise AirlockError(
                 "no-python",
                 f"The bundle {info.name} has no python package: a kernel needs one. Make it "
@@ -127,15 +110,13 @@ async def create_kernel_from_conda_bundle(
                 422,
             )
         if lock:
-            await install_wheels(python, bundle_dir, manifest, len(lock), context, cache_root)
-        await ensure_pip(python, context)
-        if require_ipykernel:
-            await require_ipykernel_in(python)
+            await install_wheels(
+                kernel.python, bundle_dir, manifest, len(lock), context, cache_root
+            )
+        packages = [(package.name, package.version) for package in info.packages]
+        packages += [(entry.name, entry.version) for entry in lock]
         origin = {"bundle": info.name, "conda": info.subdir}
-        spec = write_kernelspec(spec_dir, python, display_name, origin)
-    packages = [(package.name, package.version) for package in info.packages]
-    packages += [(entry.name, entry.version) for entry in lock]
-    return kernel_ready(kernel_name, display_name, python, spec, context, packages)
+        return await finish(kernel, context, origin, packages)
 
 
 def _check_platform(info: CondaBundleInfo) -> None:

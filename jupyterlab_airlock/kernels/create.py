@@ -1,10 +1,13 @@
-"""New kernels from what came through the air gap: a bundle folder or an environment archive.
+"""New kernels from what came through the air gap, and what every way of making one shares.
 
-Each becomes an environment at ``envs_dir/<kernel name>`` and a kernelspec at
-``kernels_dir/<kernel name>/kernel.json``. Both names are claimed before any work and
-removed again when the work fails or is cancelled, so a kernel is whole or absent; the
-kernel.json is written last, so the launcher never lists a kernel that cannot start.
-Nothing here reaches a network: uv runs ``--offline --no-index`` on the bundle's folder only.
+A kernel asked for (``NewKernel``) becomes an environment at ``envs_dir/<kernel name>`` and a
+kernelspec at ``kernels_dir/<kernel name>/kernel.json``, from a wheel bundle here
+(``create_kernel_from_bundle``), a conda bundle (``conda_bundle``) or an environment archive
+(``archive``). Each checks the name first, then what it was given; both folders are claimed
+before any work and removed again when the work fails or is cancelled, so a kernel is whole
+or absent; ``finish`` writes the kernel.json last, so the launcher never lists a kernel that
+cannot start. Nothing here reaches a network: uv runs ``--offline --no-index`` on the
+bundle's folder only.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import shutil
 import sys
 from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -37,10 +41,8 @@ from ..jobs import JobContext
 from ..offline import INSTALL_TIMEOUT, install_offline, linked
 from ..pip import lacking, pip_environment
 from ..processes import last_line, run, timeout_raises
-from ..sizes import size_text
 from ..trust.manifests import Manifest
 from ..uv import unresolved, uv_errors
-from .archive import check_archive, unpack
 from .seed import ensure_pip
 
 # jupyter_client lists kernelspec folders by lower-cased name and accepts these characters.
@@ -52,23 +54,42 @@ KERNEL_NAME_RULE = {
 }
 _KERNEL_NAME = re.compile(KERNEL_NAME_RULE["pattern"])
 VENV_TIMEOUT = 300
-RUN_TIMEOUT = 300
 _IS_IPYKERNEL_THERE = (
     "import importlib.util, sys; sys.exit(importlib.util.find_spec('ipykernel_launcher') is None)"
 )
 
 
+@dataclass(frozen=True)
+class NewKernel:
+    """A kernel someone asked for: its name and the launcher's name for it, where its
+    kernelspec and its environment go, the kernel names found elsewhere on the kernelspec
+    path (the server's ``python3``...), which it must not shadow, and whether it must have
+    ipykernel (which a kernel needs to start)."""
+
+    name: str
+    display_name: str
+    kernels_dir: Path
+    envs_dir: Path
+    existing: Collection[str] = ()
+    require_ipykernel: bool = True
+
+    @property
+    def prefix(self) -> Path:
+        return self.envs_dir / self.name
+
+    @property
+    def python(self) -> Path:
+        return self.prefix / "bin" / "python"
+
+    def check(self) -> None:
+        """Refuse a name that is malformed (400) or taken (409), before any work."""
+        check_new_kernel(
+            self.name, self.display_name, self.kernels_dir, self.envs_dir, self.existing
+        )
+
+
 async def create_kernel_from_bundle(
-    bundle_dir: Path,
-    kernel_name: str,
-    display_name: str,
-    kernels_dir: Path,
-    envs_dir: Path,
-    context: JobContext,
-    *,
-    require_ipykernel: bool = True,
-    existing_kernels: Collection[str] = (),
-    cache_root: Path | None = None,
+    bundle_dir: Path, kernel: NewKernel, context: JobContext, *, cache_root: Path | None = None
 ) -> dict[str, Any]:
     """A virtual environment of the server's Python with the bundle installed offline, and
     its kernelspec. Every file is verified against the bundle's manifests first. With
@@ -76,110 +97,55 @@ async def create_kernel_from_bundle(
     each wheel linked there at a path of its own (uv knows an unpacked wheel by its path:
     another kernel from the same files links from uv's cache); else uv caches nothing.
 
-    ``existing_kernels``: kernel names found elsewhere on the kernelspec path (the server's
-    ``python3``...), which a new kernel must not shadow. Errors are AirlockErrors: 409 for a
-    name that is taken, 422 for a bundle that is damaged, incomplete or for another target.
+    Errors are AirlockErrors: 409 for a name that is taken, 422 for a bundle that is
+    damaged, incomplete or for another target.
     """
-    check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
-    context.log(f"Verifying the bundle in {bundle_dir}")
-    manifest = await asyncio.to_thread(read_manifest, bundle_dir)
-    await verify_bundle(bundle_dir, manifest, context)
+    kernel.check()
+    manifest = await verified_manifest(bundle_dir, context)
     info = read_bundle_json((bundle_dir / BUNDLE_JSON).read_text("utf-8"), BUNDLE_JSON)
     lock = read_lock((bundle_dir / LOCK_FILE).read_text("utf-8"), LOCK_FILE)
     _check_target(info.target)
-    if require_ipykernel and not any(entry.name == "ipykernel" for entry in lock):
+    if kernel.require_ipykernel and not any(entry.name == "ipykernel" for entry in lock):
         raise AirlockError(
             "no-ipykernel",
             f"The bundle {info.name} has no ipykernel, which a kernel needs to start: make "
             "the bundle again with ipykernel among its requirements.",
             422,
         )
-    async with claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
-        context.log(f"Creating a virtual environment in {prefix}")
-        await _checked_run(
-            [sys.executable, "-m", "venv", "--without-pip", str(prefix)],
+    async with claimed(kernel, context):
+        context.log(f"Creating a virtual environment in {kernel.prefix}")
+        await checked_run(
+            [sys.executable, "-m", "venv", "--without-pip", str(kernel.prefix)],
             "Python could not create the virtual environment",
             VENV_TIMEOUT,
         )
-        python = prefix / "bin" / "python"
         context.progress(0.35)
-        await install_wheels(python, bundle_dir, manifest, len(lock), context, cache_root)
-        await ensure_pip(python, context)
-        if require_ipykernel:
-            await require_ipykernel_in(python)
-        spec = write_kernelspec(spec_dir, python, display_name, {"bundle": info.name})
-    packages = [(entry.name, entry.version) for entry in lock]
-    return kernel_ready(kernel_name, display_name, python, spec, context, packages)
+        await install_wheels(kernel.python, bundle_dir, manifest, len(lock), context, cache_root)
+        packages = [(entry.name, entry.version) for entry in lock]
+        return await finish(kernel, context, {"bundle": info.name}, packages)
 
 
-async def create_kernel_from_archive(
-    archive: Path,
-    kernel_name: str,
-    display_name: str,
-    kernels_dir: Path,
-    envs_dir: Path,
+async def finish(
+    kernel: NewKernel,
     context: JobContext,
-    *,
-    require_ipykernel: bool = True,
-    existing_kernels: Collection[str] = (),
-    archive_name: str | None = None,
-) -> dict[str, Any]:
-    """The packed environment in ``archive`` (conda-pack's ``.tar.gz``) unpacked into
-    ``envs_dir/<kernel_name>``, relocated by its own ``bin/conda-unpack`` when it has one,
-    and registered as a kernel. ``archive_name``: the archive's own name, when the file is
-    kept under another (the content cache names files by their sha256).
-
-    The whole archive is checked before anything is written: members that would land
-    outside the folder (``..``, absolute paths, links pointing out of it, device files)
-    refuse it by name. A disk that fills up leaves nothing behind.
-    """
-    check_new_kernel(kernel_name, display_name, kernels_dir, envs_dir, existing_kernels)
-    name = archive_name or archive.name
-    total = await check_archive(archive, name, envs_dir, context)
-    async with claimed(kernel_name, kernels_dir, envs_dir, context) as (prefix, spec_dir):
-        context.log(f"Unpacking {size_text(total)} into {prefix}")
-        await unpack(archive, name, prefix, total, context)
-        python = prefix / "bin" / "python"
-        if not python.exists():
-            raise AirlockError(
-                "not-an-environment",
-                f"{name} holds no bin/python at its top: it is not a packed "
-                "environment (conda-pack writes the environment's own folders at the top).",
-                422,
-            )
-        unpack_script = prefix / "bin" / "conda-unpack"
-        if unpack_script.is_file():
-            context.log("Running the environment's conda-unpack to fix its paths")
-            await _checked_run(
-                [str(python), str(unpack_script)], "conda-unpack failed", RUN_TIMEOUT
-            )
-        await _checked_run(
-            [str(python), "-I", "-c", "pass"], "The environment's Python does not run here", 60
-        )
-        context.progress(0.9)
-        await ensure_pip(python, context)
-        if require_ipykernel:
-            await require_ipykernel_in(python)
-        spec = write_kernelspec(spec_dir, python, display_name, {"archive": name})
-    return kernel_ready(kernel_name, display_name, python, spec, context)
-
-
-def kernel_ready(
-    kernel_name: str,
-    display_name: str,
-    python: Path,
-    spec: Path,
-    context: JobContext,
+    origin: dict[str, str],
     packages: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The job's result for a new kernel (a CreateKernelResult), logged as ready;
+    """The last steps of every new kernel, inside ``claimed``: pip for ``%pip install``,
+    ipykernel checked when required, the kernelspec (with ``origin`` in its metadata)
+    written last; then the job's result (a CreateKernelResult), logged as ready.
     ``packages`` (name, version): what a bundle installed."""
-    context.log(f"Kernel {display_name!r} ({kernel_name}) is ready")
+    python = kernel.python
+    await ensure_pip(python, context)
+    if kernel.require_ipykernel:
+        await _require_ipykernel_in(python)
+    spec = _write_kernelspec(kernel.kernels_dir / kernel.name, python, kernel.display_name, origin)
+    context.log(f"Kernel {kernel.display_name!r} ({kernel.name}) is ready")
     result: dict[str, Any] = {
-        "kernel": kernel_name,
-        "display_name": display_name,
+        "kernel": kernel.name,
+        "display_name": kernel.display_name,
         "python": str(python),
-        "prefix": str(python.parent.parent),
+        "prefix": str(kernel.prefix),
         "kernelspec": str(spec),
     }
     if packages is not None:
@@ -241,30 +207,27 @@ def _check_target(target: Target) -> None:
 
 
 @contextlib.asynccontextmanager
-async def claimed(
-    kernel_name: str, kernels_dir: Path, envs_dir: Path, context: JobContext
-) -> AsyncIterator[tuple[Path, Path]]:
-    """The environment folder and kernelspec folder, made empty now (so that a second job
-    cannot take the same name) and removed if the work inside does not finish."""
-    prefix, spec_dir = envs_dir / kernel_name, kernels_dir / kernel_name
+async def claimed(kernel: NewKernel, context: JobContext) -> AsyncIterator[None]:
+    """The kernel's environment folder and kernelspec folder, made empty now (so that a
+    second job cannot take the same name) and removed if the work inside does not finish."""
     made: list[Path] = []
     try:
-        for folder in (prefix, spec_dir):
+        for folder in (kernel.prefix, kernel.kernels_dir / kernel.name):
             folder.parent.mkdir(parents=True, exist_ok=True)
             try:
                 folder.mkdir()
             except FileExistsError:
                 raise AirlockError(
                     "kernel-exists",
-                    f"{folder} appeared meanwhile: another kernel took the name {kernel_name!r}.",
+                    f"{folder} appeared meanwhile: another kernel took the name {kernel.name!r}.",
                     409,
                 ) from None
             made.append(folder)
-        yield prefix, spec_dir
+        yield
     except BaseException:
         # Shielded: a cancelled job must still not leave half an environment behind.
         await asyncio.shield(asyncio.to_thread(_remove_all, made))
-        context.log(f"Removed what was made of {kernel_name!r}")
+        context.log(f"Removed what was made of {kernel.name!r}")
         raise
 
 
@@ -273,7 +236,7 @@ def _remove_all(folders: list[Path]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
+async def checked_run(argv: list[str], failure: str, timeout: float) -> None:
     try:
         with timeout_raises(
             AirlockError("kernel-create-failed", f"{failure}: no end in {timeout:g} s.", 504)
@@ -286,13 +249,17 @@ async def _checked_run(argv: list[str], failure: str, timeout: float) -> None:
         raise AirlockError("kernel-create-failed", f"{failure}: {last_line(output)}", 500)
 
 
-async def verify_bundle(bundle_dir: Path, manifest: Manifest, context: JobContext) -> None:
-    """Check every file ``manifest`` lists against it (missing, size, sha256), or raise."""
+async def verified_manifest(bundle_dir: Path, context: JobContext) -> Manifest:
+    """The bundle's manifest, once every file it lists matches it (missing, size, sha256),
+    or raise."""
+    context.log(f"Verifying the bundle in {bundle_dir}")
+    manifest = await asyncio.to_thread(read_manifest, bundle_dir)
     listed = sorted(manifest.files.items())
     for number, (path, expected) in enumerate(listed, start=1):
         await asyncio.to_thread(verify_file, bundle_dir, path, expected)
         context.progress(0.3 * number / len(listed))
     context.log(f"{len(listed)} file(s) match {manifest.source}")
+    return manifest
 
 
 async def install_wheels(
@@ -343,7 +310,7 @@ async def install_wheels(
     )
 
 
-async def require_ipykernel_in(python: Path) -> None:
+async def _require_ipykernel_in(python: Path) -> None:
     completed = await run([str(python), "-I", "-c", _IS_IPYKERNEL_THERE], timeout=60)
     if completed.returncode != 0:
         raise AirlockError(
@@ -354,7 +321,7 @@ async def require_ipykernel_in(python: Path) -> None:
         )
 
 
-def write_kernelspec(
+def _write_kernelspec(
     spec_dir: Path, python: Path, display_name: str, origin: dict[str, str]
 ) -> Path:
     """kernel.json, written whole or not at all (the launcher may read it at any moment)."""

@@ -1,7 +1,8 @@
 """New kernels from the read bucket, as jobs: a bundle folder (of wheels, or of conda
 packages) or an environment archive becomes an environment with its kernelspec
-(``kernels.create`` and ``kernels.conda_bundle`` do the work), once the policy has judged
-what vouches for its files and each of its packages, with the advisories that affect it."""
+(``kernels.create``, ``kernels.conda_bundle`` and ``kernels.archive`` do the work), once
+the policy has judged what vouches for its files and each of its packages, with the
+advisories that affect it."""
 
 from __future__ import annotations
 
@@ -24,13 +25,9 @@ from ..sources import Source, clean_key
 from ..trust import manifests
 from ..trust.gate import judge, unreadable_advisories
 from ..trust.policy import Policy
+from .archive import create_kernel_from_archive
 from .conda_bundle import create_kernel_from_conda_bundle
-from .create import (
-    KERNEL_NAME_RULE,
-    check_new_kernel,
-    create_kernel_from_archive,
-    create_kernel_from_bundle,
-)
+from .create import KERNEL_NAME_RULE, NewKernel, create_kernel_from_bundle
 from .fetch import fetch_bundle
 
 
@@ -72,12 +69,13 @@ class KernelFactory:
                 f"{key} is neither a bundle folder nor an environment archive.",
                 400,
             )
-        existing = set(self._specs.find_kernel_specs())
-        check_new_kernel(name, display_name, self._kernels_dir, self._envs_dir, existing)
+        existing = frozenset(self._specs.find_kernel_specs())
+        kernel = NewKernel(name, display_name, self._kernels_dir, self._envs_dir, existing)
+        kernel.check()
 
         async def work(context: JobContext) -> dict[str, Any]:
             make = self._from_bundle if is_bundle else self._from_archive
-            result = await make(source, key, name, display_name, existing, context)
+            result = await make(source, key, kernel, context)
             context.audit(prefix=result["prefix"])
             return result
 
@@ -121,19 +119,18 @@ class KernelFactory:
             audit={"kernel": name, "prefix": str(prefix)},
         )
 
-    async def _from_bundle(
-        self,
-        source: Source,
-        key: str,
-        name: str,
-        display_name: str,
-        existing: set[str],
-        context: JobContext,
-    ) -> dict[str, Any]:
-        # Judged before anything is fetched: who vouches for each file of the folder.
-        manifest, problems = await manifests.read_folder(source, key, self._trust.signers)
+    async def _manifest(self, source: Source, folder: str) -> manifests.Manifest | None:
+        """The manifests of ``folder``, whose word the kernel door judges files by."""
+        manifest, problems = await manifests.read_folder(source, folder, self._trust.signers)
         if problems:
             raise AirlockError("invalid-manifest", problems[0], 422)
+        return manifest
+
+    async def _from_bundle(
+        self, source: Source, key: str, kernel: NewKernel, context: JobContext
+    ) -> dict[str, Any]:
+        # Judged before anything is fetched: who vouches for each file of the folder.
+        manifest = await self._manifest(source, key)
         for listed in sorted(manifest.files) if manifest else []:
             trust = manifests.trust(manifest, listed)
             judge(self._policy, "kernel", file=key + listed, trust=trust).enforce()
@@ -161,44 +158,29 @@ class KernelFactory:
                 ).enforce("The bundle holds ")
             if isinstance(info, CondaBundleInfo):
                 return await create_kernel_from_conda_bundle(
-                    local, name, display_name, self._kernels_dir, self._envs_dir, context,
-                    existing_kernels=existing, cache_root=self._cache.root,
+                    local, kernel, context, cache_root=self._cache.root,
                     link_scripts=self._conda_link_scripts,
                 )  # fmt: skip
             return await create_kernel_from_bundle(
-                local, name, display_name, self._kernels_dir, self._envs_dir, context,
-                existing_kernels=existing, cache_root=self._cache.root,
-            )  # fmt: skip
+                local, kernel, context, cache_root=self._cache.root
+            )
         finally:
             await asyncio.to_thread(shutil.rmtree, scratch, True)
 
     async def _from_archive(
-        self,
-        source: Source,
-        key: str,
-        name: str,
-        display_name: str,
-        existing: set[str],
-        context: JobContext,
+        self, source: Source, key: str, kernel: NewKernel, context: JobContext
     ) -> dict[str, Any]:
         folder, _, file_name = key.rpartition("/")
-        manifest, problems = await manifests.read_folder(
-            source, folder + "/" if folder else "", self._trust.signers
-        )
-        if problems:
-            raise AirlockError("invalid-manifest", problems[0], 422)
+        manifest = await self._manifest(source, folder + "/" if folder else "")
         expected = manifest.files.get(file_name) if manifest else None
         trust = manifests.trust(manifest, file_name)
         judge(self._policy, "kernel", file=file_name, trust=trust).enforce()
         path, _ = await self._cache.fetch(source, await source.stat(key), expected)
-        return await create_kernel_from_archive(
-            path, name, display_name, self._kernels_dir, self._envs_dir, context,
-            existing_kernels=existing, archive_name=file_name,
-        )  # fmt: skip
+        return await create_kernel_from_archive(path, kernel, context, archive_name=file_name)
 
 
 def _made_by_airlock(kernel_json: Path) -> bool:
-    """Whether the kernelspec says Airlock made it (``write_kernelspec``'s metadata)."""
+    """Whether the kernelspec says Airlock made it (``create.finish`` writes it)."""
     try:
         spec = json.loads(kernel_json.read_text("utf-8"))
     except (OSError, ValueError):

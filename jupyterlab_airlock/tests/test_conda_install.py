@@ -20,6 +20,7 @@ from jupyterlab_airlock.conda.records import installed_records, is_conda_prefix,
 from jupyterlab_airlock.conda.solve import CondaSolution, solve
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bundle
+from jupyterlab_airlock.kernels.create import NewKernel
 
 from . import condapackages
 from .condabundles import exchange_config, make_conda_bundle
@@ -474,10 +475,18 @@ def conda_kernel(tmp_path: Path, jp_data_dir: Path) -> Path:
     bundle = make_conda_bundle(tmp_path / "python-only", [build_python(tmp_path / "python")])
     asyncio.run(
         create_kernel_from_conda_bundle(
-            bundle, "condakernel", "Conda kernel", jp_data_dir / "kernels", tmp_path / "envs",
-            job()[0], require_ipykernel=False, cache_root=tmp_path / "cache",
+            bundle,
+            NewKernel(
+                "condakernel",
+                "Conda kernel",
+                jp_data_dir / "kernels",
+                tmp_path / "envs",
+                require_ipykernel=False,
+            ),
+            job()[0],
+            cache_root=tmp_path / "cache",
         )
-    )  # fmt: skip
+    )
     return tmp_path / "envs" / "condakernel"
 
 

@@ -25,6 +25,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyterlab_airlock.conda.records import installed_records
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bundle
+from jupyterlab_airlock.kernels.create import NewKernel
 
 from . import condapackages
 from .condabundles import (
@@ -81,15 +82,20 @@ def bundle_of(folder: Path, packages: dict[str, Path], *names: str) -> Path:
     return make_conda_bundle(folder, [packages[name] for name in names])
 
 
-def create(bundle: Path, places: dict[str, Path], cache: Path, **options: Any) -> dict[str, Any]:
+def create(
+    bundle: Path,
+    places: dict[str, Path],
+    cache: Path,
+    require_ipykernel: bool = False,
+    link_scripts: bool = False,
+) -> dict[str, Any]:
     context, _ = job()
-    options.setdefault("require_ipykernel", False)
+    kernel = NewKernel("condaenv", "Conda env", **places, require_ipykernel=require_ipykernel)
     return asyncio.run(
         create_kernel_from_conda_bundle(
-            bundle, "condaenv", "Conda env", **places, context=context, cache_root=cache,
-            **options,
+            bundle, kernel, context, cache_root=cache, link_scripts=link_scripts
         )
-    )  # fmt: skip
+    )
 
 
 def replace(path: Path, data: bytes) -> None:
@@ -369,9 +375,11 @@ async def test_a_conda_pack_archive_is_unpacked_and_its_conda_unpack_rewrites_th
     )
     context, _ = job()
     await create_kernel_from_conda_bundle(
-        bundle, "packed", "Packed", made / "kernels", made / "envs", context,
+        bundle,
+        NewKernel("packed", "Packed", made / "kernels", made / "envs"),
+        context,
         cache_root=tmp_path / "cache",
-    )  # fmt: skip
+    )
     old = made / "envs" / "packed"
     (exchange / "envs").mkdir(parents=True)
     archive = exchange / "envs" / "analysis-env.tar.gz"

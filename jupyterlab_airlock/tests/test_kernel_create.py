@@ -31,10 +31,8 @@ from jupyterlab_airlock.bundle_format.folder import write_manifests
 from jupyterlab_airlock.cache import ContentCache
 from jupyterlab_airlock.errors import AirlockError
 from jupyterlab_airlock.jobs import Job, JobContext
-from jupyterlab_airlock.kernels.create import (
-    create_kernel_from_archive,
-    create_kernel_from_bundle,
-)
+from jupyterlab_airlock.kernels.archive import create_kernel_from_archive
+from jupyterlab_airlock.kernels.create import NewKernel, create_kernel_from_bundle
 from jupyterlab_airlock.kernels.fetch import fetch_bundle
 from jupyterlab_airlock.kinds import classify
 from jupyterlab_airlock.offline import sha256_file
@@ -114,10 +112,11 @@ def test_a_bundle_becomes_a_kernel_whose_python_imports_it(
     context, record = job()
     result = asyncio.run(
         create_kernel_from_bundle(
-            bundles["abc"], "analysis", "Analysis (bundle)", **places, context=context,
-            require_ipykernel=False,
+            bundles["abc"],
+            NewKernel("analysis", "Analysis (bundle)", **places, require_ipykernel=False),
+            context,
         )
-    )  # fmt: skip
+    )
     python = places["envs_dir"] / "analysis" / "bin" / "python"
     assert result["python"] == str(python)
     assert {(p["name"], p["version"]) for p in result["packages"]} == {
@@ -142,7 +141,9 @@ def test_by_default_a_bundle_without_ipykernel_is_refused(
 ) -> None:
     context, _ = job()
     with pytest.raises(AirlockError) as refused:
-        asyncio.run(create_kernel_from_bundle(bundles["abc"], "k", "K", **places, context=context))
+        asyncio.run(
+            create_kernel_from_bundle(bundles["abc"], NewKernel("k", "K", **places), context)
+        )
     assert refused.value.code == "no-ipykernel"
     assert "has no ipykernel, which a kernel needs" in refused.value.message
     assert nothing_made(places)
@@ -159,7 +160,7 @@ def test_a_tampered_file_fails_naming_it_and_nothing_is_made(
     with pytest.raises(AirlockError) as refused:
         asyncio.run(
             create_kernel_from_bundle(
-                tampered, "k", "K", **places, context=context, require_ipykernel=False
+                tampered, NewKernel("k", "K", **places, require_ipykernel=False), context
             )
         )
     assert refused.value.code == "checksum-mismatch"
@@ -180,10 +181,11 @@ def test_a_taken_name_is_refused_before_anything_is_made(
         with pytest.raises(AirlockError) as refused:
             asyncio.run(
                 create_kernel_from_bundle(
-                    bundles["abc"], name, "K", **places, context=context,
-                    require_ipykernel=False, existing_kernels=existing,
+                    bundles["abc"],
+                    NewKernel(name, "K", **places, require_ipykernel=False, existing=existing),
+                    context,
                 )
-            )  # fmt: skip
+            )
         assert refused.value.status == 409
         assert f"already a kernel named {name!r}" in refused.value.message
     assert [path.name for path in places["kernels_dir"].iterdir()] == ["mine"]
@@ -205,7 +207,7 @@ def test_a_failed_install_removes_the_half_made_kernel(
     with pytest.raises(AirlockError) as failed:
         asyncio.run(
             create_kernel_from_bundle(
-                incomplete, "k", "K", **places, context=context, require_ipykernel=False
+                incomplete, NewKernel("k", "K", **places, require_ipykernel=False), context
             )
         )
     assert failed.value.code == "bundle-incomplete"
@@ -222,10 +224,11 @@ def test_cancelling_removes_the_half_made_kernel(
         context, _ = job(lambda line: installing.set() if line.startswith("Resolved ") else None)
         task = asyncio.ensure_future(
             create_kernel_from_bundle(
-                bundles["slow"], "slow", "Slow", **places, context=context,
-                require_ipykernel=False,
+                bundles["slow"],
+                NewKernel("slow", "Slow", **places, require_ipykernel=False),
+                context,
             )
-        )  # fmt: skip
+        )
         waiter = asyncio.ensure_future(installing.wait())
         await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
         assert not task.done(), "the install ended before it could be cancelled"
@@ -251,7 +254,7 @@ def test_a_bundle_for_another_python_is_refused(
     with pytest.raises(AirlockError) as refused:
         asyncio.run(
             create_kernel_from_bundle(
-                other, "k", "K", **places, context=context, require_ipykernel=False
+                other, NewKernel("k", "K", **places, require_ipykernel=False), context
             )
         )
     assert refused.value.code == "bundle-python"
@@ -286,7 +289,7 @@ def test_a_bundle_in_the_read_bucket_is_fetched_verified_and_becomes_a_kernel(
         context, _ = job()
         local = await fetch_bundle(source, "abc/", cache, tmp_path / "fetched", context)
         return await create_kernel_from_bundle(
-            local, "from-s3", "From S3", **places, context=context, require_ipykernel=False
+            local, NewKernel("from-s3", "From S3", **places, require_ipykernel=False), context
         )
 
     result = asyncio.run(scenario())
@@ -313,10 +316,22 @@ def packed_environment(folder: Path, bundle: Path, ending: str = ".tar.gz") -> P
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", environment], check=True)
     quiet = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", environment / "bin" / "python", "install",
-         "--no-index", "--find-links", bundle, "airlock-c"],
-        check=True, capture_output=True, env=quiet | {"PIP_CONFIG_FILE": os.devnull},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            environment / "bin" / "python",
+            "install",
+            "--no-index",
+            "--find-links",
+            bundle,
+            "airlock-c",
+        ],
+        check=True,
+        capture_output=True,
+        env=quiet | {"PIP_CONFIG_FILE": os.devnull},
+    )
     script = environment / "bin" / "conda-unpack"
     script.write_text("import pathlib, sys\npathlib.Path(sys.prefix, 'UNPACKED').write_text('y')\n")
     archive = folder / f"analysis-env{ending}"
@@ -338,10 +353,12 @@ def test_an_environment_archive_becomes_a_kernel(
     context, record = job()
     result = asyncio.run(
         create_kernel_from_archive(
-            archive, "unpacked", "Unpacked", **places, context=context,
-            require_ipykernel=False, archive_name=packed.name,
+            archive,
+            NewKernel("unpacked", "Unpacked", **places, require_ipykernel=False),
+            context,
+            archive_name=packed.name,
         )
-    )  # fmt: skip
+    )
     prefix = places["envs_dir"] / "unpacked"
     assert result["python"] == str(prefix / "bin" / "python")
     assert python_says(prefix / "bin" / "python", "import sys, airlock_c; print(sys.prefix)") == (
@@ -364,7 +381,7 @@ def test_a_zip_is_not_offered_as_an_environment_and_is_refused(
     archive = tmp_path / "tools-env.zip"
     archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip file
     with pytest.raises(AirlockError) as refused:
-        asyncio.run(create_kernel_from_archive(archive, "k", "K", **places, context=job()[0]))
+        asyncio.run(create_kernel_from_archive(archive, NewKernel("k", "K", **places), job()[0]))
     assert refused.value.code == "unsupported-archive"
     assert nothing_made(places)
 
@@ -411,7 +428,7 @@ def test_a_hostile_archive_is_refused_naming_the_member_and_nothing_is_unpacked(
     before = sorted(tmp_path.rglob("*"))
     context, _ = job()
     with pytest.raises(AirlockError) as refused:
-        asyncio.run(create_kernel_from_archive(archive, "k", "K", **places, context=context))
+        asyncio.run(create_kernel_from_archive(archive, NewKernel("k", "K", **places), context))
     assert refused.value.code == "unsafe-archive"
     assert needle in refused.value.message
     assert nothing_made(places)
@@ -438,7 +455,7 @@ def test_a_disk_that_fills_up_leaves_nothing_behind(
     monkeypatch.setattr(tarfile, "copyfileobj", fill_up)
     context, _ = job()
     with pytest.raises(AirlockError) as full:
-        asyncio.run(create_kernel_from_archive(archive, "k", "K", **places, context=context))
+        asyncio.run(create_kernel_from_archive(archive, NewKernel("k", "K", **places), context))
     assert full.value.code == "disk-full"
     assert "not enough space" in full.value.message
     assert written > 3
@@ -452,7 +469,7 @@ def test_an_archive_larger_than_the_free_space_is_refused_before_unpacking(
     monkeypatch.setattr(shutil, "disk_usage", lambda _: SimpleNamespace(total=10, used=10, free=0))
     context, _ = job()
     with pytest.raises(AirlockError) as full:
-        asyncio.run(create_kernel_from_archive(archive, "k", "K", **places, context=context))
+        asyncio.run(create_kernel_from_archive(archive, NewKernel("k", "K", **places), context))
     assert full.value.code == "disk-full"
     assert "are free" in full.value.message
     assert nothing_made(places)

@@ -17,7 +17,7 @@ from demo.content import DEMO_AWS_ENV
 from jupyterlab_airlock.bundle.build import write_bundle
 from jupyterlab_airlock.bundle_format.folder import parse_target
 from jupyterlab_airlock.jobs import Job, JobContext
-from jupyterlab_airlock.kernels.create import create_kernel_from_bundle
+from jupyterlab_airlock.kernels.create import NewKernel, create_kernel_from_bundle
 from jupyterlab_airlock.processes import run
 
 from .installs import CLOSURE, bucket_source, imports
@@ -54,9 +54,12 @@ async def test_pip_install_in_a_kernel_from_a_bundle_installs_from_the_bucket(
     record = Job(id="test", kind="create-kernel", title="Create a kernel", queue="kernels")
     context = JobContext(record, lambda saved: log.extend(saved.log[len(log) :]))
     result = await create_kernel_from_bundle(
-        bundle, "tools", "Tools", tmp_path / "kernels", tmp_path / "envs", context,
-        require_ipykernel=False,
-    )  # fmt: skip
+        bundle,
+        NewKernel(
+            "tools", "Tools", tmp_path / "kernels", tmp_path / "envs", require_ipykernel=False
+        ),
+        context,
+    )
     python = result["python"]
     assert any("ensurepip" in line for line in log), log
     body = json.dumps({"name": "bucket-index"})
