@@ -225,7 +225,8 @@ class JobManager:
         """Start ``work`` as a job; it waits while another job of the same queue runs.
 
         With ``audit``, the job's end appends one audit line: action ``kind``, ``user``,
-        these fields, what the work added with ``context.audit`` and the job's final state.
+        these fields, what the work added with ``context.audit`` and the job's final state;
+        a failed job's line also has its error's ``code`` and, in ``reasons``, its message.
         """
         job = Job(id=uuid.uuid4().hex, kind=kind, title=title, queue=queue)
         self._jobs[job.id] = job
@@ -267,9 +268,15 @@ class JobManager:
             self._save(job)
             self._log_saved.pop(job.id, None)
             if audit is not None and self._audit is not None:
-                await asyncio.shield(
-                    self._audit.append(job.kind, user, **audit, **context.audited, result=job.state)
+                # A failure's reason as the user saw it (never the traceback, which only
+                # the server's log has), in the fields Activity shows beside a refusal.
+                failure = (
+                    {"code": job.error["code"], "reasons": [job.error["message"]]}
+                    if job.state == "failed" and job.error
+                    else {}
                 )
+                fields = {**audit, **context.audited, **failure}
+                await asyncio.shield(self._audit.append(job.kind, user, **fields, result=job.state))
             self._tasks.pop(job.id, None)
             self._end_order[job.id] = next(self._ends)
             self._prune()

@@ -41,7 +41,14 @@ RECORDS: list[dict[str, Any]] = [
         "files": [{"name": "numpy", "version": "2.0.0", "sha256": "ab" * 32}],
         "result": "succeeded",
     },
-    {"action": "rollback", "job": "0" * 32, "prefix": "/opt/env", "result": "failed"},
+    {
+        "action": "rollback",
+        "job": "0" * 32,
+        "prefix": "/opt/env",
+        "result": "failed",
+        "code": "rollback-failed",
+        "reasons": ["pip could not remove numpy: the environment is read-only."],
+    },
     {
         "action": "copy",
         "source": "s3://bucket/",

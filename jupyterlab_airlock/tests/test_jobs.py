@@ -217,6 +217,45 @@ def test_each_job_end_is_audited_once_with_what_the_work_added(tmp_path: Path) -
     assert records[2]["user"] == "bo"
 
 
+def test_a_failed_job_s_audit_line_says_why_as_the_user_saw_it_without_secret_or_traceback(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> tuple[list[dict[str, Any]], list[Job]]:
+        audit = AuditLog(tmp_path / "audit.jsonl")
+        jobs = JobManager(tmp_path / "jobs", audit=audit)
+
+        async def refused(context: JobContext) -> dict[str, Any]:
+            raise AirlockError(
+                "index-unreachable", "https://ada:s3cret@mirror.example/simple/ refused", 502
+            )
+
+        async def breaks(context: JobContext) -> dict[str, Any]:
+            raise RuntimeError("token=s3cret at https://tok@mirror.example/")
+
+        async def works(context: JobContext) -> dict[str, Any]:
+            return {}
+
+        ended = [
+            await jobs.wait(jobs.submit("install", "Install", "q", work, audit={}).id)
+            for work in (refused, breaks, works)
+        ]
+        return audit.read(), ended
+
+    records, ended = run(scenario())
+    assert [(r["result"], r.get("code")) for r in records] == [
+        ("failed", "index-unreachable"),
+        ("failed", "internal"),
+        ("succeeded", None),
+    ]
+    assert records[0]["reasons"] == ["https://***@mirror.example/simple/ refused"]
+    # What broke unexpectedly is in the server's log only: the line has what the user saw.
+    assert ended[1].error is not None
+    assert records[1]["reasons"] == [ended[1].error["message"]]
+    assert "reasons" not in records[2]
+    trail = (tmp_path / "audit.jsonl").read_text()
+    assert "s3cret" not in trail and "Traceback" not in trail and "RuntimeError" not in trail
+
+
 def ended_record(folder: Path, job_id: str, state: str, days_ago: float) -> None:
     """A job record as an earlier server left it, ended ``days_ago``."""
     when = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()

@@ -69,6 +69,8 @@ async def test_a_bundle_without_ipykernel_makes_no_kernel_and_leaves_nothing(
     assert not (jp_data_dir / "kernels" / "analysis").exists()
     audit = jp_serverapp.web_app.settings["airlock"].audit.read()
     assert (audit[-1]["action"], audit[-1]["result"]) == ("create-kernel", "failed")
+    # The trail says why, in the words the user saw.
+    assert (audit[-1]["code"], audit[-1]["reasons"]) == ("no-ipykernel", [job.error["message"]])
 
 
 @pytest.mark.parametrize(
