@@ -1136,6 +1136,8 @@ export interface components {
                 virtual_packages: string[];
                 /** @description name=version=build of the records the kernel has */
                 constraints: string[];
+                /** @description The DMZ's conda channels the kernel was made from, which the DMZ's command uses; absent when the kernel does not know them */
+                channels?: string[];
             };
         };
         /** @description A bundle of the source, made for a DMZ request, that a plan's packages come from */

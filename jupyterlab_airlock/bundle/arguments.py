@@ -58,7 +58,8 @@ def parsers() -> dict[str, argparse.ArgumentParser]:
     )  # fmt: skip
     conda.add_argument(
         "--channel", action="append", default=[], metavar="URL",
-        help="the mirror's conda channel (repeatable, highest priority first)",
+        help="the mirror's conda channel (repeatable, highest priority first); with "
+        "--from-request, instead of the channels the request names",
     )  # fmt: skip
     conda.add_argument(
         "--virtual-package", action="append", default=[], metavar="NAME=VERSION",

@@ -50,7 +50,8 @@ async def bundle_from_request(
     """Make in ``out_dir`` the bundle that ``request_file`` asks for, or say why it cannot
     be: a request that is not whole and well-formed changes nothing (``BundleInputError``);
     one that cannot be met names the requirement and why (``AirlockError``). A conda
-    kernel's request makes a conda bundle from ``channels``."""
+    kernel's request makes a conda bundle from ``channels``, else from the channels the
+    request names (those its kernel was made from)."""
     request = await asyncio.to_thread(read_request, request_file)
     if request.conda is not None:
         return await _conda_bundle(out_dir, request, channels, log, pip_log, advisories)
@@ -95,10 +96,14 @@ async def _conda_bundle(
     advisories: AdvisoryData | None,
 ) -> CondaBundleInfo:
     assert request.conda is not None
+    if not channels and request.conda_channels:
+        channels = request.conda_channels
+        log(f"From the channels the request names: {', '.join(channels)}")
     if not channels:
         raise BundleInputError(
-            f"The {request.describe()} is for a conda kernel: give the mirror's conda "
-            "channel with --channel URL, as many as needed, highest priority first."
+            f"The {request.describe()} is for a conda kernel and names no channel (its kernel "
+            "was not made from an Airlock conda bundle): give the mirror's conda channel "
+            "with --channel URL, as many as needed, highest priority first."
         )
     log(
         f"The {request.describe()} asks for {', '.join(request.conda_specs)}, beside "
@@ -167,7 +172,8 @@ def _in_plan_words(request: DmzRequest, error: AirlockError) -> str:
 
 def request_clashes(arguments: argparse.Namespace) -> list[str]:
     """The command line's options that the request already says (what, for which target);
-    --channel is the DMZ's own knowledge, which a conda request needs."""
+    --channel is the DMZ's own knowledge, which replaces the channels a conda request
+    names."""
     given = {
         "REQUIREMENT": arguments.names,
         "--requirement": arguments.requirement,

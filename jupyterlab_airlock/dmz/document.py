@@ -49,6 +49,7 @@ _WHAT = {
     "constraints": "name==version",
     "platforms": "a wheel platform tag such as manylinux_2_17_x86_64",
     "name": "a kernel name (letters, digits, '.', '_' and '-')",
+    "channels": "a channel URL without user, password or query (https://mirror/conda-forge)",
 }
 
 
@@ -68,10 +69,12 @@ class DmzRequest:
     requirements: tuple[Requirement, ...]  # what is requested, then what is missing
     constraints: tuple[Requirement, ...]
     # A conda request: its platform and virtual packages, its specs (requested, then
-    # missing) and the kernel's records as name=version=build; None for wheels.
+    # missing), the kernel's records as name=version=build and the DMZ's channels the
+    # kernel was made from (none when it does not know them); None for wheels.
     conda: CondaTarget | None = None
     conda_specs: tuple[str, ...] = ()
     conda_constraints: tuple[str, ...] = ()
+    conda_channels: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -94,12 +97,12 @@ def file_name(request_id: str) -> str:
     return f"dmz-request-{request_id[:8]}.json"
 
 
-def bundle_command(request_id: str, conda: bool = False) -> str:
-    """The one command to run in the DMZ with the request's file beside it (a conda
-    request needs the DMZ's channel, which only the DMZ knows)."""
+def bundle_command(request_id: str) -> str:
+    """The one command to run in the DMZ with the request's file beside it, as it is: the
+    request says the rest (a conda request, the DMZ's channels its kernel was made from;
+    the DMZ's ``--channel`` replaces them, ``--index-url`` picks a wheel request's index)."""
     out = f"dmz-bundle-{request_id[:8]}"
-    channel = " --channel CHANNEL_URL" if conda else ""
-    return f"jupyter airlock bundle {out} --from-request {file_name(request_id)}{channel}"
+    return f"jupyter airlock bundle {out} --from-request {file_name(request_id)}"
 
 
 def read_request(path: Path) -> DmzRequest:
@@ -180,6 +183,7 @@ def _conda_request(data: dict[str, Any], source: str) -> DmzRequest:
         conda=conda_target(conda["subdir"], conda["virtual_packages"]),
         conda_specs=tuple(dict.fromkeys(specs)),
         conda_constraints=tuple(conda["constraints"]),
+        conda_channels=tuple(conda.get("channels", ())),
     )
 
 

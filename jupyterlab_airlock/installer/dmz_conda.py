@@ -1,6 +1,7 @@
 """What a conda request says beyond a wheel request: the conda specs the plan asked for
 and lacked, the kernel's conda platform and virtual packages (its machine is the server's:
-py-rattler detects them here), and the records installed in its prefix as constraints.
+py-rattler detects them here), the records installed in its prefix as constraints, and the
+DMZ's channels the kernel was made from, when it remembers them (``dmz.channels``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rattler import VirtualPackage
 from rattler.exceptions import DetectVirtualPackageError
 
 from ..conda.records import prefix_records
+from ..dmz.channels import remembered_channels
 from ..errors import AirlockError
 from .plan import Plan
 
@@ -39,8 +41,11 @@ def conda_missing(plan: Plan) -> list[dict[str, Any]]:
 
 async def conda_facts(plan: Plan, asked: set[str]) -> dict[str, Any]:
     """The request's ``conda`` part for conda plan ``plan``: platform, virtual packages,
-    and the prefix's records (but those ``asked`` for) as ``name=version=build``."""
-    records = await asyncio.to_thread(prefix_records, Path(plan.environment["prefix"]))
+    the prefix's records (but those ``asked`` for) as ``name=version=build``, and the
+    channels the DMZ made the kernel from, when the kernel remembers them."""
+    prefix = Path(plan.environment["prefix"])
+    records = await asyncio.to_thread(prefix_records, prefix)
+    channels = await asyncio.to_thread(remembered_channels, prefix)
     return {
         "subdir": plan.conda.platform,
         "virtual_packages": await asyncio.to_thread(_virtual_packages),
@@ -49,6 +54,7 @@ async def conda_facts(plan: Plan, asked: set[str]) -> dict[str, Any]:
             for r in records
             if r.name.normalized not in asked
         ),
+        **({"channels": channels} if channels else {}),
     }
 
 

@@ -99,7 +99,7 @@ async def write_request(
         "id": document["id"],
         "document": document,
         "file_name": name,
-        "command": bundle_command(document["id"], conda=plan.conda is not None),
+        "command": bundle_command(document["id"]),
         "stored": stored,
         "problem": problem,
     }

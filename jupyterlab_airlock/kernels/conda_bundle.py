@@ -26,6 +26,7 @@ from ..bundle_format.conda_check import check_conda_packages
 from ..bundle_format.folder import BUNDLE_JSON, LOCK_FILE, LockEntry, read_lock
 from ..conda import link as conda_link
 from ..conda.solve import solve
+from ..dmz.channels import remember_channels
 from ..environments.platforms import platform_subdir
 from ..errors import AirlockError
 from ..jobs import JobContext
@@ -102,6 +103,8 @@ async def create_kernel_from_conda_bundle(
             link_scripts=link_scripts,
         )
         context.progress(0.6)
+        # Where the DMZ solved it from: a request from this kernel names those channels.
+        await asyncio.to_thread(remember_channels, prefix, info.channels)
         if not kernel.python.exists():
             raise AirlockError(
                 "no-python",

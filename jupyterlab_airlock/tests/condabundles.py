@@ -90,10 +90,11 @@ def make_conda_bundle(
     subdir: str = "linux-64",
     specs: Sequence[str] = (),
     requirements: Sequence[str] = (),
+    channels: Sequence[str] = ("https://mirror.example/conda-forge",),
 ) -> Path:
     """A conda bundle folder ``folder`` of the conda packages ``packages`` (placed in the
     channel by the subdir their own index.json names) and the ``wheels`` of its PyPI part,
-    as ``jupyter airlock bundle --conda`` writes it."""
+    as ``jupyter airlock bundle --conda`` writes it, solved from ``channels``."""
     channel = folder / CHANNEL_DIR
     records = asyncio.run(index_packages(list(packages), channel))
     if not (channel / subdir / "repodata.json").is_file():  # a channel of noarch only
@@ -131,7 +132,7 @@ def make_conda_bundle(
         subdir=subdir,
         python_version=".".join(python.split(".")[:2]) if python else None,
         specs=list(specs) or [p.name for p in conda_packages],
-        channels=["https://mirror.example/conda-forge"],
+        channels=list(channels),
         packages=conda_packages,
         requirements=list(requirements),
         pypi=pypi,

@@ -1,15 +1,19 @@
 """A conda kernel's request, end to end on loopback: a conda plan (py-rattler against the
 exchange folder's channel) lacks airlock-b; the request carries the kernel's conda
-platform, virtual packages and records; `jupyter airlock bundle --from-request --channel`
-makes a conda bundle from the DMZ's channel (a folder, file://) within those records; the
-bundle copied into the exchange makes the same plan succeed and the install land.
+platform, virtual packages and records, and the DMZ's channel (a folder, file://) the
+kernel's bundle was made from; the request's command, run as it is, makes a conda bundle
+from that channel within those records; the bundle copied into the exchange makes the same
+plan succeed and the install land.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +70,13 @@ def airlock_config(exchange: Path, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def conda_kernel(tmp_path: Path, jp_data_dir: Path) -> Path:
+def conda_kernel(tmp_path: Path, jp_data_dir: Path, dmz_channel: str) -> Path:
     """Kernel 'condakernel': python and airlock-c 1.0, linked by py-rattler."""
     packages = [
         build_python(tmp_path / "python"),
         condapackages.build(tmp_path / "kernel-built", "airlock-c", "1.0"),
     ]
-    bundle = make_conda_bundle(tmp_path / "kernel-bundle", packages)
+    bundle = make_conda_bundle(tmp_path / "kernel-bundle", packages, channels=[dmz_channel])
     asyncio.run(
         create_kernel_from_conda_bundle(
             bundle,
@@ -109,17 +113,27 @@ async def test_a_conda_request_is_filled_with_a_conda_bundle_that_then_installs(
     assert any(vp.startswith("__glibc=") for vp in conda["virtual_packages"])
     assert "airlock-c=1.0=0" in conda["constraints"]
     assert any(record.startswith("python=") for record in conda["constraints"])
-    assert answer["command"].endswith(" --channel CHANNEL_URL")
+    # The channel the kernel's bundle was made from: the DMZ's, which it remembers.
+    assert conda["channels"] == [dmz_channel]
 
-    file = tmp_path / answer["file_name"]
-    file.write_text(json.dumps(request))
-    out = tmp_path / "dmz" / f"dmz-bundle-{answer['id'][:8]}"
-    # Without the DMZ's channel, nothing is tried.
-    refused = airlock("bundle", out, "--from-request", file)
-    assert refused.returncode == 2
-    assert "give the mirror's conda channel with --channel URL" in one_line_error(refused.stderr)
-    made = airlock("bundle", out, "--from-request", file, "--channel", dmz_channel)
+    # The command runs as it is in the DMZ, beside the request's file.
+    dmz = tmp_path / "dmz"
+    dmz.mkdir()
+    (dmz / answer["file_name"]).write_text(json.dumps(request))
+    jupyter, command, *arguments = shlex.split(answer["command"])
+    assert (jupyter, command) == ("jupyter", "airlock")
+    made = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "jupyterlab_airlock", *arguments],
+        cwd=dmz,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert made.returncode == 0, made.stderr
+    assert dmz_channel in made.stdout
+    out = dmz / f"dmz-bundle-{answer['id'][:8]}"
     described = json.loads((out / "bundle.json").read_text())
     assert (described["kind"], described["request"]) == ("conda", answer["id"])
     # The newest airlock-b, and airlock-c as the kernel has it (not 2.0).
@@ -142,6 +156,27 @@ async def test_a_conda_request_is_filled_with_a_conda_bundle_that_then_installs(
     assert (installed["airlock-b"], installed["airlock-c"]) == ("3.0", "1.0")
     installs = [r for r in audit_records(jp_serverapp) if r["action"] == "install"]
     assert [r["dmz_requests"] for r in installs] == [[answer["id"]]]
+
+
+async def test_a_conda_request_naming_no_channel_needs_the_dmz_s(
+    jp_fetch: Any, conda_kernel: Path, dmz_channel: str, tmp_path: Path
+) -> None:
+    """A kernel that does not know the DMZ's channel (not made from an Airlock conda
+    bundle) asks without one: the DMZ gives --channel, and nothing is tried without it."""
+    (conda_kernel / "conda-meta" / "airlock").unlink()
+    planned = await plan(jp_fetch, "condakernel", keys=[A_KEY])
+    answer = await ask_dmz(jp_fetch, planned["id"])
+    assert "channels" not in answer["document"]["conda"]
+    file = tmp_path / answer["file_name"]
+    file.write_text(json.dumps(answer["document"]))
+    refused = airlock("bundle", tmp_path / "out", "--from-request", file)
+    assert refused.returncode == 2
+    error = one_line_error(refused.stderr)
+    assert "names no channel" in error
+    assert "give the mirror's conda channel with --channel URL" in error
+    assert not (tmp_path / "out").exists()
+    made = airlock("bundle", tmp_path / "out", "--from-request", file, "--channel", dmz_channel)
+    assert made.returncode == 0, made.stderr
 
 
 async def test_a_conda_request_that_cannot_fit_the_kernel_says_why(

@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from jupyterlab_airlock.bundle.cli import main
+from jupyterlab_airlock.dmz.channels import remember_channels, remembered_channels
 from jupyterlab_airlock.dmz.document import request_schema
 
 from .test_bundle import airlock, one_line_error
@@ -41,6 +42,11 @@ def valid_request() -> dict[str, Any]:
     }
 
 
+def conda_part(channel: str) -> dict[str, Any]:
+    """A conda request's own part, naming ``channel`` as the DMZ's."""
+    return {"subdir": "linux-64", "virtual_packages": [], "constraints": [], "channels": [channel]}
+
+
 def hostile(change: dict[str, Any]) -> dict[str, Any]:
     document = valid_request()
     for path, value in change.items():
@@ -67,6 +73,15 @@ def hostile(change: dict[str, Any]) -> dict[str, Any]:
         ({"target.extra_index_url": "http://e"}, "target has unknown field(s) 'extra_index_url'"),
         ({"index_url": "http://e"}, "the document has unknown field(s) 'index_url'"),
         ({"target.implementation": "pp"}, "Airlock's bundles are for CPython kernels"),
+        *(
+            ({"conda": conda_part(channel)}, "which is not a channel URL without user")
+            for channel in (
+                "https://ada:s3cret@mirror.example/conda-forge",
+                "https://mirror.example/conda-forge?token=s3cret",
+                "/srv/dmz/channel",
+                "https://mirror.example/conda forge",
+            )
+        ),
     ],
 )
 def test_a_hostile_request_is_refused_and_changes_nothing(
@@ -105,6 +120,23 @@ def test_the_request_gives_what_the_command_line_would(
     assert stopped.value.code == 2
     assert "REQUIREMENT is given by the request" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_kernel_remembers_only_channels_a_request_may_carry(tmp_path: Path) -> None:
+    (tmp_path / "conda-meta").mkdir()
+    remember_channels(tmp_path, ["https://mirror.example/conda-forge/", "file:///srv/dmz"])
+    assert remembered_channels(tmp_path) == [
+        "https://mirror.example/conda-forge",
+        "file:///srv/dmz",
+    ]
+    # A note edited by hand is read as a request would carry it: nothing secret, each once.
+    (tmp_path / "conda-meta" / "airlock").write_text(json.dumps({"channels": [
+        "https://ada:s3cret@mirror.example/conda-forge", "https://m.example/c?token=s3cret",
+        "https://m.example/c", "https://m.example/c/", 3, "s3://bucket/channel",
+    ]}))  # fmt: skip
+    assert remembered_channels(tmp_path) == ["https://m.example/c"]
+    (tmp_path / "conda-meta" / "airlock").write_text("not json")
+    assert remembered_channels(tmp_path) == []
 
 
 def test_the_request_schema_accepts_what_the_server_writes() -> None:

@@ -181,26 +181,35 @@ describe('DmzRequestAnswer', () => {
     widget.dispose();
   });
 
-  it('asks for the DMZ’s channel in a conda kernel’s command', async () => {
+  it('asks for the DMZ’s channel only when a conda request names none', async () => {
     const conda = {
-      ...ANSWER,
-      document: {
-        ...ANSWER.document,
-        conda: {
-          subdir: 'linux-64',
-          virtual_packages: ['__glibc=2.36=0'],
-          constraints: ['python=3.11.7=h_0']
-        }
-      },
-      command: `${ANSWER.command} --channel CHANNEL_URL`
+      subdir: 'linux-64',
+      virtual_packages: ['__glibc=2.36=0'],
+      constraints: ['python=3.11.7=h_0']
     };
-    const widget = await shown(
-      <DmzRequestAnswer answer={conda} trans={trans} />
+    const unknown = await shown(
+      <DmzRequestAnswer
+        answer={{ ...ANSWER, document: { ...ANSWER.document, conda } }}
+        trans={trans}
+      />
     );
-    expect(widget.node.textContent).toContain(
-      'replace CHANNEL_URL with the DMZ’s conda channel'
+    expect(unknown.node.textContent).toContain(
+      'add --channel URL with the DMZ’s conda channel'
     );
-    widget.dispose();
+    unknown.dispose();
+    const channels = ['https://mirror.corp/conda-forge'];
+    const known = await shown(
+      <DmzRequestAnswer
+        answer={{
+          ...ANSWER,
+          document: { ...ANSWER.document, conda: { ...conda, channels } }
+        }}
+        trans={trans}
+      />
+    );
+    expect(known.node.textContent).not.toContain('--channel');
+    expect(known.node.textContent).toContain(ANSWER.command);
+    known.dispose();
   });
 
   it('downloads the document itself, readable', () => {

@@ -189,10 +189,10 @@ export function DmzRequestAnswer(props: {
           {trans.__('Download %1', answer.file_name)}
         </Button>
       </div>
-      {answer.document.conda && (
+      {answer.document.conda && !answer.document.conda.channels?.length && (
         <p>
           {trans.__(
-            'This kernel’s packages are conda packages: replace CHANNEL_URL with the DMZ’s conda channel.'
+            'This kernel was not made from an Airlock conda bundle, so the request names no conda channel: add --channel URL with the DMZ’s conda channel.'
           )}
         </p>
       )}
