@@ -20,7 +20,7 @@ export PATH := $(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 FRONTEND_SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*') \
-	package.json tsconfig.json
+	package.json tsconfig.json jupyterlab_airlock/profile.schema.json scripts/build-schema.js
 
 .PHONY: install lock demo test lint format test-python test-js test-ui screenshots bench clean
 

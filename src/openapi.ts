@@ -540,59 +540,25 @@ export interface components {
             aws_profile?: string;
             path?: string;
         };
-        /**
-         * @description A mirror profile (no secrets: credentials come from the AWS credential chain, a
-         *     netrc file or a keyring). jupyterlab_airlock/profile.schema.json has the rules
-         *     each value must follow.
-         */
-        Profile: {
-            name: string;
-            description?: string;
-            ca_bundle?: string;
-            index_from_source?: boolean;
-            offline?: boolean;
-            pip?: {
-                "index-url"?: string;
-                "extra-index-url"?: string[];
-                "trusted-host"?: string[];
-                timeout?: number;
-            };
-            conda?: {
-                channels?: string[];
-                channel_alias?: string;
-                custom_channels?: {
-                    [key: string]: string;
-                };
-                default_channels?: string[];
-                ssl_verify?: boolean;
-            };
-            proxy?: {
-                http?: string;
-                https?: string;
-                no_proxy?: string[];
-            };
-            npm?: {
-                registry?: string;
-            };
-            jupyterlab?: {
-                extension_index?: string;
-            };
-            source?: components["schemas"]["ArtifactSource"];
-            /** @description The source's key of OSV's PyPI export (e.g. osv/PyPI.zip) */
-            advisories?: string;
-        };
+        Profile: components["schemas"]["profile.schema"];
         /** @description A managed profile by name, or a profile of the user's own (from the settings). */
         ProfileChoice: {
             name: string;
         } | {
-            profile: components["schemas"]["Profile"];
+            /**
+             * @description A Profile. The server checks it against profile.schema.json itself and
+             *     answers invalid-profile naming every key that is wrong.
+             */
+            profile: {
+                [key: string]: unknown;
+            };
         };
         Profiles: {
-            managed: components["schemas"]["Profile"][];
+            managed: components["schemas"]["profile.schema"][];
             /** @description The admin's default profile. */
             default: string | null;
             locked: boolean;
-            active: components["schemas"]["Profile"] | components["schemas"]["NullValue"];
+            active: components["schemas"]["profile.schema"] | components["schemas"]["NullValue"];
             can_revert: boolean;
             problems: string[];
             /** @description For each managed profile, the settings that would reach outside the mirror. */
@@ -705,7 +671,7 @@ export interface components {
         Status: {
             /** @description Version of the jupyterlab_airlock Python package. */
             version: string;
-            active_profile: components["schemas"]["Profile"] | components["schemas"]["NullValue"];
+            active_profile: components["schemas"]["profile.schema"] | components["schemas"]["NullValue"];
             /** @description Names of the configured profiles. */
             profiles: string[];
             /** @description What is wrong in the admin's Airlock configuration, in plain words. */
@@ -1202,6 +1168,195 @@ export interface components {
                 "core-metadata"?: boolean;
                 "data-dist-info-metadata"?: boolean;
             }[];
+        };
+        /**
+         * Mirror profile
+         * @description Where packages come from in this workspace (pip index, conda channels, npm registry, proxy, CA bundle) and where transferred files arrive (the artifact source). No secrets: credentials come from the AWS credential chain, a netrc file or a keyring.
+         */
+        "profile.schema": {
+            /**
+             * Name
+             * @description A short unique name, shown in the profile picker.
+             */
+            name: string;
+            /**
+             * Description
+             * @description What this profile is for, in a few words.
+             */
+            description?: string;
+            /**
+             * CA bundle
+             * @description Absolute path to a PEM file with the certificate authorities of the site. pip (cert), conda (ssl_verify), npm (cafile), uv (native-tls) and, for kernels and terminals started afterwards, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS and AWS_CA_BUNDLE all use it.
+             */
+            ca_bundle?: string;
+            /**
+             * Use the artifact source as the package index
+             * @description pip and conda install from the artifact source, served by this Jupyter server as a package index and a conda channel (reachable only with this server's secret, written into owner-only config files). The pip index URL and conda channels of the profile are replaced; nothing else is reached.
+             */
+            index_from_source?: boolean;
+            /**
+             * Offline
+             * @description The site has no reachable package index at all: pip gets no-index, uv offline and no-index, conda offline, and JupyterLab's Extension Manager becomes read-only.
+             */
+            offline?: boolean;
+            /**
+             * pip
+             * @description Written to the [global] section of pip's user configuration file, and as the index of uv (uv.toml).
+             */
+            pip?: {
+                /**
+                 * Index URL
+                 * @description The mirror's simple index, an http:// or https:// URL.
+                 */
+                "index-url"?: string;
+                /**
+                 * Extra index URLs
+                 * @description More indexes pip consults beside the index URL. pip gives them no priority (dependency confusion); prefer one mirror index.
+                 */
+                "extra-index-url"?: string[];
+                /**
+                 * Trusted hosts
+                 * @description Hosts pip reaches without verifying TLS certificates (host or host:port).
+                 */
+                "trusted-host"?: string[];
+                /**
+                 * Timeout
+                 * @description Seconds pip waits for the index to answer, more than 0.
+                 */
+                timeout?: number;
+            };
+            /**
+             * conda
+             * @description Written to conda's user configuration file (.condarc).
+             */
+            conda?: {
+                /**
+                 * Channels
+                 * @description Channel names (resolved through the channel alias) or http(s) URLs, in priority order.
+                 */
+                channels?: string[];
+                /**
+                 * Channel alias
+                 * @description Base URL that channel names are fetched from.
+                 */
+                channel_alias?: string;
+                /**
+                 * Custom channels
+                 * @description Channel name to the base URL serving it.
+                 */
+                custom_channels?: {
+                    [key: string]: string;
+                };
+                /**
+                 * Default channels
+                 * @description What the channel name 'defaults' stands for.
+                 */
+                default_channels?: string[];
+                /**
+                 * Verify TLS
+                 * @description Whether conda verifies TLS certificates. A profile's CA bundle takes its place.
+                 */
+                ssl_verify?: boolean;
+            };
+            /**
+             * Proxy
+             * @description A caching or egress proxy. Also set as HTTP_PROXY, HTTPS_PROXY and NO_PROXY for kernels started afterwards.
+             */
+            proxy?: {
+                /**
+                 * HTTP proxy
+                 * @description Proxy for http:// requests, an http:// or https:// URL.
+                 */
+                http?: string;
+                /**
+                 * HTTPS proxy
+                 * @description Proxy for https:// requests, an http:// or https:// URL.
+                 */
+                https?: string;
+                /**
+                 * No proxy for
+                 * @description Hosts, domains (.corp.example) or addresses reached directly.
+                 */
+                no_proxy?: string[];
+            };
+            /**
+             * npm
+             * @description Written to npm's user configuration file (.npmrc).
+             */
+            npm?: {
+                /**
+                 * Registry
+                 * @description The npm registry mirror, an http:// or https:// URL.
+                 */
+                registry?: string;
+            };
+            /**
+             * JupyterLab
+             * @description JupyterLab's Extension Manager, written to the Jupyter server's user configuration (jupyter_server_config.json) for servers started afterwards.
+             */
+            jupyterlab?: {
+                /**
+                 * Extension index
+                 * @description The mirror's PyPI JSON API that the Extension Manager lists extensions from (PyPIExtensionManager.base_url), an http:// or https:// URL. Leave out when the pip index URL ends in /simple: its /pypi sibling is used (Nexus, Artifactory).
+                 */
+                extension_index?: string;
+            };
+            /**
+             * Artifact source
+             * @description Where transferred files arrive: an S3-compatible read bucket or a mounted folder. Choose the kind first: each shows its own fields.
+             */
+            source?: {
+                /**
+                 * Kind
+                 * @description s3 for an S3-compatible bucket, folder for a local or mounted folder.
+                 * @default s3
+                 * @enum {string}
+                 */
+                kind: "s3";
+                /**
+                 * Endpoint URL
+                 * @description The S3-compatible endpoint (MinIO, Ceph...); leave out for AWS.
+                 */
+                endpoint_url?: string;
+                /**
+                 * Bucket
+                 * @description The read bucket's name.
+                 */
+                bucket: string;
+                /**
+                 * Prefix
+                 * @description Only objects under this key prefix are shown.
+                 */
+                prefix?: string;
+                /**
+                 * Region
+                 * @description The bucket's region.
+                 */
+                region?: string;
+                /**
+                 * AWS profile
+                 * @description Name of a profile in the AWS shared credentials file; never the keys themselves.
+                 */
+                aws_profile?: string;
+            } | {
+                /**
+                 * Kind
+                 * @description s3 for an S3-compatible bucket, folder for a local or mounted folder.
+                 * @default folder
+                 * @enum {string}
+                 */
+                kind: "folder";
+                /**
+                 * Folder
+                 * @description The local or mounted folder.
+                 */
+                path: string;
+            };
+            /**
+             * Advisory data
+             * @description The key, in the artifact source, of OSV's PyPI export (the zip of OSV JSON records the DMZ drops, e.g. osv/PyPI.zip): the advisories known offline, shown in the Artifacts, plans and Kernels, and enforced by the policy's deny_advisories.
+             */
+            advisories?: string;
         };
     };
     responses: {

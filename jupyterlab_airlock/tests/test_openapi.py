@@ -56,7 +56,8 @@ def registered_airlock_routes(web_app: Any, base_url: str) -> dict[str, set[str]
 
 
 def test_the_spec_is_valid_openapi() -> None:
-    validate(load_spec())
+    # Its Profile is profile.schema.json, beside it.
+    validate(load_spec(), base_uri=SPEC_PATH.as_uri())
 
 
 def test_every_registered_route_and_verb_is_described(jp_serverapp: Any, jp_base_url: str) -> None:
@@ -159,6 +160,12 @@ JOB = {
     "progress": 1.0, "log": [], "created": "2026-01-01T00:00:00.000+00:00",
     "finished": "2026-01-01T00:00:01.000+00:00", "result": COPIED, "error": None,
 }  # fmt: skip
+PROFILES = {
+    "managed": [], "default": None, "locked": False, "active": None, "can_revert": False,
+    "problems": [], "leaks": {},
+}  # fmt: skip
+NO_TIMEOUT = {**PROFILES, "managed": [{"name": "m", "pip": {"timeout": 0}}]}
+NO_BUCKET = {**PROFILES, "active": {"name": "m", "source": {"kind": "s3"}}}
 
 
 @pytest.mark.parametrize(
@@ -169,6 +176,9 @@ JOB = {
         ("GET", f"jobs/{'0' * 32}", 200, {**JOB, "result": {"path": "x"}}, "at result"),
         ("DELETE", f"jobs/{'0' * 32}", 404, {"code": "no-such-code", "message": "x"}, "at code"),
         ("GET", "kernels", 200, {"kernels": [{"name": "k"}]}, "display_name"),
+        # A profile is checked against profile.schema.json's rules, not only its keys.
+        ("GET", "profiles", 200, NO_TIMEOUT, "at managed/0/pip/timeout"),
+        ("GET", "profiles", 200, NO_BUCKET, "at active"),
         ("POST", "status", 405, {"message": "no code"}, "'code' is a required property"),
         ("PUT", "status", 418, {"code": "http-418", "message": "x"}, "answered 418"),
         ("GET", "index/simple/", 200, {"projects": []}, "200 application/json, which"),
@@ -188,6 +198,9 @@ def test_the_validator_passes_an_answer_as_described() -> None:
         off_spec("GET", f"jobs/{'0' * 32}", 404, {"code": "unknown-job", "message": "x"}), "/base/"
     )
     check_response(off_spec("GET", "elsewhere", 200, ["not checked"]), "/base/other/")
+    source = {"kind": "s3", "bucket": "read", "endpoint_url": "http://127.0.0.1:9000"}
+    profile = {"name": "m", "pip": {"index-url": "https://m/simple/"}, "source": source}
+    check_response(off_spec("GET", "profiles", 200, {**PROFILES, "managed": [profile]}), "/base/")
 
 
 async def test_status_publishes_the_kernel_name_rule_kernel_creation_applies(

@@ -85,7 +85,7 @@ describe('AirlockModel', () => {
     expect(model.status?.version).toBeTruthy();
     const managed = model.profiles.state?.managed ?? [];
     expect(managed.map(profile => profile.name)).toEqual(['corp']);
-    expect(managed[0].source?.bucket).toBe('read');
+    expect(managed[0].source).toMatchObject({ kind: 's3', bucket: 'read' });
     expect(model.profiles.effective?.effective.pip).toEqual(expect.any(Array));
   });
 
