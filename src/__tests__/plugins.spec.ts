@@ -13,9 +13,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { JupyterFrontEndPlugin, JupyterLab } from '@jupyterlab/application';
+import {
+  JupyterFrontEndPlugin,
+  JupyterLab,
+  LabShell,
+  LayoutRestorer
+} from '@jupyterlab/application';
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import { StateDB } from '@jupyterlab/statedb';
 
 import plugins, { IAirlock } from '../index';
+import type { InstallWidget } from '../components/InstallDialog';
 import { IAirlockModel } from '../tokens';
 
 import { airlockServer } from './airlockServer';
@@ -76,10 +84,6 @@ describe('IAirlock', () => {
     app = new JupyterLab();
   });
 
-  afterEach(() => {
-    app.serviceManager.dispose();
-  });
-
   it('gives another extension the active profile, its switches and the catalog', async () => {
     const consumer = consumerPlugin();
     app.registerPlugins([...plugins, consumer.plugin]);
@@ -104,5 +108,41 @@ describe('IAirlock', () => {
     expect(consumer.seen).toEqual(['exchange', null]);
     expect(airlock.activeProfile).toBeNull();
     await expect(airlock.catalog.list({})).rejects.toThrow();
+  });
+
+  it('opens the install dialog, its plan to review, for another extension', async () => {
+    const consumer = consumerPlugin();
+    app.registerPlugins([...plugins, consumer.plugin]);
+    // No status bar nor Settings Editor in this application: their plugins stay off.
+    await app.start({
+      ignorePlugins: [
+        'jupyterlab-airlock:status-bar',
+        'jupyterlab-airlock:profile-field'
+      ]
+    });
+    // The shell takes main-area tabs once a layout is restored (here an empty one).
+    await (app.shell as LabShell).restoreLayout(
+      'multiple-document',
+      new LayoutRestorer({
+        connector: new StateDB(),
+        first: app.started,
+        registry: app.commands
+      })
+    );
+
+    await consumer.airlock().install({
+      kernel: 'echo',
+      requirements: ['pandas>=2', 'pyarrow']
+    });
+
+    const tabs = Array.from(app.shell.widgets('main')).filter(widget =>
+      widget.id.startsWith('jp-airlock-install-')
+    ) as MainAreaWidget<InstallWidget>[];
+    expect(tabs).toHaveLength(1);
+    expect(app.shell.currentWidget).toBe(tabs[0]);
+    const { model } = tabs[0].content;
+    expect(model.kernel).toBe('echo');
+    expect(model.requirements).toBe('pandas>=2\npyarrow');
+    expect(model.request?.requirements).toEqual(['pandas>=2', 'pyarrow']);
   });
 });
