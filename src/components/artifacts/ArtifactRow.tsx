@@ -7,6 +7,7 @@ import { IArtifactEntry } from '../../api';
 import { ArtifactRow, CatalogModel } from '../../catalog';
 import { formatSize } from '../format';
 import { AdvisoriesBadge, TrustBadge } from '../Trust';
+import { FitBadge, NotAllowedBadge } from './FitBadge';
 
 /**
  * Kinds of artifacts that can be installed into a kernel.
@@ -174,18 +175,7 @@ export function ArtifactRowView(
           <div className="jp-Airlock-artifactFacts">
             <span className="jp-Airlock-kind">{entry.artifact.kind}</span>
             <span className="jp-Airlock-muted">{formatSize(entry.size)}</span>
-            {refused && (
-              <span
-                className="jp-Airlock-failed"
-                data-testid="airlock-not-allowed"
-                title={
-                  refused.reason ??
-                  trans.__('The admin’s policy does not allow it')
-                }
-              >
-                {trans.__('not allowed')}
-              </span>
-            )}
+            {refused && <NotAllowedBadge refused={refused} trans={trans} />}
             {/* A signer speaks for the checksum too: one badge, so the row fits 250 px. */}
             {entry.artifact.kind !== 'manifest' &&
               (entry.trust.state === 'signed' ||
@@ -196,16 +186,7 @@ export function ArtifactRowView(
               ))}
             <AdvisoriesBadge advisories={entry.advisories} trans={trans} />
             {/* A refused package is not installed anywhere: whether it fits is moot. */}
-            {!refused && entry.fit && entry.fit.fits !== null && (
-              <span
-                className={
-                  entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'
-                }
-                title={entry.fit.reason ?? ''}
-              >
-                {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
-              </span>
-            )}
+            {!refused && <FitBadge fit={entry.fit} trans={trans} />}
           </div>
         </div>
       )}

@@ -13,6 +13,7 @@ import {
   WrappedName
 } from './ArtifactRow';
 import { ArtifactList } from './ArtifactList';
+import { FitBadge, NotAllowedBadge } from './FitBadge';
 
 type Column =
   'name' | 'kind' | 'size' | 'modified' | 'fit' | 'trust' | 'advisories';
@@ -194,19 +195,10 @@ function TableRow(props: RowComponentProps<IRowProps>): JSX.Element {
           </span>
           <span>
             {refused ? (
-              <span className="jp-Airlock-failed" title={refused.reason ?? ''}>
-                {trans.__('not allowed')}
-              </span>
-            ) : entry.fit && entry.fit.fits !== null ? (
-              <span
-                className={
-                  entry.fit.fits ? 'jp-Airlock-ok' : 'jp-Airlock-failed'
-                }
-                title={entry.fit.reason ?? ''}
-              >
-                {entry.fit.fits ? trans.__('fits') : trans.__('does not fit')}
-              </span>
-            ) : null}
+              <NotAllowedBadge refused={refused} trans={trans} />
+            ) : (
+              <FitBadge fit={entry.fit} trans={trans} />
+            )}
           </span>
           <span>
             {entry.trust.state === 'signed' ||
