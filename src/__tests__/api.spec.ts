@@ -94,9 +94,8 @@ describe('AirlockModel', () => {
     const model = new AirlockModel(new AirlockClient(settings));
     await model.refresh();
 
-    (
-      model.client as { serverSettings: ServerConnection.ISettings }
-    ).serverSettings = ServerConnection.makeSettings({ token: 'expired' });
+    // The session expires: the server no longer takes the page's token.
+    (settings as { token: string }).token = 'expired';
     await model.refresh();
 
     expect(model.error).toContain('your session has expired');
