@@ -47,6 +47,7 @@ export async function answer<T>(
   if (!response.ok) {
     throw errorFromResponse(response.status, error);
   }
+  // Absent only for an empty answer, which no Airlock route gives on success.
   return data as T;
 }
 
@@ -59,7 +60,7 @@ async function send(
   serverSettings: ServerConnection.ISettings
 ): Promise<Response> {
   // The settings' headers, as `makeRequest` would apply them, and the client's over them.
-  const headers = new Headers(serverSettings.init.headers);
+  const headers = new serverSettings.Headers(serverSettings.init.headers);
   request.headers.forEach((value, name) => headers.set(name, value));
   const init: RequestInit = {
     method: request.method,
