@@ -6,8 +6,8 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 
-import { components } from './openapi';
-import { requestAPI } from './request';
+import { AirlockFetchClient, answer, createAirlockFetchClient } from './client';
+import { components, operations } from './openapi';
 
 type Schemas = components['schemas'];
 
@@ -91,16 +91,25 @@ export type IArtifactPage = Schemas['ArtifactPage'];
  * `GET /airlock/artifacts/preview`: the first rows of a dataset.
  */
 export type IPreview = Schemas['Preview'];
+/**
+ * What `GET /airlock/artifacts` asks: a folder, a page of it, names it starts with, the
+ * kernel to judge packages against.
+ */
+export type IArtifactQuery = NonNullable<
+  operations['listArtifacts']['parameters']['query']
+>;
 export type JobKind = Schemas['JobKind'];
 export type JobState = Schemas['JobState'];
 /**
- * A long-running job as the server records it. The spec's `result` is the union of
- * ICopyResult, IInstallResult, IRollbackResult and ICreateKernelResult, one per kind;
- * callers know the kind and read the result as that one, hence the looser type here.
+ * A long-running job as the server records it: its `kind` tells the type of its
+ * `result` (null until it succeeds).
  */
-export type IJob = Omit<Schemas['Job'], 'result'> & {
-  result: { [key: string]: any } | null;
-};
+export type IJob = Schemas['Job'];
+export type ICopyJob = Schemas['CopyJob'];
+export type IInstallJob = Schemas['InstallJob'];
+export type IRollbackJob = Schemas['RollbackJob'];
+export type ICreateKernelJob = Schemas['CreateKernelJob'];
+export type IRemoveKernelJob = Schemas['RemoveKernelJob'];
 /**
  * The `result` of a succeeded copy job.
  */
@@ -166,6 +175,10 @@ export type ICreateKernelRequest = Schemas['CreateKernelRequest'];
  */
 export type ICreateKernelResult = Schemas['CreateKernelResult'];
 /**
+ * The `result` of a succeeded remove-kernel job.
+ */
+export type IRemoveKernelResult = Schemas['RemoveKernelResult'];
+/**
  * One line of the audit trail, with the inputs of its action besides.
  */
 export type IAuditRecord = Schemas['AuditRecord'];
@@ -173,68 +186,61 @@ export type IAuditRecord = Schemas['AuditRecord'];
  * `GET /airlock/audit`: the records that match the filters, newest first.
  */
 export type IAuditPage = Schemas['AuditPage'];
+/**
+ * What `GET /airlock/audit` asks: an empty `action` or `user` matches all.
+ */
+export type IAuditQuery = NonNullable<
+  operations['getAudit']['parameters']['query']
+>;
+/**
+ * What `POST /airlock/profiles/doctor` asks.
+ */
+export type IDoctorRequest = Schemas['DoctorRequest'];
+/**
+ * `GET /airlock/kernels/{name}/sbom`: a CycloneDX JSON document.
+ */
+export type ISbom =
+  operations['kernelSbom']['responses'][200]['content']['application/json'];
 
 /**
- * The typed client of the Airlock REST API.
+ * The Airlock REST API, one method per operation of the spec (the calls are checked
+ * against it by the compiler: see `client.ts`).
  */
 export class AirlockClient {
-  constructor(readonly serverSettings: ServerConnection.ISettings) {}
+  constructor(readonly serverSettings: ServerConnection.ISettings) {
+    this._api = createAirlockFetchClient(serverSettings);
+  }
 
   getStatus(): Promise<IStatus> {
-    return requestAPI<IStatus>('status', this.serverSettings);
+    return answer(this._api.GET('/status'));
   }
 
   getProfiles(): Promise<IProfiles> {
-    return requestAPI<IProfiles>('profiles', this.serverSettings);
+    return answer(this._api.GET('/profiles'));
   }
 
   applyProfile(choice: ProfileChoice): Promise<IProfiles> {
-    return requestAPI<IProfiles>('profiles/apply', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify(choice)
-    });
+    return answer(this._api.POST('/profiles/apply', { body: choice }));
   }
 
   revertProfile(): Promise<IProfiles> {
-    return requestAPI<IProfiles>('profiles/revert', this.serverSettings, {
-      method: 'POST'
-    });
+    return answer(this._api.POST('/profiles/revert'));
   }
 
   getEffectiveConfig(): Promise<IEffectiveConfig> {
-    return requestAPI<IEffectiveConfig>(
-      'profiles/effective',
-      this.serverSettings
-    );
+    return answer(this._api.GET('/profiles/effective'));
   }
 
   /**
-   * One page of a folder of the active source. `filter` narrows by the start of names.
+   * One page of a folder of the active source.
    */
-  listArtifacts(options: {
-    prefix?: string;
-    cursor?: string | null;
-    filter?: string;
-    kernel?: string | null;
-    limit?: number;
-  }): Promise<IArtifactPage> {
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(options)) {
-      if (value !== undefined && value !== null && value !== '') {
-        query.set(name, String(value));
-      }
-    }
-    return requestAPI<IArtifactPage>(
-      `artifacts?${query.toString()}`,
-      this.serverSettings
-    );
+  listArtifacts(query: IArtifactQuery): Promise<IArtifactPage> {
+    return answer(this._api.GET('/artifacts', { params: { query } }));
   }
 
   previewArtifact(key: string): Promise<IPreview> {
-    const query = new URLSearchParams({ key });
-    return requestAPI<IPreview>(
-      `artifacts/preview?${query.toString()}`,
-      this.serverSettings
+    return answer(
+      this._api.GET('/artifacts/preview', { params: { query: { key } } })
     );
   }
 
@@ -245,90 +251,63 @@ export class AirlockClient {
     key: string,
     destination: string,
     overwrite = false
-  ): Promise<IJob> {
-    return requestAPI<IJob>('artifacts/copy', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify({ key, destination, overwrite })
-    });
+  ): Promise<ICopyJob> {
+    return answer(
+      this._api.POST('/artifacts/copy', {
+        body: { key, destination, overwrite }
+      })
+    );
   }
 
   /**
    * Make a new environment and kernelspec from a bundle or an environment archive, as a
    * job. A 409 answer means the kernel name is taken.
    */
-  createKernel(request: ICreateKernelRequest): Promise<IJob> {
-    return requestAPI<IJob>('kernels/create', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify(request)
-    });
+  createKernel(request: ICreateKernelRequest): Promise<ICreateKernelJob> {
+    return answer(this._api.POST('/kernels/create', { body: request }));
   }
 
   /**
    * Remove a kernel Airlock made (its kernelspec and its environment), as a job.
    */
-  removeKernel(name: string): Promise<IJob> {
-    return requestAPI<IJob>(
-      `kernels/${encodeURIComponent(name)}`,
-      this.serverSettings,
-      { method: 'DELETE' }
+  removeKernel(name: string): Promise<IRemoveKernelJob> {
+    return answer(
+      this._api.DELETE('/kernels/{name}', { params: { path: { name } } })
     );
   }
 
   /**
-   * The audit trail, newest first; an empty `action` or `user` matches all.
+   * The audit trail, newest first.
    */
-  getAudit(
-    options: { action?: string; user?: string; limit?: number } = {}
-  ): Promise<IAuditPage> {
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(options)) {
-      if (value !== undefined && value !== '') {
-        query.set(name, String(value));
-      }
-    }
-    return requestAPI<IAuditPage>(
-      `audit?${query.toString()}`,
-      this.serverSettings
-    );
+  getAudit(query: IAuditQuery = {}): Promise<IAuditPage> {
+    return answer(this._api.GET('/audit', { params: { query } }));
   }
 
   /**
    * The CycloneDX JSON SBOM of a kernel's environment.
    */
-  kernelSbom(name: string): Promise<Record<string, unknown>> {
-    return requestAPI<Record<string, unknown>>(
-      `kernels/${encodeURIComponent(name)}/sbom`,
-      this.serverSettings
+  kernelSbom(name: string): Promise<ISbom> {
+    return answer(
+      this._api.GET('/kernels/{name}/sbom', { params: { path: { name } } })
     );
   }
 
   async listKernels(): Promise<IKernelEnvironment[]> {
-    const answer = await requestAPI<{ kernels: IKernelEnvironment[] }>(
-      'kernels',
-      this.serverSettings
-    );
-    return answer.kernels;
+    return (await answer(this._api.GET('/kernels'))).kernels;
   }
 
   /**
    * Every job the server knows, newest first, each with the tail of its log.
    */
   async listJobs(): Promise<IJob[]> {
-    const answer = await requestAPI<{ jobs: IJob[] }>(
-      'jobs',
-      this.serverSettings
-    );
-    return answer.jobs;
+    return (await answer(this._api.GET('/jobs'))).jobs;
   }
 
   /**
    * What installing into a kernel would do; nothing changes yet.
    */
   planInstall(request: IInstallRequest): Promise<IInstallPlan> {
-    return requestAPI<IInstallPlan>('install/plan', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify(request)
-    });
+    return answer(this._api.POST('/install/plan', { body: request }));
   }
 
   /**
@@ -336,46 +315,34 @@ export class AirlockClient {
    * answer means: plan again; a 409 one, that the plan lacks nothing.
    */
   requestFromDmz(planId: string): Promise<IDmzRequestAnswer> {
-    return requestAPI<IDmzRequestAnswer>('requests', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify({ plan: planId })
-    });
+    return answer(this._api.POST('/requests', { body: { plan: planId } }));
   }
 
   /**
    * Carry out a plan as a job. A 404 or 409 answer means: plan again.
    */
-  install(planId: string): Promise<IJob> {
-    return requestAPI<IJob>('install', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify({ plan: planId })
-    });
+  install(planId: string): Promise<IInstallJob> {
+    return answer(this._api.POST('/install', { body: { plan: planId } }));
   }
 
   /**
    * Undo a succeeded install job, as a job of its own.
    */
-  rollback(jobId: string): Promise<IJob> {
-    return requestAPI<IJob>('install/rollback', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify({ job: jobId })
-    });
+  rollback(jobId: string): Promise<IRollbackJob> {
+    return answer(
+      this._api.POST('/install/rollback', { body: { job: jobId } })
+    );
   }
 
   getJob(id: string): Promise<IJob> {
-    return requestAPI<IJob>(
-      `jobs/${encodeURIComponent(id)}`,
-      this.serverSettings
+    return answer(
+      this._api.GET('/jobs/{job_id}', { params: { path: { job_id: id } } })
     );
   }
 
   cancelJob(id: string): Promise<IJob> {
-    return requestAPI<IJob>(
-      `jobs/${encodeURIComponent(id)}`,
-      this.serverSettings,
-      {
-        method: 'DELETE'
-      }
+    return answer(
+      this._api.DELETE('/jobs/{job_id}', { params: { path: { job_id: id } } })
     );
   }
 
@@ -383,19 +350,15 @@ export class AirlockClient {
    * Probe the endpoints of a profile; the active one when no choice is given.
    */
   checkProfile(choice?: ProfileChoice): Promise<IConnectivity> {
-    return requestAPI<IConnectivity>('profiles/check', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify(choice ?? {})
-    });
+    return answer(this._api.POST('/profiles/check', { body: choice ?? {} }));
   }
 
   /**
    * Ask pip, uv, conda and npm to reach the active profile's mirror.
    */
-  runDoctor(request: Schemas['DoctorRequest'] = {}): Promise<IDoctorReport> {
-    return requestAPI<IDoctorReport>('profiles/doctor', this.serverSettings, {
-      method: 'POST',
-      body: JSON.stringify(request)
-    });
+  runDoctor(request: IDoctorRequest = {}): Promise<IDoctorReport> {
+    return answer(this._api.POST('/profiles/doctor', { body: request }));
   }
+
+  private readonly _api: AirlockFetchClient;
 }

@@ -4,7 +4,7 @@ import {
   AirlockClient,
   IArtifactEntry,
   IArtifactPage,
-  IJob,
+  ICopyJob,
   IPreview
 } from './api';
 import { AirlockRequestError, messageOf } from './request';
@@ -53,7 +53,7 @@ export class CatalogModel {
    * Emitted with each copy the server accepted (the job list follows it and hands its
    * end to `copyEnded`).
    */
-  get copyStarted(): ISignal<this, IJob> {
+  get copyStarted(): ISignal<this, ICopyJob> {
     return this._copyStarted;
   }
 
@@ -114,7 +114,7 @@ export class CatalogModel {
    * The last copy of the selected file started here, as the server accepted it (the
    * job list has its progress).
    */
-  get copyJob(): IJob | null {
+  get copyJob(): ICopyJob | null {
     const key = this._selected?.key;
     return (key !== undefined && this._lastCopies.get(key)) || null;
   }
@@ -215,11 +215,11 @@ export class CatalogModel {
     destination: string,
     overwrite = false,
     key: string | undefined = this._selected?.key
-  ): Promise<IJob | 'exists' | null> {
+  ): Promise<ICopyJob | 'exists' | null> {
     if (!key) {
       return null;
     }
-    let job: IJob;
+    let job: ICopyJob;
     try {
       job = await this.client.copyArtifact(key, destination, overwrite);
       this._error = null;
@@ -248,7 +248,7 @@ export class CatalogModel {
    * Take in the end of a copy started here: mark the file verified when the copy
    * hashed it, and emit `copied`. Other jobs are ignored.
    */
-  copyEnded(job: IJob): void {
+  copyEnded(job: ICopyJob): void {
     const key = this._copies.get(job.id);
     if (key === undefined) {
       return;
@@ -259,10 +259,10 @@ export class CatalogModel {
     }
     if (job.state === 'succeeded' && job.result?.path) {
       if (job.result.verified && job.result.sha256) {
-        this._markVerified(key, job.result.sha256 as string);
+        this._markVerified(key, job.result.sha256);
       }
       this._copied.emit({
-        path: job.result.path as string,
+        path: job.result.path,
         verified: !!job.result.verified
       });
     }
@@ -295,8 +295,8 @@ export class CatalogModel {
     try {
       const page: IArtifactPage = await this.client.listArtifacts({
         prefix: this._prefix,
-        cursor: token,
-        kernel: this._kernel,
+        cursor: token ?? undefined,
+        kernel: this._kernel ?? undefined,
         limit: token === null ? FIRST_PAGE_SIZE : PAGE_SIZE
       });
       if (generation !== this._generation) {
@@ -358,7 +358,7 @@ export class CatalogModel {
   /**
    * The last copy started here of each file, by key.
    */
-  private _lastCopies = new Map<string, IJob>();
+  private _lastCopies = new Map<string, ICopyJob>();
   /**
    * The copies started here and not ended yet, with the key each copies.
    */
@@ -366,5 +366,5 @@ export class CatalogModel {
   private _generation = 0;
   private _changed = new Signal<this, void>(this);
   private _copied = new Signal<this, ICopied>(this);
-  private _copyStarted = new Signal<this, IJob>(this);
+  private _copyStarted = new Signal<this, ICopyJob>(this);
 }

@@ -59,7 +59,7 @@ export function describeAction(
  */
 export function installResult(job: IJob): IInstallResult | null {
   return job.kind === 'install' && job.state === 'succeeded' && job.result
-    ? (job.result as IInstallResult)
+    ? job.result
     : null;
 }
 

@@ -3,19 +3,22 @@ import { Notification } from '@jupyterlab/apputils';
 import { KernelAPI } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { ICreateKernelResult, IInstallResult, IJob } from './api';
+import { ICreateKernelJob, IInstallJob, IJob, IRollbackJob } from './api';
 import { installResult } from './install';
 import { kernelsToRestart } from './kernels';
 import { AirlockModel } from './model';
 import { messageOf } from './request';
 
 /**
- * Whether a finished job succeeded with a result; if it failed or a server restart cut it
- * short, say so (a cancelled job was the user's own doing: nothing to say).
+ * The result of a finished job that succeeded; if it failed or a server restart cut it
+ * short, say so (a cancelled job was the user's own doing: nothing to say) and answer null.
  */
-function succeeded(job: IJob, trans: TranslationBundle): boolean {
+function succeededResult<J extends IJob>(
+  job: J,
+  trans: TranslationBundle
+): NonNullable<J['result']> | null {
   if (job.state === 'succeeded' && job.result) {
-    return true;
+    return job.result;
   }
   if (job.state === 'failed' || job.state === 'interrupted') {
     Notification.error(
@@ -24,7 +27,7 @@ function succeeded(job: IJob, trans: TranslationBundle): boolean {
       { autoClose: false }
     );
   }
-  return false;
+  return null;
 }
 
 /**
@@ -34,14 +37,14 @@ function succeeded(job: IJob, trans: TranslationBundle): boolean {
 export function notifyInstallEnded(
   app: JupyterFrontEnd,
   model: AirlockModel,
-  job: IJob,
+  job: IInstallJob | IRollbackJob,
   trans: TranslationBundle
 ): void {
-  if (!succeeded(job, trans)) {
+  // Both an install and a roll back name the kernel and the kernels sharing its environment.
+  const result = succeededResult(job, trans);
+  if (!result) {
     return;
   }
-  // Both an install and a roll back name the kernel and the kernels sharing its environment.
-  const result = job.result as Pick<IInstallResult, 'kernel' | 'kernels'>;
   const displayName =
     model.kernels.find(kernel => kernel.name === result.kernel)?.displayName ??
     result.kernel;
@@ -92,13 +95,13 @@ export function notifyInstallEnded(
 export async function notifyKernelCreated(
   app: JupyterFrontEnd,
   model: AirlockModel,
-  job: IJob,
+  job: ICreateKernelJob,
   trans: TranslationBundle
 ): Promise<void> {
-  if (!succeeded(job, trans)) {
+  const result = succeededResult(job, trans);
+  if (!result) {
     return;
   }
-  const result = job.result as ICreateKernelResult;
   try {
     await app.serviceManager.kernelspecs.refreshSpecs();
   } catch (reason) {

@@ -877,8 +877,10 @@ export interface components {
         JobKind: "copy" | "install" | "rollback" | "create-kernel" | "remove-kernel";
         /** @enum {string} */
         JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
-        /** @description A long-running job as the server records it. */
-        Job: {
+        /** @description A long-running job as the server records it; its kind says what its result is. */
+        Job: components["schemas"]["CopyJob"] | components["schemas"]["InstallJob"] | components["schemas"]["RollbackJob"] | components["schemas"]["CreateKernelJob"] | components["schemas"]["RemoveKernelJob"];
+        /** @description What every job's record holds; each kind of job says what its result is. */
+        JobRecord: {
             id: string;
             kind: components["schemas"]["JobKind"];
             title: string;
@@ -892,8 +894,68 @@ export interface components {
             /** Format: date-time */
             finished: string | null;
             /** @description What a succeeded job made (null until then); its shape follows the kind. */
-            result: components["schemas"]["CopyResult"] | components["schemas"]["InstallResult"] | components["schemas"]["RollbackResult"] | components["schemas"]["CreateKernelResult"] | components["schemas"]["NullValue"];
+            result: unknown;
             error: components["schemas"]["Error"] | components["schemas"]["NullValue"];
+        };
+        /** @description A copy of an object or a folder into the workspace. */
+        CopyJob: components["schemas"]["JobRecord"] & {
+            /** @enum {string} */
+            kind: "copy";
+            result: components["schemas"]["CopyResult"] | components["schemas"]["NullValue"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "copy";
+        };
+        /** @description An install into a kernel's environment (an install a restart interrupted gets the result of what landed). */
+        InstallJob: components["schemas"]["JobRecord"] & {
+            /** @enum {string} */
+            kind: "install";
+            result: components["schemas"]["InstallResult"] | components["schemas"]["NullValue"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "install";
+        };
+        /** @description The roll back of an install. */
+        RollbackJob: components["schemas"]["JobRecord"] & {
+            /** @enum {string} */
+            kind: "rollback";
+            result: components["schemas"]["RollbackResult"] | components["schemas"]["NullValue"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "rollback";
+        };
+        /** @description A new kernel from a bundle or an environment archive. */
+        CreateKernelJob: components["schemas"]["JobRecord"] & {
+            /** @enum {string} */
+            kind: "create-kernel";
+            result: components["schemas"]["CreateKernelResult"] | components["schemas"]["NullValue"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "create-kernel";
+        };
+        /** @description The removal of a kernel Airlock made. */
+        RemoveKernelJob: components["schemas"]["JobRecord"] & {
+            /** @enum {string} */
+            kind: "remove-kernel";
+            result: components["schemas"]["RemoveKernelResult"] | components["schemas"]["NullValue"];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "remove-kernel";
         };
         /** @description Each file's sha256 goes to the audit trail, not here. */
         CopyResult: {
@@ -937,6 +999,11 @@ export interface components {
             kernel: string;
             prefix: string;
             kernels: string[];
+        };
+        RemoveKernelResult: {
+            kernel: string;
+            /** @description The environment removed */
+            prefix: string;
         };
         CreateKernelRequest: {
             /** @description A bundle folder (ending in '/') or an environment archive of the active source */
@@ -1634,13 +1701,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The copy job; its result is a CopyResult. */
+            /** @description The copy job. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["CopyJob"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1714,13 +1781,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The job; its result is a CreateKernelResult. */
+            /** @description The create-kernel job. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["CreateKernelJob"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1739,13 +1806,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The job; its result names the kernel and the environment removed. */
+            /** @description The remove-kernel job. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["RemoveKernelJob"];
                 };
             };
             409: components["responses"]["Error"];
@@ -1868,13 +1935,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The install job; its result is an InstallResult. */
+            /** @description The install job. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["InstallJob"];
                 };
             };
             404: components["responses"]["Error"];
@@ -1898,13 +1965,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The roll-back job; its result is a RollbackResult. */
+            /** @description The roll-back job. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["RollbackJob"];
                 };
             };
             404: components["responses"]["Error"];

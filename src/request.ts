@@ -1,11 +1,3 @@
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
-
-/**
- * The URL namespace of the Airlock server extension.
- */
-export const NAMESPACE = 'airlock';
-
 /**
  * A failed call to the Airlock server, with a message written for the user.
  *
@@ -24,43 +16,13 @@ export class AirlockRequestError extends Error {
 }
 
 /**
- * Call an Airlock route and return its JSON body.
- *
- * Every failure becomes an `AirlockRequestError` whose message can be shown as it is.
+ * The error for a failed answer of the server: its own message when it sent one (the
+ * Airlock handlers always do), else what the status means for the user.
  */
-export async function requestAPI<T>(
-  endPoint: string,
-  serverSettings: ServerConnection.ISettings,
-  init: RequestInit = {}
-): Promise<T> {
-  const url = URLExt.join(serverSettings.baseUrl, NAMESPACE, endPoint);
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, serverSettings);
-  } catch {
-    throw new AirlockRequestError(
-      `Cannot reach the Jupyter server at ${serverSettings.baseUrl}. ` +
-        'Check that it is still running, then refresh.',
-      'unreachable',
-      0
-    );
-  }
-  const text = await response.text();
-  let body: any = undefined;
-  if (text.length > 0) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-  }
-  if (!response.ok) {
-    throw errorFromResponse(response.status, body);
-  }
-  return body as T;
-}
-
-function errorFromResponse(status: number, body: any): AirlockRequestError {
+export function errorFromResponse(
+  status: number,
+  body: any
+): AirlockRequestError {
   if (body && typeof body.message === 'string' && body.message) {
     const code = typeof body.code === 'string' ? body.code : `http-${status}`;
     return new AirlockRequestError(body.message, code, status);

@@ -7,7 +7,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { AirlockClient, IJob } from '../api';
+import { AirlockClient, IInstallJob } from '../api';
 import {
   describeAction,
   installResult,
@@ -157,7 +157,7 @@ describe('the pure parts', () => {
   });
 
   it('finds the result of a succeeded install, and of nothing else', () => {
-    const job: IJob = {
+    const job: IInstallJob = {
       id: '1',
       kind: 'install',
       title: 'Install a into Demo',
@@ -170,7 +170,9 @@ describe('the pure parts', () => {
       result: {
         kernel: 'demo',
         prefix: '/x',
+        python: '/x/bin/python',
         changes: [],
+        files: [],
         kernels: ['demo'],
         can_roll_back: false
       },
@@ -178,7 +180,14 @@ describe('the pure parts', () => {
     };
 
     expect(installResult(job)?.kernels).toEqual(['demo']);
-    expect(installResult({ ...job, kind: 'copy' })).toBeNull();
+    const copied = {
+      path: 'a',
+      files: 1,
+      size: 1,
+      sha256: null,
+      verified: false
+    };
+    expect(installResult({ ...job, kind: 'copy', result: copied })).toBeNull();
     expect(installResult({ ...job, state: 'failed' })).toBeNull();
   });
 });

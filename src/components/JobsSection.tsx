@@ -197,7 +197,7 @@ export function JobState(props: {
   const rolledBack =
     job.kind === 'install' &&
     job.state === 'succeeded' &&
-    (job.result as { rolled_back?: boolean } | null)?.rolled_back;
+    job.result?.rolled_back;
   const [label, className] = rolledBack
     ? [trans.__('rolled back'), 'jp-Airlock-muted']
     : (labels[job.state] ?? [job.state, '']);

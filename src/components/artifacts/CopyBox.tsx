@@ -26,7 +26,8 @@ export function CopyBox(props: {
       {() => {
         const started = model.copyJob;
         // The job list has the newest state; until it lists the job, the one started.
-        const job = started && (jobs.job(started.id) ?? started);
+        const listed = started && jobs.job(started.id);
+        const job = listed?.kind === 'copy' ? listed : started;
         const running = job !== null && !job.finished;
         const refusal =
           job && jobs.refusal?.job === job.id ? jobs.refusal.message : null;
