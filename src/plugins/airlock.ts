@@ -35,7 +35,11 @@ class AirlockService implements IAirlock {
     _model.profiles.activeChanged.connect((_, name) =>
       this._activeProfileChanged.emit(name)
     );
-    this.catalog = { list: options => _model.client.listArtifacts(options) };
+    this.catalog = {
+      // A page's `next` is null on the last page; the route takes no cursor then.
+      list: ({ cursor, ...query }) =>
+        _model.client.listArtifacts({ ...query, cursor: cursor ?? undefined })
+    };
   }
 
   readonly catalog: IAirlockCatalog;
