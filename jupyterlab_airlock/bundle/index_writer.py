@@ -5,8 +5,10 @@ A file's sha256 comes from its folder's manifest when it lists it; otherwise the
 read to hash it (the page then says no manifest lists it: a reader treats it as
 unverified, as a walk does). A wheel's METADATA gives requires-python and the
 core-metadata hash: a small wheel is read whole in one request (and checked against its
-manifest on the way), a large one by ranged reads of its zip directory. Pages whose bytes
-did not change are not written again; the manifest goes last.
+manifest on the way), a large one by ranged reads of its zip directory. A file the
+previous index already describes, unchanged since (same key, size, date and etag, dated
+before that index was written), is not read again. Pages whose bytes did not change are
+not written again; the manifest goes last.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class Written:
     files: int = 0
     conda: int = 0
     pages_written: int = 0
+    files_reused: int = 0  # described by the previous index, unchanged since: not read
     problems: list[str] = field(default_factory=list)
 
 
@@ -86,7 +89,7 @@ async def write_index(
     with ``empty``, a source without package files is refused with that message, before
     anything is written."""
     previous = await _previous(source)
-    serial = (previous[0] if previous else 0) + 1
+    serial = (previous.serial if previous else 0) + 1
     written = Written(store.describe(), serial)
     log(f"Listing {source.describe()}")
     walk = await walk_source(source, None)
@@ -95,16 +98,18 @@ async def write_index(
     if empty is not None and not (packages or walk.conda or walk.channels):
         raise AirlockError("no-manifest", empty, 422)
     log(f"Reading {len(packages)} wheels and sdists and {len(walk.conda)} conda packages")
+    before = await previous.files({f.project for f in packages}) if previous else {}
     with tempfile.TemporaryDirectory(prefix="airlock-index-") as scratch:
-        reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems)
+        reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems, before)
         facts = await reader.all([*packages, *walk.conda])
+        written.files_reused = reader.reused
         documents: dict[str, ManifestEntry] = {}
         pages = _pages(walk, packages, facts, written.problems)
         bins: dict[str, dict[str, ManifestEntry]] = {}
         for page in pages:
             data = encode(project_document(page))
             entry = ManifestEntry(sha256(data), len(data))
-            if previous is None or previous[1].get(page.name) != entry:
+            if previous is None or previous.pages.get(page.name) != entry:
                 await store.put(page_path(page.name), data, PYPI_JSON)
                 written.pages_written += 1
             bins.setdefault(bin_path(page.name), {})[page.name] = entry
@@ -128,6 +133,7 @@ async def write_index(
         ],
         SECTION: {"format": FORMAT, "serial": serial, "written": _now()},
     }
+    await store.settle()
     await store.put(MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode(), PLAIN_JSON)
     written.projects, written.files, written.conda = len(pages), len(packages), len(walk.conda)
     return written
@@ -139,14 +145,48 @@ async def _put(store: Store, path: str, document: dict[str, object], kind: str) 
     return ManifestEntry(sha256(data), len(data))
 
 
-async def _previous(source: Source) -> tuple[int, dict[str, ManifestEntry]] | None:
-    """The serial of the index already there and its pages' hashes, from its bins; None
-    when there is none, or none that can be read (it is then written whole)."""
+@dataclass
+class _Previous:
+    """The index already there: its serial, its pages' hashes (from its bins), its pages."""
+
+    serial: int
+    written: str
+    pages: dict[str, ManifestEntry]
+    index: OpenedIndex
+
+    async def files(self, projects: set[str]) -> dict[str, FileFacts]:
+        """What it says of each file of ``projects``, by key, for the files that can be
+        trusted to be unchanged: dated before it was written (a file rewritten in the same
+        second, with the same size, would otherwise look the same). A page that cannot be
+        read says nothing: its files are read again."""
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def described(name: str) -> list[FileFacts]:
+            async with limit:
+                try:
+                    page = await self.index.page(name)
+                except AirlockError:
+                    return []
+            return page.files if page else []
+
+        found = await asyncio.gather(*(described(n) for n in sorted(projects) if n in self.pages))
+        return {
+            facts.key: facts
+            for files in found
+            for facts in files
+            if facts.stamp.modified is not None and facts.stamp.modified < self.written
+        }
+
+
+async def _previous(source: Source) -> _Previous | None:
+    """The index already there; None when there is none, or none that can be read (it is
+    then written whole)."""
     try:
         manifest = await read_manifest(source, None)
         if manifest is None:
             return None
-        return manifest.serial, await OpenedIndex(source, manifest).pages()
+        index = OpenedIndex(source, manifest)
+        return _Previous(manifest.serial, manifest.written, await index.pages(), index)
     except AirlockError:
         return None
 
@@ -184,12 +224,19 @@ class _Reader:
     """What the index adds to the walk, read from the files, a few at a time."""
 
     def __init__(
-        self, source: Source, walk: IndexSnapshot, scratch: ContentCache, problems: list[str]
+        self,
+        source: Source,
+        walk: IndexSnapshot,
+        scratch: ContentCache,
+        problems: list[str],
+        before: dict[str, FileFacts],
     ) -> None:
         self._source = source
         self._walk = walk
         self._scratch = scratch
         self._problems = problems
+        self._before = before
+        self.reused = 0
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self._loose: dict[str, Path] = {}  # conda packages fetched, by key
 
@@ -203,6 +250,12 @@ class _Reader:
         listed_by = self._listed_by(entry) if expected else None
         digest = expected.sha256 if expected else None
         mismatch = indexed.trust.state == "mismatch"
+        stamp = Stamp(entry.key, entry.size, entry.modified, entry.etag)
+        known = self._before.get(entry.key)
+        if known is not None and not mismatch and _still(known, indexed, stamp, digest):
+            self.reused += 1
+            return FileFacts(stamp, known.sha256, listed_by, False, known.requires_python,
+                             known.metadata_sha256)  # fmt: skip
         requires = metadata = None
         async with self._limit:
             try:
@@ -219,7 +272,6 @@ class _Reader:
                     return None
                 self._problems.append(error.message)
                 mismatch = True
-        stamp = Stamp(entry.key, entry.size, entry.modified, entry.etag)
         return FileFacts(stamp, digest, listed_by, mismatch, requires, metadata)
 
     async def _open(
@@ -294,6 +346,20 @@ class _Reader:
             store, CONDA_PACKAGES, conda_document(part), PLAIN_JSON
         )
         return documents
+
+
+def _still(known: FileFacts, indexed: IndexedFile, stamp: Stamp, digest: str | None) -> bool:
+    """Whether what the previous index says of a wheel or sdist holds now: the same object
+    (key, size, date, etag), the sha256 its manifest gives now being the one it had (else
+    the file is read again, to check it), and a wheel's METADATA read then."""
+    if indexed.kind == "conda" or known.mismatch or known.stamp != stamp:
+        return False
+    if indexed.kind == "wheel" and known.metadata_sha256 is None:
+        return False
+    if digest is None:
+        # No manifest lists it now: the sha256 must be one the index computed itself.
+        return known.listed_by is None and known.sha256 is not None
+    return known.sha256 == digest
 
 
 def _now() -> str:
