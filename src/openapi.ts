@@ -1197,9 +1197,14 @@ export interface components {
                     [key: string]: string;
                 };
                 size?: number;
-                "core-metadata"?: boolean;
-                "data-dist-info-metadata"?: boolean;
+                "requires-python"?: string;
+                "core-metadata"?: components["schemas"]["IndexMetadataFlag"];
+                "data-dist-info-metadata"?: components["schemas"]["IndexMetadataFlag"];
             }[];
+        };
+        /** @description PEP 714: the file's METADATA is served at its URL + .metadata; its hashes when the source's static index knows them, else true. */
+        IndexMetadataFlag: boolean | {
+            [key: string]: string;
         };
     };
     responses: {

@@ -31,6 +31,7 @@ from .documents import (
     Stamp,
     bin_path,
     invalid,
+    normalized,
     page_path,
     parse_bin,
     parse_conda,
@@ -153,12 +154,15 @@ class OpenedIndex:
             data = await self._document(PROJECT_LIST)
             if data is None:
                 return []
+            where = INDEX_FOLDER + PROJECT_LIST
             try:
-                projects = json.loads(data)["projects"]
-                return [str(project["name"]) for project in projects]
+                names = [project["name"] for project in json.loads(data)["projects"]]
             except (ValueError, KeyError, TypeError):
-                where = INDEX_FOLDER + PROJECT_LIST
                 raise invalid(where, "it is no PEP 691 project list") from None
+            for name in names:
+                if not isinstance(name, str) or not normalized(name):
+                    raise invalid(where, f"{name!r} is not a normalized project name")
+            return names
 
         names: list[str] = await self._once(PROJECT_LIST, read)
         return names
