@@ -22,7 +22,7 @@ from boto3.exceptions import Boto3Error
 from ..atomic import write_atomic
 from ..errors import AirlockError
 from ..package_index.documents import MANIFEST
-from ..package_index.layout import INDEX_FOLDER
+from ..package_index.layout import INDEX_FOLDER, PLAIN_JSON
 from ..s3_write import s3_client
 from ..secrets import redact
 
@@ -35,6 +35,12 @@ class Store(ABC):
 
     @abstractmethod
     def describe(self) -> str: ...
+
+    @abstractmethod
+    async def put_manifest(self, data: bytes, replacing: str | None) -> None:
+        """Write the manifest over the one whose etag is ``replacing`` (None: over none);
+        ``index-conflict`` when another writer's replaced it meanwhile, where the store can
+        tell (S3's conditional PUT)."""
 
     @abstractmethod
     async def settle(self) -> None:
@@ -62,6 +68,11 @@ class FolderStore(Store):
                 "needs write access to the folder.",
                 403,
             ) from None
+
+    async def put_manifest(self, data: bytes, replacing: str | None) -> None:
+        # A folder has no conditional write: the writer's check of the serial just before
+        # is the guard.
+        await self.put(MANIFEST, data, PLAIN_JSON)
 
     async def settle(self) -> None:
         await asyncio.to_thread(os.sync)
@@ -94,7 +105,7 @@ class S3Store(Store):
         self._profile = aws_profile
         self._client: Any = None
 
-    async def put(self, path: str, data: bytes, content_type: str) -> None:
+    async def put(self, path: str, data: bytes, content_type: str, **condition: str) -> None:
         try:
             if self._client is None:
                 self._client = await asyncio.to_thread(s3_client, self.endpoint_url, self._profile)
@@ -104,17 +115,44 @@ class S3Store(Store):
                 Key=self.base + path,
                 Body=data,
                 ContentType=content_type,
+                **condition,
             )
-        except (boto_errors.BotoCoreError, boto_errors.ClientError, Boto3Error) as error:
-            raise AirlockError(
-                "index-write-failed",
-                f"{self.describe()}{path} cannot be written ({redact(str(error))}): the index "
-                "needs s3:PutObject on the prefix.",
-                502,
-            ) from None
+        except boto_errors.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _CONFLICT:
+                raise conflict(self.describe() + MANIFEST) from None
+            raise self._failed(path, error) from None
+        except (boto_errors.BotoCoreError, Boto3Error) as error:
+            raise self._failed(path, error) from None
+
+    async def put_manifest(self, data: bytes, replacing: str | None) -> None:
+        # Conditional: only over the manifest this writer started from (none: only if
+        # there is still none).
+        condition = {"IfMatch": replacing} if replacing else {"IfNoneMatch": "*"}
+        await self.put(MANIFEST, data, PLAIN_JSON, **condition)
 
     async def settle(self) -> None:
         """Nothing to do: an object is durable once its PUT is answered."""
 
+    def _failed(self, path: str, error: Exception) -> AirlockError:
+        return AirlockError(
+            "index-write-failed",
+            f"{self.describe()}{path} cannot be written ({redact(str(error))}): the index "
+            "needs s3:PutObject on the prefix.",
+            502,
+        )
+
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.base}"
+
+
+def conflict(where: str) -> AirlockError:
+    return AirlockError(
+        "index-conflict",
+        f"Another 'jupyter airlock index' wrote {where} while this one ran; this run's index "
+        "was not published. Run it again once the other has finished.",
+        409,
+    )
+
+
+# S3's answer when a conditional PUT's condition does not hold.
+_CONFLICT = ("PreconditionFailed", "412", "ConditionalRequestConflict")

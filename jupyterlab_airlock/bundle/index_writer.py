@@ -8,7 +8,9 @@ core-metadata hash: a small wheel is read whole in one request (and checked agai
 manifest on the way), a large one by ranged reads of its zip directory. A file the
 previous index already describes, unchanged since (same key, size, date and etag, dated
 before that index was written), is not read again. Pages whose bytes did not change are
-not written again; the manifest goes last.
+not written again; the manifest goes last, and only when no other writer's manifest
+replaced the one this run started from (on S3 a conditional PUT; in a folder a check of the
+serial just before): ``index-conflict`` otherwise.
 """
 
 from __future__ import annotations
@@ -55,11 +57,11 @@ from ..package_index.files import IndexedFile, IndexSnapshot, walk_source
 from ..package_index.index import _wheel_metadata
 from ..package_index.layout import PLAIN_JSON, PYPI_JSON
 from ..package_index.static_loader import CONCURRENCY
-from ..package_index.static_reader import SECTION, OpenedIndex, read_manifest
+from ..package_index.static_reader import MANIFEST_KEY, SECTION, OpenedIndex, read_manifest
 from ..ranged_file import RangedFile
 from ..sources import Entry, Source
 from ..trust.manifests import ManifestEntry
-from .index_stores import Store
+from .index_stores import Store, conflict
 
 # A wheel this small is read whole: one request, and its sha256 checked on the way.
 WHOLE_READ = 1 << 20
@@ -88,6 +90,7 @@ async def write_index(
     """Index every package file of ``source`` into ``store`` (its ``.airlock-index/``);
     with ``empty``, a source without package files is refused with that message, before
     anything is written."""
+    replacing = await _manifest_etag(source)
     previous = await _previous(source)
     serial = (previous.serial if previous else 0) + 1
     written = Written(store.describe(), serial)
@@ -134,7 +137,9 @@ async def write_index(
         SECTION: {"format": FORMAT, "serial": serial, "written": _now()},
     }
     await store.settle()
-    await store.put(MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode(), PLAIN_JSON)
+    if await _serial(source) != serial - 1:
+        raise conflict(store.describe() + MANIFEST)
+    await store.put_manifest((json.dumps(manifest, indent=1) + "\n").encode(), replacing)
     written.projects, written.files, written.conda = len(pages), len(packages), len(walk.conda)
     return written
 
@@ -178,17 +183,40 @@ class _Previous:
         }
 
 
-async def _previous(source: Source) -> _Previous | None:
-    """The index already there; None when there is none, or none that can be read (it is
-    then written whole)."""
+async def _manifest_etag(source: Source) -> str | None:
+    """The etag of the index's manifest as it is now; None when there is none."""
+    try:
+        return (await source.stat(MANIFEST_KEY)).etag
+    except AirlockError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+async def _serial(source: Source) -> int:
+    """The serial of the index there now; 0 when there is none that can be read."""
     try:
         manifest = await read_manifest(source, None)
-        if manifest is None:
-            return None
-        index = OpenedIndex(source, manifest)
-        return _Previous(manifest.serial, manifest.written, await index.pages(), index)
+    except AirlockError:
+        return 0
+    return manifest.serial if manifest else 0
+
+
+async def _previous(source: Source) -> _Previous | None:
+    """The index already there; None when there is none that can be read (it is then
+    written whole, as it is when its bins cannot be read)."""
+    try:
+        manifest = await read_manifest(source, None)
     except AirlockError:
         return None
+    if manifest is None:
+        return None
+    index = OpenedIndex(source, manifest)
+    try:
+        pages = await index.pages()
+    except AirlockError:
+        pages = {}
+    return _Previous(manifest.serial, manifest.written, pages, index)
 
 
 def _pages(

@@ -1,6 +1,7 @@
 """Writing the static index again: files unchanged since the previous index are described
 from it without being read; a file that changed, or whose manifest now gives another
-sha256, is read again."""
+sha256, is read again. Two writers at once: the later manifest is refused, not written over
+the other's (S3: a conditional PUT against moto; a folder: the serial checked)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,29 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from jupyterlab_airlock.bundle.index_stores import FolderStore
-from jupyterlab_airlock.bundle.index_writer import Written, write_index
-from jupyterlab_airlock.package_index.layout import INDEX_FOLDER
-from jupyterlab_airlock.sources import FolderSource
+import pytest
 
-from .test_static_index import CLOSURE, UNRELATED, fill, run, write_sums
+from demo.services import Service, start_moto
+from jupyterlab_airlock.bundle.index_cli import index_source
+from jupyterlab_airlock.bundle.index_stores import FolderStore, S3Store
+from jupyterlab_airlock.bundle.index_writer import Written, write_index
+from jupyterlab_airlock.errors import AirlockError
+from jupyterlab_airlock.package_index.layout import INDEX_FOLDER
+from jupyterlab_airlock.sources import FolderSource, S3Source
+
+from .test_static_index import (
+    CLOSURE,
+    UNRELATED,
+    aws,  # noqa: F401 (a fixture)
+    bucket,
+    fill,
+    package_index,
+    run,
+    write_sums,
+)
 from .wheels import make_wheel
 
 HOUR = 3600
@@ -102,3 +118,68 @@ def test_a_file_dated_when_the_index_was_written_is_read_again(tmp_path: Path) -
     again, read = index(folder)
     assert again.files_reused == 0
     assert len(read) == 4 + UNRELATED
+
+
+# Two writers at once: the one whose manifest would replace the other's is refused.
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[Service]:
+    service = start_moto()
+    yield service
+    service.stop()
+
+
+class Racing(S3Store):
+    """An S3 store that lets another whole index run finish just before its manifest is
+    written: a second writer that started later and finished first."""
+
+    def __init__(self, url: str, bucket: str) -> None:
+        super().__init__(bucket, "approved", url, None)
+        self.url = url
+
+    async def put_manifest(self, data: bytes, replacing: str | None) -> None:
+        await index_source(f"s3://{self.bucket}/approved", endpoint_url=self.url)
+        await super().put_manifest(data, replacing)
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.parametrize("indexed_before", [False, True])
+def test_a_writer_whose_manifest_another_replaced_meanwhile_is_refused(
+    moto: Service, tmp_path: Path, indexed_before: bool
+) -> None:
+    name = f"racing-{int(indexed_before)}"
+    s3 = bucket(moto, tmp_path, name, 3)
+    if indexed_before:
+        run(index_source(f"s3://{name}/approved", endpoint_url=moto.url))
+    source = S3Source(name, "approved", endpoint_url=moto.url, region="us-east-1")
+    with pytest.raises(AirlockError) as refused:
+        run(write_index(source, Racing(moto.url, name)))
+    assert refused.value.code == "index-conflict"
+    assert "Run it again" in refused.value.message
+    # The other writer's index stands, whole: its serial, and every page it lists.
+    key = f"approved/{INDEX_FOLDER}manifest.json"
+    manifest = json.loads(s3.get_object(Bucket=name, Key=key)["Body"].read())
+    assert manifest["airlock-index"]["serial"] == 1 + indexed_before
+    index = package_index(source, tmp_path / "cache")
+    snapshot = run(index.snapshot(projects=CLOSURE))
+    assert (snapshot.via, snapshot.note) == ("index", None)
+    assert all(snapshot.projects[project] for project in CLOSURE)
+
+
+class Overtaken(FolderStore):
+    """A folder store whose run is overtaken by another whole run before its manifest."""
+
+    async def settle(self) -> None:
+        await index_source(str(self.root.parent))
+        await super().settle()
+
+
+def test_in_a_folder_a_writer_overtaken_by_another_is_refused(tmp_path: Path) -> None:
+    folder = fill(tmp_path / "exchange")
+    index(folder)
+    with pytest.raises(AirlockError) as refused:
+        run(write_index(FolderSource(str(folder)), Overtaken(folder)))
+    assert refused.value.code == "index-conflict"
+    manifest = json.loads((folder / INDEX_FOLDER / "manifest.json").read_text())
+    assert manifest["airlock-index"]["serial"] == 2
