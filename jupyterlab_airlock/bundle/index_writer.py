@@ -5,12 +5,13 @@ A file's sha256 comes from its folder's manifest when it lists it; otherwise the
 read to hash it (the page then says no manifest lists it: a reader treats it as
 unverified, as a walk does). A wheel's METADATA gives requires-python and the
 core-metadata hash: a small wheel is read whole in one request (and checked against its
-manifest on the way), a large one by ranged reads of its zip directory. A file the
-previous index already describes, unchanged since (same key, size, date and etag, dated
-before that index was written), is not read again. Pages whose bytes did not change are
-not written again; the manifest goes last, and only when no other writer's manifest
-replaced the one this run started from (on S3 a conditional PUT; in a folder a check of the
-serial just before): ``index-conflict`` otherwise.
+manifest on the way), a large one by ranged reads of its zip directory. What the previous
+index says is reused where nothing changed since (``index_previous``): a page whose files
+and manifests are as they were is kept without reading them, a file unchanged is not read
+again. Pages whose bytes did not change are not written again. The manifest goes last, and
+only when no other writer's manifest replaced the one this run started from (on S3 a
+conditional PUT; in a folder a check of the serial just before): ``index-conflict``
+otherwise.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ..package_index.documents import (
     encode,
     manifests_document,
     normalized,
+    page_inputs,
     page_path,
     project_document,
     project_list_document,
@@ -57,10 +59,11 @@ from ..package_index.files import IndexedFile, IndexSnapshot, walk_source
 from ..package_index.index import _wheel_metadata
 from ..package_index.layout import PLAIN_JSON, PYPI_JSON
 from ..package_index.static_loader import CONCURRENCY
-from ..package_index.static_reader import MANIFEST_KEY, SECTION, OpenedIndex, read_manifest
+from ..package_index.static_reader import SECTION
 from ..ranged_file import RangedFile
 from ..sources import Entry, Source
 from ..trust.manifests import ManifestEntry
+from .index_previous import Previous, manifest_etag, previous_index, serial_now, still
 from .index_stores import Store, conflict
 
 # A wheel this small is read whole: one request, and its sha256 checked on the way.
@@ -90,8 +93,8 @@ async def write_index(
     """Index every package file of ``source`` into ``store`` (its ``.airlock-index/``);
     with ``empty``, a source without package files is refused with that message, before
     anything is written."""
-    replacing = await _manifest_etag(source)
-    previous = await _previous(source)
+    replacing = await manifest_etag(source)
+    previous = await previous_index(source)
     serial = (previous.serial if previous else 0) + 1
     written = Written(store.describe(), serial)
     log(f"Listing {source.describe()}")
@@ -101,24 +104,29 @@ async def write_index(
     if empty is not None and not (packages or walk.conda or walk.channels):
         raise AirlockError("no-manifest", empty, 422)
     log(f"Reading {len(packages)} wheels and sdists and {len(walk.conda)} conda packages")
-    before = await previous.files({f.project for f in packages}) if previous else {}
+    kept = _kept(walk, packages, previous)
+    fresh = [f for f in packages if f.project not in kept]
+    before = await previous.files({f.project for f in fresh}) if previous else {}
     with tempfile.TemporaryDirectory(prefix="airlock-index-") as scratch:
         reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems, before)
-        facts = await reader.all([*packages, *walk.conda])
-        written.files_reused = reader.reused
+        facts = await reader.all([*fresh, *walk.conda])
+        written.files_reused = reader.reused + len(packages) - len(fresh)
         documents: dict[str, ManifestEntry] = {}
-        pages = _pages(walk, packages, facts, written.problems)
-        bins: dict[str, dict[str, ManifestEntry]] = {}
+        pages = _pages(walk, fresh, facts, written.problems)
+        bins: dict[str, dict[str, tuple[ManifestEntry, str]]] = {}
         for page in pages:
             data = encode(project_document(page))
             entry = ManifestEntry(sha256(data), len(data))
             if previous is None or previous.pages.get(page.name) != entry:
                 await store.put(page_path(page.name), data, PYPI_JSON)
                 written.pages_written += 1
-            bins.setdefault(bin_path(page.name), {})[page.name] = entry
+            inputs = page_inputs([f.stamp for f in page.files], page.manifests)
+            bins.setdefault(bin_path(page.name), {})[page.name] = (entry, inputs)
+        for name, (entry, inputs) in kept.items():
+            bins.setdefault(bin_path(name), {})[name] = (entry, inputs)
         for path, entries in sorted(bins.items()):
             documents[path] = await _put(store, path, bin_document(entries), PLAIN_JSON)
-        names = [page.name for page in pages]
+        names = [page.name for page in pages] + list(kept)
         documents[PROJECT_LIST] = await _put(
             store, PROJECT_LIST, project_list_document(names), PYPI_JSON
         )
@@ -137,7 +145,7 @@ async def write_index(
         SECTION: {"format": FORMAT, "serial": serial, "written": _now()},
     }
     await store.settle()
-    if await _serial(source) != serial - 1:
+    if await serial_now(source) != serial - 1:
         raise conflict(store.describe() + MANIFEST)
     await store.put_manifest((json.dumps(manifest, indent=1) + "\n").encode(), replacing)
     written.projects, written.files, written.conda = len(pages), len(packages), len(walk.conda)
@@ -150,73 +158,23 @@ async def _put(store: Store, path: str, document: dict[str, object], kind: str) 
     return ManifestEntry(sha256(data), len(data))
 
 
-@dataclass
-class _Previous:
-    """The index already there: its serial, its pages' hashes (from its bins), its pages."""
-
-    serial: int
-    written: str
-    pages: dict[str, ManifestEntry]
-    index: OpenedIndex
-
-    async def files(self, projects: set[str]) -> dict[str, FileFacts]:
-        """What it says of each file of ``projects``, by key, for the files that can be
-        trusted to be unchanged: dated before it was written (a file rewritten in the same
-        second, with the same size, would otherwise look the same). A page that cannot be
-        read says nothing: its files are read again."""
-        limit = asyncio.Semaphore(CONCURRENCY)
-
-        async def described(name: str) -> list[FileFacts]:
-            async with limit:
-                try:
-                    page = await self.index.page(name)
-                except AirlockError:
-                    return []
-            return page.files if page else []
-
-        found = await asyncio.gather(*(described(n) for n in sorted(projects) if n in self.pages))
-        return {
-            facts.key: facts
-            for files in found
-            for facts in files
-            if facts.stamp.modified is not None and facts.stamp.modified < self.written
-        }
-
-
-async def _manifest_etag(source: Source) -> str | None:
-    """The etag of the index's manifest as it is now; None when there is none."""
-    try:
-        return (await source.stat(MANIFEST_KEY)).etag
-    except AirlockError as error:
-        if error.status == 404:
-            return None
-        raise
-
-
-async def _serial(source: Source) -> int:
-    """The serial of the index there now; 0 when there is none that can be read."""
-    try:
-        manifest = await read_manifest(source, None)
-    except AirlockError:
-        return 0
-    return manifest.serial if manifest else 0
-
-
-async def _previous(source: Source) -> _Previous | None:
-    """The index already there; None when there is none that can be read (it is then
-    written whole, as it is when its bins cannot be read)."""
-    try:
-        manifest = await read_manifest(source, None)
-    except AirlockError:
-        return None
-    if manifest is None:
-        return None
-    index = OpenedIndex(source, manifest)
-    try:
-        pages = await index.pages()
-    except AirlockError:
-        pages = {}
-    return _Previous(manifest.serial, manifest.written, pages, index)
+def _kept(
+    walk: IndexSnapshot, packages: list[IndexedFile], previous: Previous | None
+) -> dict[str, tuple[ManifestEntry, str]]:
+    """The previous index's pages made from what the walk finds now: kept as they are."""
+    if previous is None:
+        return {}
+    by_project: dict[str, list[IndexedFile]] = {}
+    for indexed in packages:
+        by_project.setdefault(indexed.project, []).append(indexed)
+    kept = {}
+    for name, files in by_project.items():
+        stamps = [Stamp(f.entry.key, f.entry.size, f.entry.modified, f.entry.etag) for f in files]
+        manifests = _manifests(walk, [f.entry.key for f in files])
+        inputs = page_inputs(stamps, manifests)
+        if previous.unchanged(name, inputs, [*stamps, *manifests]):
+            kept[name] = (previous.pages[name], inputs)
+    return kept
 
 
 def _pages(
@@ -280,7 +238,7 @@ class _Reader:
         mismatch = indexed.trust.state == "mismatch"
         stamp = Stamp(entry.key, entry.size, entry.modified, entry.etag)
         known = self._before.get(entry.key)
-        if known is not None and not mismatch and _still(known, indexed, stamp, digest):
+        if known is not None and not mismatch and still(known, indexed, stamp, digest):
             self.reused += 1
             return FileFacts(stamp, known.sha256, listed_by, False, known.requires_python,
                              known.metadata_sha256)  # fmt: skip
@@ -374,20 +332,6 @@ class _Reader:
             store, CONDA_PACKAGES, conda_document(part), PLAIN_JSON
         )
         return documents
-
-
-def _still(known: FileFacts, indexed: IndexedFile, stamp: Stamp, digest: str | None) -> bool:
-    """Whether what the previous index says of a wheel or sdist holds now: the same object
-    (key, size, date, etag), the sha256 its manifest gives now being the one it had (else
-    the file is read again, to check it), and a wheel's METADATA read then."""
-    if indexed.kind == "conda" or known.mismatch or known.stamp != stamp:
-        return False
-    if indexed.kind == "wheel" and known.metadata_sha256 is None:
-        return False
-    if digest is None:
-        # No manifest lists it now: the sha256 must be one the index computed itself.
-        return known.listed_by is None and known.sha256 is not None
-    return known.sha256 == digest
 
 
 def _now() -> str:

@@ -34,6 +34,7 @@ from .documents import (
     normalized,
     page_path,
     parse_bin,
+    parse_bin_inputs,
     parse_conda,
     parse_manifests,
     parse_project,
@@ -146,6 +147,15 @@ class OpenedIndex:
             if path.startswith("bins/"):
                 pages.update(await self._bin(path))
         return pages
+
+    async def page_inputs(self) -> dict[str, str]:
+        """What each project's page was made from, as the bins give it (for a writer)."""
+        inputs: dict[str, str] = {}
+        for path in sorted(self.manifest.documents):
+            if path.startswith("bins/"):
+                data = await self._document(path)
+                inputs.update(parse_bin_inputs(data, INDEX_FOLDER + path) if data else {})
+        return inputs
 
     async def names(self) -> list[str]:
         """Every project of the index."""

@@ -50,10 +50,13 @@ class ReadCounting(FolderSource):
         return await super().read_range(key, start, length, etag)
 
 
-def index(folder: Path) -> tuple[Written, set[str]]:
-    """Index ``folder``; what was written, and which package files were read."""
+def index(folder: Path, pages: list[str] | None = None) -> tuple[Written, set[str]]:
+    """Index ``folder``; what was written, and which package files were read (and into
+    ``pages``, the previous index's pages read)."""
     source = ReadCounting(str(folder))
     written = run(write_index(source, FolderStore(folder)))
+    if pages is not None:
+        pages += [key for key in source.read if key.startswith(INDEX_FOLDER + "simple/")]
     return written, {key for key in source.read if key.endswith(".whl")}
 
 
@@ -65,8 +68,9 @@ def page(folder: Path, project: str) -> dict[str, dict[str, object]]:
 def age(folder: Path) -> None:
     """Every file dated an hour ago, as files copied in before the index was written are."""
     then = time.time() - HOUR
-    for path in folder.rglob("*.whl"):
-        os.utime(path, (then, then))
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (then, then))
 
 
 def test_a_second_index_reads_only_the_files_that_changed(tmp_path: Path) -> None:
@@ -77,8 +81,10 @@ def test_a_second_index_reads_only_the_files_that_changed(tmp_path: Path) -> Non
     assert len(read) == 4 + UNRELATED
     pages = {project: page(folder, project) for project in CLOSURE}
 
-    again, read = index(folder)
+    pages_read: list[str] = []
+    again, read = index(folder, pages_read)
     assert (again.files_reused, read, again.pages_written) == (4 + UNRELATED, set(), 0)
+    assert pages_read == []  # every page was made from what is there now: kept unread
     assert {project: page(folder, project) for project in CLOSURE} == pages
 
     # airlock-c is rebuilt with other contents and listed anew; airlock-b 1.0 keeps its
@@ -96,7 +102,10 @@ def test_a_second_index_reads_only_the_files_that_changed(tmp_path: Path) -> Non
         )
     )
     (wheels / "SHA256SUMS").write_text(sums)
-    third, read = index(folder)
+    third, read = index(folder, pages_read)
+    # Only the pages of the folder whose manifest changed are made again.
+    wheels_pages = {f"{INDEX_FOLDER}simple/{p}/index.json" for p in CLOSURE}
+    assert set(pages_read) == wheels_pages
     assert read == {"wheels/" + rebuilt.name, "wheels/airlock_b-1.0-py3-none-any.whl"}
     assert third.files_reused == 4 + UNRELATED - 2
     assert any("airlock_b-1.0-py3-none-any.whl is not the file" in p for p in third.problems)
