@@ -1,11 +1,14 @@
 """Plans: the first plan of a small closure (a chain of five wheels, as ``requests`` has)
-while the bucket also holds N unrelated wheels, for N = 1,000 and 100,000 (quick: 10,000),
+while the folder also holds N unrelated wheels, for N = 1,000 and 100,000 (quick: 10,000),
 with the source's static index (``jupyter airlock index``) and without it (the walk), in
 alternating rounds through Airlock's REST API into one fresh venv kernel.
 
-Each case is its own prefix of the bench bucket, read through a profile of its own; every
-round applies the case's profile before its plan, so each plan is the first look at its
-source (as after the 30 s a look is kept, or on another user's server).
+Each case is its own mounted folder, read through a profile of its own: the unrelated
+wheels are hard links of one small wheel under names of their own (100,000 take seconds to
+make; putting them into moto took over half an hour), all listed in the folder's
+SHA256SUMS. Every round applies the case's profile before its plan, and a walked folder is
+dated anew (its kept listing is dropped), so each plan is the first look at its source (as
+after the 30 s a look is kept, or on another user's server).
 
 Then, where a warm plan's time goes: the plan through the API, against uv's own dry run of
 the same request through the server's index over HTTP (what the plan runs), and against
@@ -18,6 +21,7 @@ import asyncio
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,6 +57,7 @@ SMALL = 1_000
 FULL_LARGE = 100_000
 QUICK_LARGE = 10_000
 FILL_THREADS = 16
+LINKS_PER_FILE = 10_000
 # Issue 26's targets: with the index, the first plan at 100,000 unrelated wheels within
 # 1.5 times the one at 1,000, and within a second.
 LARGE_LIMIT = 1.5
@@ -63,22 +68,16 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
     work = servers.root_dir.parent / "plans"
     large = QUICK_LARGE if scale.quick else FULL_LARGE
     chain = chain_wheels(work / "chain", "bench-plan")
-    template = unrelated_wheel(work)
+    template = make_wheel(work, "bench-unrelated", "1.0")
     cases: dict[tuple[int, bool], Callable[[], float]] = {}
     kernel = _kernel(servers)
     for count in (SMALL, large):
         for indexed in (False, True):
-            prefix = f"plans/{count}-{'index' if indexed else 'walk'}"
-            upload(servers, prefix, chain, template, count)
+            folder = servers.mounted / "plans" / f"{count}-{'index' if indexed else 'walk'}"
+            fill_folder(folder, chain, template, count)
             if indexed:
-                progress(f"plans: indexing s3://{BUCKET}/{prefix} ({count + CHAIN:,} wheels)")
-                start = time.perf_counter()
-                url = f"s3://{BUCKET}/{prefix}"
-                asyncio.run(index_source(url, endpoint_url=servers.s3_url, region=DEMO_REGION))
-                took = time.perf_counter() - start
-                yield Note(f"plans: 'jupyter airlock index' of {count + CHAIN:,} wheels in S3",
-                           seconds(took))  # fmt: skip
-            cases[count, indexed] = _first_plan(servers, kernel, prefix)
+                yield from _index(folder, count)
+            cases[count, indexed] = _first_plan(servers, kernel, folder, indexed)
     progress(f"plans: first plans at {SMALL:,} and {large:,} unrelated wheels, alternating")
     order = list(cases)
     times = dict(zip(order, alternate(scale.rounds, *cases.values()), strict=True))
@@ -97,11 +96,28 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
     servers.jupyter.post("/airlock/profiles/apply", {"name": S3_PROFILE})
 
 
+def _index(folder: Path, count: int) -> Iterator[Outcome]:
+    """Index ``folder``, then again with nothing changed: the second reads no wheel again."""
+    for again in (False, True):
+        progress(f"plans: indexing {folder} ({count + CHAIN:,} wheels){' again' if again else ''}")
+        start = time.perf_counter()
+        written = asyncio.run(index_source(str(folder)))
+        took = time.perf_counter() - start
+        yield Note(
+            f"plans: 'jupyter airlock index' of {count + CHAIN:,} wheels in a folder"
+            + (", again, nothing changed" if again else ""),
+            f"{seconds(took)} ({written.pages_written:,} pages written, "
+            f"{written.files_reused:,} files not read again)",
+        )
+
+
 def _where_the_time_goes(
     servers: Servers, kernel: str, chain: Path, rounds: int
 ) -> Iterator[Outcome]:
     """A warm plan (index, 1,000 unrelated wheels) against uv alone, over HTTP and local."""
-    servers.jupyter.post("/airlock/profiles/apply", profile_of(servers, f"plans/{SMALL}-index"))
+    servers.jupyter.post(
+        "/airlock/profiles/apply", folder_profile(servers.mounted / "plans" / f"{SMALL}-index")
+    )
     home = servers.root_dir.parent / "home"
     secret = (home / ".local/share/jupyter/airlock/index-secret").read_text().strip()
     server = servers.jupyter.url.replace("://", f"://{USER}:{secret}@")
@@ -152,24 +168,32 @@ def profile_of(servers: Servers, prefix: str) -> dict[str, Any]:
     return {"profile": {"name": "bench-" + prefix.replace("/", "-"), "source": source}}
 
 
+def folder_profile(folder: Path) -> dict[str, Any]:
+    """A profile (to apply) whose source is the mounted folder ``folder``."""
+    source = {"kind": "folder", "path": str(folder)}
+    return {"profile": {"name": f"bench-plans-{folder.name}", "source": source}}
+
+
 def _label(case: tuple[int, bool]) -> str:
     return f"{case[0]:,} unrelated wheels, {'index' if case[1] else 'walk'}"
 
 
-def _first_plan(servers: Servers, kernel: str, prefix: str) -> Callable[[], float]:
-    profile = profile_of(servers, prefix)
+def _first_plan(servers: Servers, kernel: str, folder: Path, indexed: bool) -> Callable[[], float]:
+    profile = folder_profile(folder)
 
     def plan() -> float:
         servers.jupyter.post("/airlock/profiles/apply", profile)  # a first look, untimed
+        if not indexed:
+            os.utime(folder / "wheels")  # a new date: the server lists the folder anew
         start = time.perf_counter()
         planned = servers.jupyter.post(
             "/airlock/install/plan", {"kernel": kernel, "requirements": ["bench-plan-0"]}
         )
         elapsed = time.perf_counter() - start
         if not planned["ok"] or len(planned["steps"]) != CHAIN:
-            raise BenchError(f"the plan from {prefix} is not the chain: {planned['summary']}")
-        if "index" in prefix and "whole source" in planned["summary"]:
-            raise BenchError(f"the plan from {prefix} did not use its index: {planned['summary']}")
+            raise BenchError(f"the plan from {folder} is not the chain: {planned['summary']}")
+        if indexed and "whole source" in planned["summary"]:
+            raise BenchError(f"the plan from {folder} did not use its index: {planned['summary']}")
         return elapsed
 
     return plan
@@ -204,6 +228,34 @@ def unrelated_wheel(work: Path) -> bytes:
     os.environ.update(DEMO_AWS_ENV)
     work.mkdir(parents=True, exist_ok=True)
     return make_wheel(work, "bench-unrelated", "1.0").read_bytes()
+
+
+def fill_folder(folder: Path, chain: list[Path], template: Path, count: int) -> None:
+    """The chain and ``count`` unrelated wheels (hard links of ``template``) in
+    ``folder``/wheels/, all listed in its SHA256SUMS, dated an hour ago (as files copied in
+    before an index is written are: the index trusts no file of its own second)."""
+    progress(f"plans: linking {count + CHAIN:,} wheels into {folder}")
+    wheels = folder / "wheels"
+    wheels.mkdir(parents=True)
+    digest = hashlib.sha256(template.read_bytes()).hexdigest()
+    then = time.time() - 3600
+    sums = []
+    for wheel in chain:
+        shutil.copyfile(wheel, wheels / wheel.name)
+        os.utime(wheels / wheel.name, (then, then))
+        sums.append(f"{hashlib.sha256(wheel.read_bytes()).hexdigest()}  {wheel.name}\n")
+    linked = wheels
+    for number in range(count):
+        name = wheels / f"bench_unrelated_{number:06}-1.0-py3-none-any.whl"
+        if number % LINKS_PER_FILE == 0:
+            # A file may have only so many links (ext4: 65,000): a copy starts each batch.
+            shutil.copyfile(template, name)
+            os.utime(name, (then, then))  # and so every link of it
+            linked = name
+        else:
+            os.link(linked, name)
+        sums.append(f"{digest}  {name.name}\n")
+    (wheels / "SHA256SUMS").write_text("".join(sums))
 
 
 def upload(servers: Servers, prefix: str, chain: list[Path], template: bytes, count: int) -> None:

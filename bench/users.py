@@ -2,12 +2,15 @@
 their own, plan and install the same five-wheel chain at once from the bucket (1,000
 unrelated wheels beside it, with the static index), against one user alone, in alternating
 rounds: no failures, every environment whole, the slowest 5 % within 3 times one user's
-median. (Four servers sharing one source is not measured here.)
+median. Then the same with four Jupyter servers (each its own home, state and uv cache, as
+four users' servers have) sharing that source, one user on each at once, against one user
+alone on one of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import shutil
@@ -30,6 +33,7 @@ from bench.common import (
     Ratio,
     Scale,
     Servers,
+    _start_jupyter,  # the same server as the bench's own, started again (no copy of it)
     progress,
 )
 from bench.plans import CHAIN, SMALL, chain_wheels, profile_of, unrelated_wheel, upload
@@ -38,6 +42,7 @@ from jupyterlab_airlock.bundle.index_cli import index_source
 from jupyterlab_airlock.jobs import FINISHED
 
 USERS = 8
+SERVERS = 4
 P95_LIMIT = 3.0
 PREFIX = "users"
 POLL_INTERVAL = 0.25  # the job's own timestamps give its duration; polling is not timed
@@ -53,10 +58,12 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
     servers.jupyter.post("/airlock/profiles/apply", profile_of(servers, PREFIX))
     made = 0
 
+    home = servers.root_dir.parent / "home"
+
     def kernel() -> tuple[str, Path]:
         nonlocal made
         made += 1
-        return _kernel(servers, work, f"bench-user-{made}")
+        return _kernel(home, work, f"bench-user-{made}")
 
     alone: list[float] = []
     together: list[float] = []
@@ -71,11 +78,57 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
             together += pool.map(_whole, *zip(*kernels, strict=True), clients)
         for client in clients:
             client.close()
+    yield from _outcomes(f"{USERS} users at once", together, alone)
+    yield from _servers_sharing(servers, scale, work)
     servers.jupyter.post("/airlock/profiles/apply", {"name": S3_PROFILE})
+
+
+def _servers_sharing(servers: Servers, scale: Scale, work: Path) -> Iterator[Outcome]:
+    """One user on each of SERVERS Jupyter servers (the bench's own and others started
+    here) at once, all reading the same indexed prefix, against one user alone."""
+    with contextlib.ExitStack() as stack:
+        started = [(servers.jupyter, servers.root_dir.parent / "home")]
+        for number in range(2, SERVERS + 1):
+            progress(f"users: starting Jupyter server {number} of {SERVERS}")
+            place = work / f"server-{number}"
+            root = place / "workspace"
+            root.mkdir(parents=True)
+            lab, token = _start_jupyter(place, servers.s3_url, root)
+            stack.callback(lab.stop)
+            jupyter = Jupyter(lab.url.removesuffix("/api"), token)
+            stack.callback(jupyter.close)
+            jupyter.post("/airlock/profiles/apply", profile_of(servers, PREFIX))
+            started.append((jupyter, place / "home"))
+        made = 0
+
+        def kernel(home: Path) -> tuple[str, Path]:
+            nonlocal made
+            made += 1
+            return _kernel(home, work, f"bench-server-user-{made}")
+
+        # Each server's first install warms what its later ones share (its uv cache).
+        for jupyter, home in started:
+            _whole(*kernel(home), jupyter)
+        alone: list[float] = []
+        together: list[float] = []
+        for number in range(scale.rounds):
+            progress(f"users: round {number + 1}: one user, then one on each of {SERVERS} servers")
+            alone.append(_whole(*kernel(started[0][1]), started[0][0]))
+            kernels = [kernel(home) for _, home in started]
+            clients = [Jupyter(jupyter.url, jupyter.token) for jupyter, _ in started]
+            with ThreadPoolExecutor(SERVERS) as pool:
+                together += pool.map(_whole, *zip(*kernels, strict=True), clients)
+            for client in clients:
+                client.close()
+    yield from _outcomes(f"{SERVERS} servers sharing the source, one user each at once",
+                         together, alone)  # fmt: skip
+
+
+def _outcomes(name: str, together: list[float], alone: list[float]) -> Iterator[Outcome]:
     p95 = sorted(together)[math.ceil(0.95 * len(together)) - 1]
-    yield Ratio(f"{USERS} users at once, plan + install: slowest 5 %", "p95", [p95],
+    yield Ratio(f"{name}, plan + install: slowest 5 %", "p95", [p95],
                 "one user alone", alone, P95_LIMIT)  # fmt: skip
-    yield Note(f"{USERS} users at once, plan + install",
+    yield Note(f"{name}, plan + install",
                f"median {statistics.median(together):.2f} s over {len(together)} installs, "
                "no failures, every environment whole")  # fmt: skip
 
@@ -105,10 +158,11 @@ def _whole(name: str, prefix: Path, jupyter: Jupyter) -> float:
     return planned + took.total_seconds()
 
 
-def _kernel(servers: Servers, work: Path, name: str) -> tuple[str, Path]:
+def _kernel(home: Path, work: Path, name: str) -> tuple[str, Path]:
+    """A fresh venv kernel ``name``, known to the Jupyter server whose home is ``home``."""
     prefix = work / "envs" / name
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
-    spec = servers.root_dir.parent / "home" / ".local" / "share" / "jupyter" / "kernels" / name
+    spec = home / ".local" / "share" / "jupyter" / "kernels" / name
     spec.mkdir(parents=True, exist_ok=True)
     argv = [str(prefix / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     spec.joinpath("kernel.json").write_text(

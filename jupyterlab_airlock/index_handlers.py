@@ -26,6 +26,7 @@ from packaging.utils import canonicalize_name
 from .errors import AirlockError
 from .index_address import IndexAddress
 from .package_index.index import IndexedFile, IndexSnapshot, PackageIndex
+from .trust.gate import judge
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _CHUNK = 1 << 20
@@ -101,10 +102,22 @@ class ProjectsHandler(IndexHandler):
 
     @allow_unauthenticated
     async def get(self) -> None:
-        snapshot = await self.index.snapshot(every_project=True)
-        names = sorted(
-            name for name, files in snapshot.projects.items() if self.permitted(snapshot, files)
-        )
+        listed = await self.index.project_names()
+        if listed is not None:
+            # The static index's project list alone (no page read): the policy's word on
+            # each project as a whole here, on each of its files on the project's page.
+            snapshot, every = listed
+            policy = self.settings["airlock"].policy
+            names = [
+                name
+                for name in every
+                if judge(policy, "index", project=name, advisories=snapshot.advisories).allowed
+            ]
+        else:
+            snapshot = await self.index.snapshot(every_project=True)
+            names = sorted(
+                name for name, files in snapshot.projects.items() if self.permitted(snapshot, files)
+            )
         if self.wants_json():
             self.set_header("Content-Type", JSON_TYPE)
             self.finish(
@@ -141,10 +154,15 @@ class ProjectHandler(IndexHandler):
             return
         links = ""
         for indexed in files:
-            metadata = ' data-dist-info-metadata="true" data-core-metadata="true"'
+            attributes = ""
+            if indexed.requires_python:
+                attributes += f' data-requires-python="{html.escape(indexed.requires_python)}"'
+            if indexed.kind == "wheel":
+                known = indexed.metadata_sha256
+                flag = f"sha256={known}" if known else "true"
+                attributes += f' data-dist-info-metadata="{flag}" data-core-metadata="{flag}"'
             links += (
-                f'<a href="{html.escape(self.file_url(indexed))}"'
-                f"{metadata if indexed.kind == 'wheel' else ''}>"
+                f'<a href="{html.escape(self.file_url(indexed))}"{attributes}>'
                 f"{html.escape(indexed.entry.name)}</a><br/>\n"
             )
         self.finish(_page(f"Links for {normalized}", links))
@@ -159,9 +177,13 @@ class ProjectHandler(IndexHandler):
                 "hashes": {"sha256": indexed.expected.sha256} if indexed.expected else {},
                 "size": indexed.entry.size,
             }
+            if indexed.requires_python:
+                item["requires-python"] = indexed.requires_python
             if indexed.kind == "wheel":
-                item["core-metadata"] = True
-                item["data-dist-info-metadata"] = True
+                # PEP 714: the METADATA's hash when the static index knows it.
+                known = indexed.metadata_sha256
+                item["core-metadata"] = {"sha256": known} if known else True
+                item["data-dist-info-metadata"] = item["core-metadata"]
             described.append(item)
         versions = sorted({indexed.version for indexed in files})
         return {

@@ -66,9 +66,13 @@ def report(written: Written, say: Callable[[str], None]) -> None:
     for problem in written.problems:
         say(f"warning: {problem}")
     conda = f", {written.conda} conda package(s)" if written.conda else ""
+    reused = (
+        f"; {written.files_reused} unchanged file(s) not read again" if written.files_reused else ""
+    )
     say(
         f"Indexed {written.projects} project(s) ({written.files} file(s){conda}) into "
-        f"{written.where} (serial {written.serial}; {written.pages_written} page(s) written)"
+        f"{written.where} (serial {written.serial}; {written.pages_written} page(s) "
+        f"written{reused})"
     )
 
 

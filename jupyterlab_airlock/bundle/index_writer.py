@@ -5,8 +5,13 @@ A file's sha256 comes from its folder's manifest when it lists it; otherwise the
 read to hash it (the page then says no manifest lists it: a reader treats it as
 unverified, as a walk does). A wheel's METADATA gives requires-python and the
 core-metadata hash: a small wheel is read whole in one request (and checked against its
-manifest on the way), a large one by ranged reads of its zip directory. Pages whose bytes
-did not change are not written again; the manifest goes last.
+manifest on the way), a large one by ranged reads of its zip directory. What the previous
+index says is reused where nothing changed since (``index_previous``): a page whose files
+and manifests are as they were is kept without reading them, a file unchanged is not read
+again. Pages whose bytes did not change are not written again. The manifest goes last, and
+only when no other writer's manifest replaced the one this run started from (on S3 a
+conditional PUT; in a folder a check of the serial just before): ``index-conflict``
+otherwise.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from ..package_index.documents import (
     encode,
     manifests_document,
     normalized,
+    page_inputs,
     page_path,
     project_document,
     project_list_document,
@@ -53,11 +59,12 @@ from ..package_index.files import IndexedFile, IndexSnapshot, walk_source
 from ..package_index.index import _wheel_metadata
 from ..package_index.layout import PLAIN_JSON, PYPI_JSON
 from ..package_index.static_loader import CONCURRENCY
-from ..package_index.static_reader import SECTION, OpenedIndex, read_manifest
+from ..package_index.static_reader import SECTION
 from ..ranged_file import RangedFile
 from ..sources import Entry, Source
 from ..trust.manifests import ManifestEntry
-from .index_stores import Store
+from .index_previous import Previous, manifest_etag, previous_index, serial_now, still
+from .index_stores import Store, conflict
 
 # A wheel this small is read whole: one request, and its sha256 checked on the way.
 WHOLE_READ = 1 << 20
@@ -73,6 +80,7 @@ class Written:
     files: int = 0
     conda: int = 0
     pages_written: int = 0
+    files_reused: int = 0  # described by the previous index, unchanged since: not read
     problems: list[str] = field(default_factory=list)
 
 
@@ -85,8 +93,9 @@ async def write_index(
     """Index every package file of ``source`` into ``store`` (its ``.airlock-index/``);
     with ``empty``, a source without package files is refused with that message, before
     anything is written."""
-    previous = await _previous(source)
-    serial = (previous[0] if previous else 0) + 1
+    replacing = await manifest_etag(source)
+    previous = await previous_index(source)
+    serial = (previous.serial if previous else 0) + 1
     written = Written(store.describe(), serial)
     log(f"Listing {source.describe()}")
     walk = await walk_source(source, None)
@@ -95,22 +104,29 @@ async def write_index(
     if empty is not None and not (packages or walk.conda or walk.channels):
         raise AirlockError("no-manifest", empty, 422)
     log(f"Reading {len(packages)} wheels and sdists and {len(walk.conda)} conda packages")
+    kept = _kept(walk, packages, previous)
+    fresh = [f for f in packages if f.project not in kept]
+    before = await previous.files({f.project for f in fresh}) if previous else {}
     with tempfile.TemporaryDirectory(prefix="airlock-index-") as scratch:
-        reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems)
-        facts = await reader.all([*packages, *walk.conda])
+        reader = _Reader(source, walk, ContentCache(Path(scratch)), written.problems, before)
+        facts = await reader.all([*fresh, *walk.conda])
+        written.files_reused = reader.reused + len(packages) - len(fresh)
         documents: dict[str, ManifestEntry] = {}
-        pages = _pages(walk, packages, facts, written.problems)
-        bins: dict[str, dict[str, ManifestEntry]] = {}
+        pages = _pages(walk, fresh, facts, written.problems)
+        bins: dict[str, dict[str, tuple[ManifestEntry, str]]] = {}
         for page in pages:
             data = encode(project_document(page))
             entry = ManifestEntry(sha256(data), len(data))
-            if previous is None or previous[1].get(page.name) != entry:
+            if previous is None or previous.pages.get(page.name) != entry:
                 await store.put(page_path(page.name), data, PYPI_JSON)
                 written.pages_written += 1
-            bins.setdefault(bin_path(page.name), {})[page.name] = entry
+            inputs = page_inputs([f.stamp for f in page.files], page.manifests)
+            bins.setdefault(bin_path(page.name), {})[page.name] = (entry, inputs)
+        for name, (entry, inputs) in kept.items():
+            bins.setdefault(bin_path(name), {})[name] = (entry, inputs)
         for path, entries in sorted(bins.items()):
             documents[path] = await _put(store, path, bin_document(entries), PLAIN_JSON)
-        names = [page.name for page in pages]
+        names = [page.name for page in pages] + list(kept)
         documents[PROJECT_LIST] = await _put(
             store, PROJECT_LIST, project_list_document(names), PYPI_JSON
         )
@@ -128,7 +144,10 @@ async def write_index(
         ],
         SECTION: {"format": FORMAT, "serial": serial, "written": _now()},
     }
-    await store.put(MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode(), PLAIN_JSON)
+    await store.settle()
+    if await serial_now(source) != serial - 1:
+        raise conflict(store.describe() + MANIFEST)
+    await store.put_manifest((json.dumps(manifest, indent=1) + "\n").encode(), replacing)
     written.projects, written.files, written.conda = len(pages), len(packages), len(walk.conda)
     return written
 
@@ -139,16 +158,23 @@ async def _put(store: Store, path: str, document: dict[str, object], kind: str) 
     return ManifestEntry(sha256(data), len(data))
 
 
-async def _previous(source: Source) -> tuple[int, dict[str, ManifestEntry]] | None:
-    """The serial of the index already there and its pages' hashes, from its bins; None
-    when there is none, or none that can be read (it is then written whole)."""
-    try:
-        manifest = await read_manifest(source, None)
-        if manifest is None:
-            return None
-        return manifest.serial, await OpenedIndex(source, manifest).pages()
-    except AirlockError:
-        return None
+def _kept(
+    walk: IndexSnapshot, packages: list[IndexedFile], previous: Previous | None
+) -> dict[str, tuple[ManifestEntry, str]]:
+    """The previous index's pages made from what the walk finds now: kept as they are."""
+    if previous is None:
+        return {}
+    by_project: dict[str, list[IndexedFile]] = {}
+    for indexed in packages:
+        by_project.setdefault(indexed.project, []).append(indexed)
+    kept = {}
+    for name, files in by_project.items():
+        stamps = [Stamp(f.entry.key, f.entry.size, f.entry.modified, f.entry.etag) for f in files]
+        manifests = _manifests(walk, [f.entry.key for f in files])
+        inputs = page_inputs(stamps, manifests)
+        if previous.unchanged(name, inputs, [*stamps, *manifests]):
+            kept[name] = (previous.pages[name], inputs)
+    return kept
 
 
 def _pages(
@@ -184,12 +210,19 @@ class _Reader:
     """What the index adds to the walk, read from the files, a few at a time."""
 
     def __init__(
-        self, source: Source, walk: IndexSnapshot, scratch: ContentCache, problems: list[str]
+        self,
+        source: Source,
+        walk: IndexSnapshot,
+        scratch: ContentCache,
+        problems: list[str],
+        before: dict[str, FileFacts],
     ) -> None:
         self._source = source
         self._walk = walk
         self._scratch = scratch
         self._problems = problems
+        self._before = before
+        self.reused = 0
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self._loose: dict[str, Path] = {}  # conda packages fetched, by key
 
@@ -203,6 +236,12 @@ class _Reader:
         listed_by = self._listed_by(entry) if expected else None
         digest = expected.sha256 if expected else None
         mismatch = indexed.trust.state == "mismatch"
+        stamp = Stamp(entry.key, entry.size, entry.modified, entry.etag)
+        known = self._before.get(entry.key)
+        if known is not None and not mismatch and still(known, indexed, stamp, digest):
+            self.reused += 1
+            return FileFacts(stamp, known.sha256, listed_by, False, known.requires_python,
+                             known.metadata_sha256)  # fmt: skip
         requires = metadata = None
         async with self._limit:
             try:
@@ -219,7 +258,6 @@ class _Reader:
                     return None
                 self._problems.append(error.message)
                 mismatch = True
-        stamp = Stamp(entry.key, entry.size, entry.modified, entry.etag)
         return FileFacts(stamp, digest, listed_by, mismatch, requires, metadata)
 
     async def _open(

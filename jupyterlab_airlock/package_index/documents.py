@@ -144,8 +144,24 @@ def project_list_document(names: Iterable[str]) -> dict[str, Any]:
     return {"meta": {"api-version": API_VERSION}, "projects": [{"name": n} for n in sorted(names)]}
 
 
-def bin_document(pages: dict[str, ManifestEntry]) -> dict[str, Any]:
-    return {"projects": {n: {"sha256": e.sha256, "size": e.size} for n, e in pages.items()}}
+def bin_document(pages: dict[str, tuple[ManifestEntry, str]]) -> dict[str, Any]:
+    """Each project's page (its sha256 and size) and the inputs it was made from."""
+    return {
+        "projects": {
+            name: {"sha256": entry.sha256, "size": entry.size, "inputs": inputs}
+            for name, (entry, inputs) in pages.items()
+        }
+    }
+
+
+def page_inputs(files: Iterable[Stamp], manifests: Iterable[Stamp]) -> str:
+    """What a page is made from, as one sha256: its files and their folders' manifests as
+    a listing gives them. The same inputs make the same page."""
+    stamps = [
+        [[s.key, s.size, s.modified, s.etag] for s in sorted(group, key=lambda s: s.key)]
+        for group in (files, manifests)
+    ]
+    return sha256(json.dumps([FORMAT, stamps]).encode())
 
 
 def conda_document(part: CondaPart) -> dict[str, Any]:
@@ -213,6 +229,18 @@ def parse_bin(data: bytes, where: str) -> dict[str, ManifestEntry]:
         entry = _dict(value, f"{where} {name}")
         found[name] = ManifestEntry(_digest(entry.get("sha256"), where), _size(entry, where))
     return found
+
+
+def parse_bin_inputs(data: bytes, where: str) -> dict[str, str]:
+    """The inputs each project's page was made from, where the bin gives them (a writer
+    reads them: a page whose inputs are unchanged is kept as it is)."""
+    projects = _dict(_object(data, where).get("projects"), f"{where} projects")
+    inputs = {}
+    for name, value in projects.items():
+        given = value.get("inputs") if isinstance(value, dict) else None
+        if isinstance(given, str) and _HEX64.fullmatch(given):
+            inputs[name] = given
+    return inputs
 
 
 def parse_conda(data: bytes, where: str) -> CondaPart:

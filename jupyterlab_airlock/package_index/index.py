@@ -169,6 +169,18 @@ class PackageIndex:
         path, sha256 = await self._cache.fetch(snapshot.source, indexed.entry, indexed.expected)
         return indexed, path, sha256
 
+    async def project_names(self) -> tuple[IndexSnapshot, list[str]] | None:
+        """Every project of the source, from its static index's project list alone, with
+        the look it belongs to; None when the source is not read through an index now
+        (``snapshot(every_project=True)`` then), or its list is older than the files."""
+        snapshot = await self.snapshot()
+        if not isinstance(snapshot.loader, StaticLoader):
+            return None
+        try:
+            return snapshot, await snapshot.loader.names()
+        except IndexUnusable:
+            return None
+
     async def metadata(self, key: str) -> bytes:
         """The METADATA of wheel ``key`` (PEP 658), from the cache or by ranged reads."""
         snapshot = await self.snapshot(keys=[key])

@@ -58,6 +58,19 @@ class StaticLoader:
                 raise
             raise IndexUnusable(f"{error.message} The index was not used.") from None
 
+    async def names(self) -> list[str]:
+        """Every project of the index, from its project list; IndexUnusable when a folder's
+        manifest changed since it was written (a new project may be missing from it)."""
+        try:
+            names = await self._opened.names()
+            stamps = await self._opened.folder_manifests()
+        except AirlockError as error:
+            if error.code != "index-invalid":
+                raise
+            raise IndexUnusable(f"{error.message} The index was not used.") from None
+        await _bounded(self._fresh(stamp) for stamp in stamps)
+        return sorted(names)
+
     async def _load(
         self,
         snapshot: IndexSnapshot,

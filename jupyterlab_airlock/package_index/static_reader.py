@@ -31,8 +31,10 @@ from .documents import (
     Stamp,
     bin_path,
     invalid,
+    normalized,
     page_path,
     parse_bin,
+    parse_bin_inputs,
     parse_conda,
     parse_manifests,
     parse_project,
@@ -146,6 +148,15 @@ class OpenedIndex:
                 pages.update(await self._bin(path))
         return pages
 
+    async def page_inputs(self) -> dict[str, str]:
+        """What each project's page was made from, as the bins give it (for a writer)."""
+        inputs: dict[str, str] = {}
+        for path in sorted(self.manifest.documents):
+            if path.startswith("bins/"):
+                data = await self._document(path)
+                inputs.update(parse_bin_inputs(data, INDEX_FOLDER + path) if data else {})
+        return inputs
+
     async def names(self) -> list[str]:
         """Every project of the index."""
 
@@ -153,12 +164,15 @@ class OpenedIndex:
             data = await self._document(PROJECT_LIST)
             if data is None:
                 return []
+            where = INDEX_FOLDER + PROJECT_LIST
             try:
-                projects = json.loads(data)["projects"]
-                return [str(project["name"]) for project in projects]
+                names = [project["name"] for project in json.loads(data)["projects"]]
             except (ValueError, KeyError, TypeError):
-                where = INDEX_FOLDER + PROJECT_LIST
                 raise invalid(where, "it is no PEP 691 project list") from None
+            for name in names:
+                if not isinstance(name, str) or not normalized(name):
+                    raise invalid(where, f"{name!r} is not a normalized project name")
+            return names
 
         names: list[str] = await self._once(PROJECT_LIST, read)
         return names
