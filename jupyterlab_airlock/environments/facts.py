@@ -24,10 +24,12 @@
 kernel whose environment cannot be described has those three and ``error``
 (``{"code", "message"}``) instead, so it is still listed, saying why.
 
-What the interpreter says is kept while nothing it depends on changes: the interpreter's
-file and ``pyvenv.cfg``, and in each folder of its ``sys.path`` (and its ``conda-meta``)
-the folder's date and the names of its distributions' metadata. An install, by Airlock or
-by hand with pip, conda or uv, changes those; so a warm plan starts no Python.
+The interpreter is asked for its ``sys.path`` (and version, prefixes), and that answer is
+kept while nothing it depends on changes: the interpreter's file, ``pyvenv.cfg``, and in
+each folder of its ``sys.path`` the names of the files that add to it (``.pth``,
+``sitecustomize.py``). The packages are read from that ``sys.path`` each time, in the
+server, as ``importlib.metadata`` in the kernel would: an install by Airlock or by hand
+(pip, conda or uv in a terminal) is seen by the next description, which starts no Python.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import json
 import os
 import shutil
 import sys
-import time
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -49,40 +51,24 @@ from ..processes import last_line, run, timeout_raises
 from .interpreter import kernel_python
 
 # Facts only, judged by the server. -I keeps the current directory, the user site and
-# PYTHON* variables off sys.path, so the environment alone answers. Needs Python 3.8+
-# (importlib.metadata). The normalization is PEP 503's, as pip's; a folder left without a
-# name or version by a broken install is skipped.
+# PYTHON* variables off sys.path, so the environment alone answers.
 _SCRIPT = r"""
-import json, platform, re, sys, sysconfig
-from importlib import metadata
-
-packages, seen = [], set()
-for dist in metadata.distributions():
-    meta = dist.metadata or {}
-    name, version = meta.get("Name"), meta.get("Version")
-    key = re.sub(r"[-_.]+", "-", name or "").lower()
-    if not key or version is None or key in seen:
-        continue
-    seen.add(key)
-    installer = (dist.read_text("INSTALLER") or "").strip()
-    packages.append({"name": name, "version": version, "installer": installer or None})
+import json, platform, sys, sysconfig
 print(json.dumps({
     "version": platform.python_version(),
     "prefix": sys.prefix,
     "base_prefix": sys.base_prefix,
     "site_packages": sysconfig.get_paths()["purelib"],
     "path": [entry for entry in sys.path if entry],
-    "packages": packages,
 }))
 """
 
 _FACTS = ("version", "prefix", "base_prefix", "site_packages")
-# The entries whose names change when a distribution is installed, upgraded or removed.
-_METADATA = (".dist-info", ".egg-info", ".egg-link", ".pth", ".json")
-# A folder modified this recently may change again within its file system's clock tick
-# without its date moving (as in sources/listings.py): its facts are not kept.
-SETTLE_NS = 3_000_000_000
-# Per interpreter: what its facts depended on when they were read, and the facts.
+# The entries of a sys.path folder that add to sys.path when the interpreter starts.
+_PATH_FILES = (".pth",)
+_CUSTOMIZE = ("sitecustomize.py", "usercustomize.py")
+_DISTRIBUTIONS = (".dist-info", ".egg-info")
+# Per interpreter: what its answer depended on when it was asked, and the answer.
 _known: dict[str, tuple[tuple[object, ...], dict[str, Any]]] = {}
 
 
@@ -118,44 +104,65 @@ async def describe_environment(python: str, timeout: float = 30) -> dict[str, An
 
 
 async def _facts(python: str, timeout: float) -> dict[str, Any]:
-    """What the interpreter says of itself: kept while its state stays the same."""
+    """What the interpreter says of itself (asked again only when what it depends on
+    changed), and the packages on its ``sys.path``, read now."""
     known = _known.get(python)
     if known is not None and await asyncio.to_thread(_state, python, known[1]) == known[0]:
-        return known[1]
-    facts = _read_facts(python, await _run(python, timeout))
-    state = await asyncio.to_thread(_state, python, facts)
-    if state is None:
-        _known.pop(python, None)
+        facts = known[1]
     else:
-        _known[python] = (state, facts)
-    return facts
+        facts = _read_facts(python, await _run(python, timeout))
+        _known[python] = (await asyncio.to_thread(_state, python, facts), facts)
+    return facts | {"packages": await asyncio.to_thread(_packages, facts["path"])}
 
 
-def _state(python: str, facts: dict[str, Any]) -> tuple[object, ...] | None:
-    """What the facts of ``python`` depend on, now; None when part of it changed too
-    recently to tell a later change by its date."""
-    now = time.time_ns()
+def _state(python: str, facts: dict[str, Any]) -> tuple[object, ...]:
+    """What the answer of ``python`` depends on, now: its file and ``pyvenv.cfg``, and in
+    each folder of its ``sys.path`` the files that add folders to it."""
     found = shutil.which(python)
     executable = os.path.realpath(found) if found else python
-    prefix = Path(facts["prefix"])
-    folders = [*facts["path"], str(prefix / "conda-meta")]
     state: list[object] = []
-    for path in [executable, str(prefix / "pyvenv.cfg"), *folders]:
+    for path in [executable, str(Path(facts["prefix"]) / "pyvenv.cfg")]:
         try:
             info = os.stat(path)
         except OSError:
             state.append((path, None))
             continue
-        if now - info.st_mtime_ns <= SETTLE_NS:
-            return None
-        names: tuple[str, ...] = ()
-        if path in folders and os.path.isdir(path):
-            try:
-                names = tuple(sorted(n for n in os.listdir(path) if n.endswith(_METADATA)))
-            except OSError:
-                return None
-        state.append((path, info.st_ino, info.st_mtime_ns, info.st_size, names))
+        state.append((path, info.st_ino, info.st_mtime_ns, info.st_size))
+    for folder in facts["path"]:
+        try:
+            names = tuple(
+                sorted(n for n in os.listdir(folder) if n.endswith(_PATH_FILES) or n in _CUSTOMIZE)
+            )
+        except OSError:
+            names = ()  # not a folder (a zip) or not there: it adds nothing
+        state.append((folder, names))
     return tuple(state)
+
+
+def _packages(path: list[str]) -> list[dict[str, Any]]:
+    """The distributions on ``path`` (a kernel's ``sys.path``), the first for each
+    normalized name (PEP 503, as pip); one left without a name or version by a broken
+    install is skipped. Each folder is listed now: ``importlib.metadata``'s own lookup
+    trusts a folder's date, which a coarse clock leaves unchanged across an install."""
+    packages, seen = [], set()
+    for folder in path:
+        try:
+            entries = sorted(os.listdir(folder))
+        except OSError:
+            continue  # a zip or a folder not there: no installed distributions
+        for entry in entries:
+            if not entry.endswith(_DISTRIBUTIONS):
+                continue
+            dist = metadata.PathDistribution(Path(folder, entry))
+            meta = dist.metadata
+            name, version = meta.get("Name"), meta.get("Version")
+            key = canonicalize_name(name or "")
+            if not key or version is None or key in seen:
+                continue
+            seen.add(key)
+            installer = (dist.read_text("INSTALLER") or "").strip()
+            packages.append({"name": name, "version": version, "installer": installer or None})
+    return packages
 
 
 async def _conda_only(kind: str, prefix: str, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -252,21 +259,9 @@ def _read_facts(python: str, output: str) -> dict[str, Any]:
         and all(isinstance(facts.get(key), str) for key in _FACTS)
         and isinstance(facts.get("path"), list)
         and all(isinstance(entry, str) for entry in facts["path"])
-        and isinstance(facts.get("packages"), list)
-        and all(_is_package(package) for package in facts["packages"])
     ):
         raise _error(python, "gave an answer Airlock cannot read")
     return facts
-
-
-def _is_package(package: Any) -> bool:
-    return (
-        isinstance(package, dict)
-        and package.keys() == {"name", "version", "installer"}
-        and isinstance(package["name"], str)
-        and isinstance(package["version"], str)
-        and isinstance(package["installer"], (str, type(None)))
-    )
 
 
 def _kind(prefix: str, base_prefix: str) -> str:

@@ -1,5 +1,6 @@
-"""An environment's facts are asked of its interpreter once, and again only after something
-changed there: an install by hand with pip in a terminal is seen by the next plan.
+"""An environment's interpreter is asked once, and again only after its sys.path may have
+changed; its packages are read every time: an install by hand with pip in a terminal is
+seen by the next plan, which starts no Python.
 
 Real parts: a virtual environment, pip installing a wheel built here into it.
 """
@@ -81,22 +82,30 @@ def test_a_pip_install_by_hand_is_seen_by_the_next_description(
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
-    # Even when the folder's date did not move (a coarse clock), its listing did.
+    # Even when the folder's date did not move (a coarse clock): the packages are read anew.
     os.utime(site_packages, ns=(dated, dated))
     assert "hand-made" in names(describe(python))
-    assert len(interpreter_runs) == 2
+    assert len(interpreter_runs) == 1
 
 
-def test_a_folder_changed_just_now_is_not_trusted_to_stay_the_same(
-    venv: Path, interpreter_runs: list[list[str]]
+def test_a_pth_file_added_by_hand_asks_the_interpreter_again(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]]
 ) -> None:
+    """A .pth file adds a folder to sys.path: packages there are the kernel's too."""
     python = venv / "bin" / "python"
-    [site_packages] = venv.glob("lib/python*/site-packages")
-    site_packages.touch()  # within the file system's clock tick, another change may follow
     describe(python)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "far_away-2.0.dist-info").mkdir()
+    (extra / "far_away-2.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: far-away\nVersion: 2.0\n"
+    )
+    [site_packages] = venv.glob("lib/python*/site-packages")
+    (site_packages / "extra.pth").write_text(f"{extra}\n")
+    described = describe(python)
+    assert len(interpreter_runs) == 2
+    assert {"name": "far-away", "version": "2.0", "installer": None, "ecosystem": "pypi"} in (
+        described["packages"]
+    )
     describe(python)
     assert len(interpreter_runs) == 2
-    settle(venv)
-    describe(python)
-    describe(python)
-    assert len(interpreter_runs) == 3
