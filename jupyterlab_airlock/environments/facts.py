@@ -155,7 +155,8 @@ def _packages(path: list[str]) -> list[dict[str, Any]]:
                 continue
             dist = metadata.PathDistribution(Path(folder, entry))
             meta = dist.metadata
-            name, version = meta.get("Name"), meta.get("Version")
+            name = meta["Name"] if "Name" in meta else None
+            version = meta["Version"] if "Version" in meta else None
             key = canonicalize_name(name or "")
             if not key or version is None or key in seen:
                 continue
