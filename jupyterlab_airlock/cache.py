@@ -45,6 +45,9 @@ class ContentCache:
         # (source, key, etag) -> sha256, kept on disk so a restart does not refetch.
         self._refs: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # Fetches run at once (a plan's closure): their saves of the refs go one at a time,
+        # each writing the refs as they are when it starts.
+        self._saving = asyncio.Lock()
         with contextlib.suppress(OSError, ValueError):
             loaded = json.loads((root / _REFS).read_text("utf-8"))
             if isinstance(loaded, dict):
@@ -79,7 +82,7 @@ class ContentCache:
                 return self.path(known), known
             sha256 = await self._download(source, entry, expected)
             self._refs[ref] = sha256
-            await asyncio.to_thread(self._save_refs)
+            await self._save_refs()
             return self.path(sha256), sha256
 
     async def _download(self, source: Source, entry: Entry, expected: ManifestEntry | None) -> str:
@@ -110,8 +113,10 @@ class ContentCache:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
 
-    def _save_refs(self) -> None:
-        write_atomic(self.root / _REFS, json.dumps(self._refs).encode("utf-8"))
+    async def _save_refs(self) -> None:
+        async with self._saving:
+            data = json.dumps(self._refs).encode("utf-8")
+            await asyncio.to_thread(write_atomic, self.root / _REFS, data)
 
 
 def _ref(source: Source, entry: Entry) -> str:
