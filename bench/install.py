@@ -161,6 +161,8 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
         ours, pip_times, uv_times = alternate(scale.rounds, through_api, plain_pip, bare_uv)
         yield Ratio(f"install {case}, cache cold", "API plan + install", [cold],
                     "pip install --no-index --find-links", pip_times, cold_limit)  # fmt: skip
+        yield Note(f"install {case}, cache cold: the plan alone, the install step alone",
+                   f"{seconds(plan_steps[0])}, {seconds(install_steps[0])}")  # fmt: skip
         yield Ratio(f"install {case}, cache warm", "API plan + install", ours,
                     "pip install --no-index --find-links", pip_times, limit)  # fmt: skip
         yield Ratio(f"install {case}, cache warm", "API plan + install", ours,

@@ -84,7 +84,8 @@ class UvResolver:
         # the ones it lacks and the files named by key: what the steps are made of.
         named = [Requirement(text).name for text in wanted]
         named += [change.name for change in changes_printed(output)]
-        named += [Requirement(lacking.requirement).name for lacking in _parsed(output)]
+        if returncode != 0:  # reading uv's explanation costs more than the rest of a plan
+            named += [Requirement(lacking.requirement).name for lacking in _parsed(output)]
         keys = [
             unquote(text.partition(" @ ")[2].removeprefix(self._index_url() + "files/"))
             for text in wanted
