@@ -45,9 +45,10 @@ class ContentCache:
         # (source, key, etag) -> sha256, kept on disk so a restart does not refetch.
         self._refs: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        # Fetches run at once (a plan's closure): their saves of the refs go one at a time,
-        # each writing the refs as they are when it starts.
+        # Fetches run at once (a plan's closure): the refs are saved one write at a time,
+        # and one write covers every change made before it started.
         self._saving = asyncio.Lock()
+        self._unsaved = False
         with contextlib.suppress(OSError, ValueError):
             loaded = json.loads((root / _REFS).read_text("utf-8"))
             if isinstance(loaded, dict):
@@ -114,7 +115,12 @@ class ContentCache:
                 os.unlink(temporary)
 
     async def _save_refs(self) -> None:
+        """Return once the refs, as they are now, are on disk."""
+        self._unsaved = True
         async with self._saving:
+            if not self._unsaved:
+                return  # the write before this one started after the change
+            self._unsaved = False
             data = json.dumps(self._refs).encode("utf-8")
             await asyncio.to_thread(write_atomic, self.root / _REFS, data)
 

@@ -39,9 +39,10 @@ import json
 import os
 import shutil
 import sys
+from email.message import Message
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from packaging.utils import canonicalize_name
 
@@ -110,9 +111,72 @@ async def _facts(python: str, timeout: float) -> dict[str, Any]:
     if known is not None and await asyncio.to_thread(_state, python, known[1]) == known[0]:
         facts = known[1]
     else:
-        facts = _read_facts(python, await _run(python, timeout))
+        sibling = await asyncio.to_thread(_sibling, python)
+        facts = sibling or _read_facts(python, await _run(python, timeout))
         _known[python] = (await asyncio.to_thread(_state, python, facts), facts)
     return facts | {"packages": await asyncio.to_thread(_packages, facts["path"])}
+
+
+def _sibling(python: str) -> dict[str, Any] | None:
+    """The answer of venv interpreter ``python``, from another venv of the same Python
+    that was asked, when nothing can tell them apart but their folder: the same
+    interpreter file and ``pyvenv.cfg`` (its ``command`` line aside), no file in either
+    venv that adds to ``sys.path``, the same such files elsewhere. A fresh venv kernel then
+    starts no Python to be described; None when any of that does not hold."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    if not os.path.isabs(python) or os.path.realpath(prefix) != prefix:
+        return None
+    config = _venv_config(prefix)
+    if config is None:
+        return None
+    for other, (state, facts) in list(_known.items()):
+        old = facts["prefix"]
+        if old == prefix or old != os.path.dirname(os.path.dirname(other)):
+            continue
+        if _venv_config(old) != config:
+            continue
+        derived = {key: _moved(value, old, prefix) for key, value in facts.items()}
+        now = _state(python, derived)
+        if now[0] != state[0] or len(now) != len(state):
+            continue  # another interpreter, or it changed since
+        if _same_path_files(now[2:], state[2:], old, prefix):
+            return derived
+    return None
+
+
+def _same_path_files(now: tuple[object, ...], then: tuple[object, ...], old: str, new: str) -> bool:
+    """Whether the ``sys.path`` folders of venv ``new`` (``now``) hold the same files that
+    add to it as those of venv ``old`` did (``then``), and neither venv holds any."""
+    for folder_now, folder_then in zip(now, then, strict=True):
+        if _moved(folder_then, old, new) != folder_now:
+            return False
+        folder, names = cast(tuple[str, tuple[str, ...]], folder_now)
+        if names and _inside(folder, new):
+            return False
+    return True
+
+
+def _venv_config(prefix: str) -> list[str] | None:
+    """The lines of ``<prefix>/pyvenv.cfg`` that decide the interpreter's answer."""
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as config:
+            lines = config.read().splitlines()
+    except (OSError, ValueError):
+        return None
+    return sorted(line for line in lines if not line.replace(" ", "").startswith("command="))
+
+
+def _moved(value: Any, old: str, new: str) -> Any:
+    """``value`` (a path, or paths in a list or tuple) with prefix ``old`` made ``new``."""
+    if isinstance(value, str) and _inside(value, old):
+        return new + value[len(old) :]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_moved(item, old, new) for item in value)
+    return value
+
+
+def _inside(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + os.sep)
 
 
 def _state(python: str, facts: dict[str, Any]) -> tuple[object, ...]:
@@ -154,9 +218,9 @@ def _packages(path: list[str]) -> list[dict[str, Any]]:
             if not entry.endswith(_DISTRIBUTIONS):
                 continue
             dist = metadata.PathDistribution(Path(folder, entry))
-            meta = dist.metadata
-            name = meta["Name"] if "Name" in meta else None
-            version = meta["Version"] if "Version" in meta else None
+            # An email message, as importlib.metadata reads it: a missing field is None.
+            meta = cast(Message, dist.metadata)
+            name, version = meta.get("Name"), meta.get("Version")
             key = canonicalize_name(name or "")
             if not key or version is None or key in seen:
                 continue

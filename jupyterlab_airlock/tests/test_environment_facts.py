@@ -33,6 +33,12 @@ def settle(prefix: Path) -> None:
             os.utime(path, ns=(then, then))
 
 
+@pytest.fixture(autouse=True)
+def nothing_known(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's interpreters are asked afresh: none answered for another test's venv."""
+    monkeypatch.setattr(environment, "_known", {})
+
+
 @pytest.fixture
 def venv(tmp_path: Path) -> Path:
     prefix = tmp_path / "env"
@@ -109,3 +115,30 @@ def test_a_pth_file_added_by_hand_asks_the_interpreter_again(
     )
     describe(python)
     assert len(interpreter_runs) == 2
+
+
+def test_a_fresh_venv_of_a_python_already_asked_is_described_without_starting_it(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    describe(venv / "bin" / "python")
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
+    derived = describe(fresh / "bin" / "python")
+    assert len(interpreter_runs) == 1
+    monkeypatch.setattr(environment, "_known", {})  # the interpreter itself, for comparison
+    assert describe(fresh / "bin" / "python") == derived
+    assert len(interpreter_runs) == 2
+    assert derived["prefix"] == str(fresh)
+
+
+def test_a_fresh_venv_with_a_pth_file_is_asked(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]]
+) -> None:
+    describe(venv / "bin" / "python")
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
+    [site_packages] = fresh.glob("lib/python*/site-packages")
+    (site_packages / "extra.pth").write_text(f"{tmp_path}\n")
+    described = describe(fresh / "bin" / "python")
+    assert len(interpreter_runs) == 2
+    assert described["prefix"] == str(fresh)
