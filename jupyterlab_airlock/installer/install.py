@@ -27,7 +27,7 @@ from ..environments.interpreter import kernel_python
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
 from ..offline import INTERRUPT_GRACE, install_offline, linked, sha256_file, uninstall
-from ..package_index.index import PackageIndex
+from ..package_index.index import IndexSnapshot, PackageIndex
 from ..pip import pins
 from ..trust.manifests import ManifestEntry
 from ..uv import uv_errors
@@ -86,10 +86,11 @@ class Installs:
         # The look at the environment and the files (a cold closure fetched a few at a
         # time) at once: neither waits on the other.
         fetching = asyncio.Semaphore(STAGING)
+        snapshot = await self._index.snapshot(keys=[step.key for step in plan.steps if step.key])
 
         async def stage(step: PlanStep) -> tuple[str, Path]:
             async with fetching:
-                sha256, wheel = await self._stage(step)
+                sha256, wheel = await self._stage(step, snapshot)
             files.append(
                 {"name": step.name, "version": step.version, "file": step.file, "sha256": sha256}
             )
@@ -220,10 +221,16 @@ class Installs:
             "can_roll_back": False,
         }
 
-    async def _stage(self, step: PlanStep) -> tuple[str, Path]:
-        """The step's file, fetched and verified, and where uv installs it from."""
+    async def _stage(self, step: PlanStep, snapshot: IndexSnapshot) -> tuple[str, Path]:
+        """The step's file (from ``snapshot``, one look at the source for every step),
+        fetched and verified, and where uv installs it from."""
         if step.key is not None:
-            _, path, sha256 = await self._index.file(step.key)
+            indexed = snapshot.by_key.get(step.key)
+            if indexed is None:
+                raise AirlockError(
+                    "not-in-index", f"{step.key} is no longer a package file of the source.", 404
+                )
+            path, sha256 = await self._cache.fetch(snapshot.source, indexed.entry, indexed.expected)
         elif step.path is not None:
             path = Path(step.path)
             sha256, _ = await asyncio.to_thread(sha256_file, path)
