@@ -101,9 +101,8 @@ class Installs:
         described, stages = await _together(
             describe_environment(plan.python), [stage(step) for step in plan.steps]
         )
-        files.sort(
-            key=lambda file: [step.name for step in plan.steps].index(file["name"])
-        )  # in the plan's order
+        order = {step.name: number for number, step in enumerate(plan.steps)}
+        files.sort(key=lambda file: order[file["name"]])  # in the plan's order
         before = package_versions(described["packages"])
         # Another install may have run meanwhile (they wait in line): that is fine unless
         # it touched a package this plan was made around.

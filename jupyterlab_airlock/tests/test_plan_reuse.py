@@ -7,6 +7,7 @@ with its kernelspec, the server's uv resolving and installing.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ async def test_the_same_plan_again_asks_uv_once_and_sees_an_install_by_hand(
     wheel = make_wheel(tmp_path, "airlock-c", "1.0")
     argv = [str(find_uv_bin()), "pip", "install", "--python", str(kernel["python"]),
             "--offline", "--no-index", str(wheel)]  # fmt: skip
-    subprocess.run(argv, check=True, capture_output=True)
+    await asyncio.to_thread(subprocess.run, argv, check=True, capture_output=True)
     replanned = await plan(jp_fetch, kernel["name"], requirements=["airlock-a"])
     assert steps(replanned) == {"airlock-a": "1.0", "airlock-b": "2.0"}
     assert len(uv_resolutions) == 2
