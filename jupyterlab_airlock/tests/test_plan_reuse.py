@@ -93,3 +93,17 @@ async def test_a_newer_wheel_in_the_next_look_at_the_bucket_is_planned(
         bucket["s3"].delete_object(Bucket=BUCKET, Key=key)
     assert steps(second)["airlock-a"] == "3.0"
     assert len(uv_resolutions) == 2
+
+
+async def test_a_new_walk_that_finds_the_same_files_reuses_the_resolution(
+    jp_fetch: Any,
+    jp_serverapp: Any,
+    kernel: dict[str, Any],
+    uv_resolutions: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jp_serverapp.web_app.settings["airlock"].index, "_ttl", 0)
+    first = await plan(jp_fetch, kernel["name"], requirements=["airlock-a"])
+    second = await plan(jp_fetch, kernel["name"], requirements=["airlock-a"])
+    assert steps(second) == steps(first)
+    assert len(uv_resolutions) == 1
