@@ -45,6 +45,10 @@ class ContentCache:
         # (source, key, etag) -> sha256, kept on disk so a restart does not refetch.
         self._refs: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # Fetches run at once (a plan's closure): the refs are saved one write at a time,
+        # and one write covers every change made before it started.
+        self._saving = asyncio.Lock()
+        self._unsaved = False
         with contextlib.suppress(OSError, ValueError):
             loaded = json.loads((root / _REFS).read_text("utf-8"))
             if isinstance(loaded, dict):
@@ -79,7 +83,7 @@ class ContentCache:
                 return self.path(known), known
             sha256 = await self._download(source, entry, expected)
             self._refs[ref] = sha256
-            await asyncio.to_thread(self._save_refs)
+            await self._save_refs()
             return self.path(sha256), sha256
 
     async def _download(self, source: Source, entry: Entry, expected: ManifestEntry | None) -> str:
@@ -110,8 +114,15 @@ class ContentCache:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
 
-    def _save_refs(self) -> None:
-        write_atomic(self.root / _REFS, json.dumps(self._refs).encode("utf-8"))
+    async def _save_refs(self) -> None:
+        """Return once the refs, as they are now, are on disk."""
+        self._unsaved = True
+        async with self._saving:
+            if not self._unsaved:
+                return  # the write before this one started after the change
+            self._unsaved = False
+            data = json.dumps(self._refs).encode("utf-8")
+            await asyncio.to_thread(write_atomic, self.root / _REFS, data)
 
 
 def _ref(source: Source, entry: Entry) -> str:

@@ -24,10 +24,12 @@
 kernel whose environment cannot be described has those three and ``error``
 (``{"code", "message"}``) instead, so it is still listed, saying why.
 
-What the interpreter says is kept while nothing it depends on changes: the interpreter's
-file and ``pyvenv.cfg``, and in each folder of its ``sys.path`` (and its ``conda-meta``)
-the folder's date and the names of its distributions' metadata. An install, by Airlock or
-by hand with pip, conda or uv, changes those; so a warm plan starts no Python.
+The interpreter is asked for its ``sys.path`` (and version, prefixes), and that answer is
+kept while nothing it depends on changes: the interpreter's file, ``pyvenv.cfg``, and in
+each folder of its ``sys.path`` the names of the files that add to it (``.pth``,
+``sitecustomize.py``). The packages are read from that ``sys.path`` each time, in the
+server, as ``importlib.metadata`` in the kernel would: an install by Airlock or by hand
+(pip, conda or uv in a terminal) is seen by the next description, which starts no Python.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ import json
 import os
 import shutil
 import sys
-import time
+from email.message import Message
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from packaging.utils import canonicalize_name
 
@@ -49,40 +52,24 @@ from ..processes import last_line, run, timeout_raises
 from .interpreter import kernel_python
 
 # Facts only, judged by the server. -I keeps the current directory, the user site and
-# PYTHON* variables off sys.path, so the environment alone answers. Needs Python 3.8+
-# (importlib.metadata). The normalization is PEP 503's, as pip's; a folder left without a
-# name or version by a broken install is skipped.
+# PYTHON* variables off sys.path, so the environment alone answers.
 _SCRIPT = r"""
-import json, platform, re, sys, sysconfig
-from importlib import metadata
-
-packages, seen = [], set()
-for dist in metadata.distributions():
-    meta = dist.metadata or {}
-    name, version = meta.get("Name"), meta.get("Version")
-    key = re.sub(r"[-_.]+", "-", name or "").lower()
-    if not key or version is None or key in seen:
-        continue
-    seen.add(key)
-    installer = (dist.read_text("INSTALLER") or "").strip()
-    packages.append({"name": name, "version": version, "installer": installer or None})
+import json, platform, sys, sysconfig
 print(json.dumps({
     "version": platform.python_version(),
     "prefix": sys.prefix,
     "base_prefix": sys.base_prefix,
     "site_packages": sysconfig.get_paths()["purelib"],
     "path": [entry for entry in sys.path if entry],
-    "packages": packages,
 }))
 """
 
 _FACTS = ("version", "prefix", "base_prefix", "site_packages")
-# The entries whose names change when a distribution is installed, upgraded or removed.
-_METADATA = (".dist-info", ".egg-info", ".egg-link", ".pth", ".json")
-# A folder modified this recently may change again within its file system's clock tick
-# without its date moving (as in sources/listings.py): its facts are not kept.
-SETTLE_NS = 3_000_000_000
-# Per interpreter: what its facts depended on when they were read, and the facts.
+# The entries of a sys.path folder that add to sys.path when the interpreter starts.
+_PATH_FILES = (".pth",)
+_CUSTOMIZE = ("sitecustomize.py", "usercustomize.py")
+_DISTRIBUTIONS = (".dist-info", ".egg-info")
+# Per interpreter: what its answer depended on when it was asked, and the answer.
 _known: dict[str, tuple[tuple[object, ...], dict[str, Any]]] = {}
 
 
@@ -118,44 +105,129 @@ async def describe_environment(python: str, timeout: float = 30) -> dict[str, An
 
 
 async def _facts(python: str, timeout: float) -> dict[str, Any]:
-    """What the interpreter says of itself: kept while its state stays the same."""
+    """What the interpreter says of itself (asked again only when what it depends on
+    changed), and the packages on its ``sys.path``, read now."""
     known = _known.get(python)
     if known is not None and await asyncio.to_thread(_state, python, known[1]) == known[0]:
-        return known[1]
-    facts = _read_facts(python, await _run(python, timeout))
-    state = await asyncio.to_thread(_state, python, facts)
-    if state is None:
-        _known.pop(python, None)
+        facts = known[1]
     else:
-        _known[python] = (state, facts)
-    return facts
+        sibling = await asyncio.to_thread(_sibling, python)
+        facts = sibling or _read_facts(python, await _run(python, timeout))
+        _known[python] = (await asyncio.to_thread(_state, python, facts), facts)
+    return facts | {"packages": await asyncio.to_thread(_packages, facts["path"])}
 
 
-def _state(python: str, facts: dict[str, Any]) -> tuple[object, ...] | None:
-    """What the facts of ``python`` depend on, now; None when part of it changed too
-    recently to tell a later change by its date."""
-    now = time.time_ns()
+def _sibling(python: str) -> dict[str, Any] | None:
+    """The answer of venv interpreter ``python``, from another venv of the same Python
+    that was asked, when nothing can tell them apart but their folder: the same
+    interpreter file and ``pyvenv.cfg`` (its ``command`` line aside), no file in either
+    venv that adds to ``sys.path``, the same such files elsewhere. A fresh venv kernel then
+    starts no Python to be described; None when any of that does not hold."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    if not os.path.isabs(python) or os.path.realpath(prefix) != prefix:
+        return None
+    config = _venv_config(prefix)
+    if config is None:
+        return None
+    for other, (state, facts) in list(_known.items()):
+        old = facts["prefix"]
+        if old == prefix or old != os.path.dirname(os.path.dirname(other)):
+            continue
+        if _venv_config(old) != config:
+            continue
+        derived = {key: _moved(value, old, prefix) for key, value in facts.items()}
+        now = _state(python, derived)
+        if now[0] != state[0] or len(now) != len(state):
+            continue  # another interpreter, or it changed since
+        if _same_path_files(now[2:], state[2:], old, prefix):
+            return derived
+    return None
+
+
+def _same_path_files(now: tuple[object, ...], then: tuple[object, ...], old: str, new: str) -> bool:
+    """Whether the ``sys.path`` folders of venv ``new`` (``now``) hold the same files that
+    add to it as those of venv ``old`` did (``then``), and neither venv holds any."""
+    for folder_now, folder_then in zip(now, then, strict=True):
+        if _moved(folder_then, old, new) != folder_now:
+            return False
+        folder, names = cast(tuple[str, tuple[str, ...]], folder_now)
+        if names and _inside(folder, new):
+            return False
+    return True
+
+
+def _venv_config(prefix: str) -> list[str] | None:
+    """The lines of ``<prefix>/pyvenv.cfg`` that decide the interpreter's answer."""
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as config:
+            lines = config.read().splitlines()
+    except (OSError, ValueError):
+        return None
+    return sorted(line for line in lines if not line.replace(" ", "").startswith("command="))
+
+
+def _moved(value: Any, old: str, new: str) -> Any:
+    """``value`` (a path, or paths in a list or tuple) with prefix ``old`` made ``new``."""
+    if isinstance(value, str) and _inside(value, old):
+        return new + value[len(old) :]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_moved(item, old, new) for item in value)
+    return value
+
+
+def _inside(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + os.sep)
+
+
+def _state(python: str, facts: dict[str, Any]) -> tuple[object, ...]:
+    """What the answer of ``python`` depends on, now: its file and ``pyvenv.cfg``, and in
+    each folder of its ``sys.path`` the files that add folders to it."""
     found = shutil.which(python)
     executable = os.path.realpath(found) if found else python
-    prefix = Path(facts["prefix"])
-    folders = [*facts["path"], str(prefix / "conda-meta")]
     state: list[object] = []
-    for path in [executable, str(prefix / "pyvenv.cfg"), *folders]:
+    for path in [executable, str(Path(facts["prefix"]) / "pyvenv.cfg")]:
         try:
             info = os.stat(path)
         except OSError:
             state.append((path, None))
             continue
-        if now - info.st_mtime_ns <= SETTLE_NS:
-            return None
-        names: tuple[str, ...] = ()
-        if path in folders and os.path.isdir(path):
-            try:
-                names = tuple(sorted(n for n in os.listdir(path) if n.endswith(_METADATA)))
-            except OSError:
-                return None
-        state.append((path, info.st_ino, info.st_mtime_ns, info.st_size, names))
+        state.append((path, info.st_ino, info.st_mtime_ns, info.st_size))
+    for folder in facts["path"]:
+        try:
+            names = tuple(
+                sorted(n for n in os.listdir(folder) if n.endswith(_PATH_FILES) or n in _CUSTOMIZE)
+            )
+        except OSError:
+            names = ()  # not a folder (a zip) or not there: it adds nothing
+        state.append((folder, names))
     return tuple(state)
+
+
+def _packages(path: list[str]) -> list[dict[str, Any]]:
+    """The distributions on ``path`` (a kernel's ``sys.path``), the first for each
+    normalized name (PEP 503, as pip); one left without a name or version by a broken
+    install is skipped. Each folder is listed now: ``importlib.metadata``'s own lookup
+    trusts a folder's date, which a coarse clock leaves unchanged across an install."""
+    packages, seen = [], set()
+    for folder in path:
+        try:
+            entries = sorted(os.listdir(folder))
+        except OSError:
+            continue  # a zip or a folder not there: no installed distributions
+        for entry in entries:
+            if not entry.endswith(_DISTRIBUTIONS):
+                continue
+            dist = metadata.PathDistribution(Path(folder, entry))
+            # An email message, as importlib.metadata reads it: a missing field is None.
+            meta = cast(Message, dist.metadata)
+            name, version = meta.get("Name"), meta.get("Version")
+            key = canonicalize_name(name or "")
+            if not key or version is None or key in seen:
+                continue
+            seen.add(key)
+            installer = (dist.read_text("INSTALLER") or "").strip()
+            packages.append({"name": name, "version": version, "installer": installer or None})
+    return packages
 
 
 async def _conda_only(kind: str, prefix: str, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -252,21 +324,9 @@ def _read_facts(python: str, output: str) -> dict[str, Any]:
         and all(isinstance(facts.get(key), str) for key in _FACTS)
         and isinstance(facts.get("path"), list)
         and all(isinstance(entry, str) for entry in facts["path"])
-        and isinstance(facts.get("packages"), list)
-        and all(_is_package(package) for package in facts["packages"])
     ):
         raise _error(python, "gave an answer Airlock cannot read")
     return facts
-
-
-def _is_package(package: Any) -> bool:
-    return (
-        isinstance(package, dict)
-        and package.keys() == {"name", "version", "installer"}
-        and isinstance(package["name"], str)
-        and isinstance(package["version"], str)
-        and isinstance(package["installer"], (str, type(None)))
-    )
 
 
 def _kind(prefix: str, base_prefix: str) -> str:

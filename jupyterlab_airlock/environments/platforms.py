@@ -2,7 +2,10 @@
 
 The server's Python is not the kernel's: a kernel may run another Python version, another
 ABI (free-threaded, debug) or another implementation, so what fits is asked of the kernel's
-interpreter, once, and the answer kept while the interpreter's file stays the same.
+interpreter, once, and the answer kept while the interpreter's file stays the same. The
+answer is kept by the interpreter's real file: every virtual environment made from one
+Python (its ``bin/python`` links to it) has that Python's tags, so a fresh venv kernel
+starts no Python to learn them.
 """
 
 from __future__ import annotations
@@ -86,8 +89,8 @@ print(json.dumps({"source": source, "tags": tags}))
 
 _TAG = re.compile(r"[^-\s]+-[^-\s]+-[^-\s]+")  # interpreter-abi-platform
 
-# Per interpreter path: the (resolved file, mtime) it was asked at, and its answer.
-_cache: dict[str, tuple[tuple[str, int], tuple[str, ...]]] = {}
+# Per interpreter file (resolved path, mtime): its answer.
+_cache: dict[tuple[str, int], tuple[str, ...]] = {}
 
 
 async def supported_tags(python: str, timeout: float = 30) -> list[str]:
@@ -97,12 +100,18 @@ async def supported_tags(python: str, timeout: float = 30) -> list[str]:
     raise ``AirlockError("kernel-python", ...)`` naming the interpreter.
     """
     found, identity = await asyncio.to_thread(_locate, python)
-    cached = _cache.get(python)
-    if cached is not None and cached[0] == identity:
-        return list(cached[1])
+    cached = _cache.get(identity)
+    if cached is not None:
+        return list(cached)
     tags = await _ask(python, found, timeout)
-    _cache[python] = (identity, tuple(tags))
+    _cache[identity] = tuple(tags)
     return tags
+
+
+async def interpreter_identity(python: str) -> tuple[str, int]:
+    """What identifies the interpreter ``python`` runs: its real file and that file's
+    mtime (a venv's python is a link to its base interpreter)."""
+    return (await asyncio.to_thread(_locate, python))[1]
 
 
 def _locate(python: str) -> tuple[str, tuple[str, int]]:

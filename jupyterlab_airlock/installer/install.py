@@ -13,7 +13,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,15 @@ from ..environments.interpreter import kernel_python
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
 from ..offline import INTERRUPT_GRACE, install_offline, linked, sha256_file, uninstall
-from ..package_index.index import PackageIndex
+from ..package_index.index import IndexSnapshot, PackageIndex
 from ..pip import pins
 from ..trust.manifests import ManifestEntry
 from ..uv import uv_errors
 from .plan import Plan, PlanStep, changes, package_versions
+
+# Files of a plan fetched at once: a cold closure of many small wheels waits on round
+# trips, not bandwidth.
+STAGING = 8
 
 
 class Installs:
@@ -76,7 +80,30 @@ class Installs:
     async def _install(self, plan: Plan, context: JobContext) -> dict[str, Any]:
         if plan.conda is not None:
             return await self._install_conda(plan, context)
-        before = package_versions((await describe_environment(plan.python))["packages"])
+        files: list[dict[str, Any]] = []
+        context.audit(files=files)  # what was staged so far, whatever the outcome
+        await asyncio.to_thread(self._cache.root.mkdir, parents=True, exist_ok=True)
+        # The look at the environment and the files (a cold closure fetched a few at a
+        # time) at once: neither waits on the other.
+        fetching = asyncio.Semaphore(STAGING)
+        snapshot = await self._index.snapshot(keys=[step.key for step in plan.steps if step.key])
+
+        async def stage(step: PlanStep) -> tuple[str, Path]:
+            async with fetching:
+                sha256, wheel = await self._stage(step, snapshot)
+            files.append(
+                {"name": step.name, "version": step.version, "file": step.file, "sha256": sha256}
+            )
+            context.log(f"{step.file}: sha256 {sha256}{' (verified)' if step.verified else ''}")
+            context.progress(0.3 * len(files) / len(plan.steps))
+            return sha256, wheel
+
+        described, stages = await _together(
+            describe_environment(plan.python), [stage(step) for step in plan.steps]
+        )
+        order = {step.name: number for number, step in enumerate(plan.steps)}
+        files.sort(key=lambda file: order[file["name"]])  # in the plan's order
+        before = package_versions(described["packages"])
         # Another install may have run meanwhile (they wait in line): that is fine unless
         # it touched a package this plan was made around.
         moved = [
@@ -91,25 +118,9 @@ class Installs:
                 "plan again.",
                 409,
             )
-        files: list[dict[str, Any]] = []
-        context.audit(files=files)  # what was staged so far, whatever the outcome
-        await asyncio.to_thread(self._cache.root.mkdir, parents=True, exist_ok=True)
+        wheels = [wheel for _, wheel in stages]
         with tempfile.TemporaryDirectory(prefix=".install-", dir=self._cache.root) as scratch:
             folder = Path(scratch)
-            wheels = []
-            for number, step in enumerate(plan.steps):
-                sha256, wheel = await self._stage(step)
-                wheels.append(wheel)
-                files.append(
-                    {
-                        "name": step.name,
-                        "version": step.version,
-                        "file": step.file,
-                        "sha256": sha256,
-                    }
-                )
-                context.log(f"{step.file}: sha256 {sha256}{' (verified)' if step.verified else ''}")
-                context.progress(0.3 * (number + 1) / len(plan.steps))
             requirements = folder / "plan.txt"
             requirements.write_text(pins([(f["name"], f["version"], f["sha256"]) for f in files]))
             prefix = plan.environment["prefix"]
@@ -209,10 +220,16 @@ class Installs:
             "can_roll_back": False,
         }
 
-    async def _stage(self, step: PlanStep) -> tuple[str, Path]:
-        """The step's file, fetched and verified, and where uv installs it from."""
+    async def _stage(self, step: PlanStep, snapshot: IndexSnapshot) -> tuple[str, Path]:
+        """The step's file (from ``snapshot``, one look at the source for every step),
+        fetched and verified, and where uv installs it from."""
         if step.key is not None:
-            _, path, sha256 = await self._index.file(step.key)
+            indexed = snapshot.by_key.get(step.key)
+            if indexed is None:
+                raise AirlockError(
+                    "not-in-index", f"{step.key} is no longer a package file of the source.", 404
+                )
+            path, sha256 = await self._cache.fetch(snapshot.source, indexed.entry, indexed.expected)
         elif step.path is not None:
             path = Path(step.path)
             sha256, _ = await asyncio.to_thread(sha256_file, path)
@@ -251,6 +268,23 @@ class Installs:
                 if python.startswith(os.path.join(prefix, "")):
                     names.append(name)
         return sorted(names)
+
+
+async def _together(
+    first: Awaitable[dict[str, Any]], rest: list[Awaitable[tuple[str, Path]]]
+) -> tuple[dict[str, Any], list[tuple[str, Path]]]:
+    """``first`` and ``rest`` run at once; when one fails (or the job is cancelled) the
+    others are cancelled before the error goes on."""
+    head = asyncio.ensure_future(first)
+    tail = [asyncio.ensure_future(awaitable) for awaitable in rest]
+    try:
+        await asyncio.gather(head, *tail)
+    except BaseException:
+        for task in [head, *tail]:
+            task.cancel()
+        await asyncio.gather(head, *tail, return_exceptions=True)
+        raise
+    return head.result(), [task.result() for task in tail]
 
 
 def _conda_versions(prefix: Path) -> dict[str, str]:

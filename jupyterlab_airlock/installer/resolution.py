@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from ..environments.platforms import interpreter_identity
 from ..errors import AirlockError
 from ..kinds import classify
 from ..package_index.index import IndexSnapshot, PackageIndex
@@ -32,6 +33,7 @@ from ..uv import (
 )
 from .files import best_file, described, unusable
 from .plan import Plan, PlanStep, action
+from .remembered import Resolutions
 
 RESOLVE_TIMEOUT = 600
 
@@ -52,6 +54,7 @@ class UvResolver:
         self._policy = policy
         self._hide = hide
         self._uv_cache = uv_cache
+        self._resolutions = Resolutions()
 
     async def resolve(
         self, plan: Plan, wanted: list[str], tags: list[str], reused_walk: bool
@@ -59,8 +62,20 @@ class UvResolver:
         """uv resolves ``wanted`` against the source served as an index, reading wheels'
         metadata only (PEP 658); its dry run says what it would install, its debug log
         who needs what. Each package becomes a step with the file of the source it
-        stands for: the one named in the request, or the best fit for the kernel."""
-        returncode, output = await self._dry_run(plan, wanted)
+        stands for: the one named in the request, or the best fit for the kernel. uv is
+        asked once for the same inputs (``remembered``)."""
+        interpreter = await interpreter_identity(plan.python)
+        looked = await self._index.snapshot()
+        key = self._resolutions.key(
+            plan, wanted, tags, interpreter, self._policy, looked, self._index_url()
+        )
+        remembered = self._resolutions.get(key)
+        if remembered is not None:
+            returncode, output = 0, remembered
+        else:
+            returncode, output = await self._dry_run(plan, wanted)
+            if returncode == 0:
+                self._resolutions.keep(key, looked, output)
         if returncode != 0 and reused_walk:
             # Files may have arrived since the walk that was reused: look again, then retry.
             await self._index.snapshot(fresh=True)
@@ -69,7 +84,8 @@ class UvResolver:
         # the ones it lacks and the files named by key: what the steps are made of.
         named = [Requirement(text).name for text in wanted]
         named += [change.name for change in changes_printed(output)]
-        named += [Requirement(lacking.requirement).name for lacking in _parsed(output)]
+        if returncode != 0:  # reading uv's explanation costs more than the rest of a plan
+            named += [Requirement(lacking.requirement).name for lacking in _parsed(output)]
         keys = [
             unquote(text.partition(" @ ")[2].removeprefix(self._index_url() + "files/"))
             for text in wanted

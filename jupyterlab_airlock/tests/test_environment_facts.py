@@ -1,5 +1,6 @@
-"""An environment's facts are asked of its interpreter once, and again only after something
-changed there: an install by hand with pip in a terminal is seen by the next plan.
+"""An environment's interpreter is asked once, and again only after its sys.path may have
+changed; its packages are read every time: an install by hand with pip in a terminal is
+seen by the next plan, which starts no Python.
 
 Real parts: a virtual environment, pip installing a wheel built here into it.
 """
@@ -30,6 +31,12 @@ def settle(prefix: Path) -> None:
     for path in [prefix, *prefix.rglob("*")]:
         if not path.is_symlink():
             os.utime(path, ns=(then, then))
+
+
+@pytest.fixture(autouse=True)
+def nothing_known(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's interpreters are asked afresh: none answered for another test's venv."""
+    monkeypatch.setattr(environment, "_known", {})
 
 
 @pytest.fixture
@@ -81,22 +88,57 @@ def test_a_pip_install_by_hand_is_seen_by_the_next_description(
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
-    # Even when the folder's date did not move (a coarse clock), its listing did.
+    # Even when the folder's date did not move (a coarse clock): the packages are read anew.
     os.utime(site_packages, ns=(dated, dated))
     assert "hand-made" in names(describe(python))
-    assert len(interpreter_runs) == 2
+    assert len(interpreter_runs) == 1
 
 
-def test_a_folder_changed_just_now_is_not_trusted_to_stay_the_same(
-    venv: Path, interpreter_runs: list[list[str]]
+def test_a_pth_file_added_by_hand_asks_the_interpreter_again(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]]
 ) -> None:
+    """A .pth file adds a folder to sys.path: packages there are the kernel's too."""
     python = venv / "bin" / "python"
-    [site_packages] = venv.glob("lib/python*/site-packages")
-    site_packages.touch()  # within the file system's clock tick, another change may follow
     describe(python)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "far_away-2.0.dist-info").mkdir()
+    (extra / "far_away-2.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: far-away\nVersion: 2.0\n"
+    )
+    [site_packages] = venv.glob("lib/python*/site-packages")
+    (site_packages / "extra.pth").write_text(f"{extra}\n")
+    described = describe(python)
+    assert len(interpreter_runs) == 2
+    assert {"name": "far-away", "version": "2.0", "installer": None, "ecosystem": "pypi"} in (
+        described["packages"]
+    )
     describe(python)
     assert len(interpreter_runs) == 2
-    settle(venv)
-    describe(python)
-    describe(python)
-    assert len(interpreter_runs) == 3
+
+
+def test_a_fresh_venv_of_a_python_already_asked_is_described_without_starting_it(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    describe(venv / "bin" / "python")
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
+    derived = describe(fresh / "bin" / "python")
+    assert len(interpreter_runs) == 1
+    monkeypatch.setattr(environment, "_known", {})  # the interpreter itself, for comparison
+    assert describe(fresh / "bin" / "python") == derived
+    assert len(interpreter_runs) == 2
+    assert derived["prefix"] == str(fresh)
+
+
+def test_a_fresh_venv_with_a_pth_file_is_asked(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]]
+) -> None:
+    describe(venv / "bin" / "python")
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
+    [site_packages] = fresh.glob("lib/python*/site-packages")
+    (site_packages / "extra.pth").write_text(f"{tmp_path}\n")
+    described = describe(fresh / "bin" / "python")
+    assert len(interpreter_runs) == 2
+    assert described["prefix"] == str(fresh)
