@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import shutil
 import statistics
 import subprocess
@@ -67,18 +68,28 @@ def run(servers: Servers, scale: Scale) -> Iterator[Outcome]:
 
     alone: list[float] = []
     together: list[float] = []
+    # CPU seconds of the server and its programs per install: alone, and in the crowd.
+    alone_cpu: list[float] = []
+    together_cpu: list[float] = []
     # One user's first install warms what every later one shares (uv's cache, the pages).
     _whole(*kernel(), servers.jupyter)
     for number in range(scale.rounds):
         progress(f"users: round {number + 1}: one user, then {USERS} at once")
-        alone.append(_whole(*kernel(), servers.jupyter))
+        name, prefix = kernel()
+        before = _cpu_seconds(servers.jupyter_pid)
+        alone.append(_whole(name, prefix, servers.jupyter))
+        alone_cpu.append(_cpu_seconds(servers.jupyter_pid) - before)
         kernels = [kernel() for _ in range(USERS)]
         clients = [Jupyter(servers.jupyter.url, servers.jupyter.token) for _ in kernels]
+        before = _cpu_seconds(servers.jupyter_pid)
         with ThreadPoolExecutor(USERS) as pool:
             together += pool.map(_whole, *zip(*kernels, strict=True), clients)
+        together_cpu.append((_cpu_seconds(servers.jupyter_pid) - before) / USERS)
         for client in clients:
             client.close()
     yield from _outcomes(f"{USERS} users at once", together, alone)
+    yield _cpu_note(statistics.median(alone_cpu), statistics.median(together_cpu),
+                    statistics.median(alone))  # fmt: skip
     yield from _servers_sharing(servers, scale, work)
     servers.jupyter.post("/airlock/profiles/apply", {"name": S3_PROFILE})
 
@@ -131,6 +142,26 @@ def _outcomes(name: str, together: list[float], alone: list[float]) -> Iterator[
     yield Note(f"{name}, plan + install",
                f"median {statistics.median(together):.2f} s over {len(together)} installs, "
                "no failures, every environment whole")  # fmt: skip
+
+
+def _cpu_note(alone_cpu: float, each_cpu: float, alone: float) -> Note:
+    """What the cores allow: if each install keeps a core busy, the last of USERS at once
+    cannot end before their CPU time shared by the machine's cores."""
+    cores = os.cpu_count() or 1
+    floor = USERS * each_cpu / cores
+    return Note(
+        f"{USERS} users at once, CPU of the server and its programs (uv, Python)",
+        f"{alone_cpu * 1000:.0f} ms per install alone, {each_cpu * 1000:.0f} ms each of "
+        f"{USERS} at once: the last of them ends after {floor:.2f} s at the earliest on "
+        f"{cores} cores, {floor / alone:.2f} times one user alone",
+    )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` and of the programs it started and waited
+    for (uv, and the Python uv asks about a kernel's interpreter)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _whole(name: str, prefix: Path, jupyter: Jupyter) -> float:
