@@ -69,8 +69,10 @@ _FACTS = ("version", "prefix", "base_prefix", "site_packages")
 _PATH_FILES = (".pth",)
 _CUSTOMIZE = ("sitecustomize.py", "usercustomize.py")
 _DISTRIBUTIONS = (".dist-info", ".egg-info")
-# Per interpreter: what its answer depended on when it was asked, and the answer.
-_known: dict[str, tuple[tuple[object, ...], dict[str, Any]]] = {}
+# Per interpreter: what its answer depended on when it was asked, the answer, and the
+# lines of its venv's pyvenv.cfg then (None outside a venv): a sibling is compared with
+# those, also once that venv is gone (kernels come and go).
+_known: dict[str, tuple[tuple[object, ...], dict[str, Any], list[str] | None]] = {}
 
 
 async def describe_environment(python: str, timeout: float = 30) -> dict[str, Any]:
@@ -113,8 +115,14 @@ async def _facts(python: str, timeout: float) -> dict[str, Any]:
     else:
         sibling = await asyncio.to_thread(_sibling, python)
         facts = sibling or _read_facts(python, await _run(python, timeout))
-        _known[python] = (await asyncio.to_thread(_state, python, facts), facts)
+        _known[python] = await asyncio.to_thread(_remembered, python, facts)
     return facts | {"packages": await asyncio.to_thread(_packages, facts["path"])}
+
+
+def _remembered(
+    python: str, facts: dict[str, Any]
+) -> tuple[tuple[object, ...], dict[str, Any], list[str] | None]:
+    return _state(python, facts), facts, _venv_config(facts["prefix"])
 
 
 def _sibling(python: str) -> dict[str, Any] | None:
@@ -129,11 +137,9 @@ def _sibling(python: str) -> dict[str, Any] | None:
     config = _venv_config(prefix)
     if config is None:
         return None
-    for other, (state, facts) in list(_known.items()):
+    for other, (state, facts, then) in list(_known.items()):
         old = facts["prefix"]
-        if old == prefix or old != os.path.dirname(os.path.dirname(other)):
-            continue
-        if _venv_config(old) != config:
+        if old == prefix or old != os.path.dirname(os.path.dirname(other)) or then != config:
             continue
         derived = {key: _moved(value, old, prefix) for key, value in facts.items()}
         now = _state(python, derived)

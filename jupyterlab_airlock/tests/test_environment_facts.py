@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -129,6 +130,38 @@ def test_a_fresh_venv_of_a_python_already_asked_is_described_without_starting_it
     assert describe(fresh / "bin" / "python") == derived
     assert len(interpreter_runs) == 2
     assert derived["prefix"] == str(fresh)
+
+
+def test_a_fresh_venv_is_described_from_a_sibling_since_deleted(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kernels come and go: the venv that was asked need not be there any more."""
+    describe(venv / "bin" / "python")
+    shutil.rmtree(venv)
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
+    derived = describe(fresh / "bin" / "python")
+    assert len(interpreter_runs) == 1
+    monkeypatch.setattr(environment, "_known", {})  # the interpreter itself, for comparison
+    assert describe(fresh / "bin" / "python") == derived
+    assert len(interpreter_runs) == 2
+
+
+def test_a_fresh_venv_with_another_pyvenv_cfg_is_asked(
+    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]]
+) -> None:
+    """A sibling is compared with the pyvenv.cfg the asked venv had, also once it is gone:
+    a venv that sees the system's site-packages is asked."""
+    describe(venv / "bin" / "python")
+    shutil.rmtree(venv)
+    fresh = tmp_path / "fresh"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(fresh)],
+        check=True,
+    )
+    described = describe(fresh / "bin" / "python")
+    assert len(interpreter_runs) == 2
+    assert described["prefix"] == str(fresh)
 
 
 def test_a_fresh_venv_with_a_pth_file_is_asked(
