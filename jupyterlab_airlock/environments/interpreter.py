@@ -24,20 +24,25 @@ def kernel_python(spec_manager: Any, name: str) -> str:
             f"There is no kernel named '{name}'. Refresh the panel to see the kernels there are.",
             404,
         ) from None
-    if spec.language.lower() != "python" or not spec.argv:
+    return spec_python(spec.language, spec.argv, spec.display_name)
+
+
+def spec_python(language: str, argv: list[str], display_name: str) -> str:
+    """The Python interpreter a kernelspec of ``language`` and ``argv`` runs."""
+    if language.lower() != "python" or not argv:
         raise AirlockError(
             "not-a-python-kernel",
-            f"The kernel '{spec.display_name}' is not a Python kernel.",
+            f"The kernel '{display_name}' is not a Python kernel.",
             400,
         )
-    program: str = spec.argv[0]
+    program: str = argv[0]
     if program in _SERVER_PYTHON_NAMES:
         return sys.executable
     found: str | None = program if os.path.isabs(program) else shutil.which(program)
     if not found or not os.access(found, os.X_OK):
         raise AirlockError(
             "kernel-python",
-            f"The kernel '{spec.display_name}' runs {program}, which cannot be found or run.",
+            f"The kernel '{display_name}' runs {program}, which cannot be found or run.",
             409,
         )
     return found

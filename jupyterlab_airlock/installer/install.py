@@ -23,7 +23,7 @@ from ..cache import ContentCache
 from ..conda import link as conda_link
 from ..conda.records import installed_records
 from ..environments.facts import describe_environment
-from ..environments.interpreter import kernel_python
+from ..environments.interpreter import spec_python
 from ..errors import AirlockError
 from ..jobs import Job, JobContext, JobManager
 from ..offline import INTERRUPT_GRACE, install_offline, linked, sha256_file, uninstall
@@ -169,7 +169,8 @@ class Installs:
             "python": plan.python,
             "changes": changed,
             "files": files,
-            "kernels": self.kernels_of(plan.environment["prefix"]),
+            # Off the event loop: the other users' plans and jobs go on meanwhile.
+            "kernels": await asyncio.to_thread(self.kernels_of, plan.environment["prefix"]),
             "can_roll_back": bool(changed),
         }
 
@@ -215,7 +216,7 @@ class Installs:
             "python": plan.python,
             "changes": changes(before, after),
             "files": files,
-            "kernels": self.kernels_of(str(prefix)),
+            "kernels": await asyncio.to_thread(self.kernels_of, str(prefix)),
             # Roll back is pip's for now: conda environments keep their own revisions.
             "can_roll_back": False,
         }
@@ -260,11 +261,15 @@ class Installs:
             )
 
     def kernels_of(self, prefix: str) -> list[str]:
-        """The kernelspecs whose interpreter lives in ``prefix``: they need a restart."""
+        """The kernelspecs whose interpreter lives in ``prefix``: they need a restart.
+        Each kernelspec is read once (a server of many users has as many kernels)."""
         names = []
-        for name in self._specs.get_all_specs():
+        for name, found in self._specs.get_all_specs().items():
+            spec = found.get("spec", {})
+            shown = spec.get("display_name", name)
             with contextlib.suppress(AirlockError):
-                python = os.path.abspath(kernel_python(self._specs, name))
+                python = spec_python(spec.get("language", ""), spec.get("argv", []), shown)
+                python = os.path.abspath(python)
                 if python.startswith(os.path.join(prefix, "")):
                     names.append(name)
         return sorted(names)

@@ -365,6 +365,49 @@ async def test_two_installs_into_one_environment_wait_in_line(
     assert imports(kernel["python"], "airlock_slow", "unrelated_3")
 
 
+@pytest.fixture
+def other_env(tmp_path: Path, jp_data_dir: Path, kernel: dict[str, Any]) -> Path:
+    """Another user's venv with its kernelspec 'otherenv', and a second kernelspec
+    'sameenv' running the interpreter of the kernel 'testenv'."""
+    other = tmp_path / "other-env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(other)], check=True)
+    for name, python in [("otherenv", other / "bin" / "python"), ("sameenv", kernel["python"])]:
+        spec = jp_data_dir / "kernels" / name
+        spec.mkdir(parents=True)
+        argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        spec.joinpath("kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": name, "language": "python"})
+        )
+    return other
+
+
+async def test_installs_into_two_environments_run_at_once_and_both_are_whole(
+    jp_fetch: Any, jp_serverapp: Any, kernel: dict[str, Any], other_env: Path
+) -> None:
+    """Another user's kernel has an environment of its own: its install does not wait for
+    this one, and each job names only the kernels of its own environment."""
+    other = other_env
+    slow = await plan(jp_fetch, kernel["name"], requirements=["airlock-slow"])
+    closure = await plan(jp_fetch, "otherenv", requirements=["airlock-a"])
+    first = await start(jp_fetch, slow["id"])
+    second = await start(jp_fetch, closure["id"])
+    jobs = jp_serverapp.web_app.settings["airlock"].jobs
+    states = []
+
+    def both_finished() -> bool:
+        states.append((jobs.get(first["id"]).state, jobs.get(second["id"]).state))
+        return all(state in ("succeeded", "failed", "cancelled") for state in states[-1])
+
+    await jobs.until(both_finished)
+    assert ("running", "running") in states
+    assert states[-1] == ("succeeded", "succeeded")
+    assert imports(kernel["python"], "airlock_slow")
+    assert not imports(kernel["python"], "airlock_a")
+    assert imports(other / "bin" / "python", *CLOSURE)
+    assert jobs.get(first["id"]).result["kernels"] == ["sameenv", "testenv"]
+    assert jobs.get(second["id"]).result["kernels"] == ["otherenv"]
+
+
 async def test_bad_requests_are_refused_with_a_message(
     jp_fetch: Any, kernel: dict[str, Any]
 ) -> None:
