@@ -35,6 +35,8 @@ __all__ = ["IndexSnapshot", "IndexedFile", "PackageIndex"]
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.
 METADATA_LIMIT = 4 << 20
+# A wheel this small is read whole (as a ranged reader's first read of its end would).
+SMALL_WHEEL = 64 << 10
 _BLOCK = 64 << 10
 
 
@@ -219,6 +221,13 @@ class PackageIndex:
         if cached is not None:
             path = self._cache.path(cached)
             return await asyncio.to_thread(_wheel_metadata, lambda: path.open("rb"), key)
+        if entry.size <= SMALL_WHEEL:
+            # Read whole in one request, from here: a ranged reader's first read would take
+            # as much, through two more threads (a chain's every link waits for this).
+            data = await snapshot.source.read_range(key, 0, entry.size)
+            self._cache.fetched.ranged_reads += 1
+            self._cache.fetched.ranged_bytes += len(data)
+            return _wheel_metadata(lambda: io.BytesIO(data), key)
 
         def opener() -> io.BufferedReader:
             ranged = RangedFile(snapshot.source, entry, loop, self._cache.fetched)
