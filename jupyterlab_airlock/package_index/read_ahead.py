@@ -34,6 +34,8 @@ CONCURRENT = 4
 # Links of a chain read ahead of the one served, and wheels of one project (platforms).
 DEPTH = 8
 WHEELS_PER_PROJECT = 2
+# Projects remembered as read ahead (a few dozen bytes each).
+STARTED_LIMIT = 4096
 
 _log = logging.getLogger(__name__)
 
@@ -89,6 +91,9 @@ class ReadAhead:
         self._slots = asyncio.Semaphore(CONCURRENT)
         self._running: set[asyncio.Task[None]] = set()
         self._closed = False
+        # Projects read ahead lately, with the links still to go from them then: many
+        # paths lead to one project, and it is followed again only to go further.
+        self._started: OrderedDict[str, tuple[float, int]] = OrderedDict()
         # The server's own tags: most kernels run on this machine's Pythons.
         self._tags = {str(tag) for tag in sys_tags()}
 
@@ -97,9 +102,23 @@ class ReadAhead:
         if self._closed or depth <= 0:
             return
         for name, specifier in requirements(metadata):
+            if not self._first_to(name, depth):
+                continue
             task = asyncio.create_task(self._project(name, specifier, allowed, depth))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
+
+    def _first_to(self, name: str, depth: int) -> bool:
+        """Whether ``name`` was not read ahead as far lately; noted if so."""
+        now = time.monotonic()
+        started = self._started.get(name)
+        if started is not None and now - started[0] < MEMO_SECONDS and started[1] >= depth:
+            return False
+        self._started.pop(name, None)
+        self._started[name] = (now, depth)
+        while len(self._started) > STARTED_LIMIT:
+            self._started.popitem(last=False)
+        return True
 
     async def settled(self) -> None:
         """Wait until no read-ahead runs (those they start included)."""
