@@ -64,9 +64,10 @@ class AirlockApp(ExtensionApp):
 async def stop(state: AirlockState, source: ActiveSource) -> None:
     """Stop what runs in the background: settling interrupted installs first (it writes
     job records), then the jobs (their programs killed, their records saying the server
-    stopped), then the source's read-aheads."""
+    stopped), then the package index's and the source's read-aheads."""
     await state.installer.stop_reconciling()
     await state.jobs.stop()
+    await state.index.close()
     await source.close()
 
 

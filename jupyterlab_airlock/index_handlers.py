@@ -206,8 +206,15 @@ class FileHandler(IndexHandler):
         if reason:
             raise AirlockError("policy-refused", f"Not served: {reason}.", 403)
         if key.endswith(".metadata"):
+            metadata = await self.index.metadata(key.removesuffix(".metadata"))
             self.set_header("Content-Type", "text/plain; charset=utf-8")
-            self.finish(await self.index.metadata(key.removesuffix(".metadata")))
+            self.finish(metadata)
+            # uv asks for the requirements' metadata next: read it meanwhile, what the
+            # policy would refuse left out (what is served is judged above either way).
+            policy = self.settings["airlock"].policy
+            self.index.read_ahead.start(
+                metadata, lambda seen, wheel: seen.refusal(policy, wheel, "index") is None
+            )
             return
         _, path, _ = await self.index.file(key)
         await self.send_file(path)

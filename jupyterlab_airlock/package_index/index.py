@@ -27,6 +27,7 @@ from ..sources import Source
 from .files import IndexedFile, IndexSnapshot, IndexUnusable, walk_source
 from .layout import INDEX_FOLDER
 from .prefixes import PROJECTS, PrefixLoader, per_project
+from .read_ahead import MetadataMemo, ReadAhead
 from .static_loader import StaticLoader
 from .static_reader import MANIFEST_KEY, IndexManifest, OpenedIndex, read_manifest
 
@@ -34,6 +35,8 @@ __all__ = ["IndexSnapshot", "IndexedFile", "PackageIndex"]
 
 # pip only needs METADATA; more than this is not a wheel's metadata file.
 METADATA_LIMIT = 4 << 20
+# A wheel this small is read whole (as a ranged reader's first read of its end would).
+SMALL_WHEEL = 64 << 10
 _BLOCK = 64 << 10
 
 
@@ -59,6 +62,10 @@ class PackageIndex:
         self._replacing: tuple[IndexSnapshot, asyncio.Task[IndexSnapshot]] | None = None
         self._opened: OpenedIndex | None = None  # the last index read, reused while unchanged
         self._serials: dict[str, int] = {}  # the newest index seen, by source: no rollback
+        # METADATA read lately or being read, shared by uv's requests and the read-aheads.
+        self._memo = MetadataMemo()
+        self._reading: dict[tuple[str, ...], asyncio.Task[bytes]] = {}
+        self.read_ahead = ReadAhead(self.snapshot, self.metadata)
 
     async def snapshot(
         self,
@@ -182,25 +189,59 @@ class PackageIndex:
             return None
 
     async def metadata(self, key: str) -> bytes:
-        """The METADATA of wheel ``key`` (PEP 658), from the cache or by ranged reads."""
+        """The METADATA of wheel ``key`` (PEP 658): from the memo, the cache or by ranged
+        reads; one read for all who ask at once."""
         snapshot = await self.snapshot(keys=[key])
         indexed = snapshot.by_key.get(key)
         if indexed is None or indexed.kind != "wheel":
             raise AirlockError("not-in-index", f"{key} is not a wheel of the source.", 404)
-        cached = self._cache.known(snapshot.source, indexed.entry)
+        entry = indexed.entry
+        ident = (snapshot.source.describe(), key, str(entry.size), entry.etag or "")
+        known = self._memo.get(ident)
+        if known is not None:
+            return known
+        reading = self._reading.get(ident)
+        if reading is None:
+            reading = asyncio.create_task(self._read_metadata(snapshot, indexed))
+            self._reading[ident] = reading
+            reading.add_done_callback(lambda done: self._read(ident, done))
+        return await asyncio.shield(reading)
+
+    def _read(self, ident: tuple[str, ...], done: asyncio.Task[bytes]) -> None:
+        del self._reading[ident]
+        if not done.cancelled() and done.exception() is None:  # failures are not kept
+            self._memo.put(ident, done.result())
+
+    async def _read_metadata(self, snapshot: IndexSnapshot, indexed: IndexedFile) -> bytes:
+        key, entry = indexed.entry.key, indexed.entry
+        cached = self._cache.known(snapshot.source, entry)
         if cached is None and indexed.expected and self._cache.has(indexed.expected.sha256):
             cached = indexed.expected.sha256
         loop = asyncio.get_running_loop()
         if cached is not None:
             path = self._cache.path(cached)
             return await asyncio.to_thread(_wheel_metadata, lambda: path.open("rb"), key)
-        entry = indexed.entry
+        if entry.size <= SMALL_WHEEL:
+            # Read whole in one request, from here: a ranged reader's first read would take
+            # as much, through two more threads (a chain's every link waits for this).
+            data = await snapshot.source.read_range(key, 0, entry.size)
+            self._cache.fetched.ranged_reads += 1
+            self._cache.fetched.ranged_bytes += len(data)
+            return _wheel_metadata(lambda: io.BytesIO(data), key)
 
         def opener() -> io.BufferedReader:
             ranged = RangedFile(snapshot.source, entry, loop, self._cache.fetched)
             return io.BufferedReader(ranged, _BLOCK)
 
         return await asyncio.to_thread(_wheel_metadata, opener, key)
+
+    async def close(self) -> None:
+        """Stop the read-aheads and the reads no request waits for (the server's stop)."""
+        await self.read_ahead.close()
+        reading = list(self._reading.values())
+        for task in reading:
+            task.cancel()
+        await asyncio.gather(*reading, return_exceptions=True)
 
 
 _NO_INDEX = f"The source has no index ({INDEX_FOLDER})."
