@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import HTTPClientError, HTTPResponse
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPResponse
 
 from jupyterlab_airlock.profiles import ConfigPaths
 
@@ -73,3 +73,20 @@ def kernel(tmp_path: Path, jp_data_dir: Path) -> dict[str, Any]:
         json.dumps({"argv": argv, "display_name": "Test env", "language": "python"})
     )
     return {"name": "testenv", "python": python, "prefix": prefix}
+
+
+@pytest.fixture
+def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
+    """GET a path under this server's package index, as pip does: the secret is the Basic
+    auth password in the URL's userinfo (jp_fetch starts the HTTP listener). Each answer is
+    checked against the spec."""
+    base = jp_serverapp.web_app.settings["airlock"].index_address.url()
+
+    async def get(path: str, accept: str = "text/html", follow: bool = False) -> Any:
+        response = await AsyncHTTPClient().fetch(
+            base + path, headers={"Accept": accept}, raise_error=False, follow_redirects=follow
+        )
+        check_response(response, jp_base_url)
+        return response
+
+    return get

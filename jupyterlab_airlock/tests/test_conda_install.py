@@ -473,6 +473,11 @@ def airlock_config(exchange: Path, policy: dict[str, Any]) -> dict[str, Any]:
 def conda_kernel(tmp_path: Path, jp_data_dir: Path) -> Path:
     """The prefix of kernel 'condakernel': python only, linked by py-rattler."""
     bundle = make_conda_bundle(tmp_path / "python-only", [build_python(tmp_path / "python")])
+    return conda_kernel_from(bundle, tmp_path, jp_data_dir)
+
+
+def conda_kernel_from(bundle: Path, tmp_path: Path, jp_data_dir: Path) -> Path:
+    """Make kernel 'condakernel' (no ipykernel needed) from a conda bundle; its prefix."""
     asyncio.run(
         create_kernel_from_conda_bundle(
             bundle,

@@ -21,16 +21,14 @@ import pytest
 
 from jupyterlab_airlock.conda.local_channel import index_packages
 from jupyterlab_airlock.conda.records import installed_records
-from jupyterlab_airlock.kernels.conda_bundle import create_kernel_from_conda_bundle
-from jupyterlab_airlock.kernels.create import NewKernel
 
 from . import condapackages
 from .condabundles import exchange_config, make_conda_bundle
 from .condapython import build_python
 from .installs import finished, plan, start
 from .test_bundle import airlock, leftovers, one_line_error
+from .test_conda_install import conda_kernel_from
 from .test_dmz_request import ask_dmz, audit_records
-from .test_kernel_create import job
 
 A_KEY = "conda/noarch/airlock-a-1.0-0.tar.bz2"
 
@@ -77,21 +75,7 @@ def conda_kernel(tmp_path: Path, jp_data_dir: Path, dmz_channel: str) -> Path:
         condapackages.build(tmp_path / "kernel-built", "airlock-c", "1.0"),
     ]
     bundle = make_conda_bundle(tmp_path / "kernel-bundle", packages, channels=[dmz_channel])
-    asyncio.run(
-        create_kernel_from_conda_bundle(
-            bundle,
-            NewKernel(
-                "condakernel",
-                "Conda kernel",
-                jp_data_dir / "kernels",
-                tmp_path / "envs",
-                require_ipykernel=False,
-            ),
-            job()[0],
-            cache_root=tmp_path / "cache",
-        )
-    )
-    return tmp_path / "envs" / "condakernel"
+    return conda_kernel_from(bundle, tmp_path, jp_data_dir)
 
 
 async def test_a_conda_request_is_filled_with_a_conda_bundle_that_then_installs(

@@ -118,10 +118,18 @@ def test_a_pth_file_added_by_hand_asks_the_interpreter_again(
     assert len(interpreter_runs) == 2
 
 
+@pytest.mark.parametrize("sibling_kept", [True, False], ids=["sibling-kept", "sibling-deleted"])
 def test_a_fresh_venv_of_a_python_already_asked_is_described_without_starting_it(
-    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
+    sibling_kept: bool,
+    venv: Path,
+    tmp_path: Path,
+    interpreter_runs: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Kernels come and go: the venv that was asked need not be there any more."""
     describe(venv / "bin" / "python")
+    if not sibling_kept:
+        shutil.rmtree(venv)
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
     derived = describe(fresh / "bin" / "python")
@@ -130,21 +138,6 @@ def test_a_fresh_venv_of_a_python_already_asked_is_described_without_starting_it
     assert describe(fresh / "bin" / "python") == derived
     assert len(interpreter_runs) == 2
     assert derived["prefix"] == str(fresh)
-
-
-def test_a_fresh_venv_is_described_from_a_sibling_since_deleted(
-    venv: Path, tmp_path: Path, interpreter_runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Kernels come and go: the venv that was asked need not be there any more."""
-    describe(venv / "bin" / "python")
-    shutil.rmtree(venv)
-    fresh = tmp_path / "fresh"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
-    derived = describe(fresh / "bin" / "python")
-    assert len(interpreter_runs) == 1
-    monkeypatch.setattr(environment, "_known", {})  # the interpreter itself, for comparison
-    assert describe(fresh / "bin" / "python") == derived
-    assert len(interpreter_runs) == 2
 
 
 def test_a_fresh_venv_with_another_pyvenv_cfg_is_asked(

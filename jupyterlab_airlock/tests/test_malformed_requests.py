@@ -76,22 +76,6 @@ async def test_brackets_inside_strings_do_not_count_as_nesting(jp_fetch: Any) ->
     assert (code, answer["code"]) == (404, "unknown-profile")
 
 
-@pytest.fixture
-def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
-    """GET a path under this server's index with its secret (jp_fetch starts the HTTP
-    listener), checked against the spec."""
-    base = jp_serverapp.web_app.settings["airlock"].index_address.url()
-
-    async def get(path: str, follow: bool = False) -> Any:
-        response = await AsyncHTTPClient().fetch(
-            base + path, raise_error=False, follow_redirects=follow
-        )
-        check_response(response, jp_base_url)
-        return response
-
-    return get
-
-
 async def test_a_control_character_in_a_project_name_is_a_plain_404(
     index: Any, caplog: Any
 ) -> None:

@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import AsyncHTTPClient
 
 from jupyterlab_airlock.pip import pip_environment
 from jupyterlab_airlock.processes import run
 
-from .contract import check_response
 from .wheels import make_wheel
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -51,22 +49,6 @@ def exchange(tmp_path: Path) -> Path:
 def airlock_config(exchange: Path) -> dict[str, Any]:
     source = {"kind": "folder", "path": str(exchange)}
     return {"profiles": [{"name": "exchange", "source": source}], "active_profile": "exchange"}
-
-
-@pytest.fixture
-def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
-    """GET a path under this server's index (jp_fetch starts the HTTP listener)."""
-    # The secret is the Basic auth password, in the URL's userinfo as pip is given it.
-    base = jp_serverapp.web_app.settings["airlock"].index_address.url()
-
-    async def get(path: str, accept: str = "text/html") -> Any:
-        response = await AsyncHTTPClient().fetch(
-            base + path, headers={"Accept": accept}, raise_error=False, follow_redirects=False
-        )
-        check_response(response, jp_base_url)
-        return response
-
-    return get
 
 
 async def test_projects_are_listed_by_normalized_name(index: Any) -> None:

@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import AsyncHTTPClient
 
 from jupyterlab_airlock.bundle.index_cli import index_source
 from jupyterlab_airlock.package_index.layout import INDEX_FOLDER
 
-from .contract import check_response
 from .test_static_index import CLOSURE, fill, write_sums
 from .wheels import make_wheel
 
@@ -51,21 +49,6 @@ def exchange(tmp_path: Path) -> Path:
 def airlock_config(exchange: Path) -> dict[str, Any]:
     source = {"kind": "folder", "path": str(exchange)}
     return {"profiles": [{"name": "exchange", "source": source}], "active_profile": "exchange"}
-
-
-@pytest.fixture
-def index(jp_fetch: Any, jp_serverapp: Any, jp_base_url: str) -> Any:
-    """GET a path under this server's index (jp_fetch starts the HTTP listener)."""
-    base = jp_serverapp.web_app.settings["airlock"].index_address.url()
-
-    async def get(path: str, accept: str = "text/html") -> Any:
-        response = await AsyncHTTPClient().fetch(
-            base + path, headers={"Accept": accept}, raise_error=False, follow_redirects=False
-        )
-        check_response(response, jp_base_url)
-        return response
-
-    return get
 
 
 def read_keys(jp_serverapp: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
