@@ -251,7 +251,7 @@ def servers(work: Path) -> Iterator[Servers]:
         _s3_client(moto.url).create_bucket(Bucket=BUCKET)
         root = work / "workspace"
         (root / MOUNTED).mkdir(parents=True)
-        lab, token = _start_jupyter(work, moto.url, root)
+        lab, token = start_jupyter(work, moto.url, root)
         stack.callback(lab.stop)
         jupyter = Jupyter(lab.url.removesuffix("/api"), token)
         stack.callback(jupyter.close)
@@ -264,7 +264,7 @@ def servers(work: Path) -> Iterator[Servers]:
                              "\n".join(log[-LOG_LINES:])) from None  # fmt: skip
 
 
-def _start_jupyter(work: Path, s3_url: str, root: Path) -> tuple[Service, str]:
+def start_jupyter(work: Path, s3_url: str, root: Path) -> tuple[Service, str]:
     """A Jupyter server with Airlock whose active profile reads the bench bucket, and whose
     other profile reads the folder MOUNTED of its root.
 

@@ -34,8 +34,8 @@ from bench.common import (
     Ratio,
     Scale,
     Servers,
-    _start_jupyter,  # the same server as the bench's own, started again (no copy of it)
     progress,
+    start_jupyter,
 )
 from bench.plans import CHAIN, SMALL, chain_wheels, profile_of, unrelated_wheel, upload
 from demo.content import DEMO_REGION
@@ -104,7 +104,7 @@ def _servers_sharing(servers: Servers, scale: Scale, work: Path) -> Iterator[Out
             place = work / f"server-{number}"
             root = place / "workspace"
             root.mkdir(parents=True)
-            lab, token = _start_jupyter(place, servers.s3_url, root)
+            lab, token = start_jupyter(place, servers.s3_url, root)
             stack.callback(lab.stop)
             jupyter = Jupyter(lab.url.removesuffix("/api"), token)
             stack.callback(jupyter.close)
